@@ -1,0 +1,42 @@
+"""gancore: the theory of generative adversarial networks as code that checks itself.
+
+The array-API core computes the objects of the theory (divergences, the Wasserstein-1
+distance, the value function V(D, G), the optimal discriminator D* and the virtual
+criterion C(G)) for arrays of any array-API namespace: NumPy, CuPy, PyTorch,
+array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
+"""
+
+from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
+from .divergences import jsd, kl, tv
+from .game import (
+    minibatch_value,
+    minibatch_value_from_logits,
+    optimal_discriminator,
+    optimal_discriminator_logits,
+    value,
+    value_from_logits,
+    virtual_criterion,
+)
+from .wasserstein import w1, w1_empirical
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LineSegment",
+    "Mixture",
+    "MultivariateNormal",
+    "Normal",
+    "jsd",
+    "kl",
+    "kl_normal",
+    "minibatch_value",
+    "minibatch_value_from_logits",
+    "optimal_discriminator",
+    "optimal_discriminator_logits",
+    "tv",
+    "value",
+    "value_from_logits",
+    "virtual_criterion",
+    "w1",
+    "w1_empirical",
+]

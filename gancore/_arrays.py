@@ -1,0 +1,261 @@
+"""Private helpers shared by the array-API core: namespaces, validation, safe kernels.
+
+Public functions resolve their namespace once with :func:`namespace` and pass ``xp`` on
+to the kernels here, which never infer it again. Every kernel is warning-free: branches
+that ``where`` discards are fed safe arguments, so NumPy never reports ``log(0)`` or
+``0 * inf`` from a value that is thrown away.
+"""
+
+import math
+import numbers
+
+import numpy as np
+from array_api_compat import array_namespace, device, is_array_api_obj
+
+
+def namespace(**arrays):
+    """Return ``(xp, converted)`` for named array arguments.
+
+    Arguments that are arrays fix the namespace; they must all come from one namespace
+    and one device. Arguments that are not arrays (lists, Python floats) are converted
+    with that namespace, or with NumPy when no argument is an array. ``None`` values are
+    passed through unchanged.
+    """
+    given = {name: a for name, a in arrays.items() if a is not None and is_array_api_obj(a)}
+    if given:
+        try:
+            xp = array_namespace(*given.values())
+        except TypeError:
+            kinds = ", ".join(f"{name}: {type(a).__module__}.{type(a).__name__}"
+                              for name, a in given.items())
+            names = list(given)
+            listed = ", ".join(names[:-1]) + " and " + names[-1]
+            raise TypeError(f"{listed} must come from one array namespace; got {kinds}"
+                            ) from None
+        devices = {name: device(a) for name, a in given.items()}
+        first_name, first_device = next(iter(devices.items()))
+        for name, dev in devices.items():
+            if dev != first_device:
+                raise ValueError(
+                    f"{name} is on device {dev!r} but {first_name} is on {first_device!r}"
+                )
+        dev = first_device
+    else:
+        xp, dev = array_namespace(np.empty(0)), None
+    out = {}
+    for name, a in arrays.items():
+        if a is None or name in given:
+            out[name] = a
+            continue
+        try:
+            out[name] = xp.asarray(np.asarray(a, dtype=np.float64), device=dev)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array of real numbers; got {a!r}") from err
+    return xp, out
+
+
+def require_float(xp, name, x):
+    """Raise ``TypeError`` unless ``x`` has a real floating dtype."""
+    if not xp.isdtype(x.dtype, "real floating"):
+        raise TypeError(f"{name} must have a real floating dtype; got {x.dtype}")
+
+
+def float_dtype(xp, *named):
+    """Common real floating dtype of ``(name, array)`` pairs, after checking each."""
+    for name, x in named:
+        require_float(xp, name, x)
+    return xp.result_type(*(x for _, x in named))
+
+
+def require_finite(xp, name, x):
+    """Raise ``ValueError`` if ``x`` holds NaN or infinity."""
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{name} must be finite; it holds NaN or infinity")
+
+
+def require_not_nan(xp, name, x):
+    """Raise ``ValueError`` if ``x`` holds NaN (infinities are allowed)."""
+    if bool(xp.any(xp.isnan(x))):
+        raise ValueError(f"{name} must not hold NaN")
+
+
+def require_nonempty(name, x, allow_scalar=False):
+    """Raise ``ValueError`` if ``x`` has no elements, or is 0-d unless ``allow_scalar``."""
+    if x.ndim == 0 and not allow_scalar:
+        raise ValueError(f"{name} must have at least one dimension; got a scalar")
+    if math.prod(x.shape) == 0:
+        raise ValueError(f"{name} must not be empty; got shape {tuple(x.shape)}")
+
+
+def require_probability(xp, name, d):
+    """Raise ``ValueError`` unless every element of ``d`` lies in [0, 1]."""
+    require_not_nan(xp, name, d)
+    if bool(xp.any(d < 0)) or bool(xp.any(d > 1)):
+        raise ValueError(f"{name} must lie in [0, 1]; it holds values outside")
+
+
+def mass_tolerance(dtype, xp):
+    """Largest accepted ``|total mass - 1|``: ``max(1e-6, 1000 * eps)`` for the dtype."""
+    return max(1e-6, 1000 * float(xp.finfo(dtype).eps))
+
+
+def check_axis(name, x, axis):
+    """Return ``axis`` as a non-negative int valid for ``x``, or raise ``ValueError``."""
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise TypeError(f"axis must be an int; got {axis!r}")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} with {x.ndim} dimensions")
+    return axis % x.ndim
+
+
+def broadcast_pair(xp, names, a, b, axis):
+    """Broadcast two arrays whose lengths along ``axis`` must agree exactly."""
+    na, nb = names
+    ia, ib = check_axis(na, a, axis), check_axis(nb, b, axis)
+    if a.shape[ia] != b.shape[ib]:
+        raise ValueError(
+            f"{na} and {nb} must have the same length along axis {axis}; "
+            f"got {a.shape[ia]} and {b.shape[ib]}"
+        )
+    try:
+        a, b = xp.broadcast_arrays(a, b)
+    except (ValueError, RuntimeError, TypeError):
+        raise ValueError(
+            f"{na} and {nb} have shapes {tuple(a.shape)} and {tuple(b.shape)} that do not "
+            "broadcast"
+        ) from None
+    return a, b, check_axis(na, a, axis)
+
+
+def weights(xp, dx, like, axis):
+    """Quadrature weights ``dx`` as an array that broadcasts against ``like``.
+
+    A scalar is a uniform grid spacing (> 0); a 1-D array holds one weight per point
+    along ``axis``; any other array must broadcast against ``like``. Weights must be
+    finite and non-negative.
+    """
+    if isinstance(dx, bool):
+        raise TypeError(f"dx must be a positive number or an array of weights; got {dx!r}")
+    if isinstance(dx, numbers.Real):
+        if not math.isfinite(dx) or dx <= 0:
+            raise ValueError(f"dx must be a finite positive spacing; got {dx!r}")
+        return xp.asarray(float(dx), dtype=like.dtype, device=device(like))
+    require_float(xp, "dx", dx)
+    require_finite(xp, "dx", dx)
+    if bool(xp.any(dx < 0)):
+        raise ValueError("dx must be non-negative; it holds negative weights")
+    dx = xp.astype(dx, like.dtype)
+    if dx.ndim == 1 and like.ndim > 1:
+        if dx.shape[0] != like.shape[axis]:
+            raise ValueError(
+                f"dx has {dx.shape[0]} weights but the distributions have "
+                f"{like.shape[axis]} points along axis {axis}"
+            )
+        shape = [1] * like.ndim
+        shape[axis] = dx.shape[0]
+        return xp.reshape(dx, tuple(shape))
+    try:
+        xp.broadcast_arrays(dx, like)
+    except (ValueError, RuntimeError, TypeError):
+        raise ValueError(
+            f"dx with shape {tuple(dx.shape)} does not broadcast against shape "
+            f"{tuple(like.shape)}"
+        ) from None
+    return dx
+
+
+def normalised(xp, name, p, w, axis, normalize):
+    """Validate a mass (or density) array and divide it by its total ``sum(p * w)``.
+
+    ``p`` must be finite and non-negative. Its total mass along ``axis`` must be within
+    :func:`mass_tolerance` of 1 unless ``normalize`` is true, in which case any positive
+    total is accepted. The result is exactly normalised up to rounding.
+    """
+    require_nonempty(name, p)
+    require_finite(xp, name, p)
+    if bool(xp.any(p < 0)):
+        raise ValueError(f"{name} must be non-negative; it holds negative mass")
+    mass = xp.sum(p * w, axis=axis, keepdims=True)
+    if bool(xp.any(mass <= 0)):
+        raise ValueError(f"{name} has zero total mass along axis {axis}")
+    if not normalize:
+        tol = mass_tolerance(p.dtype, xp)
+        worst = float(xp.max(xp.abs(mass - 1)))
+        if worst > tol:
+            raise ValueError(
+                f"{name} is not normalised: its total mass (sum of {name} * dx along axis "
+                f"{axis}) is off from 1 by {worst:.3g} > {tol:.3g}; pass normalize=True to "
+                "rescale it"
+            )
+    return p / mass
+
+
+def safe_log(x, *, xp):
+    """``log(x)`` for ``x >= 0`` with ``log(0) = -inf`` and no warning."""
+    pos = x > 0
+    return xp.where(pos, xp.log(xp.where(pos, x, 1.0)), -math.inf)
+
+
+def log_ratio(p, q, *, xp):
+    """``log(p / q)`` for ``p, q > 0``, accurate when both are tiny or far apart.
+
+    The ratio is formed first (one rounding) where it is a normal float; where it would
+    overflow or underflow, ``log p - log q`` is used instead.
+    """
+    finfo = xp.finfo(p.dtype)
+    r = p / q
+    normal = (r > finfo.smallest_normal) & (r < finfo.max)
+    direct = xp.log(xp.where(normal, r, 1.0))
+    return xp.where(normal, direct, xp.log(p) - xp.log(q))
+
+
+def softplus(x, *, xp):
+    """``log(1 + exp(x))`` without overflow: ``max(x, 0) + log1p(exp(-|x|))``.
+
+    ``softplus(-inf) = 0``, ``softplus(inf) = inf``.
+    """
+    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def xlog(x, log_y, *, xp):
+    """``x * log_y`` with the convention ``0 * log 0 = 0``: zero wherever ``x == 0``."""
+    return x * xp.where(x > 0, log_y, 0.0)
+
+
+def to_numpy(x):
+    """Copy an array of any namespace or device to a NumPy array on the host."""
+    if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
+        return x.get()
+    if type(x).__module__.startswith("torch"):
+        return x.detach().cpu().numpy()
+    return np.asarray(x) if isinstance(x, np.generic) else np.from_dlpack(x)
+
+
+def from_numpy(xp, a, like=None, dtype=None):
+    """Move a NumPy array into namespace ``xp``, on ``like``'s device and dtype."""
+    dev = None if like is None else device(like)
+    dtype = like.dtype if dtype is None and like is not None else dtype
+    return xp.asarray(a, dtype=dtype, device=dev)
+
+
+def measures(names, p, q, axis, dx, normalize, extra=None):
+    """Resolve, validate and normalise two measures for the divergences and V.
+
+    Returns ``(xp, p, q, w, axis, extra)``: ``p`` and ``q`` broadcast to one shape and
+    normalised along ``axis`` against the weights ``w`` (which broadcast against them),
+    and ``extra`` (another array argument, such as D) converted in the same namespace.
+    """
+    extra_name, extra_value = extra if extra is not None else ("_", None)
+    dx_array = None if isinstance(dx, numbers.Real) else dx
+    xp, arrays = namespace(**{names[0]: p, names[1]: q, "dx": dx_array,
+                              extra_name: extra_value})
+    p, q = arrays[names[0]], arrays[names[1]]
+    dtype = float_dtype(xp, (names[0], p), (names[1], q))
+    p, q = xp.astype(p, dtype), xp.astype(q, dtype)
+    require_nonempty(names[0], p)
+    require_nonempty(names[1], q)
+    p, q, ax = broadcast_pair(xp, names, p, q, axis)
+    w = weights(xp, arrays["dx"] if arrays["dx"] is not None else dx, p, ax)
+    p = normalised(xp, names[0], p, w, ax, normalize)
+    q = normalised(xp, names[1], q, w, ax, normalize)
+    return xp, p, q, w, ax, arrays[extra_name]

@@ -1,0 +1,383 @@
+"""The GAN game: the value function V(D, G), the optimal discriminator D*, and C(G).
+
+Goodfellow et al. (2014) define, for a discriminator D: X -> [0, 1] and a generator
+whose samples have law p_g,
+
+    V(D, G) = E_{p_data}[log D(x)] + E_{p_g}[log(1 - D(x))],
+
+and show that D*(x) = p_data(x) / (p_data(x) + p_g(x)) maximises it (Proposition 1), with
+C(G) = V(D*, G) = -log 4 + 2 JSD(p_data || p_g) (Theorem 1).
+
+Each function comes in two forms: one that takes D as a probability, and one that takes
+its log-odds ``logit(D) = log D - log(1 - D)``. The log-odds form is exact where the
+probability form cannot be: when ``p_g / p_data < 1e-16``, D* rounds to 1 in float64 and
+``log(1 - D*)`` to ``-inf``, while the log-odds ``log(p_data / p_g)`` stays finite and
+``log(1 - D*) = -softplus(logit)`` keeps every digit.
+
+References
+----------
+I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+"""
+
+import math
+
+from ._arrays import (
+    log_ratio,
+    measures,
+    namespace,
+    float_dtype,
+    require_nonempty,
+    require_finite,
+    require_not_nan,
+    require_probability,
+    safe_log,
+    softplus,
+    xlog,
+)
+
+__all__ = [
+    "minibatch_value",
+    "minibatch_value_from_logits",
+    "optimal_discriminator",
+    "optimal_discriminator_logits",
+    "value",
+    "value_from_logits",
+    "virtual_criterion",
+]
+
+
+def _log_d(d, *, xp):
+    """``(log d, log(1 - d))`` for ``d`` in [0, 1], ``-inf`` at the ends, no warnings."""
+    below_one = d < 1
+    log_1m = xp.where(below_one, xp.log1p(-xp.where(below_one, d, 0.0)), -math.inf)
+    return safe_log(d, xp=xp), log_1m
+
+
+def _log_d_from_logits(logits, *, xp):
+    """``(log D, log(1 - D))`` for ``D = sigmoid(logits)``: ``-softplus(-l), -softplus(l)``."""
+    return -softplus(-logits, xp=xp), -softplus(logits, xp=xp)
+
+
+def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp):
+    """``sum((p_data log D + p_g log(1 - D)) w)`` along ``axis``, with 0 log 0 = 0."""
+    terms = xlog(p_data, log_d, xp=xp) + xlog(p_g, log_1m_d, xp=xp)
+    return xp.sum(terms * w, axis=axis)
+
+
+def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
+    """Validate D and the two measures, then integrate V on the grid."""
+    xp, p_data, p_g, w, ax, d = measures(("p_data", "p_g"), p_data, p_g, axis, dx,
+                                         normalize, extra=(name, d))
+    dtype = float_dtype(xp, (name, d), ("p_data", p_data))
+    require_nonempty(name, d)
+    check(xp, name, d)
+    ax -= p_data.ndim  # negative: counts from the right, so it survives broadcasting
+    try:
+        d, p_data, p_g = xp.broadcast_arrays(xp.astype(d, dtype), xp.astype(p_data, dtype),
+                                             xp.astype(p_g, dtype))
+    except (ValueError, RuntimeError, TypeError):
+        raise ValueError(f"{name} with shape {tuple(d.shape)} does not broadcast against "
+                         f"p_data with shape {tuple(p_data.shape)}") from None
+    log_d, log_1m_d = log_terms(d, xp=xp)
+    return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
+
+
+def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
+    r"""The GAN value function :math:`V(D, G) = \sum (p_{data} \log D + p_g \log(1 - D))\,dx`.
+
+    Parameters
+    ----------
+    d : array
+        Discriminator outputs :math:`D(x) \in [0, 1]` at the points of the grid; it
+        broadcasts against ``p_data``.
+    p_data, p_g : array
+        The data and generator distributions (masses, or densities on a grid), as in
+        :func:`gancore.kl`: non-negative, finite, normalised unless ``normalize=True``.
+    axis, dx, normalize
+        As in :func:`gancore.kl`.
+
+    Returns
+    -------
+    array
+        V along ``axis``, in ``[-inf, 0]``. ``-inf`` (not NaN) where ``d = 0`` against
+        positive ``p_data`` or ``d = 1`` against positive ``p_g``; points where a mass is
+        0 contribute 0 whatever D is there.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gancore.kl`; ``ValueError`` when ``d`` holds NaN or leaves [0, 1].
+
+    See Also
+    --------
+    value_from_logits : the same with D given as log-odds, exact near D = 0 and D = 1.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> p = np.array([0.5, 0.5])
+    >>> round(float(gancore.value(np.array([0.5, 0.5]), p, p)), 6)  # -log 4
+    -1.386294
+    """
+    return _value("d", d, p_data, p_g, axis, dx, normalize, require_probability, _log_d)
+
+
+def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
+    r"""V(D, G) for :math:`D = \sigma(\ell)` given by its log-odds :math:`\ell`.
+
+    :math:`V = \sum (-p_{data}\,\mathrm{softplus}(-\ell) - p_g\,\mathrm{softplus}(\ell))\,dx`,
+    since :math:`\log\sigma(\ell) = -\mathrm{softplus}(-\ell)` and
+    :math:`\log(1 - \sigma(\ell)) = -\mathrm{softplus}(\ell)`.
+
+    Parameters
+    ----------
+    logits : array
+        :math:`\ell = \log D - \log(1 - D)`, any real value or ``+-inf`` (D = 1 or 0),
+        not NaN; it broadcasts against ``p_data``.
+    p_data, p_g, axis, dx, normalize
+        As in :func:`value`.
+
+    Returns
+    -------
+    array
+        V along ``axis``, in ``[-inf, 0]``; finite for finite logits; ``-inf`` only
+        where an infinite logit meets positive mass on the wrong side.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`value`; ``ValueError`` when ``logits`` holds NaN.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> p = np.array([0.5, 0.5])
+    >>> round(float(gancore.value_from_logits(np.array([0.0, 0.0]), p, p)), 6)
+    -1.386294
+    """
+    return _value("logits", logits, p_data, p_g, axis, dx, normalize, require_not_nan,
+                  _log_d_from_logits)
+
+
+def _pointwise_pair(p_data, p_g):
+    """Validate two non-negative finite density arrays for the pointwise D*."""
+    xp, arrays = namespace(p_data=p_data, p_g=p_g)
+    p_data, p_g = arrays["p_data"], arrays["p_g"]
+    dtype = float_dtype(xp, ("p_data", p_data), ("p_g", p_g))
+    for name, x in (("p_data", p_data), ("p_g", p_g)):
+        require_nonempty(name, x, allow_scalar=True)
+        require_finite(xp, name, x)
+        if bool(xp.any(x < 0)):
+            raise ValueError(f"{name} must be non-negative; it holds negative mass")
+    try:
+        p_data, p_g = xp.broadcast_arrays(xp.astype(p_data, dtype), xp.astype(p_g, dtype))
+    except (ValueError, RuntimeError, TypeError):
+        raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
+                         f"{tuple(p_g.shape)} that do not broadcast") from None
+    return xp, p_data, p_g
+
+
+def optimal_discriminator(p_data, p_g, /):
+    r"""The optimal discriminator :math:`D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))`.
+
+    Proposition 1 of Goodfellow et al. (2014): for fixed G it maximises V(D, G)
+    pointwise, since :math:`y \mapsto a \log y + b \log(1-y)` peaks at :math:`a/(a+b)`.
+
+    Parameters
+    ----------
+    p_data, p_g : array
+        Densities or masses at the same points, non-negative and finite; they broadcast
+        against each other. They need not be normalised (D* is a pointwise ratio).
+
+    Returns
+    -------
+    array
+        D* in [0, 1]: 1 where only ``p_data`` is positive, 0 where only ``p_g`` is, and
+        1/2 where both are 0 (outside both supports D does not affect V; 1/2 is the
+        value at ``p_g = p_data``). Rounds to 1 (or 0) when the ratio of masses passes
+        1e16; use :func:`optimal_discriminator_logits` to keep the difference.
+
+    Raises
+    ------
+    TypeError
+        Non-float dtypes or mixed namespaces.
+    ValueError
+        Negative, NaN or infinite mass, empty arrays, shapes that do not broadcast.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
+    array([0.25, 0.  , 0.5 ])
+    """
+    xp, p_data, p_g = _pointwise_pair(p_data, p_g)
+    s = p_data + p_g
+    pos = s > 0
+    return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
+
+
+def _logit_of_ratio(p_data, p_g, *, xp):
+    """``log(p_data / p_g)``: ``+inf`` / ``-inf`` where one mass is 0, 0 where both are."""
+    both = (p_data > 0) & (p_g > 0)
+    inner = log_ratio(xp.where(both, p_data, 1.0), xp.where(both, p_g, 1.0), xp=xp)
+    one_sided = xp.where(p_data > 0, math.inf, xp.where(p_g > 0, -math.inf,
+                                                        xp.zeros_like(p_g)))
+    return xp.where(both, inner, one_sided)
+
+
+def optimal_discriminator_logits(p_data, p_g, /):
+    r"""Log-odds of the optimal discriminator, :math:`\log(p_{data}(x) / p_g(x))`.
+
+    :math:`D^* = \sigma(\log(p_{data}/p_g))`, and this form stays exact when D* itself
+    would round to 0 or 1.
+
+    Parameters
+    ----------
+    p_data, p_g : array
+        As in :func:`optimal_discriminator`.
+
+    Returns
+    -------
+    array
+        The log-odds: ``+inf`` where only ``p_data`` is positive, ``-inf`` where only
+        ``p_g`` is, 0 where both are 0 (D* = 1/2 there). Accurate for masses down to the
+        smallest normal float.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`optimal_discriminator`.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
+    array([-690.7755279,          inf])
+    """
+    xp, p_data, p_g = _pointwise_pair(p_data, p_g)
+    return _logit_of_ratio(p_data, p_g, xp=xp)
+
+
+def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
+    r"""The virtual training criterion :math:`C(G) = \max_D V(D, G) = V(D^*_G, G)`.
+
+    Computed as the value function at the optimal discriminator, in log-odds form, not
+    through the JSD; Theorem 1 of Goodfellow et al. (2014) says that
+    :math:`C(G) = -\log 4 + 2\,\mathrm{JSD}(p_{data} \| p_g)`, which the theory suite
+    checks against :func:`gancore.jsd`.
+
+    Parameters
+    ----------
+    p_data, p_g, axis, dx, normalize
+        As in :func:`value`.
+
+    Returns
+    -------
+    array
+        C(G) along ``axis``, in ``[-log 4, 0]``: ``-log 4`` exactly when
+        ``p_g = p_data``, 0 when the supports are disjoint. Always finite.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gancore.kl`.
+
+    Notes
+    -----
+    Each point contributes
+    :math:`-p_{data}\,\mathrm{softplus}(-\ell) - p_g\,\mathrm{softplus}(\ell)` with
+    :math:`\ell = \log(p_{data}/p_g)`, finite for every pair of masses. Cost: O(n) time.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> float(gancore.virtual_criterion(np.array([1.0, 0.0]), np.array([0.0, 1.0])))
+    0.0
+    """
+    xp, p_data, p_g, w, ax, _ = measures(("p_data", "p_g"), p_data, p_g, axis, dx,
+                                         normalize)
+    log_d, log_1m_d = _log_d_from_logits(_logit_of_ratio(p_data, p_g, xp=xp), xp=xp)
+    return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
+
+
+def _minibatch(names, real, fake, check, log_terms):
+    """Validate two batches of discriminator outputs and average the log terms."""
+    xp, arrays = namespace(**{names[0]: real, names[1]: fake})
+    real, fake = arrays[names[0]], arrays[names[1]]
+    dtype = float_dtype(xp, (names[0], real), (names[1], fake))
+    for name, x in ((names[0], real), (names[1], fake)):
+        require_nonempty(name, x, allow_scalar=True)
+        check(xp, name, x)
+    log_real, _ = log_terms(xp.astype(real, dtype), xp=xp)
+    _, log_1m_fake = log_terms(xp.astype(fake, dtype), xp=xp)
+    return xp.mean(log_real) + xp.mean(log_1m_fake)
+
+
+def minibatch_value(d_real, d_fake, /):
+    r"""Minibatch estimate of V: :math:`\frac1m \sum \log D(x_i) + \frac1m \sum \log(1 - D(G(z_i)))`.
+
+    Parameters
+    ----------
+    d_real : array
+        Discriminator outputs in [0, 1] on data samples (any shape; every element is one
+        sample).
+    d_fake : array
+        Discriminator outputs in [0, 1] on generated samples (any shape and size).
+
+    Returns
+    -------
+    array
+        The 0-d estimate, in ``[-inf, 0]``: ``-inf`` if some ``d_real`` is 0 or some
+        ``d_fake`` is 1.
+
+    Raises
+    ------
+    TypeError
+        Non-float dtypes or mixed namespaces.
+    ValueError
+        Empty input, NaN, or values outside [0, 1].
+
+    See Also
+    --------
+    minibatch_value_from_logits : the same from logits, finite for every finite logit.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> round(float(gancore.minibatch_value(np.array([0.5]), np.array([0.5]))), 6)
+    -1.386294
+    """
+    return _minibatch(("d_real", "d_fake"), d_real, d_fake, require_probability, _log_d)
+
+
+def minibatch_value_from_logits(logits_real, logits_fake, /):
+    r"""Minibatch estimate of V from logits :math:`\ell`, with :math:`D = \sigma(\ell)`.
+
+    :math:`-\frac1m \sum \mathrm{softplus}(-\ell(x_i)) - \frac1m \sum \mathrm{softplus}(\ell(G(z_i)))`,
+    which stays finite for every finite logit, however extreme.
+
+    Parameters
+    ----------
+    logits_real, logits_fake : array
+        Logits on data and on generated samples; NaN is rejected, ``+-inf`` allowed.
+
+    Returns
+    -------
+    array
+        The 0-d estimate, in ``[-inf, 0]``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`minibatch_value`, NaN logits included.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> round(float(gancore.minibatch_value_from_logits(np.array([3.0]), np.array([-3.0]))), 6)
+    -0.097175
+    >>> float(gancore.minibatch_value_from_logits(np.array([-800.0]), np.array([0.0])))  # finite
+    -800.6931471805599
+    """
+    return _minibatch(("logits_real", "logits_fake"), logits_real, logits_fake,
+                      require_not_nan, _log_d_from_logits)

@@ -1,0 +1,127 @@
+"""Every bad input gets a ValueError or TypeError whose message names the argument."""
+
+import math
+
+import numpy as np
+import pytest
+
+import gancore
+from _helpers import arr
+
+P = np.array([0.25, 0.75])
+Q = np.array([0.5, 0.5])
+NAN = math.nan
+
+
+def _divergence_cases(f):
+    name = f.__name__
+    return [
+        (f"{name}-negative", lambda: f(np.array([-0.5, 1.5]), Q), ValueError, "p must be non-negative"),
+        (f"{name}-nan", lambda: f(P, np.array([NAN, 1.0])), ValueError, "q must be finite"),
+        (f"{name}-inf", lambda: f(np.array([math.inf, 1.0]), Q), ValueError, "p must be finite"),
+        (f"{name}-unnormalised", lambda: f(P, np.array([0.5, 0.6])), ValueError, "q is not normalised"),
+        (f"{name}-zero-mass", lambda: f(P, np.zeros(2), normalize=True), ValueError, "q has zero total mass"),
+        (f"{name}-length", lambda: f(P, np.array([0.2, 0.3, 0.5])), ValueError, "p and q must have the same length"),
+        (f"{name}-broadcast", lambda: f(np.full((2, 2), 0.5), np.full((3, 2), 0.5)), ValueError, "do not broadcast"),
+        (f"{name}-int", lambda: f(np.array([1, 0]), np.array([0, 1])), TypeError, "p must have a real floating dtype"),
+        (f"{name}-complex", lambda: f(P, Q.astype(complex)), TypeError, "q must have a real floating dtype"),
+        (f"{name}-empty", lambda: f(np.array([]), np.array([])), ValueError, "p must not be empty"),
+        (f"{name}-scalar", lambda: f(np.array(1.0), np.array(1.0)), ValueError, "p must have at least one dimension"),
+        (f"{name}-axis", lambda: f(P, Q, axis=1), ValueError, "axis 1 is out of range for p"),
+        (f"{name}-axis-type", lambda: f(P, Q, axis=0.0), TypeError, "axis must be an int"),
+        (f"{name}-dx", lambda: f(P, Q, dx=0.0), ValueError, "dx must be a finite positive spacing"),
+        (f"{name}-dx-nan", lambda: f(P, Q, dx=NAN), ValueError, "dx must be a finite positive spacing"),
+        (f"{name}-dx-negative", lambda: f(P, Q, dx=np.array([1.0, -1.0])), ValueError, "dx must be non-negative"),
+        (f"{name}-dx-length", lambda: f(np.full((2, 2), 0.5), np.full((2, 2), 0.5), dx=np.ones(3)), ValueError, "dx has 3 weights"),
+        (f"{name}-not-array", lambda: f(P, "abc"), TypeError, "q must be an array of real numbers"),
+    ]
+
+
+CASES = (
+    _divergence_cases(gancore.kl) + _divergence_cases(gancore.jsd) + _divergence_cases(gancore.tv)
+    + [
+        ("jsd-base", lambda: gancore.jsd(P, Q, base=1), ValueError, "base must be"),
+        ("jsd-base-negative", lambda: gancore.jsd(P, Q, base=-2.0), ValueError, "base must be"),
+        ("value-d-above-1", lambda: gancore.value(np.array([0.5, 1.5]), P, Q), ValueError, "d must lie in [0, 1]"),
+        ("value-d-negative", lambda: gancore.value(np.array([-0.1, 0.5]), P, Q), ValueError, "d must lie in [0, 1]"),
+        ("value-d-nan", lambda: gancore.value(np.array([NAN, 0.5]), P, Q), ValueError, "d must not hold NaN"),
+        ("value-d-int", lambda: gancore.value(np.array([0, 1]), P, Q), TypeError, "d must have a real floating dtype"),
+        ("value-d-shape", lambda: gancore.value(np.full(3, 0.5), P, Q), ValueError, "d with shape (3,) does not broadcast"),
+        ("value-p-data", lambda: gancore.value(Q, np.array([0.5, 0.6]), Q), ValueError, "p_data is not normalised"),
+        ("value-p-g", lambda: gancore.value(Q, P, np.array([-1.0, 2.0])), ValueError, "p_g must be non-negative"),
+        ("value-logits-nan", lambda: gancore.value_from_logits(np.array([0.0, NAN]), P, Q), ValueError, "logits must not hold NaN"),
+        ("criterion-p-g", lambda: gancore.virtual_criterion(P, np.array([NAN, 1.0])), ValueError, "p_g must be finite"),
+        ("criterion-empty", lambda: gancore.virtual_criterion(np.array([]), np.array([])), ValueError, "p_data must not be empty"),
+        ("dstar-negative", lambda: gancore.optimal_discriminator(np.array([-1.0]), Q), ValueError, "p_data must be non-negative"),
+        ("dstar-nan", lambda: gancore.optimal_discriminator(P, np.array([NAN, 1.0])), ValueError, "p_g must be finite"),
+        ("dstar-shape", lambda: gancore.optimal_discriminator(np.ones(3), np.ones(2)), ValueError, "do not broadcast"),
+        ("dstar-int", lambda: gancore.optimal_discriminator(np.array([1]), np.array([1])), TypeError, "p_data must have a real floating dtype"),
+        ("dstar-empty", lambda: gancore.optimal_discriminator_logits(np.array([]), np.array([])), ValueError, "p_data must not be empty"),
+        ("minibatch-range", lambda: gancore.minibatch_value(np.array([1.2]), np.array([0.5])), ValueError, "d_real must lie in [0, 1]"),
+        ("minibatch-nan", lambda: gancore.minibatch_value(np.array([0.5]), np.array([NAN])), ValueError, "d_fake must not hold NaN"),
+        ("minibatch-empty", lambda: gancore.minibatch_value(np.array([]), np.array([0.5])), ValueError, "d_real must not be empty"),
+        ("minibatch-logits-nan", lambda: gancore.minibatch_value_from_logits(np.array([NAN]), np.array([0.0])), ValueError, "logits_real must not hold NaN"),
+        ("minibatch-int", lambda: gancore.minibatch_value(np.array([1]), np.array([0])), TypeError, "d_real must have a real floating dtype"),
+        ("w1-empty", lambda: gancore.w1(np.array([]), Q), ValueError, "u_values must be a non-empty 1-D array"),
+        ("w1-2d", lambda: gancore.w1(P, np.ones((2, 2))), ValueError, "v_values must be a non-empty 1-D array"),
+        ("w1-nan", lambda: gancore.w1(np.array([NAN]), Q), ValueError, "u_values must be finite"),
+        ("w1-weights-shape", lambda: gancore.w1(P, Q, np.ones(3)), ValueError, "u_weights must have the shape of u_values"),
+        ("w1-weights-negative", lambda: gancore.w1(P, Q, None, np.array([1.0, -1.0])), ValueError, "v_weights must be non-negative"),
+        ("w1-weights-zero", lambda: gancore.w1(P, Q, np.zeros(2)), ValueError, "u_weights must have a positive sum"),
+        ("w1-weights-inf", lambda: gancore.w1(P, Q, np.array([1.0, math.inf])), ValueError, "u_weights must be finite"),
+        ("w1-int", lambda: gancore.w1(np.array([1, 2]), Q), TypeError, "u_values must have a real floating dtype"),
+        ("w1e-1d", lambda: gancore.w1_empirical(P, Q), ValueError, "x must be a non-empty (n, d) array"),
+        ("w1e-shape", lambda: gancore.w1_empirical(np.ones((3, 2)), np.ones((4, 2))), ValueError, "x and y must have the same shape"),
+        ("w1e-nan", lambda: gancore.w1_empirical(np.ones((3, 2)), np.full((3, 2), NAN)), ValueError, "y must be finite"),
+        ("w1e-empty", lambda: gancore.w1_empirical(np.ones((0, 2)), np.ones((0, 2))), ValueError, "x must be a non-empty (n, d) array"),
+        ("normal-scale", lambda: gancore.Normal(0.0, 0.0), ValueError, "scale must be > 0"),
+        ("normal-scale-negative", lambda: gancore.Normal(0.0, -1.0), ValueError, "scale must be > 0"),
+        ("normal-loc-nan", lambda: gancore.Normal(NAN, 1.0), ValueError, "loc must be finite"),
+        ("normal-loc-type", lambda: gancore.Normal("0", 1.0), TypeError, "loc must be a real number"),
+        ("normal-pdf-nan", lambda: gancore.Normal().pdf(np.array([NAN])), ValueError, "x must not hold NaN"),
+        ("normal-pdf-int", lambda: gancore.Normal().pdf(np.array([1])), TypeError, "x must have a real floating dtype"),
+        ("normal-ppf-range", lambda: gancore.Normal().ppf(np.array([1.5])), ValueError, "u must lie in [0, 1]"),
+        ("sample-n", lambda: gancore.Normal().sample(0), ValueError, "n must be at least 1"),
+        ("sample-n-type", lambda: gancore.Normal().sample(2.5), TypeError, "n must be an int"),
+        ("mvn-not-pd", lambda: gancore.MultivariateNormal([0.0, 0.0], [[1.0, 2.0], [2.0, 1.0]]), ValueError, "cov must be positive definite"),
+        ("mvn-asymmetric", lambda: gancore.MultivariateNormal([0.0, 0.0], [[1.0, 0.5], [0.0, 1.0]]), ValueError, "cov must be symmetric"),
+        ("mvn-shape", lambda: gancore.MultivariateNormal([0.0, 0.0], np.eye(3)), ValueError, "cov must have shape (2, 2)"),
+        ("mvn-mean-nan", lambda: gancore.MultivariateNormal([NAN, 0.0], np.eye(2)), ValueError, "mean must be finite"),
+        ("mvn-points", lambda: gancore.MultivariateNormal([0.0, 0.0], np.eye(2)).pdf(np.ones(3)), ValueError, "x must have its last axis of length 2"),
+        ("mixture-weights-sum", lambda: gancore.Mixture([gancore.Normal(), gancore.Normal(1.0)], [0.5, 0.6]), ValueError, "weights must sum to 1"),
+        ("mixture-weights-negative", lambda: gancore.Mixture([gancore.Normal(), gancore.Normal(1.0)], [1.5, -0.5]), ValueError, "weights must be non-negative"),
+        ("mixture-weights-count", lambda: gancore.Mixture([gancore.Normal()], [0.5, 0.5]), ValueError, "weights must have one entry per component"),
+        ("mixture-empty", lambda: gancore.Mixture([], []), ValueError, "components must hold at least one"),
+        ("mixture-component", lambda: gancore.Mixture([gancore.Normal(), 3.0], [0.5, 0.5]), TypeError, "components must be gancore distributions"),
+        ("mixture-dims", lambda: gancore.Mixture([gancore.Normal(), gancore.LineSegment(0.0)], [0.5, 0.5]), TypeError, "components must be gancore distributions"),
+        ("mixture-dims-mvn", lambda: gancore.Mixture([gancore.Normal(), gancore.MultivariateNormal([0.0, 0.0], np.eye(2))], [0.5, 0.5]), ValueError, "components must share one dimension"),
+        ("mixture-cdf-2d", lambda: gancore.Mixture([gancore.MultivariateNormal([0.0, 0.0], np.eye(2))], [1.0]).cdf(np.ones(2)), ValueError, "cdf is defined for 1-D mixtures only"),
+        ("segment-theta", lambda: gancore.LineSegment(math.inf), ValueError, "theta must be finite"),
+        ("kl-normal-types", lambda: gancore.kl_normal(gancore.Normal(), gancore.MultivariateNormal([0.0], [[1.0]])), TypeError, "p and q must both be Normal"),
+        ("kl-normal-dims", lambda: gancore.kl_normal(gancore.MultivariateNormal([0.0], [[1.0]]), gancore.MultivariateNormal([0.0, 0.0], np.eye(2))), ValueError, "p and q must have one dimension"),
+    ]
+)
+
+
+@pytest.mark.parametrize("call, error, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_raises_an_error_naming_the_argument(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_mixture_normalize_rescales_weights():
+    mix = gancore.Mixture([gancore.Normal(), gancore.Normal(1.0)], [1.0, 3.0], normalize=True)
+    np.testing.assert_allclose(mix.weights, [0.25, 0.75])
+
+
+def test_bad_input_is_caught_on_every_namespace(xp):
+    p, q = arr(xp, P), arr(xp, [0.5, 0.6])
+    with pytest.raises(ValueError, match="q is not normalised"):
+        gancore.jsd(p, q)
+    with pytest.raises(ValueError, match=r"d must lie in \[0, 1\]"):
+        gancore.value(arr(xp, [0.5, 2.0]), p, arr(xp, Q))
+    with pytest.raises(ValueError, match="p must be non-negative"):
+        gancore.kl(arr(xp, [-0.5, 1.5]), arr(xp, Q))
+    with pytest.raises(TypeError, match="real floating dtype"):
+        gancore.tv(xp.asarray([1, 0]), xp.asarray([0, 1]))

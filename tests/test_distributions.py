@@ -1,0 +1,124 @@
+"""Distributions against scipy.stats, quadrature and their own defining properties."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+import gancore
+from _helpers import arr, assert_lives_with, host
+
+RNG = np.random.default_rng(7)
+MVN = gancore.MultivariateNormal([1.0, -2.0], [[2.0, 0.6], [0.6, 0.5]])
+MIX = gancore.Mixture([gancore.Normal(-2.0, 0.5), gancore.Normal(1.0, 1.5)], [0.3, 0.7])
+
+
+def test_normal_matches_scipy(xp):
+    dist, ref = gancore.Normal(1.5, 0.7), stats.norm(1.5, 0.7)
+    x = np.linspace(-6, 9, 101)
+    xa = arr(xp, x)
+    for method in ("logpdf", "pdf", "cdf"):
+        got = getattr(dist, method)(xa)
+        assert_lives_with(got, xa)
+        np.testing.assert_allclose(host(got), getattr(ref, method)(x), rtol=1e-13)
+    u = np.array([0.0, 1e-12, 0.25, 0.5, 0.9, 1.0])
+    np.testing.assert_allclose(host(dist.ppf(arr(xp, u))), ref.ppf(u), rtol=1e-13)
+
+
+def test_multivariate_normal_matches_scipy(xp):
+    ref = stats.multivariate_normal([1.0, -2.0], [[2.0, 0.6], [0.6, 0.5]])
+    x = RNG.normal(0, 2, (4, 3, 2))
+    got = MVN.logpdf(arr(xp, x))
+    assert tuple(got.shape) == (4, 3)
+    np.testing.assert_allclose(host(got), ref.logpdf(x), rtol=1e-12)
+    np.testing.assert_allclose(host(MVN.pdf(arr(xp, x))), ref.pdf(x), rtol=1e-12)
+
+
+def test_mixture_density_and_distribution_function(xp):
+    x = np.linspace(-6, 8, 57)
+    ref_pdf = 0.3 * stats.norm(-2, 0.5).pdf(x) + 0.7 * stats.norm(1, 1.5).pdf(x)
+    np.testing.assert_allclose(host(MIX.pdf(arr(xp, x))), ref_pdf, rtol=1e-13)
+    total = integrate.quad(lambda t: float(MIX.pdf(np.array(t))), -np.inf, np.inf)[0]
+    assert total == pytest.approx(1.0, rel=1e-10)
+    ref_cdf = 0.3 * stats.norm(-2, 0.5).cdf(x) + 0.7 * stats.norm(1, 1.5).cdf(x)
+    np.testing.assert_allclose(host(MIX.cdf(arr(xp, x))), ref_cdf, rtol=1e-13)
+
+
+def test_mixture_ppf_inverts_cdf(xp):
+    u = np.array([1e-9, 0.01, 0.3, 0.5, 0.77, 0.999])
+    q = MIX.ppf(arr(xp, u))
+    assert_lives_with(q, arr(xp, u))
+    # bisection to the float64 resolution of x: F(x) recovers u to ~pdf * ulp(x)
+    np.testing.assert_allclose(host(MIX.cdf(q)), u, rtol=1e-12)
+    edges = host(MIX.ppf(arr(xp, [0.0, 1.0])))
+    assert edges[0] == -math.inf and edges[1] == math.inf
+
+
+def test_mixture_of_multivariate_normals_and_far_points(xp):
+    other = gancore.MultivariateNormal([-3.0, 0.0], np.eye(2))
+    mix = gancore.Mixture([MVN, other], [0.4, 0.6])
+    x = np.array([[0.0, 0.0], [1.0, -2.0], [200.0, 300.0]])
+    ref = np.logaddexp(np.log(0.4) + stats.multivariate_normal(MVN.mean, MVN.cov).logpdf(x),
+                       np.log(0.6) + stats.multivariate_normal([-3, 0], np.eye(2)).logpdf(x))
+    # log-sum-exp keeps far points finite where the densities underflow to 0
+    np.testing.assert_allclose(host(mix.logpdf(arr(xp, x))), ref, rtol=1e-12)
+
+
+def test_line_segment_density_and_samples(xp):
+    seg = gancore.LineSegment(0.25)
+    x = arr(xp, [[0.25, 0.0], [0.25, 0.999], [0.25, 1.5], [0.3, 0.5]])
+    np.testing.assert_array_equal(host(seg.pdf(x)), [1.0, 1.0, 0.0, 0.0])
+    s = host(seg.sample(1000, seed=3, xp=xp))
+    assert s.shape == (1000, 2) and np.all(s[:, 0] == 0.25)
+    assert np.all((s[:, 1] >= 0) & (s[:, 1] <= 1))
+    # Kolmogorov-Smirnov against U[0, 1]; a fixed seed makes this deterministic
+    assert stats.kstest(s[:, 1], "uniform").pvalue > 1e-3
+
+
+@pytest.mark.parametrize("dist", [gancore.Normal(3.0, 0.5), MVN, MIX, gancore.LineSegment(1.0)],
+                         ids=["normal", "mvn", "mixture", "segment"])
+def test_samples_are_reproducible_and_in_the_namespace_asked_for(xp, dist):
+    a = dist.sample(2000, seed=11, xp=xp)
+    b = dist.sample(2000, seed=11, xp=xp)
+    assert a.dtype == xp.float64
+    np.testing.assert_array_equal(host(a), host(b))
+    np.testing.assert_array_equal(host(a), dist.sample(2000, seed=11))
+    assert dist.sample(5, seed=1, xp=xp, dtype=xp.float32).dtype == xp.float32
+
+
+def test_sample_moments():
+    s = gancore.Normal(3.0, 0.5).sample(200_000, seed=5)
+    # standard errors: 0.5 / sqrt(2e5) = 1.1e-3 for the mean; allow 5 of them
+    assert s.mean() == pytest.approx(3.0, abs=5.6e-3)
+    assert s.std() == pytest.approx(0.5, rel=1e-2)
+    m = MVN.sample(200_000, seed=6)
+    np.testing.assert_allclose(m.mean(axis=0), MVN.mean, atol=0.02)
+    np.testing.assert_allclose(np.cov(m.T), MVN.cov, atol=0.03)
+    mix = MIX.sample(200_000, seed=9)
+    assert stats.kstest(mix, lambda t: np.asarray(MIX.cdf(np.asarray(t)))).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("m1, s1, m2, s2", [(0, 1, 1, 1), (0.5, 0.2, -3, 3), (2, 4, 2, 0.3)])
+def test_kl_normal_matches_quadrature(m1, s1, m2, s2):
+    p, q = stats.norm(m1, s1), stats.norm(m2, s2)
+    ref = integrate.quad(lambda t: p.pdf(t) * (p.logpdf(t) - q.logpdf(t)),
+                         m1 - 40 * s1, m1 + 40 * s1, limit=400)[0]
+    got = gancore.kl_normal(gancore.Normal(m1, s1), gancore.Normal(m2, s2))
+    assert got == pytest.approx(ref, rel=1e-9)
+
+
+def test_kl_normal_multivariate():
+    # independent coordinates: the KL is the sum of the 1-D KLs
+    p = gancore.MultivariateNormal([0.0, 1.0], np.diag([1.0, 4.0]))
+    q = gancore.MultivariateNormal([1.0, -1.0], np.diag([2.0, 0.5]))
+    ref = (gancore.kl_normal(gancore.Normal(0, 1), gancore.Normal(1, math.sqrt(2)))
+           + gancore.kl_normal(gancore.Normal(1, 2), gancore.Normal(-1, math.sqrt(0.5))))
+    assert gancore.kl_normal(p, q) == pytest.approx(ref, rel=1e-13)
+    assert gancore.kl_normal(MVN, MVN) == pytest.approx(0.0, abs=1e-15)
+    # correlated: a grid integral of p log(p/q) in the plane
+    g = np.linspace(-12, 14, 801)
+    xx = np.stack(np.meshgrid(g, g, indexing="ij"), axis=-1)
+    lp, lq = MVN.logpdf(xx), q.logpdf(xx)
+    grid = np.sum(np.exp(lp) * (lp - lq)) * (g[1] - g[0]) ** 2
+    assert gancore.kl_normal(MVN, q) == pytest.approx(grid, rel=1e-8)

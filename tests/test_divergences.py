@@ -1,0 +1,200 @@
+"""KL, JSD and TV against SciPy, quadrature and mpmath, on every namespace."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from scipy import integrate, stats
+from scipy.spatial.distance import jensenshannon
+
+import gancore
+from _helpers import arr, assert_lives_with, host
+
+LOG2 = math.log(2.0)
+RNG = np.random.default_rng(20141110)
+
+
+def _simplex(n, zeros=0, rng=RNG):
+    p = rng.random(n)
+    p[rng.choice(n, zeros, replace=False)] = 0.0
+    return p / p.sum()
+
+
+PAIRS = [(_simplex(n, z), _simplex(n, z)) for n, z in [(2, 0), (5, 1), (17, 4), (1000, 100)]]
+
+
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_kl_matches_scipy_entropy(xp, p, q):
+    got = gancore.kl(arr(xp, p), arr(xp, q))
+    assert_lives_with(got, arr(xp, p))
+    # float64 sums of <= 1000 terms: rounding well under 1e-13 relative
+    ref = stats.entropy(p, q)
+    assert host(got) == pytest.approx(ref, rel=1e-13, abs=0 if np.isfinite(ref) else None)
+
+
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_jsd_matches_squared_scipy_jensenshannon(xp, p, q):
+    got = gancore.jsd(arr(xp, p), arr(xp, q))
+    assert_lives_with(got, arr(xp, p))
+    # SciPy's formula cancels to about 1e-16 absolute; these JSDs are > 1e-3
+    assert host(got) == pytest.approx(jensenshannon(p, q) ** 2, rel=1e-12)
+    assert host(gancore.jsd(arr(xp, p), arr(xp, q), base=2)) == pytest.approx(
+        jensenshannon(p, q, base=2) ** 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_tv_is_half_l1(xp, p, q):
+    got = gancore.tv(arr(xp, p), arr(xp, q))
+    assert_lives_with(got, arr(xp, p))
+    assert host(got) == pytest.approx(0.5 * np.abs(p - q).sum(), rel=1e-14)
+
+
+def test_kl_is_infinite_where_q_vanishes_under_p(xp):
+    p, q = arr(xp, [0.5, 0.5, 0.0]), arr(xp, [0.0, 0.5, 0.5])
+    assert host(gancore.kl(p, q)) == math.inf
+    assert host(gancore.kl(arr(xp, [0.0, 1.0]), arr(xp, [0.5, 0.5]))) == pytest.approx(LOG2)
+
+
+def test_disjoint_supports_give_the_bounds_exactly(xp):
+    p, q = arr(xp, [0.25, 0.75, 0.0, 0.0]), arr(xp, [0.0, 0.0, 0.6, 0.4])
+    assert host(gancore.jsd(p, q)) == LOG2
+    assert host(gancore.jsd(p, q, base=2)) == 1.0
+    assert host(gancore.tv(p, q)) == 1.0
+
+
+def test_identical_distributions_give_zero(xp):
+    p = arr(xp, _simplex(50, 5))
+    for f in (gancore.kl, gancore.jsd, gancore.tv):
+        assert host(f(p, p)) == 0.0
+
+
+def test_batches_reduce_along_axis(xp):
+    ps = np.stack([p for p, _ in PAIRS[1:2] * 3])
+    qs = np.stack([_simplex(5, 1) for _ in range(3)])
+    for f, ref in ((gancore.kl, stats.entropy),
+                   (gancore.jsd, lambda a, b: jensenshannon(a, b) ** 2)):
+        rows = host(f(arr(xp, ps), arr(xp, qs)))
+        cols = host(f(arr(xp, ps.T), arr(xp, qs.T), axis=0))
+        expect = [ref(a, b) for a, b in zip(ps, qs)]
+        np.testing.assert_allclose(rows, expect, rtol=1e-12)
+        np.testing.assert_allclose(cols, expect, rtol=1e-12)
+    # one q against a batch of p broadcasts
+    got = host(gancore.jsd(arr(xp, ps), arr(xp, qs[0])))
+    np.testing.assert_allclose(got, [jensenshannon(a, qs[0]) ** 2 for a in ps], rtol=1e-12)
+
+
+def test_float32_in_gives_float32_out(xp):
+    p, q = _simplex(64, 8), _simplex(64, 8)
+    p32, q32 = arr(xp, p, xp.float32), arr(xp, q, xp.float32)
+    for f, ref in ((gancore.kl, stats.entropy(p, q)),
+                   (gancore.jsd, jensenshannon(p, q) ** 2),
+                   (gancore.tv, 0.5 * np.abs(p - q).sum())):
+        got = f(p32, q32)
+        assert_lives_with(got, p32)
+        # inputs rounded to float32 (2^-24 relative) move the result by ~1e-6 relative
+        assert host(got) == pytest.approx(ref, rel=1e-5)
+
+
+def test_float32_near_equal_jsd_is_tiny_and_non_negative(xp):
+    p = _simplex(1000)
+    q = p * (1 + 1e-4 * RNG.standard_normal(1000))
+    got = host(gancore.jsd(arr(xp, p, xp.float32), arr(xp, q / q.sum(), xp.float32),
+                           normalize=True))
+    assert 0.0 <= got < 1e-8 and np.isfinite(got)
+
+
+def _mp_jsd(p, q):
+    mpmath.mp.dps = 60
+    total = mpmath.mpf(0)
+    for a, b in zip(map(mpmath.mpf, p), map(mpmath.mpf, q)):
+        m = (a + b) / 2
+        total += (a * mpmath.log(a / m) if a else 0) + (b * mpmath.log(b / m) if b else 0)
+    return total / 2
+
+
+def _mp_kl(p, q):
+    mpmath.mp.dps = 60
+    return sum(mpmath.mpf(a) * mpmath.log(mpmath.mpf(a) / mpmath.mpf(b))
+               for a, b in zip(p, q) if a)
+
+
+def _mp_normalised(x):
+    """Exact float inputs whose sum is 1 to within rounding: the mpmath reference uses the
+    same normalisation gancore does, so both see the same measure."""
+    mpmath.mp.dps = 60
+    total = mpmath.fsum(map(mpmath.mpf, x))
+    return [mpmath.mpf(v) / total for v in x]
+
+
+@pytest.mark.parametrize("eps", [1e-2, 1e-4, 1e-6, 1e-8])
+def test_near_equal_distributions_keep_full_relative_precision(xp, eps):
+    p = _simplex(200)
+    q = p * (1 + eps * RNG.standard_normal(200))
+    ps, qs = _mp_normalised(p), _mp_normalised(q)
+    for f, ref in ((gancore.jsd, _mp_jsd(ps, qs)), (gancore.kl, _mp_kl(ps, qs))):
+        got = host(f(arr(xp, p), arr(xp, q), normalize=True))
+        # per-point terms are non-negative and evaluated without cancellation, so the
+        # result keeps ~1e-14 relative precision even at JSD ~ 1e-17
+        assert float(got) == pytest.approx(float(ref), rel=1e-12)
+
+
+def test_tiny_masses_down_to_the_smallest_normal(xp):
+    tiny = np.finfo(np.float64).smallest_normal
+    p = np.array([1.0 - 3 * tiny, tiny, 2 * tiny, 0.0])
+    q = np.array([1.0 - 3 * tiny, 2 * tiny, 0.0, tiny])
+    ps, qs = _mp_normalised(p), _mp_normalised(q)
+    got_jsd = host(gancore.jsd(arr(xp, p), arr(xp, q)))
+    assert float(got_jsd) == pytest.approx(float(_mp_jsd(ps, qs)), rel=1e-12, abs=1e-320)
+    assert host(gancore.kl(arr(xp, p), arr(xp, q))) == math.inf
+    # KL between measures that differ only in masses of order 1e-308: ~ tiny * log 2
+    p, q = p[:3], np.array([1.0 - 3 * tiny, 2 * tiny, tiny])
+    ref = _mp_kl(_mp_normalised(p), _mp_normalised(q))
+    got_kl = host(gancore.kl(arr(xp, p), arr(xp, q)))
+    assert got_kl > 0 and float(got_kl) == pytest.approx(float(ref), rel=1e-12)
+
+
+def test_nearly_disjoint_jsd_keeps_precision(xp):
+    # log 2 - JSD is tiny here; the reference is evaluated at 60 digits
+    p = np.array([1.0 - 1e-12, 1e-12, 0.0])
+    q = np.array([1e-12, 0.0, 1.0 - 1e-12])
+    ref = _mp_jsd(_mp_normalised(p), _mp_normalised(q))
+    got = host(gancore.jsd(arr(xp, p), arr(xp, q)))
+    assert float(got) == pytest.approx(float(ref), rel=1e-14)
+    assert got <= LOG2
+
+
+def test_densities_on_a_grid_match_quadrature(xp):
+    a, b = stats.norm(0.0, 1.0), stats.norm(1.5, 0.7)
+    x = np.linspace(-12, 12, 24001)
+    dx = x[1] - x[0]
+
+    def m(t):
+        return 0.5 * (a.pdf(t) + b.pdf(t))
+
+    def xlogy(u, v):
+        return u * math.log(u / v) if u > 0 else 0.0
+
+    ref_kl = integrate.quad(lambda t: xlogy(a.pdf(t), b.pdf(t)), -12, 12, limit=200)[0]
+    ref_jsd = 0.5 * integrate.quad(
+        lambda t: xlogy(a.pdf(t), m(t)) + xlogy(b.pdf(t), m(t)), -12, 12, limit=200)[0]
+    ref_tv = 0.5 * integrate.quad(lambda t: abs(a.pdf(t) - b.pdf(t)), -12, 12,
+                                  points=[0.5, 3.0], limit=200)[0]
+    p, q = arr(xp, a.pdf(x)), arr(xp, b.pdf(x))
+    # smooth integrands on a fine uniform grid: the Riemann sum is accurate to ~1e-10
+    assert host(gancore.kl(p, q, dx=dx, normalize=True)) == pytest.approx(ref_kl, rel=1e-9)
+    assert host(gancore.jsd(p, q, dx=dx, normalize=True)) == pytest.approx(ref_jsd, rel=1e-9)
+    # |p - q| has kinks: first-order quadrature error, O(dx^2) ~ 1e-6 here
+    assert host(gancore.tv(p, q, dx=dx, normalize=True)) == pytest.approx(ref_tv, rel=1e-5)
+    # quadrature weights as an array give the same as the scalar spacing
+    w = arr(xp, np.full(x.size, dx))
+    assert host(gancore.kl(p, q, dx=w, normalize=True)) == pytest.approx(
+        host(gancore.kl(p, q, dx=dx, normalize=True)), rel=1e-13)
+
+
+def test_normalize_rescales_and_otherwise_unnormalised_is_rejected(xp):
+    p, q = arr(xp, [2.0, 2.0]), arr(xp, [1.0, 3.0])
+    got = gancore.kl(p, q, normalize=True)
+    assert host(got) == pytest.approx(stats.entropy([0.5, 0.5], [0.25, 0.75]), rel=1e-14)
+    with pytest.raises(ValueError, match="p is not normalised"):
+        gancore.kl(p, q)

@@ -1,0 +1,164 @@
+"""V(D, G), D*, C(G) and the minibatch estimates against independent references."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from scipy import integrate, stats
+from scipy.special import expit, logit
+
+import gancore
+from _helpers import arr, assert_lives_with, host
+
+LOG4 = math.log(4.0)
+RNG = np.random.default_rng(2014)
+
+
+def _simplex(n, zeros=0):
+    p = RNG.random(n)
+    p[RNG.choice(n, zeros, replace=False)] = 0.0
+    return p / p.sum()
+
+
+def test_value_matches_the_direct_sum(xp):
+    p, q, d = _simplex(30, 3), _simplex(30, 3), RNG.uniform(0.05, 0.95, 30)
+    got = gancore.value(arr(xp, d), arr(xp, p), arr(xp, q))
+    assert_lives_with(got, arr(xp, p))
+    ref = np.sum(p * np.log(d) + q * np.log1p(-d))
+    assert host(got) == pytest.approx(ref, rel=1e-13)
+    from_logits = gancore.value_from_logits(arr(xp, logit(d)), arr(xp, p), arr(xp, q))
+    assert host(from_logits) == pytest.approx(ref, rel=1e-13)
+
+
+def test_value_is_minus_inf_where_d_hits_0_or_1_against_mass(xp):
+    p, q = arr(xp, [0.5, 0.5, 0.0]), arr(xp, [0.0, 0.5, 0.5])
+    assert host(gancore.value(arr(xp, [0.0, 0.5, 0.5]), p, q)) == -math.inf
+    assert host(gancore.value(arr(xp, [0.5, 0.5, 1.0]), p, q)) == -math.inf
+    # 0 and 1 where the opposing mass is 0 cost nothing: 0 log 0 = 0
+    got = host(gancore.value(arr(xp, [1.0, 0.5, 0.0]), p, q))
+    assert got == pytest.approx(0.5 * math.log(0.5) + 0.5 * math.log(0.5), rel=1e-15)
+    assert host(gancore.value_from_logits(arr(xp, [math.inf, 0.0, -math.inf]), p, q)) == got
+    assert host(gancore.value_from_logits(arr(xp, [-math.inf, 0.0, 0.0]), p, q)) == -math.inf
+
+
+def test_optimal_discriminator_is_the_density_ratio(xp):
+    p, q = _simplex(40, 8), _simplex(40, 8)
+    got = gancore.optimal_discriminator(arr(xp, p), arr(xp, q))
+    assert_lives_with(got, arr(xp, p))
+    s = p + q
+    ref = np.where(s > 0, p / np.where(s > 0, s, 1), 0.5)
+    np.testing.assert_allclose(host(got), ref, rtol=1e-15)
+    logits = host(gancore.optimal_discriminator_logits(arr(xp, p), arr(xp, q)))
+    np.testing.assert_allclose(expit(logits), ref, rtol=1e-14)
+    assert np.all(logits[(p > 0) & (q == 0)] == math.inf)
+    assert np.all(logits[(p == 0) & (q > 0)] == -math.inf)
+    assert np.all(logits[(p == 0) & (q == 0)] == 0.0)
+
+
+def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
+    assert host(gancore.optimal_discriminator(arr(xp, 0.3), arr(xp, 0.1))) == pytest.approx(0.75)
+    got = host(gancore.optimal_discriminator(arr(xp, [[1.0], [3.0]]), arr(xp, [1.0, 0.0])))
+    np.testing.assert_allclose(got, [[0.5, 1.0], [0.75, 1.0]])
+
+
+def _c_reference(p, q):
+    """C(G) = sum p log(p/(p+q)) + q log(q/(p+q)) at 60 digits (no JSD involved)."""
+    mpmath.mp.dps = 60
+    p, q = [mpmath.mpf(v) for v in p], [mpmath.mpf(v) for v in q]
+    tp, tq = mpmath.fsum(p), mpmath.fsum(q)
+    total = mpmath.mpf(0)
+    for a, b in zip(p, q):
+        a, b = a / tp, b / tq
+        total += (a * mpmath.log(a / (a + b)) if a else 0) + (b * mpmath.log(b / (a + b)) if b else 0)
+    return total
+
+
+@pytest.mark.parametrize("zeros", [0, 3])
+def test_virtual_criterion_matches_a_high_precision_reference(xp, zeros):
+    p, q = _simplex(25, zeros), _simplex(25, zeros)
+    got = gancore.virtual_criterion(arr(xp, p), arr(xp, q))
+    assert_lives_with(got, arr(xp, p))
+    # |C| ~ 1: float64 sums of 25 terms carry ~1e-15 absolute error
+    assert float(host(got)) == pytest.approx(float(_c_reference(p, q)), abs=1e-14)
+
+
+def test_virtual_criterion_edges(xp):
+    p = arr(xp, _simplex(10))
+    assert host(gancore.virtual_criterion(p, p)) == pytest.approx(-LOG4, abs=1e-15)
+    a, b = arr(xp, [0.3, 0.7, 0.0, 0.0]), arr(xp, [0.0, 0.0, 0.4, 0.6])
+    assert host(gancore.virtual_criterion(a, b)) == 0.0
+
+
+def test_tiny_mass_ratios_stay_finite_and_exact(xp):
+    # p_g / p_data = 1e-300 at one point: D* rounds to 1, but C(G) and V at the log-odds
+    # of D* are finite and agree with the 60-digit reference
+    tiny = np.finfo(np.float64).smallest_normal
+    p = np.array([0.5 - tiny, 0.5, tiny])
+    q = np.array([1e-300, 1.0 - 1e-300 - tiny, tiny])
+    ref = float(_c_reference(p, q))
+    got = host(gancore.virtual_criterion(arr(xp, p), arr(xp, q)))
+    assert np.isfinite(got) and float(got) == pytest.approx(ref, abs=1e-15)
+    logits = gancore.optimal_discriminator_logits(arr(xp, p), arr(xp, q))
+    assert host(logits)[0] == pytest.approx(math.log(0.5 / 1e-300), rel=1e-15)
+    assert host(gancore.value_from_logits(logits, arr(xp, p), arr(xp, q))) == got
+    # the probability form meets D* = 1.0 against mass 1e-300: V is then truly -inf
+    d_star = gancore.optimal_discriminator(arr(xp, p), arr(xp, q))
+    assert host(d_star)[0] == 1.0
+    assert host(gancore.value(d_star, arr(xp, p), arr(xp, q))) == -math.inf
+
+
+def test_value_and_criterion_of_gaussians_match_quadrature(xp):
+    a, b = stats.norm(0.0, 1.0), stats.norm(2.0, 1.5)
+    x = np.linspace(-15, 17, 32001)
+    dx = x[1] - x[0]
+
+    def d(t):
+        return expit(0.8 - 0.5 * t)
+
+    ref_v = integrate.quad(lambda t: a.pdf(t) * math.log(d(t)) + b.pdf(t) * math.log1p(-d(t)),
+                           -15, 17, limit=200)[0]
+
+    def c_integrand(t):
+        pa, pb = a.pdf(t), b.pdf(t)
+        s = pa + pb
+        return (pa * math.log(pa / s) if pa else 0.0) + (pb * math.log(pb / s) if pb else 0.0)
+
+    ref_c = integrate.quad(c_integrand, -15, 17, limit=200)[0]
+    p, q = arr(xp, a.pdf(x)), arr(xp, b.pdf(x))
+    # smooth integrands, uniform fine grid: Riemann sums accurate far below 1e-9
+    got_v = gancore.value(arr(xp, d(x)), p, q, dx=dx, normalize=True)
+    assert host(got_v) == pytest.approx(ref_v, rel=1e-9)
+    assert host(gancore.virtual_criterion(p, q, dx=dx, normalize=True)) == pytest.approx(
+        ref_c, rel=1e-9)
+
+
+def test_value_broadcasts_a_batch_of_discriminators(xp):
+    p, q = _simplex(6), _simplex(6)
+    ds = RNG.uniform(0.1, 0.9, (4, 6))
+    got = host(gancore.value(arr(xp, ds), arr(xp, p), arr(xp, q)))
+    ref = [np.sum(p * np.log(d) + q * np.log1p(-d)) for d in ds]
+    np.testing.assert_allclose(got, ref, rtol=1e-13)
+
+
+def test_minibatch_value(xp):
+    d_real, d_fake = RNG.uniform(0.01, 0.99, 64), RNG.uniform(0.01, 0.99, 32)
+    ref = np.mean(np.log(d_real)) + np.mean(np.log1p(-d_fake))
+    got = gancore.minibatch_value(arr(xp, d_real), arr(xp, d_fake))
+    assert_lives_with(got, arr(xp, d_real))
+    assert host(got) == pytest.approx(ref, rel=1e-13)
+    got_l = gancore.minibatch_value_from_logits(arr(xp, logit(d_real)), arr(xp, logit(d_fake)))
+    assert host(got_l) == pytest.approx(ref, rel=1e-12)
+    assert host(gancore.minibatch_value(arr(xp, [0.0, 0.5]), arr(xp, [0.5]))) == -math.inf
+    assert host(gancore.minibatch_value(arr(xp, [0.5]), arr(xp, [1.0]))) == -math.inf
+
+
+def test_minibatch_logits_stay_finite_at_extremes(xp):
+    got = host(gancore.minibatch_value_from_logits(arr(xp, [-800.0, 40.0]),
+                                                    arr(xp, [800.0, -40.0])))
+    # softplus(800) = 800 exactly in float64; softplus(-40) = exp(-40) to 1e-16 relative
+    assert got == pytest.approx(-0.5 * (800 + math.exp(-40)) - 0.5 * (800 + math.exp(-40)),
+                                rel=1e-15)
+    got32 = gancore.minibatch_value_from_logits(arr(xp, [-200.0], xp.float32),
+                                                arr(xp, [200.0], xp.float32))
+    assert got32.dtype == xp.float32 and host(got32) == pytest.approx(-400.0)

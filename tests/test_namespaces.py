@@ -1,0 +1,58 @@
+"""Dispatch: one namespace per call, results where the inputs live, a light import."""
+
+import subprocess
+import sys
+
+import array_api_strict
+import numpy as np
+import pytest
+
+import gancore
+from _helpers import arr
+
+P, Q = [0.25, 0.75], [0.5, 0.5]
+
+
+def test_mixing_namespaces_is_a_type_error_naming_the_arguments():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="p and q must come from one array namespace"):
+        gancore.kl(np.array(P), torch.tensor(Q, dtype=torch.float64))
+    with pytest.raises(TypeError, match="u_values and v_values must come from one"):
+        gancore.w1(array_api_strict.asarray(P), np.array(Q))
+    with pytest.raises(TypeError, match="p_data, p_g and d must come from one"):
+        gancore.value(torch.tensor(Q, dtype=torch.float64), np.array(P), np.array(Q))
+
+
+def test_lists_become_float64_numpy():
+    got = gancore.jsd(P, Q)
+    assert isinstance(got, (np.ndarray, np.floating)) and got.dtype == np.float64
+    assert float(got) == pytest.approx(float(gancore.jsd(np.array(P), np.array(Q))))
+    # a list beside an array is converted into the array's namespace
+    strict = gancore.kl(array_api_strict.asarray(P), Q)
+    assert isinstance(strict, array_api_strict._array_object.Array)
+
+
+def test_float32_and_float64_promote_to_float64(xp):
+    got = gancore.tv(arr(xp, P, xp.float32), arr(xp, Q))
+    assert got.dtype == xp.float64
+
+
+def test_torch_tensors_that_require_grad_are_accepted():
+    torch = pytest.importorskip("torch")
+    x = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
+    got = gancore.w1_empirical(x, x.detach() + 1.0)
+    assert isinstance(got, torch.Tensor)
+    assert float(got) == pytest.approx(2 ** 0.5, rel=1e-12)
+
+
+def test_import_loads_neither_torch_nor_cupy():
+    code = "import sys, gancore; print('torch' in sys.modules, 'cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
+
+
+def test_demo_command_prints_agreeing_references():
+    out = subprocess.run([sys.executable, "-m", "gancore", "demo", "--shift", "0.5"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "C(G) = V(D*, G)" in out and "W1" in out
