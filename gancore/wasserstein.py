@@ -46,6 +46,14 @@ def _cdf_at(sorted_values, sorter, weights, points, *, xp):
     return xp.take(cum, idx) / cum[-1]
 
 
+def _norms(diff, *, xp):
+    """Euclidean norms along the last axis, scaled by the largest entry so that squares
+    of tiny (< 1e-154) or huge (> 1e154) coordinates neither underflow nor overflow."""
+    scale = xp.max(xp.abs(diff), axis=-1, keepdims=True)
+    safe = xp.where(scale > 0, scale, 1.0)
+    return scale[..., 0] * xp.sqrt(xp.sum((diff / safe) ** 2, axis=-1))
+
+
 def w1(u_values, v_values, /, u_weights=None, v_weights=None):
     r"""Wasserstein-1 distance between two measures on the line.
 
@@ -163,10 +171,8 @@ def w1_empirical(x, y, /):
     n, d = x.shape
     rows = max(1, _BLOCK_ELEMENTS // (n * d))
     y_row = xp.expand_dims(y, axis=0)
-    blocks = [
-        xp.sqrt(xp.sum((xp.expand_dims(x[i:min(i + rows, n), :], axis=1) - y_row) ** 2, axis=-1))
-        for i in range(0, n, rows)
-    ]
+    blocks = [_norms(xp.expand_dims(x[i:min(i + rows, n), :], axis=1) - y_row, xp=xp)
+              for i in range(0, n, rows)]
     cost = to_numpy(xp.concat(blocks, axis=0))
     i, j = linear_sum_assignment(cost)
     return from_numpy(xp, cost[i, j].mean(), like=x)

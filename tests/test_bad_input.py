@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gancore
-from _helpers import arr
+from proofs._support import arr
 
 P = np.array([0.25, 0.75])
 Q = np.array([0.5, 0.5])

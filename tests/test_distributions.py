@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 import gancore
-from _helpers import arr, assert_lives_with, host
+from proofs._support import arr, assert_lives_with, host
 
 RNG = np.random.default_rng(7)
 MVN = gancore.MultivariateNormal([1.0, -2.0], [[2.0, 0.6], [0.6, 0.5]])

@@ -9,7 +9,7 @@ from scipy import integrate, stats
 from scipy.spatial.distance import jensenshannon
 
 import gancore
-from _helpers import arr, assert_lives_with, host
+from proofs._support import arr, assert_lives_with, host
 
 LOG2 = math.log(2.0)
 RNG = np.random.default_rng(20141110)

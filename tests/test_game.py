@@ -9,7 +9,7 @@ from scipy import integrate, stats
 from scipy.special import expit, logit
 
 import gancore
-from _helpers import arr, assert_lives_with, host
+from proofs._support import arr, assert_lives_with, host
 
 LOG4 = math.log(4.0)
 RNG = np.random.default_rng(2014)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gancore
-from _helpers import arr
+from proofs._support import arr
 
 P, Q = [0.25, 0.75], [0.5, 0.5]
 

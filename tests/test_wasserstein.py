@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 import gancore
-from _helpers import arr, assert_lives_with, host
+from proofs._support import arr, assert_lives_with, host
 
 RNG = np.random.default_rng(2017)
 

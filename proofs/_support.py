@@ -1,0 +1,108 @@
+"""Test support shared by proofs/ and tests/: profiles, the ``xp`` fixture, array helpers.
+
+Hypothesis profiles: ``ci`` (derandomised, bounded, no deadline; the default when ``CI``
+is set), ``dev`` (the default otherwise) and ``thorough`` (thousands of examples), chosen
+with ``HYPOTHESIS_PROFILE``. Namespaces: ``GANCORE_NAMESPACES`` (comma-separated names
+from :data:`BACKENDS`) restricts the ``xp`` fixture; by default every backend is tried
+and those without their library or a GPU skip.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace, device
+from hypothesis import HealthCheck, settings
+
+from gancore._arrays import to_numpy
+
+BACKENDS = ("numpy", "array_api_strict", "torch", "torch_cuda", "cupy")
+
+
+def load_profile():
+    """Register the hypothesis profiles and load the one the environment names."""
+    slow = [HealthCheck.too_slow]
+    settings.register_profile("ci", derandomize=True, max_examples=40, deadline=None,
+                              print_blob=True, suppress_health_check=slow)
+    settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
+    settings.register_profile("thorough", max_examples=3000, deadline=None,
+                              print_blob=True, suppress_health_check=slow)
+    default = "ci" if os.environ.get("CI") else "dev"
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
+
+
+def selected_backends():
+    """The backends named by ``GANCORE_NAMESPACES``, or all of them."""
+    names = os.environ.get("GANCORE_NAMESPACES", "").replace(" ", "")
+    if not names:
+        return BACKENDS
+    chosen = tuple(names.split(","))
+    unknown = sorted(set(chosen) - set(BACKENDS))
+    if unknown:
+        raise ValueError(f"GANCORE_NAMESPACES names unknown backends {unknown}; "
+                         f"choose from {list(BACKENDS)}")
+    return chosen
+
+
+def _torch(cuda):
+    torch = pytest.importorskip("torch")
+    if cuda and not torch.cuda.is_available():
+        pytest.skip("torch CUDA: no GPU")
+    from array_api_compat import torch as compat_torch
+
+    return compat_torch, torch
+
+
+def _cupy():
+    cupy = pytest.importorskip("cupy")
+    try:
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # CUDA runtime errors share no base class beyond Exception
+        pytest.skip("cupy: no usable GPU")
+    from array_api_compat import cupy as compat_cupy
+
+    return compat_cupy
+
+
+@pytest.fixture(params=selected_backends(), scope="module")
+def xp(request):
+    """An array namespace; torch_cuda and cupy skip where no GPU is available.
+
+    Arrays made with ``xp.asarray`` land on the backend's default device (the GPU for
+    torch_cuda and cupy). Module-scoped, so hypothesis tests may use it.
+    """
+    name = request.param
+    if name == "numpy":
+        from array_api_compat import numpy as compat_numpy
+
+        yield compat_numpy
+    elif name == "array_api_strict":
+        yield pytest.importorskip("array_api_strict")
+    elif name == "cupy":
+        yield _cupy()
+    else:
+        ns, torch = _torch(cuda=name == "torch_cuda")
+        previous = torch.get_default_device()
+        torch.set_default_device("cuda" if name == "torch_cuda" else "cpu")
+        try:
+            yield ns
+        finally:
+            torch.set_default_device(previous)
+
+
+def arr(xp, data, dtype=None):
+    """``data`` as an array of namespace ``xp`` (float64 unless ``dtype`` says otherwise)."""
+    return xp.asarray(np.asarray(data, dtype=np.float64),
+                      dtype=xp.float64 if dtype is None else dtype)
+
+
+def host(x):
+    """A result as a NumPy float64 array."""
+    return np.asarray(to_numpy(x), dtype=np.float64)
+
+
+def assert_lives_with(result, like):
+    """``result`` is in ``like``'s namespace, on its device, with its dtype."""
+    assert array_namespace(result) is array_namespace(like)
+    assert device(result) == device(like)
+    assert result.dtype == like.dtype

@@ -1,0 +1,118 @@
+"""Hypothesis strategies for the theory suite: what each generates, exactly.
+
+Every strategy returns NumPy float64 data (or gancore distributions); the proofs move
+it into the namespace under test.
+"""
+
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+import gancore
+
+SMALLEST_NORMAL = float(np.finfo(np.float64).smallest_normal)
+
+
+def masses(*, zeros=True, tiny=True, floor=1e-3):
+    """A non-negative float mass, before normalisation.
+
+    Draws exactly 0 (if ``zeros``), a moderate value in ``[floor, 1]``, or (if ``tiny``)
+    ``m * 10**-e`` with ``m`` in [1, 10) and ``e`` in [1, 300]: tiny masses whose ratio
+    to the others goes down to 1e-300, still normal floats after normalisation.
+    """
+    options = [st.floats(floor, 1.0)]
+    if zeros:
+        options.append(st.just(0.0))
+    if tiny:
+        options.append(st.builds(lambda m, e: m * 10.0 ** -e,
+                                 st.floats(1.0, 9.99), st.integers(1, 300)))
+    return st.one_of(*options)
+
+
+@st.composite
+def probability_vectors(draw, *, size=None, min_size=1, max_size=12, zeros=True,
+                        tiny=True, floor=1e-3):
+    """A 1-D float64 probability vector: non-negative, sums to 1 up to rounding.
+
+    Entries come from :func:`masses` (zeros and tiny masses when asked), at least one
+    is at least ``floor``, then the vector is divided by its sum. Length ``size``, or
+    drawn from ``[min_size, max_size]``.
+    """
+    n = size if size is not None else draw(st.integers(min_size, max_size))
+    raw = np.array(draw(st.lists(masses(zeros=zeros, tiny=tiny, floor=floor),
+                                 min_size=n, max_size=n)))
+    raw[draw(st.integers(0, n - 1))] = draw(st.floats(floor, 1.0))
+    return raw / raw.sum()
+
+
+@st.composite
+def distribution_pairs(draw, *, min_size=1, max_size=12, zeros=True, tiny=True):
+    """Two independent probability vectors of one length (see probability_vectors).
+
+    With ``zeros``, each may vanish where the other does not, so the supports overlap
+    partly, fully, or (rarely) not at all.
+    """
+    n = draw(st.integers(min_size, max_size))
+    return (draw(probability_vectors(size=n, zeros=zeros, tiny=tiny)),
+            draw(probability_vectors(size=n, zeros=zeros, tiny=tiny)))
+
+
+@st.composite
+def disjoint_pairs(draw, *, max_size=12):
+    """Two probability vectors of one length (2 to ``max_size``) with disjoint supports.
+
+    A random split of the points: p lives on one part, q on the other; tiny masses
+    included.
+    """
+    n = draw(st.integers(2, max_size))
+    p = draw(probability_vectors(size=n, zeros=True, tiny=True))
+    q = draw(probability_vectors(size=n, zeros=True, tiny=True))
+    mine = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    mine[0], mine[-1] = True, False
+    p, q = np.where(mine, p, 0.0), np.where(mine, 0.0, q)
+    p[0] = p[0] if p[0] > 0 else 1.0
+    q[-1] = q[-1] if q[-1] > 0 else 1.0
+    return p / p.sum(), q / q.sum()
+
+
+def discriminator_outputs(n):
+    """``n`` values of D in [0, 1]: exactly 0 or 1, within 1e-12 of them, or in between.
+
+    Interior values come as ``sigmoid(l)`` with ``l`` in [-40, 40], so D reaches
+    4e-18 and 1 - 1e-16 as well as the middle.
+    """
+    interior = st.floats(-40.0, 40.0).map(lambda l: 1.0 / (1.0 + math.exp(-l)))
+    edge = st.sampled_from([0.0, 1.0, 1e-12, 1.0 - 1e-12])
+    return st.lists(st.one_of(interior, edge), min_size=n, max_size=n).map(np.array)
+
+
+def gaussian_params():
+    """``(loc, scale)`` with loc in [-5, 5] and scale in [0.2, 3]: wide but well
+    conditioned (a grid of a few thousand points resolves every such density)."""
+    return st.tuples(st.floats(-5.0, 5.0), st.floats(0.2, 3.0))
+
+
+def normals():
+    """A ``gancore.Normal`` with parameters from :func:`gaussian_params`."""
+    return gaussian_params().map(lambda ls: gancore.Normal(*ls))
+
+
+@st.composite
+def mixtures(draw, *, max_components=3):
+    """A 1-D ``gancore.Mixture`` of 1 to ``max_components`` normals from
+    :func:`gaussian_params`, each with weight at least 0.05 (weights normalised)."""
+    k = draw(st.integers(1, max_components))
+    comps = [draw(normals()) for _ in range(k)]
+    w = np.array(draw(st.lists(st.floats(0.05, 1.0), min_size=k, max_size=k)))
+    return gancore.Mixture(comps, w / w.sum(), normalize=True)
+
+
+def grid_for(*dists, points=4001, width=12.0):
+    """A uniform grid covering every distribution to ``width`` scales past its extreme
+    component: ``(x, dx)``. At width 12 the mass left outside is below 1e-32."""
+    comps = [c for d in dists for c in getattr(d, "components", (d,))]
+    lo = min(c.loc - width * c.scale for c in comps)
+    hi = max(c.loc + width * c.scale for c in comps)
+    x = np.linspace(lo, hi, points)
+    return x, float(x[1] - x[0])
