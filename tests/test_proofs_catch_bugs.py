@@ -1,0 +1,112 @@
+"""The theory suite has power: each planted bug in the core makes its proofs fail.
+
+Every case replaces one public function of gancore with a plausible wrong version and
+runs the proofs that state the theorem it breaks; each of them must fail. A proof that
+passes on broken code would be a bug in the suite.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from array_api_compat import array_namespace
+from array_api_compat import numpy as numpy_xp
+
+import gancore
+from proofs import test_closed_forms as closed_forms
+from proofs import test_example1 as example1
+from proofs import test_kantorovich as kantorovich
+from proofs import test_proposition1 as prop1
+from proofs import test_theorem1 as theorem1
+
+REAL = {name: getattr(gancore, name) for name in gancore.__all__}
+
+
+def dstar_inverted(p_data, p_g, /):
+    """D* with the ratio upside down: p_g / (p_data + p_g)."""
+    return REAL["optimal_discriminator"](p_g, p_data)
+
+
+def dstar_shifted(p_data, p_g, /):
+    """D* moved by 0.05 (and kept in [0, 1])."""
+    d = REAL["optimal_discriminator"](p_data, p_g)
+    return array_namespace(d).clip(d + 0.05, 0.0, 1.0)
+
+
+def jsd_without_half(p, q, /, **kwargs):
+    """KL(p||m) + KL(q||m): the JSD missing its factor 1/2."""
+    return 2 * REAL["jsd"](p, q, **kwargs)
+
+
+def kl_naive_zeros(p, q, /, *, axis=-1, dx=1.0, normalize=False):
+    """sum p log(p/q) with no care for zero mass: 0 log 0 becomes NaN."""
+    xp = array_namespace(p, q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return xp.sum(p * xp.log(p / q) * dx, axis=axis)
+
+
+def kl_dropping_zero_q(p, q, /, *, axis=-1, dx=1.0, normalize=False):
+    """sum over points with p, q > 0 only: finite where the true KL is infinite."""
+    xp = array_namespace(p, q)
+    both = (p > 0) & (q > 0)
+    ratio = xp.where(both, p, 1.0) / xp.where(both, q, 1.0)
+    return xp.sum(xp.where(both, p * xp.log(ratio), 0.0) * dx, axis=axis)
+
+
+def w1_unsorted(u_values, v_values, /, u_weights=None, v_weights=None):
+    """The equal-size path that pairs samples in the order given, not sorted."""
+    if u_weights is None and v_weights is None and u_values.shape == v_values.shape:
+        xp = array_namespace(u_values, v_values)
+        return xp.mean(xp.abs(u_values - v_values))
+    return REAL["w1"](u_values, v_values, u_weights, v_weights)
+
+
+def value_sign_error(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
+    """sum p_data log d - p_g log(1 - d) (0 log 0 = 0): the second term's sign flipped."""
+    xp = array_namespace(d, p_data, p_g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_d, log_1m_d = xp.log(d), xp.log1p(-d)
+        terms = (xp.where(p_data > 0, p_data * log_d, 0.0)
+                 - xp.where(p_g > 0, p_g * log_1m_d, 0.0))
+        return xp.sum(terms * dx, axis=axis)
+
+
+BUGS = [
+    ("optimal_discriminator", dstar_inverted,
+     [prop1.test_optimal_discriminator_maximises_value,
+      prop1.test_pointwise_maximum_at_a_over_a_plus_b]),
+    ("optimal_discriminator", dstar_shifted,
+     [prop1.test_optimal_discriminator_maximises_value, prop1.test_derivative_vanishes_at_the_maximum,
+      theorem1.test_minimum_minus_log4_exactly_at_p_g_equal_p_data]),
+    ("jsd", jsd_without_half,
+     [theorem1.test_virtual_criterion_is_minus_log4_plus_2jsd,
+      theorem1.test_disjoint_supports_give_jsd_log2_and_criterion_zero,
+      example1.test_divergences_jump_at_zero]),
+    ("kl", kl_naive_zeros,
+     [theorem1.test_virtual_criterion_is_minus_log4_plus_2jsd, example1.test_divergences_jump_at_zero]),
+    ("kl", kl_dropping_zero_q, [example1.test_divergences_jump_at_zero]),
+    ("w1", w1_unsorted, [closed_forms.test_w1_of_equal_scale_gaussians_is_the_mean_gap]),
+    ("value", value_sign_error, [prop1.test_optimal_discriminator_maximises_value]),
+]
+
+
+@pytest.mark.parametrize("name, broken, proofs", BUGS, ids=[b[1].__name__ for b in BUGS])
+def test_planted_bug_is_caught(monkeypatch, name, broken, proofs):
+    monkeypatch.setattr(gancore, name, broken)
+    for proof in proofs:
+        with pytest.raises(Exception) as info:
+            proof(xp=numpy_xp)
+        # hypothesis reports several distinct failures as an exception group
+        assert all(isinstance(e, AssertionError) for e in _leaves(info.value)), info.value
+
+
+def _leaves(error):
+    """The exceptions inside an exception group, or the exception itself."""
+    if hasattr(error, "exceptions"):
+        return [leaf for e in error.exceptions for leaf in _leaves(e)]
+    return [error]
+
+
+def test_the_same_proofs_pass_on_the_real_core():
+    for proof in {p for _, _, proofs in BUGS for p in proofs}:
+        proof(xp=numpy_xp)
