@@ -1,5 +1,6 @@
 """The ``gancore`` command line.
 
+``gancore verify`` runs the theory suite and prints a table of theorems;
 ``gancore demo`` computes the objects of the theory for two Gaussians on a grid and
 prints each next to an independent reference.
 """
@@ -13,6 +14,7 @@ import numpy as np
 from .distributions import Normal, kl_normal
 from .divergences import jsd, kl, tv
 from .game import optimal_discriminator, value, virtual_criterion
+from .verify import verify
 from .wasserstein import w1
 
 
@@ -53,6 +55,17 @@ def main(argv=None):
     demo.add_argument("--shift", type=float, default=1.0,
                       help="mean of the generator's Gaussian (default 1)")
     demo.set_defaults(run=_demo)
+    check = sub.add_parser("verify", help="run the theory suite and print a table of "
+                                          "theorems (exit status 0 if all hold)")
+    check.add_argument("--profile", choices=["ci", "dev", "thorough"], default="ci",
+                       help="hypothesis profile (default ci: derandomised, bounded)")
+    check.add_argument("--namespaces", default=None,
+                       help="comma-separated backends: numpy, array_api_strict, torch, "
+                            "torch_cuda, cupy (default: every available one)")
+    check.add_argument("-v", "--verbose", action="store_true",
+                       help="pytest's per-test lines and full tracebacks")
+    check.set_defaults(run=lambda a: verify(profile=a.profile, namespaces=a.namespaces,
+                                            verbose=a.verbose))
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -15,8 +15,7 @@ from array_api_compat import array_namespace, device
 from hypothesis import HealthCheck, settings
 
 from gancore._arrays import to_numpy
-
-BACKENDS = ("numpy", "array_api_strict", "torch", "torch_cuda", "cupy")
+from gancore.verify import BACKENDS
 
 
 def load_profile():
