@@ -101,17 +101,18 @@ def normals():
 @st.composite
 def mixtures(draw, *, max_components=3, scale_ratio=None):
     """A 1-D ``gancore.Mixture`` of 1 to ``max_components`` normals from
-    :func:`gaussian_params`, each with weight at least 0.05 (weights normalised).
+    :func:`gaussian_params`; raw weights in [0.05, 1], then normalised (so each is at
+    least 0.05 / 2.05).
 
-    With ``scale_ratio``, every component's scale lies within that factor of the first
-    one's (still inside [0.2, 3])."""
+    With ``scale_ratio``, every later component's scale lies in [s0, ratio * s0] (still
+    inside [0.2, 3]), s0 the first one's: all scales within that factor of each other."""
     k = draw(st.integers(1, max_components))
     comps = [draw(normals())]
     for _ in range(k - 1):
         loc, scale = draw(gaussian_params())
         if scale_ratio is not None:
             s0 = comps[0].scale
-            scale = draw(st.floats(max(0.2, s0 / scale_ratio), min(3.0, s0 * scale_ratio)))
+            scale = draw(st.floats(s0, min(3.0, s0 * scale_ratio)))
         comps.append(gancore.Normal(loc, scale))
     w = np.array(draw(st.lists(st.floats(0.05, 1.0), min_size=k, max_size=k)))
     return gancore.Mixture(comps, w / w.sum(), normalize=True)
