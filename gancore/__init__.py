@@ -6,6 +6,7 @@ criterion C(G)) for arrays of any array-API namespace: NumPy, CuPy, PyTorch,
 array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 """
 
+from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
 from .divergences import jsd, kl, tv
 from .game import (
@@ -26,6 +27,9 @@ __all__ = [
     "Mixture",
     "MultivariateNormal",
     "Normal",
+    "dirac_jacobian",
+    "dirac_simulate",
+    "dirac_vector_field",
     "jsd",
     "kl",
     "kl_normal",

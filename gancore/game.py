@@ -108,6 +108,10 @@ def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     TypeError, ValueError
         As in :func:`gancore.kl`; ``ValueError`` when ``d`` holds NaN or leaves [0, 1].
 
+    Notes
+    -----
+    Cost: O(n) time, a few temporaries of the input's size.
+
     See Also
     --------
     value_from_logits : the same with D given as log-odds, exact near D = 0 and D = 1.
@@ -141,7 +145,7 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
     -------
     array
         V along ``axis``, in ``[-inf, 0]``; finite for finite logits; ``-inf`` only
-        where an infinite logit meets positive mass on the wrong side.
+        where an infinite logit meets positive mass on the wrong side. Cost: O(n).
 
     Raises
     ------
@@ -196,6 +200,7 @@ def optimal_discriminator(p_data, p_g, /):
         1/2 where both are 0 (outside both supports D does not affect V; 1/2 is the
         value at ``p_g = p_data``). Rounds to 1 (or 0) when the ratio of masses passes
         1e16; use :func:`optimal_discriminator_logits` to keep the difference.
+        Cost: O(n) time.
 
     Raises
     ------
@@ -241,7 +246,7 @@ def optimal_discriminator_logits(p_data, p_g, /):
     array
         The log-odds: ``+inf`` where only ``p_data`` is positive, ``-inf`` where only
         ``p_g`` is, 0 where both are 0 (D* = 1/2 there). Accurate for masses down to the
-        smallest normal float.
+        smallest normal float. Cost: O(n) time.
 
     Raises
     ------
@@ -328,7 +333,7 @@ def minibatch_value(d_real, d_fake, /):
     -------
     array
         The 0-d estimate, in ``[-inf, 0]``: ``-inf`` if some ``d_real`` is 0 or some
-        ``d_fake`` is 1.
+        ``d_fake`` is 1. Cost: O(m) time.
 
     Raises
     ------
@@ -364,7 +369,7 @@ def minibatch_value_from_logits(logits_real, logits_fake, /):
     Returns
     -------
     array
-        The 0-d estimate, in ``[-inf, 0]``.
+        The 0-d estimate, in ``[-inf, 0]``. Cost: O(m) time.
 
     Raises
     ------
