@@ -9,6 +9,13 @@ array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
 from .divergences import jsd, kl, tv
+from .gaussian_gan import (
+    GaussianGANResult,
+    gaussian_criterion,
+    gaussian_gan_gradients,
+    gaussian_optimal_discriminator,
+    train_gaussian_gan,
+)
 from .game import (
     minibatch_value,
     minibatch_value_from_logits,
@@ -23,6 +30,7 @@ from .wasserstein import w1, w1_empirical
 __version__ = "0.1.0"
 
 __all__ = [
+    "GaussianGANResult",
     "LineSegment",
     "Mixture",
     "MultivariateNormal",
@@ -30,6 +38,9 @@ __all__ = [
     "dirac_jacobian",
     "dirac_simulate",
     "dirac_vector_field",
+    "gaussian_criterion",
+    "gaussian_gan_gradients",
+    "gaussian_optimal_discriminator",
     "jsd",
     "kl",
     "kl_normal",
@@ -37,6 +48,7 @@ __all__ = [
     "minibatch_value_from_logits",
     "optimal_discriminator",
     "optimal_discriminator_logits",
+    "train_gaussian_gan",
     "tv",
     "value",
     "value_from_logits",

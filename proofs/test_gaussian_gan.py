@@ -1,0 +1,168 @@
+"""The closed-form Gaussian GAN: its gradients, its optimal discriminator, its training.
+
+The hand-derived gradients of gancore.gaussian_gan equal central differences and torch
+autograd; with the generator fixed, gradient ascent on the quadratic discriminator
+reaches the analytic D*; alternating training (k discriminator steps, minimax or
+non-saturating) brings the generator to the target and C(G) to -log 4.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gancore
+from gancore.gaussian_gan import gaussian_gan_gradients
+
+from . import strategies as gs
+from ._record import at_most, close
+from ._support import arr, host
+
+THEOREM = "Gaussian GAN"
+STATEMENT = "hand gradients exact; D -> analytic D*; training reaches p_data, C -> -log 4"
+LOG4 = math.log(4.0)
+# training runs take seconds: a tenth of the profile's examples (4 under ci)
+FEW = settings(max_examples=max(4, settings().max_examples // 10))
+
+
+@st.composite
+def problems(draw, d=None):
+    """A minibatch problem: d in {1, 2}, 5 data and 4 latent points, generator and
+    discriminator parameters with entries in [-1, 1] (W symmetric)."""
+    d = d or draw(st.sampled_from([1, 2]))
+    entries = st.floats(-1.0, 1.0)
+
+    def array(*shape):
+        n = int(np.prod(shape))
+        return np.array(draw(st.lists(entries, min_size=n, max_size=n))).reshape(shape)
+
+    w = array(d, d)
+    return {"x_real": 2 * array(5, d), "z": 2 * array(4, d), "mean": array(d), "a": array(d, d),
+            "c": array(), "b": array(d), "w": 0.5 * (w + w.T)}
+
+
+def _objectives(p, loss):
+    """V~ and L_G on the host, written directly from their definitions."""
+    def q(x):
+        return p["c"] + x @ p["b"] + np.einsum("ni,ij,nj->n", x, p["w"], x)
+
+    fake = p["mean"] + p["z"] @ p["a"].T
+    value = np.mean(-np.logaddexp(0, -q(p["x_real"]))) + np.mean(-np.logaddexp(0, q(fake)))
+    gen = (np.mean(-np.logaddexp(0, q(fake))) if loss == "minimax"
+           else np.mean(np.logaddexp(0, -q(fake))))
+    return value, gen
+
+
+@given(p=problems(), loss=st.sampled_from(["minimax", "nonsaturating"]))
+def test_hand_gradients_equal_central_differences(xp, p, loss):
+    got = gaussian_gan_gradients(*(arr(xp, p[k]) for k in
+                                   ("x_real", "z", "mean", "a", "c", "b", "w")), loss=loss)
+    close(float(host(got["value"])), _objectives(p, loss)[0], 1e-13, "V~")
+    h = 1e-6
+    for name, which in (("c", 0), ("b", 0), ("w", 0), ("mean", 1), ("a", 1)):
+        fd = np.zeros_like(p[name])
+        for idx in np.ndindex(p[name].shape or ()):
+            bumped = []
+            for sign in (1.0, -1.0):
+                q = {k: v.copy() for k, v in p.items()}
+                q[name][idx] += sign * h
+                if name == "w" and idx[0] != idx[1]:
+                    q[name][idx[::-1]] += sign * h  # keep W symmetric: both entries move
+                bumped.append(_objectives(q, loss)[which])
+            fd[idx] = (bumped[0] - bumped[1]) / (2 * h)
+        want = host(got[name])
+        if name == "w":  # a symmetric bump moves two entries: d/dW_ij + d/dW_ji
+            want = np.where(np.eye(want.shape[0]) > 0, want, 2 * want)
+        # central differences: truncation h^2 * |f'''| ~ 1e-11, rounding eps / h ~ 1e-10
+        close(want, fd, 1e-7 * (1 + np.abs(fd).max()), f"dV/d{name} by central differences")
+
+
+@given(p=problems(), loss=st.sampled_from(["minimax", "nonsaturating"]))
+def test_hand_gradients_equal_autograd(xp, p, loss):
+    torch = pytest.importorskip("torch")
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in p.items()}
+    fake = t["mean"] + t["z"] @ t["a"].T
+
+    def q(x):
+        return t["c"] + x @ t["b"] + ((x @ t["w"]) * x).sum(-1)
+
+    sp = torch.nn.functional.softplus
+    value = -sp(-q(t["x_real"])).mean() - sp(q(fake)).mean()
+    gen = -sp(q(fake)).mean() if loss == "minimax" else sp(-q(fake)).mean()
+    d_grads = torch.autograd.grad(value, [t["c"], t["b"], t["w"]], retain_graph=True)
+    g_grads = torch.autograd.grad(gen, [t["mean"], t["a"]])
+    got = gaussian_gan_gradients(*(arr(xp, p[k]) for k in
+                                   ("x_real", "z", "mean", "a", "c", "b", "w")), loss=loss)
+    for name, ref in zip(("c", "b", "w", "mean", "a"), (*d_grads, *g_grads)):
+        ref = ref.numpy()
+        if name == "w":  # autograd's dV/dW treats W as unconstrained: symmetrise it
+            ref = 0.5 * (ref + ref.T)
+            close(0.5 * (host(got[name]) + host(got[name]).T), ref, 1e-12, "dV/dW vs autograd")
+        else:
+            close(host(got[name]), ref, 1e-12 * (1 + np.abs(ref).max()), f"d/d{name} vs autograd")
+
+
+@FEW
+@given(mu=st.floats(-1.0, 1.0), s=st.floats(0.5, 0.9),
+       start=st.tuples(st.floats(-1, 1), st.floats(-1, 1), st.floats(-0.5, 0.5)))
+def test_discriminator_ascent_reaches_the_analytic_optimum(xp, mu, s, start):
+    # data N(0, 1) and generator N(mu, s^2), each represented by its quantiles at the
+    # midpoints of 4000 cells: a sample without sampling noise, whose objective's
+    # maximiser differs from D* only by that quadrature rule's error (at most 2.5e-3
+    # over this range, dominated by the tails beyond +-3.7; 1e-2 allowed). s < 1 keeps
+    # the generator inside the data's quantile range.
+    from scipy.special import ndtri
+
+    q = ndtri((np.arange(4000) + 0.5) / 4000)[:, None]
+    x = z = arr(xp, q)
+    mean, a = arr(xp, [mu]), arr(xp, [[s]])
+    c, b, w = arr(xp, start[0]), arr(xp, [start[1]]), arr(xp, [[start[2]]])
+    for _ in range(1500):  # step 1: below 2 / (largest curvature of the concave objective)
+        g = gaussian_gan_gradients(x, z, mean, a, c, b, w)
+        c, b, w = c + g["c"], b + g["b"], w + g["w"]
+    c_star, b_star, w_star = gancore.gaussian_optimal_discriminator(
+        gancore.Normal(0.0, 1.0), gancore.Normal(mu, s))
+    got = np.array([float(host(c)), float(host(b)[0]), float(host(w)[0, 0])])
+    close(got, np.array([c_star, b_star[0], w_star[0, 0]]), 1e-2, "D parameters -> D*")
+
+
+@FEW
+@given(target=gs.gaussian_params(), loss=st.sampled_from(["minimax", "nonsaturating"]),
+       k=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_training_converges_on_gaussians(xp, target, loss, k, seed):
+    data = gancore.Normal(*target)
+    result = gancore.train_gaussian_gan(data, loss=loss, k=k, steps=1000, seed=seed, xp=xp,
+                                        record_every=250)
+    m, s = target
+    s_g = math.sqrt(result.averaged_cov[0, 0])
+    at_most(abs(result.averaged_mean[0] - m), 0.05 * s, 0.0, "|mu - m| < 0.05 s")
+    at_most(abs(s_g - s), 0.05 * s, 0.0, "|s_G - s| < 0.05 s")
+    c = gancore.gaussian_criterion(data, gancore.Normal(result.averaged_mean[0], s_g))
+    at_most(c + LOG4, 1e-3, 0.0, "C(G) within 1e-3 of -log 4")
+
+
+@FEW
+@given(seed=st.integers(0, 2**16), corr=st.floats(-0.8, 0.8))
+def test_training_converges_in_two_dimensions(xp, seed, corr):
+    cov = np.array([[2.0, corr * math.sqrt(2.0) * 0.7], [corr * math.sqrt(2.0) * 0.7, 0.49]])
+    data = gancore.MultivariateNormal([1.0, -2.0], cov)
+    result = gancore.train_gaussian_gan(data, steps=1000, k=5, seed=seed, xp=xp,
+                                        record_every=500)
+    scale = math.sqrt(0.49)  # the smaller standard deviation
+    at_most(np.abs(result.averaged_mean - data.mean).max(), 0.05 * scale, 0.0, "mean -> m")
+    at_most(np.abs(result.averaged_cov - cov).max(), 0.1 * scale**2, 0.0, "covariance -> cov")
+    c = gancore.gaussian_criterion(data, gancore.MultivariateNormal(result.averaged_mean,
+                                                                    result.averaged_cov))
+    at_most(c + LOG4, 1e-3, 0.0, "C(G) within 1e-3 of -log 4")
+
+
+@given(a=gs.normals(), b=gs.normals())
+def test_exact_criterion_matches_the_core_on_a_grid(xp, a, b):
+    x, dx = gs.grid_for(a, b, points=8001)
+    grid = float(host(gancore.virtual_criterion(a.pdf(arr(xp, x)), b.pdf(arr(xp, x)), dx=dx,
+                                                normalize=True)))
+    # adaptive quadrature (1e-12 relative) and a Riemann sum with >= 10 points per
+    # scale of smooth densities: both far inside 1e-7
+    close(gancore.gaussian_criterion(a, b), grid, 1e-7, "quadrature C(G) = grid C(G)")
