@@ -216,6 +216,11 @@ def softplus(x, *, xp):
     return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
+def sigmoid(x, *, xp):
+    """Logistic function ``1 / (1 + exp(-x))`` as ``exp(-softplus(-x))``: no overflow."""
+    return xp.exp(-softplus(-x, xp=xp))
+
+
 def xlog(x, log_y, *, xp):
     """``x * log_y`` with the convention ``0 * log 0 = 0``: zero wherever ``x == 0``."""
     return x * xp.where(x > 0, log_y, 0.0)

@@ -41,17 +41,12 @@ import math
 
 import numpy as np
 
-from ._arrays import float_dtype, from_numpy, namespace, require_finite
+from ._arrays import float_dtype, from_numpy, namespace, require_finite, sigmoid
 
 __all__ = ["dirac_jacobian", "dirac_simulate", "dirac_vector_field"]
 
 KINDS = ("gan", "nonsaturating", "wgan", "wgan-gp", "r1", "instance-noise")
 _HERMITE_NODES = 64
-
-
-def _sigmoid(t, *, xp):
-    """Logistic function without overflow: exp(-softplus(-t))."""
-    return xp.exp(-(xp.maximum(-t, 0.0) + xp.log1p(xp.exp(-xp.abs(t)))))
 
 
 def _check_kind(kind, gamma, lam, noise):
@@ -122,12 +117,12 @@ def _field(theta, psi, kind, gamma, lam, noise, *, xp):
         shape = (1,) * theta.ndim + (-1,)
         eps, w = xp.reshape(eps, shape), xp.reshape(w, shape)
         th, ps = xp.expand_dims(theta, axis=-1), xp.expand_dims(psi, axis=-1)
-        fake = _sigmoid(ps * (th + eps), xp=xp)
+        fake = sigmoid(ps * (th + eps), xp=xp)
         v_theta = xp.sum(w * ps * fake, axis=-1)
-        v_psi = xp.sum(w * (eps * _sigmoid(-ps * eps, xp=xp) - (th + eps) * fake), axis=-1)
+        v_psi = xp.sum(w * (eps * sigmoid(-ps * eps, xp=xp) - (th + eps) * fake), axis=-1)
         return v_theta, v_psi
-    d_fake = _sigmoid(psi * theta, xp=xp)
-    v_theta = psi * (_sigmoid(-psi * theta, xp=xp) if kind == "nonsaturating" else d_fake)
+    d_fake = sigmoid(psi * theta, xp=xp)
+    v_theta = psi * (sigmoid(-psi * theta, xp=xp) if kind == "nonsaturating" else d_fake)
     v_psi = -theta * d_fake
     if kind == "r1":
         v_psi = v_psi - gamma * psi

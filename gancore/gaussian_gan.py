@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from array_api_compat import array_namespace
 
+from ._arrays import sigmoid, softplus, to_numpy
 from .distributions import MultivariateNormal, Normal
 
 __all__ = [
@@ -161,14 +162,6 @@ def _logits(x, c, b, w, *, xp):
     return c + x @ b + xp.sum((x @ w) * x, axis=-1)
 
 
-def _sigmoid(t, *, xp):
-    return 1.0 / (1.0 + xp.exp(-t))
-
-
-def _softplus(t, *, xp):
-    return xp.maximum(t, 0.0) + xp.log1p(xp.exp(-xp.abs(t)))
-
-
 def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
     r"""Minibatch value and hand-derived gradients of the Gaussian GAN (module docs).
 
@@ -198,9 +191,9 @@ def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
     xp = array_namespace(x_real, z, mean, a, c, b, w)
     fake = mean + z @ xp.matrix_transpose(a)
     l_real, l_fake = _logits(x_real, c, b, w, xp=xp), _logits(fake, c, b, w, xp=xp)
-    d_real, d_fake = _sigmoid(l_real, xp=xp), _sigmoid(l_fake, xp=xp)
+    d_real, d_fake = sigmoid(l_real, xp=xp), sigmoid(l_fake, xp=xp)
     m, n = x_real.shape[0], z.shape[0]
-    value = -xp.sum(_softplus(-l_real, xp=xp)) / m - xp.sum(_softplus(l_fake, xp=xp)) / n
+    value = -xp.sum(softplus(-l_real, xp=xp)) / m - xp.sum(softplus(l_fake, xp=xp)) / n
     coef_real, coef_fake = (1.0 - d_real) / m, -d_fake / n
     grad_c = xp.sum(coef_real) + xp.sum(coef_fake)
     grad_b = coef_real @ x_real + coef_fake @ fake
@@ -208,10 +201,10 @@ def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
               + xp.matrix_transpose(fake * coef_fake[:, None]) @ fake)
     if loss == "minimax":
         dloss = -d_fake
-        gen_loss = -xp.sum(_softplus(l_fake, xp=xp)) / n
+        gen_loss = -xp.sum(softplus(l_fake, xp=xp)) / n
     else:
         dloss = -(1.0 - d_fake)
-        gen_loss = xp.sum(_softplus(-l_fake, xp=xp)) / n
+        gen_loss = xp.sum(softplus(-l_fake, xp=xp)) / n
     grad_x = dloss[:, None] * (b + 2.0 * fake @ w) / n
     return {"value": value, "c": grad_c, "b": grad_b, "w": grad_w,
             "mean": xp.sum(grad_x, axis=0), "a": xp.matrix_transpose(grad_x) @ z,
@@ -377,6 +370,4 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
 
 
 def _host(x):
-    from ._arrays import to_numpy
-
     return np.asarray(to_numpy(x), dtype=np.float64)

@@ -9,7 +9,6 @@ with gancore's minibatch value functions and differentiated by central differenc
 
 import math
 
-import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import expit

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 from hypothesis import given
-from hypothesis import strategies as st
 
 import gancore
 

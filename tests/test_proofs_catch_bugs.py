@@ -5,7 +5,6 @@ runs the proofs that state the theorem it breaks; each of them must fail. A proo
 passes on broken code would be a bug in the suite.
 """
 
-import math
 
 import numpy as np
 import pytest
@@ -15,7 +14,6 @@ from array_api_compat import numpy as numpy_xp
 import gancore
 from proofs import test_closed_forms as closed_forms
 from proofs import test_example1 as example1
-from proofs import test_kantorovich as kantorovich
 from proofs import test_proposition1 as prop1
 from proofs import test_theorem1 as theorem1
 
