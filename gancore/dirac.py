@@ -112,8 +112,8 @@ def _field(theta, psi, kind, gamma, lam, noise, *, xp):
         return psi + 0.0 * theta, v_psi
     if kind == "instance-noise":
         nodes, weights = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
-        eps = from_numpy(xp, noise * nodes, like=theta)
-        w = from_numpy(xp, weights / weights.sum(), like=theta)
+        eps = from_numpy(noise * nodes, like=theta, xp=xp)
+        w = from_numpy(weights / weights.sum(), like=theta, xp=xp)
         shape = (1,) * theta.ndim + (-1,)
         eps, w = xp.reshape(eps, shape), xp.reshape(w, shape)
         th, ps = xp.expand_dims(theta, axis=-1), xp.expand_dims(psi, axis=-1)

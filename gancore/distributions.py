@@ -70,7 +70,7 @@ def _host_eval(x, fn, check=None):
     xp, x = _points(x, 1)
     if check is not None:
         check(xp, "u", x)
-    return from_numpy(xp, fn(to_numpy(x).astype(np.float64)), like=x)
+    return from_numpy(fn(to_numpy(x).astype(np.float64)), like=x, xp=xp)
 
 
 class _Distribution:
@@ -220,8 +220,8 @@ class MultivariateNormal(_Distribution):
         ``x`` has shape (..., d), :math:`\Sigma = LL^T`; the result has shape (...).
         """
         xp, x = _points(x, self.dim)
-        inv_chol_t = from_numpy(xp, np.linalg.inv(self._chol).T, like=x)
-        z = (x - from_numpy(xp, self.mean, like=x)) @ inv_chol_t
+        inv_chol_t = from_numpy(np.linalg.inv(self._chol).T, like=x, xp=xp)
+        z = (x - from_numpy(self.mean, like=x, xp=xp)) @ inv_chol_t
         half_log_det = float(np.sum(np.log(np.diag(self._chol))))
         return -0.5 * xp.sum(z * z, axis=-1) - (half_log_det + 0.5 * self.dim * _LOG_2PI)
 

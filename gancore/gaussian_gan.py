@@ -321,7 +321,10 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     mean, a = put(scale_inv @ (mean0 - center)), put(scale_inv @ a0)
     c, b, w = put(0.0), put(np.zeros(d)), put(np.zeros((d, d)))
     hist = {"step": [], "mean": [], "cov": [], "value": [], "criterion": []}
-    sum_mean, sum_cov, count = np.zeros(d), np.zeros((d, d)), 0
+    # running sums of mean and A A^T over the last quarter, kept where training runs
+    # (no host copy per step); averaging commutes with the affine map back to the data
+    average_from = steps - max(1, steps // 4)
+    sum_mean, sum_aat = put(np.zeros(d)), put(np.zeros((d, d)))
 
     def to_data(mean_u, a_u):
         a_x = scale @ np.asarray(a_u)
@@ -347,9 +350,9 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
             else:
                 g = g_first
             mean, a = mean - lr_g * g["mean"], a - lr_g * g["a"]
-            if step >= steps - steps // 4:
-                mean_x, cov_x = to_data(_host(mean), _host(a))
-                sum_mean, sum_cov, count = sum_mean + mean_x, sum_cov + cov_x, count + 1
+            if step >= average_from:
+                sum_mean = sum_mean + mean
+                sum_aat = sum_aat + a @ ns.matrix_transpose(a)
             if step % record_every == 0 or step == steps - 1:
                 mean_x, cov_x = to_data(_host(mean), _host(a))
                 hist["step"].append(step)
@@ -365,7 +368,8 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     c_x = c_u - b_u @ scale_inv @ center + center @ w_x @ center
     return GaussianGANResult(
         mean=mean_x, a=scale @ _host(a), c=c_x, b=b_x, w=w_x,
-        averaged_mean=sum_mean / count, averaged_cov=sum_cov / count,
+        averaged_mean=center + scale @ (_host(sum_mean) / (steps - average_from)),
+        averaged_cov=scale @ (_host(sum_aat) / (steps - average_from)) @ scale.T,
         history={key: np.array(v) for key, v in hist.items()})
 
 

@@ -175,4 +175,4 @@ def w1_empirical(x, y, /):
               for i in range(0, n, rows)]
     cost = to_numpy(xp.concat(blocks, axis=0))
     i, j = linear_sum_assignment(cost)
-    return from_numpy(xp, cost[i, j].mean(), like=x)
+    return from_numpy(cost[i, j].mean(), like=x, xp=xp)

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gancore
-from gancore.gaussian_gan import gaussian_gan_gradients
 
 from . import strategies as gs
 from ._record import at_most, close
@@ -57,7 +56,7 @@ def _objectives(p, loss):
 
 @given(p=problems(), loss=st.sampled_from(["minimax", "nonsaturating"]))
 def test_hand_gradients_equal_central_differences(xp, p, loss):
-    got = gaussian_gan_gradients(*(arr(xp, p[k]) for k in
+    got = gancore.gaussian_gan_gradients(*(arr(xp, p[k]) for k in
                                    ("x_real", "z", "mean", "a", "c", "b", "w")), loss=loss)
     close(float(host(got["value"])), _objectives(p, loss)[0], 1e-13, "V~")
     h = 1e-6
@@ -93,7 +92,7 @@ def test_hand_gradients_equal_autograd(xp, p, loss):
     gen = -sp(q(fake)).mean() if loss == "minimax" else sp(-q(fake)).mean()
     d_grads = torch.autograd.grad(value, [t["c"], t["b"], t["w"]], retain_graph=True)
     g_grads = torch.autograd.grad(gen, [t["mean"], t["a"]])
-    got = gaussian_gan_gradients(*(arr(xp, p[k]) for k in
+    got = gancore.gaussian_gan_gradients(*(arr(xp, p[k]) for k in
                                    ("x_real", "z", "mean", "a", "c", "b", "w")), loss=loss)
     for name, ref in zip(("c", "b", "w", "mean", "a"), (*d_grads, *g_grads)):
         ref = ref.numpy()
@@ -120,7 +119,7 @@ def test_discriminator_ascent_reaches_the_analytic_optimum(xp, mu, s, start):
     mean, a = arr(xp, [mu]), arr(xp, [[s]])
     c, b, w = arr(xp, start[0]), arr(xp, [start[1]]), arr(xp, [[start[2]]])
     for _ in range(1500):  # step 1: below 2 / (largest curvature of the concave objective)
-        g = gaussian_gan_gradients(x, z, mean, a, c, b, w)
+        g = gancore.gaussian_gan_gradients(x, z, mean, a, c, b, w)
         c, b, w = c + g["c"], b + g["b"], w + g["w"]
     c_star, b_star, w_star = gancore.gaussian_optimal_discriminator(
         gancore.Normal(0.0, 1.0), gancore.Normal(mu, s))

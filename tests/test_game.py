@@ -162,3 +162,12 @@ def test_minibatch_logits_stay_finite_at_extremes(xp):
     got32 = gancore.minibatch_value_from_logits(arr(xp, [-200.0], xp.float32),
                                                 arr(xp, [200.0], xp.float32))
     assert got32.dtype == xp.float32 and host(got32) == pytest.approx(-400.0)
+
+
+def test_float32_log_odds_beyond_the_float32_range_stay_finite(xp):
+    # the ratio 1e40 overflows float32 (max 3.4e38); the log-odds 40 log 10 do not.
+    # 1e10 and 1e-30 round to float32 within 3e-8 relative: log-odds within 1e-6
+    p, q = arr(xp, [1e10, 1e-30], xp.float32), arr(xp, [1e-30, 1e10], xp.float32)
+    got = gancore.optimal_discriminator_logits(p, q)
+    assert got.dtype == xp.float32
+    np.testing.assert_allclose(host(got), [40 * np.log(10), -40 * np.log(10)], rtol=1e-6)

@@ -13,7 +13,9 @@ from array_api_compat import numpy as numpy_xp
 
 import gancore
 from proofs import test_closed_forms as closed_forms
+from proofs import test_dirac_gan as dirac
 from proofs import test_example1 as example1
+from proofs import test_gaussian_gan as gaussian_gan
 from proofs import test_proposition1 as prop1
 from proofs import test_theorem1 as theorem1
 
@@ -69,6 +71,21 @@ def value_sign_error(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
         return xp.sum(terms * dx, axis=axis)
 
 
+def gan_gradients_missing_factor_2(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
+    """Generator gradients through grad q = b + W x instead of b + 2 W x."""
+    right = REAL["gaussian_gan_gradients"](x_real, z, mean, a, c, b, w, loss=loss)
+    half = REAL["gaussian_gan_gradients"](x_real, z, mean, a, c, b, 0.5 * w, loss=loss)
+    return {**right, "mean": half["mean"], "a": half["a"]}
+
+
+def dirac_jacobian_half_damping(*, kind="gan", gamma=1.0, lam=10.0, noise=1.0):
+    """The R1 Jacobian with damping -gamma/2 instead of -gamma."""
+    jac = REAL["dirac_jacobian"](kind=kind, gamma=gamma, lam=lam, noise=noise)
+    if kind == "r1":
+        jac[1, 1] = -gamma / 2
+    return jac
+
+
 BUGS = [
     ("optimal_discriminator", dstar_inverted,
      [prop1.test_optimal_discriminator_maximises_value,
@@ -85,6 +102,10 @@ BUGS = [
     ("kl", kl_dropping_zero_q, [example1.test_divergences_jump_at_zero]),
     ("w1", w1_unsorted, [closed_forms.test_w1_of_equal_scale_gaussians_is_the_mean_gap]),
     ("value", value_sign_error, [prop1.test_optimal_discriminator_maximises_value]),
+    ("gaussian_gan_gradients", gan_gradients_missing_factor_2,
+     [gaussian_gan.test_hand_gradients_equal_central_differences,
+      gaussian_gan.test_hand_gradients_equal_autograd]),
+    ("dirac_jacobian", dirac_jacobian_half_damping, [dirac.test_jacobian_at_the_equilibrium]),
 ]
 
 
