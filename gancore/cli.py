@@ -2,12 +2,15 @@
 
 ``gancore verify`` runs the theory suite and prints a table of theorems;
 ``gancore demo`` computes the objects of the theory for two Gaussians on a grid and
-prints each next to an independent reference.
+prints each next to an independent reference; ``gancore train`` trains a GAN with
+:mod:`gancore.torch` and writes its config, history, checkpoint and figure.
 """
 
 import argparse
+import json
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -47,6 +50,35 @@ def _demo(args):
     return 0
 
 
+def _train(args, parser):
+    try:
+        from .torch import TrainConfig, train
+        from .torch.report import parse_data, plot_run
+    except ImportError as err:
+        parser.error(f"gancore train needs torch, tqdm and matplotlib "
+                     f"(pip install 'gancore[torch]'): {err}")
+    out = Path(args.out)
+    try:
+        config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
+                             device=args.device, seed=args.seed, batch_size=args.batch_size,
+                             n_critic=args.n_critic, lr=args.lr,
+                             checkpoint=str(out / "checkpoint.pt"),
+                             checkpoint_every=args.checkpoint_every)
+        result = train(config, resume=args.resume, progress=False if args.no_progress else None)
+    except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as err:
+        parser.error(str(err))
+    from .torch.trainer import _record
+
+    (out / "config.json").write_text(json.dumps(_record(result.config, next(
+        result.generator.parameters()).device), indent=2) + "\n")
+    (out / "history.json").write_text(json.dumps(result.history) + "\n")
+    plot_run(result, config.data.sample(10_000, seed=config.seed + 1), out / "figure.png")
+    w1 = result.history["w1"][-1]
+    print(f"{args.loss}: {result.step} steps, W1(generated, target) = {w1:.4g}; "
+          f"wrote {out}/config.json, history.json, checkpoint.pt, figure.png")
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="gancore", description=__doc__.split("\n\n")[0])
@@ -66,6 +98,24 @@ def main(argv=None):
                        help="pytest's per-test lines and full tracebacks")
     check.set_defaults(run=lambda a: verify(profile=a.profile, namespaces=a.namespaces,
                                             verbose=a.verbose))
+    fit = sub.add_parser("train", help="train a GAN on a gancore distribution and write "
+                                        "config.json, history.json, checkpoint.pt, figure.png")
+    fit.add_argument("--loss", choices=["minimax", "nonsaturating", "wgan", "wgan-gp"],
+                     default="nonsaturating")
+    fit.add_argument("--data", default="normal(0, 1)",
+                     help='the target: "normal(m, s)", "mvnormal(mean, cov)", '
+                          '"mixture(weights, [[m, s], ...])" or "segment(theta)"')
+    fit.add_argument("--steps", type=int, default=2000, help="generator steps")
+    fit.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--batch-size", type=int, default=None, help="default: the loss's published one")
+    fit.add_argument("--n-critic", type=int, default=None, help="default: the loss's published one")
+    fit.add_argument("--lr", type=float, default=None, help="default: the loss's published one")
+    fit.add_argument("--checkpoint-every", type=int, default=1000)
+    fit.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
+    fit.add_argument("--out", default="runs/demo", help="output directory")
+    fit.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fit.set_defaults(run=lambda a: _train(a, fit))
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -27,7 +27,8 @@ class _Collector:
         self.items[item.nodeid] = {
             "theorem": getattr(module, "THEOREM", module.__name__),
             "statement": getattr(module, "STATEMENT", ""),
-            "namespace": callspec.params.get("xp", "-") if callspec else "-",
+            "namespace": (callspec.params.get("xp") or callspec.params.get("device", "-"))
+                         if callspec else "-",
             "record": module.__package__ + "._record",
             "outcome": "not run",
         }

@@ -1,0 +1,35 @@
+"""gancore.torch: MLP GANs trained with the minimax, non-saturating, WGAN and WGAN-GP
+objectives, on CPU or CUDA, seeded and resumable.
+
+Importing :mod:`gancore` does not import torch; importing this module does.
+"""
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .evaluate import sample_distances
+from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_penalty,
+                     minimax_generator_loss, nonsaturating_generator_loss, r1_penalty,
+                     wasserstein_generator_loss)
+from .models import Affine, discriminator, generator
+from .trainer import LOSSES, TrainConfig, TrainResult, published_defaults, train
+
+__all__ = [
+    "LOSSES",
+    "Affine",
+    "TrainConfig",
+    "TrainResult",
+    "clip_weights",
+    "critic_loss",
+    "discriminator_loss",
+    "generator",
+    "discriminator",
+    "gradient_penalty",
+    "load_checkpoint",
+    "minimax_generator_loss",
+    "nonsaturating_generator_loss",
+    "published_defaults",
+    "r1_penalty",
+    "sample_distances",
+    "save_checkpoint",
+    "train",
+    "wasserstein_generator_loss",
+]

@@ -1,0 +1,153 @@
+r"""The four classic GAN objectives and their penalties, as PyTorch losses.
+
+Every loss is to be *minimised* by the player it names. Logits ``l`` are the
+discriminator's pre-sigmoid outputs, :math:`D = \sigma(l)`, so that
+:math:`\log D = -\mathrm{softplus}(-l)` and :math:`\log(1 - D) = -\mathrm{softplus}(l)`
+are computed without forming D (no log 0, no saturation in float32).
+
+References
+----------
+Goodfellow et al. (2014), Generative adversarial nets. Arjovsky, Chintala, Bottou (2017),
+Wasserstein GAN. Gulrajani et al. (2017), Improved training of Wasserstein GANs.
+Mescheder, Geiger, Nowozin (2018), Which training methods for GANs do actually converge?
+"""
+
+import torch
+from torch.nn.functional import softplus
+
+__all__ = [
+    "clip_weights",
+    "critic_loss",
+    "discriminator_loss",
+    "gradient_penalty",
+    "minimax_generator_loss",
+    "nonsaturating_generator_loss",
+    "r1_penalty",
+    "wasserstein_generator_loss",
+]
+
+
+def discriminator_loss(real_logits, fake_logits):
+    r"""The GAN discriminator's loss, :math:`-\tilde V`:
+
+    .. math::  -\frac1m\sum_i \log D(x_i) - \frac1m\sum_j \log(1 - D(G(z_j)))
+               = \overline{\mathrm{softplus}(-l_{real})} + \overline{\mathrm{softplus}(l_{fake})}.
+
+    Its minimum over D, pointwise, is at :math:`D^* = p_{data} / (p_{data} + p_g)`
+    (Proposition 1). Returns a value in :math:`[0, \infty)`; ``2 log 2`` when every
+    logit is 0 (D = 1/2).
+    """
+    return softplus(-real_logits).mean() + softplus(fake_logits).mean()
+
+
+def minimax_generator_loss(fake_logits):
+    r"""The minimax generator's loss :math:`\frac1m\sum_j \log(1 - D(G(z_j)))
+    = -\overline{\mathrm{softplus}(l_{fake})}` (Algorithm 1), in :math:`(-\infty, 0]`.
+
+    It saturates: when D rejects the samples (:math:`l \to -\infty`) its gradient
+    :math:`-\sigma(l)` vanishes.
+    """
+    return -softplus(fake_logits).mean()
+
+
+def nonsaturating_generator_loss(fake_logits):
+    r"""The non-saturating generator's loss :math:`-\frac1m\sum_j \log D(G(z_j))
+    = \overline{\mathrm{softplus}(-l_{fake})}`, in :math:`[0, \infty)`.
+
+    Same fixed point as the minimax loss; its gradient :math:`-(1 - \sigma(l))` stays
+    near -1 exactly where the minimax loss saturates.
+    """
+    return softplus(-fake_logits).mean()
+
+
+def critic_loss(real_values, fake_values):
+    r"""The Wasserstein critic's loss :math:`\frac1m\sum_j f(G(z_j)) - \frac1m\sum_i f(x_i)`.
+
+    Minus the Kantorovich-Rubinstein objective: over 1-Lipschitz f its minimum is
+    :math:`-W(P_{data}, P_g)`.
+    """
+    return fake_values.mean() - real_values.mean()
+
+
+def wasserstein_generator_loss(fake_values):
+    r"""The Wasserstein generator's loss :math:`-\frac1m\sum_j f(G(z_j))`."""
+    return -fake_values.mean()
+
+
+def _input_gradients(network, x):
+    """Per-sample gradients of ``network`` at ``x`` (kept in the graph)."""
+    x = x.detach().requires_grad_(True)
+    out = network(x)
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return grad.flatten(1)
+
+
+def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
+    r"""The WGAN-GP penalty :math:`\lambda\,\frac1m\sum_i (\|\nabla f(\hat x_i)\|_2 - 1)^2`.
+
+    :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)\tilde x_i` with one
+    :math:`\epsilon_i \sim U[0, 1]` *per sample* (shared by that sample's
+    coordinates), and the norm taken *per sample* over all of its coordinates.
+    The sum over the batch before differentiating is exact because sample i's output
+    depends on sample i's input alone.
+
+    Parameters
+    ----------
+    critic : callable
+        Maps ``(m, ...)`` to ``(m,)``.
+    real, fake : torch.Tensor
+        Same shape ``(m, ...)``; ``fake`` is detached here.
+    lam : float
+        :math:`\lambda` (10 in Gulrajani et al., 2017).
+    generator : torch.Generator, optional
+        Source of the :math:`\epsilon_i`.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar; 0 exactly when every interpolate has gradient norm 1.
+
+    Examples
+    --------
+    For :math:`f(x) = a \cdot x` the gradient is a everywhere, and the penalty is
+    :math:`\lambda (\|a\| - 1)^2` whatever the :math:`\epsilon_i`:
+
+    >>> import torch
+    >>> from gancore.torch import gradient_penalty
+    >>> a = torch.tensor([3.0, 4.0])
+    >>> float(gradient_penalty(lambda x: x @ a, torch.ones(6, 2), torch.zeros(6, 2)))
+    160.0
+    """
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
+                         f"and {tuple(fake.shape)}")
+    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
+                     device=real.device, dtype=real.dtype)
+    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    norms = torch.linalg.vector_norm(_input_gradients(critic, x_hat), dim=1)
+    return lam * ((norms - 1) ** 2).mean()
+
+
+def r1_penalty(discriminator, real, /, *, gamma):
+    r"""The R1 penalty :math:`\frac\gamma2\,\frac1m\sum_i \|\nabla_x l(x_i)\|^2` on data
+    points, with l the discriminator's logit (Mescheder et al., 2018, eq. 9).
+
+    Returns a scalar, 0 when ``gamma`` is 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import r1_penalty
+    >>> float(r1_penalty(lambda x: x @ torch.tensor([3.0, 4.0]), torch.ones(4, 2), gamma=2.0))
+    25.0
+    """
+    grads = _input_gradients(discriminator, real)
+    return 0.5 * gamma * (grads**2).sum(dim=1).mean()
+
+
+@torch.no_grad()
+def clip_weights(module, c, /):
+    """Clip every parameter of ``module`` to ``[-c, c]`` in place (WGAN, after every
+    critic step; Arjovsky et al. use c = 0.01)."""
+    for p in module.parameters():
+        p.clamp_(-c, c)

@@ -1,0 +1,137 @@
+"""MLP generators and discriminators for :mod:`gancore.torch`.
+
+Both are plain :class:`torch.nn.Sequential` stacks. The discriminator returns logits
+(no sigmoid inside): the losses use log-sigmoid forms, and a Wasserstein critic is
+the same network read as a real-valued function.
+"""
+
+import torch
+from torch import nn
+
+__all__ = ["Affine", "discriminator", "generator"]
+
+_ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "elu": nn.ELU,
+                "tanh": nn.Tanh, "silu": nn.SiLU}
+
+
+class Affine(nn.Module):
+    r"""The fixed map :math:`x \mapsto (x - \mathrm{shift}) / \mathrm{scale}`, or its
+    inverse with ``inverse=True``; its constants are buffers, not parameters, so neither
+    an optimiser nor weight clipping touches them.
+
+    The trainer puts it at the generator's output and the discriminator's input, with
+    the data's mean and standard deviation: the networks then work in standard units
+    while every loss, penalty and distance stays in data units.
+    """
+
+    def __init__(self, shift, scale, *, inverse=False):
+        super().__init__()
+        self.register_buffer("shift", torch.as_tensor(shift))
+        self.register_buffer("scale", torch.as_tensor(scale))
+        self.inverse = inverse
+
+    def forward(self, x):
+        """Apply the map to ``x`` of shape ``(n, dim)``."""
+        if self.inverse:
+            return x * self.scale + self.shift
+        return (x - self.shift) / self.scale
+
+    def extra_repr(self):
+        return f"dim={self.shift.numel()}, inverse={self.inverse}"
+
+
+def _mlp(sizes, activation):
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}; "
+                         f"got {activation!r}")
+    if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
+        raise ValueError(f"dimensions and widths must be positive ints; got {list(sizes)}")
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers.append(_ACTIVATIONS[activation]())
+    return layers
+
+
+def generator(data_dim, /, *, latent_dim=8, widths=(64, 64), activation="relu",
+              shift=None, scale=None):
+    r"""An MLP generator :math:`G: \mathbb{R}^{latent} \to \mathbb{R}^{data}`.
+
+    Parameters
+    ----------
+    data_dim : int
+        Dimension of the generated points.
+    latent_dim : int
+        Dimension of the noise z (the trainer draws z ~ N(0, I)).
+    widths : sequence of int
+        Hidden layer widths.
+    activation : {"relu", "leaky_relu", "elu", "tanh", "silu"}
+        Hidden activation; the output layer is linear. (LeakyReLU has slope 0.2.)
+    shift, scale : tensor of shape (data_dim,), optional
+        When given, the output is ``shift + scale * mlp(z)`` (an :class:`Affine`).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Maps ``(n, latent_dim)`` to ``(n, data_dim)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import generator
+    >>> generator(2, latent_dim=3, widths=(16,))(torch.zeros(5, 3)).shape
+    torch.Size([5, 2])
+    """
+    layers = _mlp([latent_dim, *widths, data_dim], activation)
+    if shift is not None:
+        layers.append(Affine(shift, scale, inverse=True))
+    return nn.Sequential(*layers)
+
+
+def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
+                  shift=None, scale=None):
+    r"""An MLP discriminator or critic returning one logit per point.
+
+    For the GAN losses :math:`D(x) = \sigma(\mathrm{logit}(x))`; for the Wasserstein
+    losses the logit is the critic's value :math:`f(x)`.
+
+    Parameters
+    ----------
+    data_dim : int
+        Dimension of the input points.
+    widths : sequence of int
+        Hidden layer widths.
+    activation : {"relu", "leaky_relu", "elu", "tanh", "silu"}
+        Hidden activation (LeakyReLU has slope 0.2).
+    shift, scale : tensor of shape (data_dim,), optional
+        When given, inputs are first mapped to ``(x - shift) / scale``.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        Maps ``(n, data_dim)`` to ``(n,)``.
+
+    Notes
+    -----
+    The output layer starts at zero, so the network starts as D = 1/2 everywhere (a
+    flat critic). For WGAN-GP this matters: from a random start whose slope points the
+    wrong way, the penalty drives the slope's norm to 1 *in that direction*, and in one
+    dimension the slope cannot turn round without crossing norm 0, where the penalty
+    is lambda; training then runs away until W exceeds about lambda. From a flat start
+    the first step follows E f(x) - E f(G(z)) alone.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import discriminator
+    >>> discriminator(2, widths=(16,))(torch.zeros(5, 2)).shape
+    torch.Size([5])
+    """
+    layers = _mlp([data_dim, *widths, 1], activation)
+    with torch.no_grad():  # start at logit 0 (D = 1/2, a flat critic): see Notes
+        layers[-1].weight.zero_()
+        layers[-1].bias.zero_()
+    if shift is not None:
+        layers.insert(0, Affine(shift, scale))
+    return nn.Sequential(*layers, nn.Flatten(0))

@@ -1,0 +1,433 @@
+"""The trainer: :class:`TrainConfig`, :func:`train` and :class:`TrainResult`.
+
+One loop. Each iteration takes ``n_critic`` steps on the discriminator's (or critic's)
+objective, then one step on the generator's; logging, evaluation and checkpoints sit in
+one marked block at the end of the iteration. Nothing in the per-step path copies to
+the host: the step's metrics stay on the device until the next ``log_every`` boundary.
+"""
+
+import copy
+import math
+import sys
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+
+from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
+from .checkpoint import load_checkpoint, save_checkpoint
+from .evaluate import sample_distances
+from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_penalty,
+                     minimax_generator_loss, nonsaturating_generator_loss, r1_penalty,
+                     wasserstein_generator_loss)
+from .models import discriminator, generator
+
+__all__ = ["LOSSES", "TrainConfig", "TrainResult", "published_defaults", "train"]
+
+LOSSES = ("minimax", "nonsaturating", "wgan", "wgan-gp")
+
+_ADAM_GAN = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1,
+             "batch_size": 64}
+_PUBLISHED = {
+    # Goodfellow et al. (2014) take k = 1 discriminator step per generator step; their
+    # code used SGD with momentum. Adam(2e-4, betas (0.5, 0.999)) is Radford et al.
+    # (2016)'s setting, the one most GAN code has used since.
+    "minimax": _ADAM_GAN,
+    "nonsaturating": _ADAM_GAN,
+    # Arjovsky et al. (2017), Algorithm 1. Their code also ran 100 critic steps for the
+    # first 25 generator steps and on every 500th.
+    "wgan": {"optimizer": "rmsprop", "lr": 5e-5, "betas": None, "n_critic": 5,
+             "batch_size": 64},
+    # Gulrajani et al. (2017), Algorithm 1. Their toy-data script used lambda = 0.1,
+    # batch 256 and Adam betas (0.5, 0.9).
+    "wgan-gp": {"optimizer": "adam", "lr": 1e-4, "betas": (0.0, 0.9), "n_critic": 5,
+                "batch_size": 64},
+}
+_DISTRIBUTIONS = (Normal, MultivariateNormal, Mixture, LineSegment)
+# fields that may change between a checkpoint and its resumption
+_RESUMABLE = {"steps", "log_every", "eval_every", "eval_samples", "checkpoint",
+              "checkpoint_every"}
+
+
+def published_defaults(loss, /):
+    """The published optimiser, learning rate, betas, n_critic and batch size for
+    ``loss`` (see :class:`TrainConfig`); a new dict."""
+    if loss not in _PUBLISHED:
+        raise ValueError(f"loss must be one of {list(LOSSES)}; got {loss!r}")
+    return dict(_PUBLISHED[loss])
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run; ``None`` means the published default.
+
+    ======================  ==========  ================  ====  =======  ==========
+    loss                    optimiser   lr                c     lambda   n_critic
+    ======================  ==========  ================  ====  =======  ==========
+    ``"minimax"``           Adam        2e-4, (0.5, .999) -     -        1
+    ``"nonsaturating"``     Adam        2e-4, (0.5, .999) -     -        1
+    ``"wgan"``              RMSProp     5e-5              0.01  -        5
+    ``"wgan-gp"``           Adam        1e-4, (0, 0.9)    -     10       5
+    ======================  ==========  ================  ====  =======  ==========
+
+    Batch size 64 throughout. Where the authors' own code differed is noted in
+    :func:`published_defaults`'s source and in the trainer's documentation page.
+    """
+
+    loss: str = "nonsaturating"   # one of LOSSES
+    data: object = field(default_factory=lambda: Normal(0.0, 1.0))  # a gancore distribution
+    steps: int = 2000             # generator steps
+    batch_size: int | None = None
+    n_critic: int | None = None   # discriminator / critic steps per generator step
+    lr: float | None = None       # both players
+    betas: tuple | None = None    # Adam's (beta1, beta2)
+    clip: float = 0.01            # WGAN: weights clipped to [-clip, clip]
+    gp_lambda: float = 10.0       # WGAN-GP: penalty weight
+    r1_gamma: float = 0.0         # GAN losses: R1 penalty gamma / 2 E||grad logit||^2; 0 = off
+    latent_dim: int = 8
+    widths: tuple = (64, 64)      # hidden widths of both networks
+    activation: str = "leaky_relu"
+    standardize: bool = True      # networks work in the data's standard units (Affine)
+    ema: float | None = 0.999     # decay of the generator's weight average; None = off
+    data_pool: int = 2**20        # data points drawn once; batches are drawn from them
+    device: str = "auto"          # "auto": CUDA when available, else CPU
+    dtype: str = "float32"
+    seed: int = 0
+    log_every: int = 100          # metrics copied to the host every log_every steps
+    eval_every: int = 500         # W1 and JSD to the target every eval_every steps
+    eval_samples: int = 10_000
+    checkpoint: str | None = None  # path of the checkpoint file
+    checkpoint_every: int = 1000
+
+
+def _check_config(cfg):
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig; got {type(cfg).__name__}")
+    if cfg.loss not in LOSSES:
+        raise ValueError(f"loss must be one of {list(LOSSES)}; got {cfg.loss!r}")
+    if not isinstance(cfg.data, _DISTRIBUTIONS):
+        raise TypeError("data must be a gancore Normal, MultivariateNormal, Mixture or "
+                        f"LineSegment; got {type(cfg.data).__name__}")
+    for name in ("steps", "batch_size", "n_critic", "latent_dim", "data_pool", "log_every",
+                 "eval_every", "eval_samples", "checkpoint_every"):
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "steps" else 1):
+            raise ValueError(f"{name} must be a positive int; got {v!r}")
+    for name in ("lr", "clip", "gp_lambda", "r1_gamma"):
+        v = getattr(cfg, name)
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (
+                name in ("lr", "clip") and v == 0):
+            raise ValueError(f"{name} must be a finite {'positive' if name in ('lr', 'clip') else 'non-negative'} number; got {v!r}")
+    if cfg.betas is not None and not (len(cfg.betas) == 2 and all(0 <= b < 1 for b in cfg.betas)):
+        raise ValueError(f"betas must be two numbers in [0, 1); got {cfg.betas!r}")
+    if cfg.ema is not None and not 0 <= cfg.ema < 1:
+        raise ValueError(f"ema must be in [0, 1) or None; got {cfg.ema!r}")
+    if cfg.dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64'; got {cfg.dtype!r}")
+    if cfg.data_pool < cfg.batch_size:
+        raise ValueError(f"data_pool ({cfg.data_pool}) must be at least batch_size "
+                         f"({cfg.batch_size})")
+
+
+def _resolve(config):
+    """``config`` with its ``None`` fields set to the published defaults, validated."""
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig; got {type(config).__name__}")
+    defaults = published_defaults(config.loss)
+    filled = {k: defaults[k] for k in ("batch_size", "n_critic", "lr", "betas")
+              if getattr(config, k) is None}
+    cfg = replace(config, **filled)
+    _check_config(cfg)
+    return cfg
+
+
+def _device(name):
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {name!r}") from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} requested but torch sees no CUDA device")
+    return device
+
+
+def _record(cfg, device):
+    """The config as plain data (for checkpoints and ``config.json``)."""
+    out = asdict(cfg)
+    out["data"] = repr(cfg.data)
+    out["device"] = device.type
+    out["widths"], out["betas"] = list(cfg.widths), cfg.betas and list(cfg.betas)
+    return out
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    config : TrainConfig
+        The configuration with its defaults filled in.
+    generator, discriminator : torch.nn.Module
+        The trained networks (the discriminator returns logits, or critic values).
+    average : torch.nn.Module or None
+        The exponential moving average of the generator's weights (``config.ema``).
+    history : dict of lists
+        ``step``, ``loss_d``, ``loss_g``, ``d_real`` and ``d_fake`` (mean D(x) and
+        D(G(z)); the critic's mean values for the Wasserstein losses) for every step;
+        ``eval_step``, ``w1`` and ``jsd`` every ``eval_every`` steps and at the end.
+    step : int
+        Generator steps taken.
+    """
+
+    config: TrainConfig
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module
+    average: torch.nn.Module | None
+    history: dict
+    step: int
+
+    def sample(self, n, /, *, seed=None):
+        """``n`` samples from the averaged generator (the raw one when ``ema`` is None),
+        shape ``(n,)`` in 1-D and ``(n, dim)`` otherwise, on the training device."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int; got {n!r}")
+        return _generate(self.average or self.generator, n, self.config, seed)
+
+
+def _generate(net, n, cfg, seed):
+    param = next(net.parameters())
+    rng = torch.Generator(device=param.device)
+    rng.manual_seed(torch.seed() if seed is None else seed)
+    with torch.no_grad():
+        x = net(torch.randn(n, cfg.latent_dim, generator=rng, device=param.device,
+                            dtype=param.dtype))
+    return x[:, 0] if cfg.data.dim == 1 else x
+
+
+def _build(cfg, pool, device, dtype):
+    """Networks (initialised from the seed without touching torch's global RNG), the
+    optimisers and the weight average."""
+    dim = cfg.data.dim
+    shift = scale = None
+    if cfg.standardize:
+        shift, std = pool.mean(0), pool.std(0)
+        scale = torch.where(std > 0, std, torch.ones_like(std))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        g = generator(dim, latent_dim=cfg.latent_dim, widths=tuple(cfg.widths),
+                      activation=cfg.activation, shift=shift, scale=scale)
+        d = discriminator(dim, widths=tuple(cfg.widths), activation=cfg.activation,
+                          shift=shift, scale=scale)
+    g, d = g.to(device, dtype), d.to(device, dtype)
+    if cfg.loss == "wgan":
+        clip_weights(d, cfg.clip)
+
+    def optimiser(params):
+        if published_defaults(cfg.loss)["optimizer"] == "rmsprop":
+            return torch.optim.RMSprop(params, lr=cfg.lr)
+        return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas))
+
+    average = copy.deepcopy(g).requires_grad_(False) if cfg.ema is not None else None
+    return g, d, optimiser(g.parameters()), optimiser(d.parameters()), average
+
+
+def train(config, /, *, resume=None, progress=None):
+    """Train a GAN on ``config.data`` with ``config.loss``; see :class:`TrainConfig`.
+
+    Each generator step follows ``n_critic`` steps on the discriminator (critic):
+
+    - ``"minimax"``, ``"nonsaturating"``: D minimises :func:`discriminator_loss`
+      (+ :func:`r1_penalty` when ``r1_gamma > 0``); G minimises
+      :func:`minimax_generator_loss` or :func:`nonsaturating_generator_loss`.
+    - ``"wgan"``: the critic minimises :func:`critic_loss` with RMSProp and is clipped
+      to ``[-clip, clip]`` after every step; G minimises
+      :func:`wasserstein_generator_loss`.
+    - ``"wgan-gp"``: the critic minimises :func:`critic_loss` +
+      :func:`gradient_penalty`; G as for WGAN.
+
+    Data batches are drawn with replacement from ``data_pool`` points sampled once
+    from ``data`` with ``seed``; noise, batch indices and the penalty's epsilons come
+    from one ``torch.Generator`` seeded with ``seed``. On the CPU the same config gives
+    the same run, bit for bit.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    resume : str or path, optional
+        A checkpoint of a run with the same config (``steps`` and the logging,
+        evaluation and checkpoint settings may differ): training continues from it
+        and, on the CPU, reaches exactly the state the uninterrupted run reaches.
+    progress : bool, optional
+        Show a tqdm progress bar; by default only when stderr is a terminal.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    FloatingPointError
+        When a loss, a D output or a parameter stops being finite; the message names the
+        step and the quantity. Detected at the next ``log_every`` boundary, before any
+        checkpoint is written, so the last checkpoint on disk is a good one.
+    """
+    cfg = _resolve(config)
+    device, dtype = _device(cfg.device), getattr(torch, cfg.dtype)
+    from array_api_compat import torch as xp_torch
+
+    pool = cfg.data.sample(cfg.data_pool, seed=cfg.seed, xp=xp_torch, device=device,
+                           dtype=dtype).reshape(cfg.data_pool, cfg.data.dim)
+    target = cfg.data.sample(cfg.eval_samples, seed=cfg.seed + 1)
+    g, d, opt_g, opt_d, average = _build(cfg, pool, device, dtype)
+    rng = torch.Generator(device=device)
+    rng.manual_seed(cfg.seed)
+    history = {k: [] for k in ("step", "loss_d", "loss_g", "d_real", "d_fake",
+                               "eval_step", "w1", "jsd")}
+    start, last_saved = 0, None
+    if resume is not None:
+        start, history = _restore(resume, cfg, device, g, d, opt_g, opt_d, average, rng)
+        last_saved = (start, resume)
+
+    gan = cfg.loss in ("minimax", "nonsaturating")
+    d_objective = discriminator_loss if gan else critic_loss
+    g_objective = {"minimax": minimax_generator_loss,
+                   "nonsaturating": nonsaturating_generator_loss}.get(
+                       cfg.loss, wasserstein_generator_loss)
+    m = cfg.batch_size
+    pending = []
+
+    def noise():
+        return torch.randn(m, cfg.latent_dim, generator=rng, device=device, dtype=dtype)
+
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=cfg.steps, initial=start, disable=not show, desc=cfg.loss,
+               dynamic_ncols=True)
+    try:
+        for step in range(start, cfg.steps):
+            # -- discriminator / critic: n_critic steps descending its loss --------------
+            for _ in range(cfg.n_critic):
+                real = pool[torch.randint(len(pool), (m,), generator=rng, device=device)]
+                with torch.no_grad():
+                    fake = g(noise())
+                out = d(torch.cat([real, fake]))
+                real_out, fake_out = out[:m], out[m:]
+                loss_d = d_objective(real_out, fake_out)
+                if cfg.loss == "wgan-gp":
+                    loss_d = loss_d + gradient_penalty(d, real, fake, lam=cfg.gp_lambda,
+                                                       generator=rng)
+                if gan and cfg.r1_gamma > 0:
+                    loss_d = loss_d + r1_penalty(d, real, gamma=cfg.r1_gamma)
+                opt_d.zero_grad(set_to_none=True)
+                loss_d.backward()
+                opt_d.step()
+                if cfg.loss == "wgan":
+                    clip_weights(d, cfg.clip)
+
+            # -- generator: one step descending its loss, D held fixed --------------------
+            d.requires_grad_(False)
+            loss_g = g_objective(d(g(noise())))
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            d.requires_grad_(True)
+            if average is not None:
+                # warm-up: decay (1 + t) / (10 + t) until it reaches cfg.ema
+                decay = min(cfg.ema, (1 + step) / (10 + step))
+                with torch.no_grad():
+                    torch._foreach_lerp_(list(average.parameters()), list(g.parameters()),
+                                         1 - decay)
+
+            with torch.no_grad():
+                summary = (torch.sigmoid if gan else torch.as_tensor)
+                pending.append(torch.stack([loss_d.detach(), loss_g.detach(),
+                                            summary(real_out.detach()).mean(),
+                                            summary(fake_out.detach()).mean()]))
+
+            # -- side concerns: logging, evaluation, checkpoints --------------------------
+            done = step + 1
+            save = cfg.checkpoint is not None and (done % cfg.checkpoint_every == 0
+                                                   or done == cfg.steps)
+            evaluate = done % cfg.eval_every == 0 or done == cfg.steps
+            if done % cfg.log_every == 0 or done == cfg.steps or save or evaluate:
+                _flush(pending, start_step=done - len(pending), history=history,
+                       nets={"generator": g, "discriminator": d}, last_saved=last_saved)
+                pending = []
+                if evaluate:
+                    w1, js = sample_distances(
+                        _generate(average or g, cfg.eval_samples, cfg, cfg.seed + done),
+                        target)
+                    history["eval_step"].append(done)
+                    history["w1"].append(w1)
+                    history["jsd"].append(js)
+                bar.set_postfix(loss_d=f"{history['loss_d'][-1]:.4g}",
+                                loss_g=f"{history['loss_g'][-1]:.4g}",
+                                w1=f"{history['w1'][-1]:.4g}" if history["w1"] else "-")
+                if save:
+                    save_checkpoint(_state(cfg, device, done, g, d, opt_g, opt_d, average,
+                                           rng, history), cfg.checkpoint)
+                    last_saved = (done, cfg.checkpoint)
+            bar.update(1)
+    finally:
+        bar.close()
+    return TrainResult(config=cfg, generator=g, discriminator=d, average=average,
+                       history=history, step=max(start, cfg.steps))
+
+
+_METRICS = ("loss_d", "loss_g", "d_real", "d_fake")
+
+
+def _flush(pending, *, start_step, history, nets, last_saved):
+    """Copy the pending metrics to the host (one transfer) and stop on a non-finite
+    value, naming its step and quantity."""
+    if not pending:
+        return
+    finite = [torch.stack([p.isfinite().all() for p in net.parameters()]).all()
+              for net in nets.values()]
+    rows = torch.cat([torch.stack(pending).flatten(),
+                      torch.stack(finite).to(pending[0].dtype)]).cpu().numpy()
+    values = rows[:-len(nets)].reshape(len(pending), len(_METRICS))
+    saved = ("no checkpoint was written" if last_saved is None else
+             f"the last good checkpoint is {str(last_saved[1])!r} (step {last_saved[0]})")
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        i, j = bad[0]
+        raise FloatingPointError(f"training stopped: {_METRICS[j]} is {values[i, j]} at "
+                                 f"step {start_step + i + 1}; {saved}")
+    for name, ok in zip(nets, rows[-len(nets):]):
+        if not ok:
+            raise FloatingPointError(f"training stopped: the {name}'s parameters are not "
+                                     f"finite after step {start_step + len(pending)}; "
+                                     f"{saved}")
+    history["step"].extend(range(start_step + 1, start_step + len(pending) + 1))
+    for j, name in enumerate(_METRICS):
+        history[name].extend(values[:, j].tolist())
+
+
+def _state(cfg, device, step, g, d, opt_g, opt_d, average, rng, history):
+    return {"format": 1, "config": _record(cfg, device), "step": step,
+            "generator": g.state_dict(), "discriminator": d.state_dict(),
+            "average": None if average is None else average.state_dict(),
+            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+            "rng": rng.get_state(), "history": history}
+
+
+def _restore(path, cfg, device, g, d, opt_g, opt_d, average, rng):
+    state = load_checkpoint(path, map_location=device)
+    saved, now = state["config"], _record(cfg, device)
+    for name in saved:
+        if name not in _RESUMABLE and saved[name] != now.get(name):
+            raise ValueError(f"resume: the checkpoint was written with {name}="
+                             f"{saved[name]!r}, this config has {name}={now.get(name)!r}")
+    g.load_state_dict(state["generator"])
+    d.load_state_dict(state["discriminator"])
+    if average is not None:
+        average.load_state_dict(state["average"])
+    opt_g.load_state_dict(state["opt_g"])
+    opt_d.load_state_dict(state["opt_d"])
+    rng.set_state(state["rng"].cpu())
+    return state["step"], {k: list(v) for k, v in state["history"].items()}

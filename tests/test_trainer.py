@@ -1,0 +1,238 @@
+"""The trainer's promises: seeded, resumable, atomic checkpoints, clear errors."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import gancore
+import gancore.cli
+
+torch = pytest.importorskip("torch")
+from gancore.torch import (LOSSES, TrainConfig, discriminator, discriminator_loss,  # noqa: E402
+                           generator, load_checkpoint, minimax_generator_loss,
+                           nonsaturating_generator_loss, published_defaults, r1_penalty,
+                           sample_distances, save_checkpoint, train)
+
+SMALL = dict(widths=(16,), latent_dim=2, data_pool=4096, eval_samples=500, log_every=3,
+             eval_every=4)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_same_seed_gives_the_same_run(loss):
+    config = TrainConfig(loss=loss, steps=6, seed=3, **SMALL)
+    a, b = train(config, progress=False), train(config, progress=False)
+    assert a.history == b.history
+    for p, q in zip(a.generator.parameters(), b.generator.parameters()):
+        assert torch.equal(p, q)
+    assert a.history["step"] == list(range(1, 7))
+    assert a.history["eval_step"] == [4, 6]
+    c = train(TrainConfig(loss=loss, steps=6, seed=4, **SMALL), progress=False)
+    assert c.history["loss_d"] != a.history["loss_d"]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_resume_reaches_the_uninterrupted_state(tmp_path, loss):
+    path = tmp_path / "ckpt.pt"
+    full = train(TrainConfig(loss=loss, steps=10, seed=1, **SMALL), progress=False)
+    first = TrainConfig(loss=loss, steps=5, seed=1, checkpoint=str(path), **SMALL)
+    train(first, progress=False)
+    assert load_checkpoint(path)["step"] == 5
+    rest = train(TrainConfig(loss=loss, steps=10, seed=1, **SMALL), resume=path,
+                 progress=False)
+    for key in ("step", "loss_d", "loss_g", "d_real", "d_fake"):
+        assert rest.history[key] == full.history[key], key
+    # evaluations: the uninterrupted run's, plus the one at the end of the first segment
+    assert rest.history["eval_step"] == [4, 5, 8, 10]
+    assert [rest.history["w1"][i] for i in (0, 2, 3)] == full.history["w1"]
+    for net in ("generator", "discriminator", "average"):
+        for p, q in zip(getattr(rest, net).state_dict().values(),
+                        getattr(full, net).state_dict().values()):
+            assert torch.equal(p, q), net
+
+
+def test_resume_refuses_a_different_config(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    train(TrainConfig(steps=2, checkpoint=str(path), **SMALL), progress=False)
+    with pytest.raises(ValueError, match="lr"):
+        train(TrainConfig(steps=4, lr=1e-3, **SMALL), resume=path, progress=False)
+    with pytest.raises(FileNotFoundError, match="resume"):
+        train(TrainConfig(steps=4, **SMALL), resume=tmp_path / "missing.pt", progress=False)
+
+
+def test_checkpoints_are_written_every_checkpoint_every_steps(tmp_path):
+    path = tmp_path / "run" / "ckpt.pt"
+    train(TrainConfig(steps=7, checkpoint=str(path), checkpoint_every=3, **SMALL),
+          progress=False)
+    state = load_checkpoint(path)
+    assert state["step"] == 7 and state["history"]["step"] == list(range(1, 8))
+    assert os.listdir(path.parent) == ["ckpt.pt"]  # no temporary file left behind
+
+
+def test_a_crash_mid_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    save_checkpoint({"step": 1}, path)
+
+    def crash(state, f):
+        f.write(b"half a checkpoint")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint({"step": 2}, path)
+    assert load_checkpoint(path) == {"step": 1}
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+def test_non_finite_training_stops_naming_step_and_quantity(tmp_path):
+    # a NaN planted in the generator by the 12th optimiser step (step 6: one critic and
+    # one generator step each) is caught at step 6, before its checkpoint is written
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    path, calls = tmp_path / "ckpt.pt", []
+
+    def plant(optimizer, args, kwargs):
+        calls.append(optimizer)
+        if len(calls) == 12:
+            with torch.no_grad():
+                optimizer.param_groups[0]["params"][0].fill_(float("nan"))
+
+    config = TrainConfig(steps=20, checkpoint=str(path), checkpoint_every=2, **SMALL)
+    handle = register_optimizer_step_post_hook(plant)
+    try:
+        with pytest.raises(FloatingPointError, match=r"parameters are not finite after step "
+                                                     r"6; the last good checkpoint .* \(step 4\)"):
+            train(config, progress=False)
+    finally:
+        handle.remove()
+    state = load_checkpoint(path)
+    assert state["step"] == 4
+    for name in ("generator", "discriminator"):
+        assert all(torch.isfinite(v).all() for v in state[name].values())
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("loss", "lsgan", "loss must be one of"),
+    ("steps", -1, "steps"),
+    ("batch_size", 0, "batch_size"),
+    ("n_critic", 1.5, "n_critic"),
+    ("lr", -1e-3, "lr"),
+    ("lr", float("nan"), "lr"),
+    ("clip", 0.0, "clip"),
+    ("gp_lambda", -1.0, "gp_lambda"),
+    ("betas", (0.5, 1.0), "betas"),
+    ("ema", 1.0, "ema"),
+    ("dtype", "float16", "dtype"),
+    ("device", "tpu", "device"),
+    ("activation", "gelu", "activation"),
+    ("widths", (16, 0), "widths"),
+    ("data_pool", 10, "data_pool"),
+])
+def test_bad_config_gets_a_clear_error(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        train(TrainConfig(**{"steps": 1, **SMALL, field: value}), progress=False)
+
+
+def test_data_must_be_a_gancore_distribution():
+    with pytest.raises(TypeError, match="data must be"):
+        train(TrainConfig(data=np.zeros(3)), progress=False)
+    with pytest.raises(TypeError, match="config must be a TrainConfig"):
+        train({"loss": "wgan"})
+
+
+def test_published_defaults_fill_the_config():
+    assert published_defaults("wgan") == {"optimizer": "rmsprop", "lr": 5e-5, "betas": None,
+                                         "n_critic": 5, "batch_size": 64}
+    assert published_defaults("wgan-gp")["betas"] == (0.0, 0.9)
+    result = train(TrainConfig(loss="wgan-gp", steps=1, **SMALL), progress=False)
+    assert (result.config.lr, result.config.n_critic, result.config.gp_lambda) == (1e-4, 5, 10.0)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        published_defaults("gan")
+
+
+@pytest.mark.parametrize("data, shape", [
+    (gancore.Normal(1.0, 2.0), (7,)),
+    (gancore.MultivariateNormal([0.0, 1.0], [[1.0, 0.5], [0.5, 2.0]]), (7, 2)),
+    (gancore.Mixture([gancore.Normal(-2, 0.5), gancore.Normal(2, 0.5)], [0.3, 0.7]), (7,)),
+    (gancore.LineSegment(0.5), (7, 2)),
+])
+def test_every_gancore_distribution_trains(data, shape):
+    result = train(TrainConfig(data=data, steps=2, **SMALL), progress=False)
+    assert tuple(result.sample(7, seed=0).shape) == shape
+    assert torch.equal(result.sample(7, seed=0), result.sample(7, seed=0))
+    assert len(result.history["w1"]) == 1 and math.isfinite(result.history["w1"][0])
+
+
+def test_losses_match_their_formulas():
+    logits = torch.tensor([-5.0, -1.0, 0.0, 2.0, 5.0], dtype=torch.float64)
+    d = torch.sigmoid(logits)
+    real, fake = logits, logits.flip(0)
+    want = -(torch.log(torch.sigmoid(real)).mean() + torch.log1p(-torch.sigmoid(fake)).mean())
+    torch.testing.assert_close(discriminator_loss(real, fake), want, rtol=1e-12, atol=0)
+    torch.testing.assert_close(minimax_generator_loss(logits), torch.log1p(-d).mean(),
+                               rtol=1e-12, atol=0)
+    torch.testing.assert_close(nonsaturating_generator_loss(logits), -torch.log(d).mean(),
+                               rtol=1e-12, atol=0)
+    # far logits stay exact where log(1 - sigmoid(l)) would round to log 0:
+    # log(1 - sigmoid(40)) = -40 - log1p(e^-40) = -40 in float64
+    assert float(minimax_generator_loss(torch.tensor([40.0], dtype=torch.float64))) == -40.0
+    assert float(nonsaturating_generator_loss(torch.tensor([-40.0], dtype=torch.float64))) == 40.0
+    # all-zero logits: D = 1/2, -V = 2 log 2
+    assert math.isclose(float(discriminator_loss(torch.zeros(3), torch.zeros(3))),
+                        2 * math.log(2), rel_tol=1e-7)
+
+
+def test_r1_penalty_of_a_quadratic_logit():
+    # l(x) = |x|^2 has gradient 2x: gamma / 2 * mean 4 |x|^2
+    x = torch.randn(9, 3, dtype=torch.float64)
+    got = r1_penalty(lambda y: (y**2).sum(1), x, gamma=0.7)
+    torch.testing.assert_close(got, 0.35 * 4 * (x**2).sum(1).mean(), rtol=1e-12, atol=0)
+
+
+def test_models_and_their_errors():
+    d = discriminator(3)
+    assert float(d(torch.randn(4, 3)).detach().abs().max()) == 0.0  # starts flat: D = 1/2
+    g = generator(3, latent_dim=5, shift=torch.ones(3), scale=2 * torch.ones(3))
+    assert g(torch.zeros(1, 5)).shape == (1, 3)
+    with pytest.raises(ValueError, match="activation"):
+        generator(1, activation="swish")
+
+
+def test_sample_distances():
+    x = np.random.default_rng(0).normal(size=2000)
+    w1, js = sample_distances(x, x)
+    assert w1 == 0.0 and js == 0.0
+    w1, js = sample_distances(x, x + 100.0)
+    assert math.isclose(w1, 100.0) and math.isclose(js, math.log(2))
+    with pytest.raises(ValueError, match="same dimension"):
+        sample_distances(x, x[:, None])
+
+
+def test_cli_train_writes_config_history_checkpoint_and_figure(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "demo"
+    status = gancore.cli.main(["train", "--loss", "wgan-gp", "--data", "normal(3, 0.5)",
+                               "--steps", "4", "--device", "cpu", "--out", str(out),
+                               "--no-progress"])
+    assert status == 0
+    assert sorted(os.listdir(out)) == ["checkpoint.pt", "config.json", "figure.png",
+                                       "history.json"]
+    config = json.loads((out / "config.json").read_text())
+    assert config["loss"] == "wgan-gp" and config["lr"] == 1e-4
+    assert json.loads((out / "history.json").read_text())["step"] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["train", "--data", "normal(3)"], "--data"),
+    (["train", "--data", "cauchy(0, 1)"], "--data"),
+    (["train", "--loss", "lsgan"], "--loss"),
+    (["train", "--steps", "-3", "--no-progress"], "steps"),
+])
+def test_cli_train_bad_arguments_give_one_line(argv, match, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        gancore.cli.main([*argv, "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err) and match in err[-1]
