@@ -36,3 +36,8 @@ def test_a_failed_or_unrun_proof_makes_its_theorem_fail():
     assert table.splitlines()[2].rstrip().endswith("holds")
     assert table.splitlines()[3].rstrip().endswith("FAILS")
     assert _table({"C": {**row, "passed": 0, "failed": 0}})[1] is False
+    # a theorem whose proofs were all skipped is reported, and does not fail the run
+    table, holds = _table({"A": {**row, "passed": 2, "failed": 0},
+                           "D": {**row, "passed": 0, "failed": 0, "skipped": 3}})
+    assert holds and table.splitlines()[3].rstrip().endswith("skipped")
+    assert _table({"D": {**row, "passed": 0, "failed": 0, "skipped": 3}})[1] is False

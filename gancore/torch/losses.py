@@ -115,7 +115,7 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     >>> import torch
     >>> from gancore.torch import gradient_penalty
     >>> a = torch.tensor([3.0, 4.0])
-    >>> float(gradient_penalty(lambda x: x @ a, torch.ones(6, 2), torch.zeros(6, 2)))
+    >>> float(gradient_penalty(lambda x: x @ a, torch.ones(6, 2), torch.zeros(6, 2)).detach())
     160.0
     """
     if real.shape != fake.shape:
@@ -138,7 +138,7 @@ def r1_penalty(discriminator, real, /, *, gamma):
     --------
     >>> import torch
     >>> from gancore.torch import r1_penalty
-    >>> float(r1_penalty(lambda x: x @ torch.tensor([3.0, 4.0]), torch.ones(4, 2), gamma=2.0))
+    >>> float(r1_penalty(lambda x: x @ torch.tensor([3.0, 4.0]), torch.ones(4, 2), gamma=2.0).detach())
     25.0
     """
     grads = _input_gradients(discriminator, real)
