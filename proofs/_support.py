@@ -1,8 +1,8 @@
 """Test support shared by proofs/ and tests/: profiles, the ``xp`` fixture, array helpers.
 
-Hypothesis profiles: ``ci`` (derandomised, bounded, no deadline; the default when ``CI``
-is set), ``dev`` (the default otherwise) and ``thorough`` (thousands of examples), chosen
-with ``HYPOTHESIS_PROFILE``. Namespaces: ``GANCORE_NAMESPACES`` (comma-separated names
+Hypothesis profiles: ``ci`` (derandomised, bounded, no deadline; the default, so that a
+plain ``pytest`` is fast and repeatable), ``dev`` (100 random examples) and ``thorough``
+(thousands), chosen with ``HYPOTHESIS_PROFILE``. Namespaces: ``GANCORE_NAMESPACES`` (comma-separated names
 from :data:`BACKENDS`) restricts the ``xp`` fixture; by default every backend is tried
 and those without their library or a GPU skip.
 """
@@ -26,8 +26,7 @@ def load_profile():
     settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
     settings.register_profile("thorough", max_examples=3000, deadline=None,
                               print_blob=True, suppress_health_check=slow)
-    default = "ci" if os.environ.get("CI") else "dev"
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def selected_backends():

@@ -191,6 +191,20 @@ def test_r1_penalty_of_a_quadratic_logit():
     torch.testing.assert_close(got, 0.35 * 4 * (x**2).sum(1).mean(), rtol=1e-12, atol=0)
 
 
+def test_penalties_and_clipping_reject_bad_weights():
+    from gancore.torch import clip_weights, gradient_penalty
+
+    x = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match="lam must be"):
+        gradient_penalty(lambda y: y.sum(1), x, x, lam=-1.0)
+    with pytest.raises(ValueError, match="real and fake"):
+        gradient_penalty(lambda y: y.sum(1), x, x[:3])
+    with pytest.raises(ValueError, match="gamma must be"):
+        r1_penalty(lambda y: y.sum(1), x, gamma=float("nan"))
+    with pytest.raises(ValueError, match="c must be"):
+        clip_weights(discriminator(2), 0.0)
+
+
 def test_models_and_their_errors():
     d = discriminator(3)
     assert float(d(torch.randn(4, 3)).detach().abs().max()) == 0.0  # starts flat: D = 1/2
@@ -198,6 +212,12 @@ def test_models_and_their_errors():
     assert g(torch.zeros(1, 5)).shape == (1, 3)
     with pytest.raises(ValueError, match="activation"):
         generator(1, activation="swish")
+    with pytest.raises(ValueError, match="latent_dim"):
+        generator(1, latent_dim=0)
+    with pytest.raises(ValueError, match="widths"):
+        discriminator(1, widths=(8, 2.5))
+    with pytest.raises(ValueError, match="data_dim"):
+        discriminator(True)
 
 
 def test_sample_distances():

@@ -12,6 +12,8 @@ Wasserstein GAN. Gulrajani et al. (2017), Improved training of Wasserstein GANs.
 Mescheder, Geiger, Nowozin (2018), Which training methods for GANs do actually converge?
 """
 
+import math
+
 import torch
 from torch.nn.functional import softplus
 
@@ -74,6 +76,13 @@ def wasserstein_generator_loss(fake_values):
     return -fake_values.mean()
 
 
+def _check_weight(name, value, *, positive=False):
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or value < 0 or (positive and value == 0)):
+        raise ValueError(f"{name} must be a finite {'positive' if positive else 'non-negative'} "
+                         f"number; got {value!r}")
+
+
 def _input_gradients(network, x):
     """Per-sample gradients of ``network`` at ``x`` (kept in the graph)."""
     x = x.detach().requires_grad_(True)
@@ -118,6 +127,7 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     >>> float(gradient_penalty(lambda x: x @ a, torch.ones(6, 2), torch.zeros(6, 2)).detach())
     160.0
     """
+    _check_weight("lam", lam)
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
                          f"and {tuple(fake.shape)}")
@@ -141,6 +151,7 @@ def r1_penalty(discriminator, real, /, *, gamma):
     >>> float(r1_penalty(lambda x: x @ torch.tensor([3.0, 4.0]), torch.ones(4, 2), gamma=2.0).detach())
     25.0
     """
+    _check_weight("gamma", gamma)
     grads = _input_gradients(discriminator, real)
     return 0.5 * gamma * (grads**2).sum(dim=1).mean()
 
@@ -149,5 +160,6 @@ def r1_penalty(discriminator, real, /, *, gamma):
 def clip_weights(module, c, /):
     """Clip every parameter of ``module`` to ``[-c, c]`` in place (WGAN, after every
     critic step; Arjovsky et al. use c = 0.01)."""
+    _check_weight("c", c, positive=True)
     for p in module.parameters():
         p.clamp_(-c, c)

@@ -40,16 +40,22 @@ class Affine(nn.Module):
         return f"dim={self.shift.numel()}, inverse={self.inverse}"
 
 
-def _mlp(sizes, activation):
+def _mlp(activation, **sizes):
+    """Linear layers through ``sizes`` (named, in order: each an int or a sequence of
+    ints, every one >= 1), with ``activation`` between them."""
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}; "
                          f"got {activation!r}")
-    if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
-        raise ValueError(f"dimensions and widths must be positive ints; got {list(sizes)}")
+    widths = []
+    for name, value in sizes.items():
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+            raise ValueError(f"{name} must be made of ints >= 1; got {value!r}")
+        widths += values
     layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nn.Linear(fan_in, fan_out))
-        if i < len(sizes) - 2:
+        if i < len(widths) - 2:
             layers.append(_ACTIVATIONS[activation]())
     return layers
 
@@ -83,7 +89,7 @@ def generator(data_dim, /, *, latent_dim=8, widths=(64, 64), activation="relu",
     >>> generator(2, latent_dim=3, widths=(16,))(torch.zeros(5, 3)).shape
     torch.Size([5, 2])
     """
-    layers = _mlp([latent_dim, *widths, data_dim], activation)
+    layers = _mlp(activation, latent_dim=latent_dim, widths=widths, data_dim=data_dim)
     if shift is not None:
         layers.append(Affine(shift, scale, inverse=True))
     return nn.Sequential(*layers)
@@ -128,7 +134,7 @@ def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
     >>> discriminator(2, widths=(16,))(torch.zeros(5, 2)).shape
     torch.Size([5])
     """
-    layers = _mlp([data_dim, *widths, 1], activation)
+    layers = _mlp(activation, data_dim=data_dim, widths=widths, output=1)
     with torch.no_grad():  # start at logit 0 (D = 1/2, a flat critic): see Notes
         layers[-1].weight.zero_()
         layers[-1].bias.zero_()

@@ -7,7 +7,6 @@ the host: the step's metrics stay on the device until the next ``log_every`` bou
 """
 
 import copy
-import math
 import sys
 from dataclasses import asdict, dataclass, field, replace
 
@@ -17,9 +16,9 @@ import torch
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
-from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_penalty,
-                     minimax_generator_loss, nonsaturating_generator_loss, r1_penalty,
-                     wasserstein_generator_loss)
+from .losses import (_check_weight, clip_weights, critic_loss, discriminator_loss,
+                     gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
+                     r1_penalty, wasserstein_generator_loss)
 from .models import discriminator, generator
 
 __all__ = ["LOSSES", "TrainConfig", "TrainResult", "published_defaults", "train"]
@@ -101,8 +100,6 @@ class TrainConfig:
 
 
 def _check_config(cfg):
-    if not isinstance(cfg, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig; got {type(cfg).__name__}")
     if cfg.loss not in LOSSES:
         raise ValueError(f"loss must be one of {list(LOSSES)}; got {cfg.loss!r}")
     if not isinstance(cfg.data, _DISTRIBUTIONS):
@@ -111,13 +108,11 @@ def _check_config(cfg):
     for name in ("steps", "batch_size", "n_critic", "latent_dim", "data_pool", "log_every",
                  "eval_every", "eval_samples", "checkpoint_every"):
         v = getattr(cfg, name)
-        if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name == "steps" else 1):
-            raise ValueError(f"{name} must be a positive int; got {v!r}")
+        least = 0 if name == "steps" else 1
+        if isinstance(v, bool) or not isinstance(v, int) or v < least:
+            raise ValueError(f"{name} must be an int >= {least}; got {v!r}")
     for name in ("lr", "clip", "gp_lambda", "r1_gamma"):
-        v = getattr(cfg, name)
-        if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 or (
-                name in ("lr", "clip") and v == 0):
-            raise ValueError(f"{name} must be a finite {'positive' if name in ('lr', 'clip') else 'non-negative'} number; got {v!r}")
+        _check_weight(name, getattr(cfg, name), positive=name in ("lr", "clip"))
     if cfg.betas is not None and not (len(cfg.betas) == 2 and all(0 <= b < 1 for b in cfg.betas)):
         raise ValueError(f"betas must be two numbers in [0, 1); got {cfg.betas!r}")
     if cfg.ema is not None and not 0 <= cfg.ema < 1:
@@ -194,13 +189,17 @@ class TrainResult:
         shape ``(n,)`` in 1-D and ``(n, dim)`` otherwise, on the training device."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive int; got {n!r}")
-        return _generate(self.average or self.generator, n, self.config, seed)
+        net = self.generator if self.average is None else self.average
+        return _generate(net, n, self.config, seed)
 
 
 def _generate(net, n, cfg, seed):
     param = next(net.parameters())
     rng = torch.Generator(device=param.device)
-    rng.manual_seed(torch.seed() if seed is None else seed)
+    if seed is None:
+        rng.seed()  # a non-deterministic seed for this generator alone
+    else:
+        rng.manual_seed(seed)
     with torch.no_grad():
         x = net(torch.randn(n, cfg.latent_dim, generator=rng, device=param.device,
                             dtype=param.dtype))
@@ -298,6 +297,10 @@ def train(config, /, *, resume=None, progress=None):
                        cfg.loss, wasserstein_generator_loss)
     m = cfg.batch_size
     pending = []
+    summary = torch.sigmoid if gan else torch.as_tensor  # mean D(x), or mean critic value
+    sampler = g if average is None else average
+    if average is not None:
+        averaged, trained = list(average.parameters()), list(g.parameters())
 
     def noise():
         return torch.randn(m, cfg.latent_dim, generator=rng, device=device, dtype=dtype)
@@ -339,11 +342,9 @@ def train(config, /, *, resume=None, progress=None):
                 # warm-up: decay (1 + t) / (10 + t) until it reaches cfg.ema
                 decay = min(cfg.ema, (1 + step) / (10 + step))
                 with torch.no_grad():
-                    torch._foreach_lerp_(list(average.parameters()), list(g.parameters()),
-                                         1 - decay)
+                    torch._foreach_lerp_(averaged, trained, 1 - decay)
 
             with torch.no_grad():
-                summary = (torch.sigmoid if gan else torch.as_tensor)
                 pending.append(torch.stack([loss_d.detach(), loss_g.detach(),
                                             summary(real_out.detach()).mean(),
                                             summary(fake_out.detach()).mean()]))
@@ -359,7 +360,7 @@ def train(config, /, *, resume=None, progress=None):
                 pending = []
                 if evaluate:
                     w1, js = sample_distances(
-                        _generate(average or g, cfg.eval_samples, cfg, cfg.seed + done),
+                        _generate(sampler, cfg.eval_samples, cfg, cfg.seed + done),
                         target)
                     history["eval_step"].append(done)
                     history["w1"].append(w1)
