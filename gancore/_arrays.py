@@ -164,18 +164,29 @@ def weights(xp, dx, like, axis):
     return dx
 
 
-def normalised(xp, name, p, w, axis, normalize):
-    """Validate a mass (or density) array and divide it by its total ``sum(p * w)``.
+def total_mass(xp, name, p, w, axis, normalize):
+    """Validate a mass (or density) array; return its total along ``axis`` and its minimum.
 
-    ``p`` must be finite and non-negative. Its total mass along ``axis`` must be within
-    :func:`mass_tolerance` of 1 unless ``normalize`` is true, in which case any positive
-    total is accepted. The result is exactly normalised up to rounding.
+    ``p`` must be non-empty, finite and non-negative. Its total ``sum(p * w)`` (returned
+    with ``axis`` kept as a length-1 axis) must be positive, and within
+    :func:`mass_tolerance` of 1 unless ``normalize`` is true. The minimum over all of
+    ``p`` is returned as a Python float. Two passes over ``p`` (its minimum and its sum)
+    make the whole check: NaN propagates through the minimum and +inf through the sum.
     """
     require_nonempty(name, p)
-    require_finite(xp, name, p)
-    if bool(xp.any(p < 0)):
+    low = xp.min(p)
+    if bool(xp.isnan(low)) or bool(low == -math.inf):
+        raise ValueError(f"{name} must be finite; it holds NaN or infinity")
+    if bool(low < 0):
         raise ValueError(f"{name} must be non-negative; it holds negative mass")
-    mass = xp.sum(p * w, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):  # an overflowing total is reported just below
+        if w.ndim == 0:
+            mass = xp.sum(p, axis=axis, keepdims=True) * w
+        else:
+            mass = xp.sum(p * w, axis=axis, keepdims=True)
+    if not bool(xp.all(xp.isfinite(mass))):
+        require_finite(xp, name, p)
+        raise ValueError(f"{name} has a total mass that overflows the dtype {p.dtype}")
     if bool(xp.any(mass <= 0)):
         raise ValueError(f"{name} has zero total mass along axis {axis}")
     if not normalize:
@@ -187,7 +198,7 @@ def normalised(xp, name, p, w, axis, normalize):
                 f"{axis}) is off from 1 by {worst:.3g} > {tol:.3g}; pass normalize=True to "
                 "rescale it"
             )
-    return p / mass
+    return mass, float(low)
 
 
 def safe_log(x, *, xp):
@@ -242,12 +253,14 @@ def from_numpy(a, *, like, xp):
     return xp.asarray(a, dtype=like.dtype, device=device(like))
 
 
-def measures(names, p, q, axis, dx, normalize, extra=None):
-    """Resolve, validate and normalise two measures for the divergences and V.
+def validated_pair(names, p, q, axis, dx, normalize, extra=None):
+    """Resolve and validate two measures for the divergences and V, without rescaling.
 
-    Returns ``(xp, p, q, w, axis, extra)``: ``p`` and ``q`` broadcast to one shape and
-    normalised along ``axis`` against the weights ``w`` (which broadcast against them),
-    and ``extra`` (another array argument, such as D) converted in the same namespace.
+    Returns ``(xp, p, q, w, axis, p_mass, q_mass, positive, extra)``: ``p`` and ``q``
+    broadcast to one shape, the weights ``w`` (which broadcast against them), the totals
+    ``sum(p * w)`` and ``sum(q * w)`` along ``axis`` (kept as length-1 axes, checked by
+    :func:`total_mass`), whether every element of ``p`` and ``q`` is positive, and
+    ``extra`` (another array argument, such as D) converted in the same namespace.
     """
     extra_name, extra_value = extra if extra is not None else ("_", None)
     dx_array = None if isinstance(dx, numbers.Real) else dx
@@ -255,11 +268,22 @@ def measures(names, p, q, axis, dx, normalize, extra=None):
                               extra_name: extra_value})
     p, q = arrays[names[0]], arrays[names[1]]
     dtype = float_dtype(xp, (names[0], p), (names[1], q))
-    p, q = xp.astype(p, dtype), xp.astype(q, dtype)
+    p, q = xp.astype(p, dtype, copy=False), xp.astype(q, dtype, copy=False)
     require_nonempty(names[0], p)
     require_nonempty(names[1], q)
     p, q, ax = broadcast_pair(xp, names, p, q, axis)
     w = weights(xp, arrays["dx"] if arrays["dx"] is not None else dx, p, ax)
-    p = normalised(xp, names[0], p, w, ax, normalize)
-    q = normalised(xp, names[1], q, w, ax, normalize)
-    return xp, p, q, w, ax, arrays[extra_name]
+    p_mass, p_low = total_mass(xp, names[0], p, w, ax, normalize)
+    q_mass, q_low = total_mass(xp, names[1], q, w, ax, normalize)
+    return xp, p, q, w, ax, p_mass, q_mass, min(p_low, q_low) > 0, arrays[extra_name]
+
+
+def measures(names, p, q, axis, dx, normalize, extra=None):
+    """:func:`validated_pair`, with ``p`` and ``q`` divided by their totals.
+
+    Returns ``(xp, p, q, w, axis, extra)`` with ``sum(p * w) = sum(q * w) = 1`` along
+    ``axis`` up to rounding.
+    """
+    xp, p, q, w, ax, p_mass, q_mass, _, extra = validated_pair(names, p, q, axis, dx,
+                                                               normalize, extra)
+    return xp, p / p_mass, q / q_mass, w, ax, extra

@@ -6,14 +6,31 @@ distributions is one call. Inputs must be normalised to within ``max(1e-6, 1000 
 (``normalize=True`` accepts any positive total) and are then divided by their total
 mass, so the result is the divergence of two exact probability measures.
 
-Every per-point term is written in a form that is non-negative and free of
-cancellation, so the sums are never negative and keep full relative precision when
-``p`` and ``q`` are nearly equal, nearly disjoint, or tiny.
+Two evaluations, one result. When every mass is positive, a direct formula (one or two
+logarithms and a dot product per point) runs first. Its terms may cancel, but their
+sizes are bounded by the result: for KL, ``p |log(p/q)| <= |q - p| + (p log(p/q) - p
++ q)`` sums to at most ``2 + KL``; for JSD each term is at most ``(p + q) log 2``, so
+they sum to at most ``4 log 2``; TV's direct form, ``sum(max(p, kq)) / P - 1``, sums
+terms of total ``1 + TV``. The rounding error is a few ulps of that (plus the
+dot products' accumulation), so a result of at least ``_DIRECT_FLOOR = 1/16`` is
+accurate to a few hundred ulps (below 1e-13 relative in float64) and is returned.
+Smaller results, non-finite ones (an overflowing ratio), and inputs with zero masses
+are recomputed term by term in a form that is non-negative and free of cancellation,
+so the sums are never negative and keep full relative precision when ``p`` and ``q``
+are nearly equal, nearly disjoint, or tiny.
+
+On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
+arrays in blocks of ``_BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
+each input is read from memory about twice (validation, then the formula); on a GPU
+each is one whole-array pass.
 """
 
 import math
 
-from ._arrays import log_ratio, measures
+import numpy as np
+from array_api_compat import device
+
+from ._arrays import log_ratio, validated_pair
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -23,49 +40,126 @@ __all__ = ["jsd", "kl", "tv"]
 _PSI_COEFFS = tuple(1.0 / (2 * ((j + 1) // 2) + 1) for j in range(20))
 _PSI_SERIES_BELOW = 0.125
 
+# Direct-formula results at or above this are returned (see the module docstring): the
+# bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
+_DIRECT_FLOOR = 1.0 / 16.0
+# Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
+# so the temporaries of a block are recycled from the heap rather than paged in.
+_BLOCK_ELEMENTS = 1 << 13
 
-def _kl_terms(p, q, *, xp):
-    """Per-point ``p log(p/q) - p + q`` (>= 0): inf where ``q = 0 < p``, ``q`` where p = 0.
 
-    Adding ``q - p`` leaves the sum unchanged for normalised measures and makes every
-    term non-negative. Near ``p = q`` it is evaluated through ``u = (p - q)/(p + q)`` as
-    ``(p + q) psi(u)``, psi by its Taylor series; elsewhere directly.
+def _on_host(x):
+    """Whether ``x`` lives in host memory (so that blocking pays), not on a GPU."""
+    dev = device(x)
+    return "cpu" in str(getattr(dev, "type", dev)).lower()
+
+
+def _block_sum(xp, kernel, *arrays):
+    """``sum`` over blocks of the last axis of ``kernel(*blocks)`` (each of batch shape)."""
+    n = arrays[0].shape[-1]
+    batch = math.prod(arrays[0].shape[:-1])
+    step = max(1, _BLOCK_ELEMENTS // max(batch, 1)) if _on_host(arrays[0]) else n
+    parts = [kernel(*(x[..., i:min(i + step, n)] for x in arrays))
+             for i in range(0, n, step)]
+    return parts[0] if len(parts) == 1 else xp.sum(xp.stack(parts), axis=0)
+
+
+def _pair(p, q, axis, dx, normalize):
+    """Validated masses with the distribution axis last, their totals, and positivity.
+
+    Returns ``(xp, p, q, p_total, q_total, positive)``: masses (densities times array
+    weights; a scalar spacing cancels in every divergence), their sums along the last
+    axis with that axis kept, and whether every mass is positive.
     """
-    both = (p > 0) & (q > 0)
-    ps, qs = xp.where(both, p, 1.0), xp.where(both, q, 1.0)
-    s = ps + qs
-    u = (ps - qs) / s
+    xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
+        ("p", "q"), p, q, axis, dx, normalize)
+    if w.ndim == 0:
+        p_total, q_total = p_total / w, q_total / w
+    else:  # zero weights make zero masses, which the direct formulas leave alone
+        p, q = p * w, q * w
+    p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
+    p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
+    return xp, p, q, p_total, q_total, positive
+
+
+def _accepted(xp, direct):
+    """Whether a direct-formula result is finite and large enough to be returned."""
+    return bool(xp.all(xp.isfinite(direct))) and bool(xp.all(direct >= _DIRECT_FLOOR))
+
+
+def _aligned(p_total, q_total, *, xp):
+    """Exact power-of-two scales that bring both totals near 1 and within sqrt 2 of each
+    other, and what remains of their mismatch.
+
+    Returns ``(cp, cq, P, k, delta)`` (each with the totals' shape): ``p * cp`` and
+    ``q * cq`` are exact (no rounding), ``P = p_total * cp``, ``k = P / (q_total * cq)``
+    and ``delta = k - 1``, formed as ``(P - Q) / Q`` (exact subtraction, as P/Q lies
+    within a factor of 2). The normalised masses are then ``a / P`` and ``k b / P`` for
+    the scaled ``a, b``, and their difference is ``((a - b) - delta b) / P``: when p and
+    q are nearly equal, ``a - b`` is exact and ``delta b`` is tiny, so the difference
+    keeps full relative precision, which dividing each by its own total would not.
+    """
+    cp = 2.0 ** -xp.round(xp.log2(p_total))
+    cq = cp * 2.0 ** -xp.round(xp.log2(q_total / p_total))
+    p_scaled, q_scaled = p_total * cp, q_total * cq
+    return cp, cq, p_scaled, p_scaled / q_scaled, (p_scaled - q_scaled) / q_scaled
+
+
+def _kl_terms(a, b, k, delta, *, xp):
+    """Per-point ``a log(a/kb) - a + kb`` (>= 0): inf where ``b = 0 < a``, ``kb`` where
+    ``a = 0``; summed and divided by P (see :func:`_aligned`) it is KL.
+
+    Adding ``kb - a`` leaves the sum unchanged for normalised measures and makes every
+    term non-negative. Near ``a = kb`` it is evaluated through ``u = (a - kb)/(a + kb)``
+    as ``(a + kb) psi(u)``, psi by its Taylor series; elsewhere directly.
+    """
+    both = (a > 0) & (b > 0)
+    a_s, b_s = xp.where(both, a, 1.0), xp.where(both, b, 1.0)
+    kb = k * b_s
+    s = a_s + kb
+    u = ((a_s - b_s) - delta * b_s) / s
     small = xp.abs(u) < _PSI_SERIES_BELOW
     us = xp.where(small, u, 0.0)
     series = xp.zeros_like(us)
     for c in reversed(_PSI_COEFFS):
         series = series * us + c
     near = s * us * us * series
-    far = ps * log_ratio(ps, qs, xp=xp) - ps + qs
+    far = a_s * log_ratio(a_s, kb, xp=xp) - a_s + kb
     inner = xp.where(small, near, far)
-    return xp.where(both, inner, xp.where(p > 0, math.inf, q))
+    return xp.where(both, inner, xp.where(a > 0, math.inf, k * b))
 
 
-def _jsd_terms(p, q, *, xp):
-    """Per-point ``(p log(2p/(p+q)) + q log(2q/(p+q))) / 2`` (>= 0, at most ``s log 2 / 2``).
+def _jsd_terms(a, b, k, delta, *, xp):
+    """Per-point ``(a log(2a/s) + kb log(2kb/s)) / 2``, ``s = a + kb`` (>= 0, at most
+    ``s log 2 / 2``); summed and divided by P (see :func:`_aligned`) it is JSD.
 
-    With ``s = p + q`` and ``u = (p - q)/s`` the term is ``s phi(u) / 4``, where
+    With ``u = (a - kb)/s`` the term is ``s phi(u) / 4``, where
     ``phi(u) = (1+u) log(1+u) + (1-u) log(1-u) = 2 u atanh(u) + log1p(-u**2)``. The
-    second form has no cancellation for ``|u| < 1/2``; the first, with ``1 +- u = 2p/s,
-    2q/s`` formed from the masses, has none beyond a factor of 3 for ``|u| >= 1/2``.
+    second form has no cancellation for ``|u| < 1/2``; the first, with ``1 +- u = 2a/s,
+    2kb/s`` formed from the masses, has none beyond a factor of 3 for ``|u| >= 1/2``.
     """
-    s = p + q
+    kb = k * b
+    s = a + kb
     pos = s > 0
     ss = xp.where(pos, s, 1.0)
-    u = (p - q) / ss
+    u = ((a - b) - delta * b) / ss
     small = xp.abs(u) < 0.5
     us = xp.where(small, u, 0.0)
     near = 2.0 * us * xp.atanh(us) + xp.log1p(-us * us)
-    a, b = 2.0 * p / ss, 2.0 * q / ss
-    a_log_a = a * xp.log(xp.where(a > 0, a, 1.0))
-    b_log_b = b * xp.log(xp.where(b > 0, b, 1.0))
-    phi = xp.where(small, near, a_log_a + b_log_b)
+    x, y = 2.0 * a / ss, 2.0 * kb / ss
+    x_log_x = x * xp.log(xp.where(x > 0, x, 1.0))
+    y_log_y = y * xp.log(xp.where(y > 0, y, 1.0))
+    phi = xp.where(small, near, x_log_x + y_log_y)
     return xp.where(pos, s * phi / 4.0, 0.0)
+
+
+def _careful(xp, terms, p, q, p_total, q_total):
+    """The sum of ``terms`` over the scaled masses, divided by P: KL or JSD evaluated
+    term by term without cancellation."""
+    cp, cq, p_scaled, k, delta = _aligned(p_total, q_total, xp=xp)
+    total = _block_sum(xp, lambda a, b: xp.sum(terms(a * cp, b * cq, k, delta, xp=xp),
+                                               axis=-1), p, q)
+    return total / p_scaled[..., 0]
 
 
 def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
@@ -105,10 +199,14 @@ def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
 
     Notes
     -----
-    Each point contributes :math:`p \log(p/q) - p + q \ge 0` (the added terms sum to 0),
+    For masses :math:`p, q > 0` with totals :math:`P, Q`, the direct formula
+    :math:`\mathrm{KL} = \frac1P \sum p \log(p/q) + \log(Q/P)` is tried first (a
+    division, a logarithm and a dot product per point) and returned when it is at least
+    1/16, where its rounding error is below ~1e-13 relative. Otherwise each point
+    contributes :math:`p \log(p/q) - p + q \ge 0` (the added terms sum to 0),
     evaluated near :math:`p = q` by a series in :math:`u = (p-q)/(p+q)`, so the result
-    keeps full relative precision as :math:`q \to p`. Cost: O(n) time, a few
-    temporaries of the input's size.
+    keeps full relative precision as :math:`q \to p`. Cost: O(n) time; on the CPU the
+    work runs in blocks of 8192 points, so temporaries stay in cache.
 
     Examples
     --------
@@ -118,8 +216,15 @@ def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.kl(np.array([0.5, 0.5]), np.array([1.0, 0.0])))
     inf
     """
-    xp, p, q, w, ax, _ = measures(("p", "q"), p, q, axis, dx, normalize)
-    return xp.sum(_kl_terms(p, q, xp=xp) * w, axis=ax)
+    xp, p, q, p_total, q_total, positive = _pair(p, q, axis, dx, normalize)
+    if positive:
+        # KL = sum(p log(p/q)) / P + log(Q/P) for masses p, q of totals P, Q.
+        with np.errstate(all="ignore"):  # a ratio that overflows falls through below
+            dots = _block_sum(xp, lambda a, b: xp.vecdot(a, xp.log(a / b)), p, q)
+        direct = dots / p_total[..., 0] + xp.log(q_total / p_total)[..., 0]
+        if _accepted(xp, direct):
+            return direct
+    return _careful(xp, _kl_terms, p, q, p_total, q_total)
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
@@ -154,7 +259,10 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
     :math:`u = (p - q)/s` and
     :math:`\varphi(u) = (1+u)\log(1+u) + (1-u)\log(1-u) = 2u\,\mathrm{artanh}\,u + \log(1-u^2)`,
     a non-negative term evaluated without cancellation, so near-equal and near-disjoint
-    inputs keep full relative precision in float32 and float64. Cost: O(n) time.
+    inputs keep full relative precision in float32 and float64. When every mass is
+    positive, the direct formula (two logarithms and two dot products per point) is
+    tried first and returned when it is at least 1/16, where its rounding error is below
+    ~1e-13 relative. Cost: O(n) time, in blocks of 8192 points on the CPU.
 
     Examples
     --------
@@ -167,8 +275,28 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
     if base is not None and (isinstance(base, bool) or not isinstance(base, (int, float))
                              or not math.isfinite(base) or base <= 0 or base == 1):
         raise ValueError(f"base must be a positive finite number other than 1; got {base!r}")
-    xp, p, q, w, ax, _ = measures(("p", "q"), p, q, axis, dx, normalize)
-    out = xp.clip(xp.sum(_jsd_terms(p, q, xp=xp) * w, axis=ax), 0.0, math.log(2.0))
+    xp, p, q, p_total, q_total, positive = _pair(p, q, axis, dx, normalize)
+    out = None
+    if positive:
+        # With k = P/Q and x = p/(p + kq), 1 - x = kq/(p + kq):
+        # 2 P JSD = sum(p log 2x + kq log 2(1 - x)) = sum(p log x) + k sum(q log(1 - x))
+        # + 2 P log 2.
+        k = p_total / q_total
+
+        k_row = k[..., 0]
+
+        def direct_terms(a, b):
+            x = a / (a + k * b)
+            return xp.vecdot(a, xp.log(x)) + k_row * xp.vecdot(b, xp.log(1.0 - x))
+
+        with np.errstate(all="ignore"):  # x rounding to 0 or 1 falls through below
+            direct = (_block_sum(xp, direct_terms, p, q) / (2.0 * p_total[..., 0])
+                      + math.log(2.0))
+        if _accepted(xp, direct):
+            out = direct
+    if out is None:
+        out = _careful(xp, _jsd_terms, p, q, p_total, q_total)
+    out = xp.clip(out, 0.0, math.log(2.0))
     return out if base is None else out / math.log(base)
 
 
@@ -195,7 +323,13 @@ def tv(p, q, /, *, axis=-1, dx=1.0, normalize=False):
 
     Notes
     -----
-    Cost: O(n) time.
+    For masses of totals P and Q, the direct form
+    :math:`\frac1P \sum \max(p, \tfrac PQ q) - 1` is returned when it is at least 1/16
+    (its rounding error is a few ulps of 1 + TV). Otherwise TV is computed as
+    :math:`\frac{1}{2P} \sum |(p - q) - \delta q|` after exact power-of-two scalings
+    that bring the totals within a factor of 2, with :math:`\delta = (P - Q)/Q`: nearly
+    equal inputs keep full relative precision.
+    Cost: O(n) time, in blocks of 8192 points on the CPU.
 
     Examples
     --------
@@ -203,5 +337,18 @@ def tv(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.tv(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     0.5
     """
-    xp, p, q, w, ax, _ = measures(("p", "q"), p, q, axis, dx, normalize)
-    return xp.clip(0.5 * xp.sum(xp.abs(p - q) * w, axis=ax), 0.0, 1.0)
+    xp, p, q, p_total, q_total, _ = _pair(p, q, axis, dx, normalize)
+    # direct: |x - y| = 2 max(x, y) - x - y, so TV = sum(max(p, k q)) / P - 1, k = P/Q
+    k = p_total / q_total
+    direct = (_block_sum(xp, lambda a, b: xp.sum(xp.maximum(a, k * b), axis=-1), p, q)
+              / p_total[..., 0] - 1.0)
+    if _accepted(xp, direct):
+        return xp.clip(direct, 0.0, 1.0)
+    cp, cq, p_scaled, _, delta = _aligned(p_total, q_total, xp=xp)
+
+    def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
+        a, b = a * cp, b * cq
+        return xp.sum(xp.abs((a - b) - delta * b), axis=-1)
+
+    dist = _block_sum(xp, distance, p, q)
+    return xp.clip(0.5 * dist / p_scaled[..., 0], 0.0, 1.0)

@@ -10,6 +10,8 @@ M. Arjovsky, S. Chintala, L. Bottou, "Wasserstein Generative Adversarial Network
 ICML 2017.
 """
 
+from array_api_compat import device
+
 from ._arrays import float_dtype, from_numpy, namespace, require_finite, to_numpy
 
 __all__ = ["w1", "w1_empirical"]
@@ -37,13 +39,14 @@ def _values_and_weights(xp, name, values, weights):
         raise ValueError(f"{wname} must have a positive sum")
 
 
-def _cdf_at(sorted_values, sorter, weights, points, *, xp):
-    """The distribution function of a weighted sample, evaluated at ``points``."""
-    idx = xp.searchsorted(sorted_values, points, side="right")
+def _masses(xp, values, weights, dtype):
+    """The probability masses of a sample in ``dtype``: its weights over their sum, or
+    1/n each."""
     if weights is None:
-        return xp.astype(idx, points.dtype) / sorted_values.shape[0]
-    cum = xp.cumulative_sum(xp.take(weights, sorter), include_initial=True)
-    return xp.take(cum, idx) / cum[-1]
+        return xp.full(values.shape, 1.0 / values.shape[0], dtype=dtype,
+                       device=device(values))
+    weights = xp.astype(weights, dtype)
+    return weights / xp.sum(weights)
 
 
 def _norms(diff, *, xp):
@@ -87,9 +90,10 @@ def w1(u_values, v_values, /, u_weights=None, v_weights=None):
     Notes
     -----
     Two unweighted samples of the same size n take the sort-and-pair path,
-    :math:`\frac1n \sum_i |u_{(i)} - v_{(i)}|`: two sorts, O(n log n). Otherwise the
-    distribution functions are compared on the merged sorted support: a sort of
-    ``n_u + n_v`` values and two binary searches, O((n_u + n_v) log(n_u + n_v)).
+    :math:`\frac1n \sum_i |u_{(i)} - v_{(i)}|`: two sorts, O(n log n), about the time
+    of the sorts alone. Otherwise the distribution functions are compared on the merged
+    support: one argsort of the ``n_u + n_v`` values, then a running sum of the signed
+    masses (in float64 whatever the input dtype), O((n_u + n_v) log(n_u + n_v)).
 
     Examples
     --------
@@ -103,17 +107,24 @@ def w1(u_values, v_values, /, u_weights=None, v_weights=None):
                       v_weights=v_weights)
     named = [(k, v) for k, v in a.items() if v is not None]
     dtype = float_dtype(xp, *named)
-    u, v, uw, vw = (None if a[k] is None else xp.astype(a[k], dtype) for k in a)
+    u, v, uw, vw = (None if a[k] is None else xp.astype(a[k], dtype, copy=False)
+                    for k in a)
     _values_and_weights(xp, "u_values", u, uw)
     _values_and_weights(xp, "v_values", v, vw)
     if uw is None and vw is None and u.shape[0] == v.shape[0]:
-        return xp.mean(xp.abs(xp.sort(u) - xp.sort(v)))
-    u_sorter, v_sorter = xp.argsort(u), xp.argsort(v)
-    merged = xp.sort(xp.concat((u, v)))
-    points, deltas = merged[:-1], merged[1:] - merged[:-1]
-    u_cdf = _cdf_at(xp.take(u, u_sorter), u_sorter, uw, points, xp=xp)
-    v_cdf = _cdf_at(xp.take(v, v_sorter), v_sorter, vw, points, xp=xp)
-    return xp.sum(xp.abs(u_cdf - v_cdf) * deltas)
+        return xp.mean(xp.abs(xp.sort(u, stable=False) - xp.sort(v, stable=False)))
+    # F_u - F_v steps by +u_weight/total at each u value and -v_weight/total at each v
+    # value; sorting the merged support once gives it on every gap between neighbours.
+    # The running sum is kept in float64 whatever the dtype: in float32 its rounding
+    # error grows like sqrt(n) eps and reaches 1e-4 of the total by n = 1e7.
+    wide = xp.float64
+    steps = xp.concat((_masses(xp, u, uw, wide), -_masses(xp, v, vw, wide)))
+    merged = xp.concat((u, v))
+    order = xp.argsort(merged, stable=False)
+    merged = xp.take(merged, order)
+    cdf_gap = xp.cumulative_sum(xp.take(steps, order)[:-1])
+    gaps = xp.astype(merged[1:] - merged[:-1], wide)
+    return xp.astype(xp.vecdot(xp.abs(cdf_gap), gaps), u.dtype)
 
 
 def w1_empirical(x, y, /):

@@ -198,3 +198,87 @@ def test_normalize_rescales_and_otherwise_unnormalised_is_rejected(xp):
     assert host(got) == pytest.approx(stats.entropy([0.5, 0.5], [0.25, 0.75]), rel=1e-14)
     with pytest.raises(ValueError, match="p is not normalised"):
         gancore.kl(p, q)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 64 points, so that short inputs cross many block boundaries."""
+    import gancore.divergences
+
+    monkeypatch.setattr(gancore.divergences, "_BLOCK_ELEMENTS", 64)
+
+
+def _mp_pair(p, q):
+    return _mp_normalised(p), _mp_normalised(q)
+
+
+@pytest.mark.parametrize("eps", [1e-2, 1e-4, 1e-6, 1e-8])
+def test_near_equal_precision_holds_across_blocks(xp, small_blocks, eps):
+    # the precision target, over 40 blocks: q = p (1 + eps noise). The totals (~1250)
+    # differ in the ~eps/50 place and are not powers of two: dividing each input by its
+    # own total would round p/P and q/Q independently and leave the differences only
+    # eps/|p - q| ~ 1e-8 precise; gancore aligns the totals exactly instead.
+    rng = np.random.default_rng(7)
+    p = rng.random(2500) + 1e-3
+    q = p * (1 + eps * rng.standard_normal(2500))
+    ps, qs = _mp_pair(p, q)
+    ref_tv = mpmath.fsum(abs(a - b) for a, b in zip(ps, qs)) / 2
+    for f, ref in ((gancore.jsd, _mp_jsd(ps, qs)), (gancore.kl, _mp_kl(ps, qs)),
+                   (gancore.tv, ref_tv)):
+        got = host(f(arr(xp, p), arr(xp, q), normalize=True))
+        assert float(got) == pytest.approx(float(ref), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_direct_path_matches_mpmath(xp, small_blocks, seed):
+    # positive masses, distributions far apart (KL ~ 0.5, JSD ~ 0.1): the direct formula
+    # is taken; its rounding error is a few ulps of sum(p + q) = 2, so relative to
+    # results >= 1/16 it stays below ~1e-13 (see gancore.divergences)
+    rng = np.random.default_rng(seed)
+    p, q = rng.random(1000) + 1e-9, rng.random(1000) + 1e-9
+    ps, qs = _mp_pair(p, q)
+    assert float(_mp_kl(ps, qs)) > 1 / 16 and float(_mp_jsd(ps, qs)) > 1 / 16
+    for f, ref in ((gancore.jsd, _mp_jsd(ps, qs)), (gancore.kl, _mp_kl(ps, qs))):
+        got = host(f(arr(xp, p), arr(xp, q), normalize=True))
+        assert float(got) == pytest.approx(float(ref), rel=1e-13)
+    ref_tv = 0.5 * float(mpmath.fsum(abs(a - b) for a, b in zip(ps, qs)))
+    assert host(gancore.tv(arr(xp, p), arr(xp, q), normalize=True)) == pytest.approx(
+        ref_tv, rel=1e-13)
+
+
+@pytest.mark.parametrize("shift", [0.05, 0.3, 0.6])
+def test_both_paths_agree_around_the_direct_floor(xp, small_blocks, shift):
+    # two shifted discretised Gaussians: JSD from ~0.0003 to ~0.04 and KL from ~0.001
+    # to ~0.2 straddle the 1/16 floor between the two evaluations
+    x = np.linspace(-8, 8, 900)
+    p, q = np.exp(-x**2 / 2), np.exp(-(x - shift) ** 2 / 2)
+    ps, qs = _mp_pair(p, q)
+    for f, ref in ((gancore.jsd, _mp_jsd(ps, qs)), (gancore.kl, _mp_kl(ps, qs))):
+        got = host(f(arr(xp, p), arr(xp, q), normalize=True))
+        assert float(got) == pytest.approx(float(ref), rel=1e-12)
+
+
+def test_batches_cross_blocks(xp, small_blocks):
+    rng = np.random.default_rng(3)
+    p = rng.random((3, 500)) + 1e-3
+    q = rng.random((3, 500)) + 1e-3
+    q[1] = p[1] * (1 + 1e-6 * rng.standard_normal(500))  # one row takes the other path
+    p, q = p / p.sum(1, keepdims=True), q / q.sum(1, keepdims=True)
+    got = host(gancore.jsd(arr(xp, p.T), arr(xp, q.T), axis=0))
+    expect = [jensenshannon(a, b) ** 2 for a, b in zip(p, q)]
+    np.testing.assert_allclose(got[[0, 2]], [expect[0], expect[2]], rtol=1e-12)
+    ref = _mp_jsd(*_mp_pair(p[1], q[1]))
+    assert float(got[1]) == pytest.approx(float(ref), rel=1e-12)
+    got_kl = host(gancore.kl(arr(xp, p), arr(xp, q)))
+    np.testing.assert_allclose(got_kl[[0, 2]], [stats.entropy(p[0], q[0]),
+                                                stats.entropy(p[2], q[2])], rtol=1e-12)
+
+
+def test_overflowing_ratio_falls_back_without_warnings(xp):
+    # p/q overflows at the second point: the direct formula gives inf, the
+    # cancellation-free terms the finite answer (filterwarnings=error catches warnings)
+    tiny = 5e-324
+    p, q = np.array([0.5, 0.5]), np.array([1.0 - tiny, tiny])
+    ref = _mp_kl(*_mp_pair(p, q))
+    got = host(gancore.kl(arr(xp, p), arr(xp, q)))
+    assert np.isfinite(got) and float(got) == pytest.approx(float(ref), rel=1e-12)

@@ -225,9 +225,11 @@ def _build(cfg, pool, device, dtype):
         clip_weights(d, cfg.clip)
 
     def optimiser(params):
+        # one fused (Adam) or multi-tensor (RMSProp) update per step, not a Python loop
+        # over the parameters; the arithmetic is the same
         if published_defaults(cfg.loss)["optimizer"] == "rmsprop":
-            return torch.optim.RMSprop(params, lr=cfg.lr)
-        return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas))
+            return torch.optim.RMSprop(params, lr=cfg.lr, foreach=True)
+        return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas), fused=True)
 
     average = copy.deepcopy(g).requires_grad_(False) if cfg.ema is not None else None
     return g, d, optimiser(g.parameters()), optimiser(d.parameters()), average
@@ -299,11 +301,12 @@ def train(config, /, *, resume=None, progress=None):
     pending = []
     summary = torch.sigmoid if gan else torch.as_tensor  # mean D(x), or mean critic value
     sampler = g if average is None else average
+    g_params, d_params = list(g.parameters()), list(d.parameters())
     if average is not None:
         averaged, trained = list(average.parameters()), list(g.parameters())
 
-    def noise():
-        return torch.randn(m, cfg.latent_dim, generator=rng, device=device, dtype=dtype)
+    def noise(n):
+        return torch.randn(n, cfg.latent_dim, generator=rng, device=device, dtype=dtype)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
     from tqdm.auto import tqdm
@@ -313,41 +316,43 @@ def train(config, /, *, resume=None, progress=None):
     try:
         for step in range(start, cfg.steps):
             # -- discriminator / critic: n_critic steps descending its loss --------------
-            for _ in range(cfg.n_critic):
+            for i in range(cfg.n_critic):
                 real = pool[torch.randint(len(pool), (m,), generator=rng, device=device)]
-                with torch.no_grad():
-                    fake = g(noise())
+                if i + 1 < cfg.n_critic:
+                    with torch.no_grad():
+                        fake = g(noise(m))
+                else:
+                    # the generator's own batch (fresh noise) rides along with the last
+                    # critic batch: G does not change in between, so one pass serves both
+                    both = g(noise(2 * m))
+                    fake, fake_g = both[:m].detach(), both[m:]
                 out = d(torch.cat([real, fake]))
-                real_out, fake_out = out[:m], out[m:]
-                loss_d = d_objective(real_out, fake_out)
+                loss_d = d_objective(out[:m], out[m:])
                 if cfg.loss == "wgan-gp":
+                    # its own pass: batched with real and fake, the double backward
+                    # would run through all 3m rows instead of m
                     loss_d = loss_d + gradient_penalty(d, real, fake, lam=cfg.gp_lambda,
                                                        generator=rng)
                 if gan and cfg.r1_gamma > 0:
                     loss_d = loss_d + r1_penalty(d, real, gamma=cfg.r1_gamma)
-                opt_d.zero_grad(set_to_none=True)
+                _clear(d_params)
                 loss_d.backward()
                 opt_d.step()
                 if cfg.loss == "wgan":
                     clip_weights(d, cfg.clip)
 
             # -- generator: one step descending its loss, D held fixed --------------------
-            d.requires_grad_(False)
-            loss_g = g_objective(d(g(noise())))
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
+            loss_g = g_objective(d(fake_g))
+            _clear(g_params)
+            loss_g.backward(inputs=g_params)  # D's parameters get no gradient here
             opt_g.step()
-            d.requires_grad_(True)
             if average is not None:
                 # warm-up: decay (1 + t) / (10 + t) until it reaches cfg.ema
                 decay = min(cfg.ema, (1 + step) / (10 + step))
                 with torch.no_grad():
                     torch._foreach_lerp_(averaged, trained, 1 - decay)
 
-            with torch.no_grad():
-                pending.append(torch.stack([loss_d.detach(), loss_g.detach(),
-                                            summary(real_out.detach()).mean(),
-                                            summary(fake_out.detach()).mean()]))
+            pending.append((loss_d.detach(), loss_g.detach(), out.detach()))
 
             # -- side concerns: logging, evaluation, checkpoints --------------------------
             done = step + 1
@@ -355,7 +360,7 @@ def train(config, /, *, resume=None, progress=None):
                                                    or done == cfg.steps)
             evaluate = done % cfg.eval_every == 0 or done == cfg.steps
             if done % cfg.log_every == 0 or done == cfg.steps or save or evaluate:
-                _flush(pending, start_step=done - len(pending), history=history,
+                _flush(pending, summary, start_step=done - len(pending), history=history,
                        nets={"generator": g, "discriminator": d}, last_saved=last_saved)
                 pending = []
                 if evaluate:
@@ -382,15 +387,26 @@ def train(config, /, *, resume=None, progress=None):
 _METRICS = ("loss_d", "loss_g", "d_real", "d_fake")
 
 
-def _flush(pending, *, start_step, history, nets, last_saved):
-    """Copy the pending metrics to the host (one transfer) and stop on a non-finite
-    value, naming its step and quantity."""
+def _clear(params):
+    """Drop the gradients before a backward pass (``zero_grad(set_to_none=True)``
+    without the optimiser's per-call bookkeeping)."""
+    for p in params:
+        p.grad = None
+
+
+def _flush(pending, summary, *, start_step, history, nets, last_saved):
+    """Reduce the pending ``(loss_d, loss_g, D outputs on real then fake)`` of each step
+    to the metrics, copy them to the host (one transfer) and stop on a non-finite value,
+    naming its step and quantity."""
     if not pending:
         return
+    losses = torch.stack([torch.stack(row[:2]) for row in pending])
+    outputs = torch.stack([row[2] for row in pending])
+    means = summary(outputs).view(len(pending), 2, -1).mean(2)  # D(x), D(G(z)) per step
     finite = [torch.stack([p.isfinite().all() for p in net.parameters()]).all()
               for net in nets.values()]
-    rows = torch.cat([torch.stack(pending).flatten(),
-                      torch.stack(finite).to(pending[0].dtype)]).cpu().numpy()
+    rows = torch.cat([torch.cat([losses, means], 1).flatten(),
+                      torch.stack(finite).to(losses.dtype)]).cpu().numpy()
     values = rows[:-len(nets)].reshape(len(pending), len(_METRICS))
     saved = ("no checkpoint was written" if last_saved is None else
              f"the last good checkpoint is {str(last_saved[1])!r} (step {last_saved[0]})")

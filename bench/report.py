@@ -1,0 +1,243 @@
+"""Turn pytest-benchmark's JSON into the Markdown tables of ``docs/benchmarks.md``.
+
+Usage::
+
+    python bench/report.py bench/results.json docs/benchmarks.md
+
+Tables: every core operation by size, namespace and dtype with its median time, how
+many times faster than each peer it runs, its time over the floor's, and the GPU's
+speed-up over NumPy; the trainers' steps per second; the issue's targets with the
+measured ratios; and the precision of ``jsd`` and SciPy on near-equal inputs against
+mpmath.
+"""
+
+import argparse
+import math
+import sys
+from collections import defaultdict
+
+import mpmath
+import numpy as np
+from scipy.spatial.distance import jensenshannon
+
+# the floor each operation is measured against (same size, namespace and dtype)
+FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
+         "kl (near-equal)": "log pass", "jsd (near-equal)": "log pass",
+         "value": "log pass", "virtual_criterion": "log pass",
+         "w1": "sort both", "w1 weighted": "argsort merged"}
+GPU = ("cupy", "torch_cuda")
+
+
+def _time(seconds):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.3g} ns"
+
+
+def _size(n):
+    exponent = round(math.log10(n))
+    return f"1e{exponent}" if 10**exponent == n else str(n)
+
+
+def load(path):
+    """``(machine, rows)``: one row per benchmark with its tags and median time."""
+    import json
+
+    with open(path) as f:
+        data = json.load(f)
+    rows = [dict(b["extra_info"], median=b["stats"]["median"]) for b in data["benchmarks"]]
+    return dict(data["machine_info"], date=data.get("datetime", "?")[:10]), rows
+
+
+def _index(rows):
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["op"], r["n"], r["namespace"], r["dtype"])][r["role"], r["name"]] = r["median"]
+    return by
+
+
+def core_table(rows):
+    """Markdown table of the array-API core, gancore rows first in each group."""
+    by = _index(rows)
+    peers = defaultdict(dict)
+    for r in rows:
+        if r["role"] == "peer":
+            peers[r["op"], r["n"]][r["name"]] = r["median"]
+    lines = ["| operation | n | namespace | dtype | median | faster than peer | "
+             "time / floor | GPU / NumPy |", "|---|---|---|---|---|---|---|---|"]
+    core = [r for r in rows if r["op"] in FLOOR]
+    order = {op: i for i, op in enumerate(FLOOR)}
+    role_order = {"gancore": 0, "peer": 1}
+    core.sort(key=lambda r: (order[r["op"]], r["n"], role_order[r["role"]],
+                             r["namespace"], r["dtype"], r["name"]))
+    for r in core:
+        peer = floor = gpu = ""
+        if r["role"] == "gancore":
+            peer = ", ".join(f"{name}: {t / r['median']:.2g}x"
+                             for name, t in sorted(peers[r["op"], r["n"]].items()))
+            floor_t = by[(FLOOR[r["op"]], r["n"], r["namespace"], r["dtype"])]
+            if floor_t:
+                floor = f"{r['median'] / next(iter(floor_t.values())):.2f}"
+            if r["namespace"] in GPU:
+                cpu = by[(r["op"], r["n"], "numpy", r["dtype"])].get(("gancore", "numpy"))
+                gpu = f"{cpu / r['median']:.3g}x" if cpu else ""
+        who = r["namespace"] if r["role"] == "gancore" else r["name"]
+        lines.append(f"| {r['op']} | {_size(r['n'])} | {who} | {r['dtype']} | "
+                     f"{_time(r['median'])} | {peer} | {floor} | {gpu} |")
+    floors = sorted({(r["op"], r["n"], r["namespace"], r["dtype"], r["median"])
+                     for r in rows if r["role"] == "floor"})
+    lines += ["", "Floors:", "", "| floor | n | namespace | dtype | median |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {op} | {_size(n)} | {ns} | {dt} | {_time(t)} |"
+              for op, n, ns, dt, t in floors]
+    return "\n".join(lines)
+
+
+def speed_table(rows):
+    """Steps per second of the trainers, with gancore over the tutorial-style loop."""
+    runs = [r for r in rows if "steps" in r]
+    ref = {(r["op"], r["namespace"]): r for r in runs if r["role"] == "peer"}
+    lines = ["| run | namespace | implementation | steps/s | vs tutorial loop |",
+             "|---|---|---|---|---|"]
+    for r in sorted(runs, key=lambda r: (r["op"], r["namespace"], r["role"])):
+        rate = r["steps"] / r["median"]
+        peer = ref.get((r["op"], r["namespace"]))
+        ratio = (f"{peer['median'] / r['median']:.2f}x"
+                 if peer and r["role"] == "gancore" else "")
+        lines.append(f"| {r['op']} | {r['namespace']} | {r['name']} | {rate:.4g} | "
+                     f"{ratio} |")
+    return "\n".join(lines)
+
+
+def _ratio(rows, op, n, namespace, role_name, *, over):
+    """``over`` median / gancore median for (op, n, namespace, float64)."""
+    by = _index(rows)
+    ours = by[(op, n, namespace, "float64")].get(("gancore", namespace))
+    other = None
+    for (role, name), t in by[(over[0], n, over[1], "float64")].items():
+        if role == role_name and (over[2] is None or name == over[2]):
+            other = t
+    return None if ours is None or other is None else other / ours
+
+
+def targets(rows):
+    """The issue's targets with the ratio measured in this run."""
+    checks = [
+        ("jsd, n=1e7: times faster than SciPy jensenshannon**2", ">= 5",
+         _ratio(rows, "jsd", 10**7, "numpy", "peer", over=("jsd", "numpy", None)), 5, 1),
+        ("kl, n=1e7: times faster than scipy.stats.entropy", ">= 5",
+         _ratio(rows, "kl", 10**7, "numpy", "peer", over=("kl", "numpy", None)), 5, 1),
+        ("w1, n=1e6: time over sorting both samples", "<= 1.3",
+         _inv(_ratio(rows, "w1", 10**6, "numpy", "floor", over=("sort both", "numpy", None))),
+         1.3, -1),
+        ("w1, n=1e6: times faster than scipy.stats.wasserstein_distance", ">= 15",
+         _ratio(rows, "w1", 10**6, "numpy", "peer",
+                over=("w1", "numpy", "scipy.stats.wasserstein_distance")), 15, 1),
+        ("w1 weighted, n=1e6: times faster than SciPy", ">= 4",
+         _ratio(rows, "w1 weighted", 10**6, "numpy", "peer",
+                over=("w1 weighted", "numpy", "scipy.stats.wasserstein_distance")), 4, 1),
+    ]
+    for loss in ("nonsaturating", "wgan-gp"):
+        runs = {r["role"]: r for r in rows
+                if r.get("op") == f"train {loss}" and r["namespace"] == "torch"}
+        value = (runs["peer"]["median"] / runs["gancore"]["median"]
+                 if {"peer", "gancore"} <= set(runs) else None)
+        checks.append((f"trainer ({loss}, CPU): times the tutorial loop's steps/s", ">= 1.5",
+                       value, 1.5, 1))
+    lines = ["| target | wanted | measured | met |", "|---|---|---|---|"]
+    for text, wanted, value, bound, sign in checks:
+        if value is None:
+            lines.append(f"| {text} | {wanted} | not run | |")
+            continue
+        met = value >= bound if sign > 0 else value <= bound
+        lines.append(f"| {text} | {wanted} | {value:.2f} | {'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
+def _inv(x):
+    return None if x is None else 1.0 / x
+
+
+def _mp_jsd(p, q):
+    total = mpmath.mpf(0)
+    for a, b in zip(p, q):
+        m = (a + b) / 2
+        total += a * mpmath.log(a / m) + b * mpmath.log(b / m)
+    return total / 2
+
+
+def precision_table(n=20_000, seed=0):
+    """Relative error of ``jsd`` and SciPy against mpmath (40 digits) for
+    q = p (1 + eps noise), both normalised, n points (several blocks)."""
+    import gancore
+
+    mpmath.mp.dps = 40
+    rng = np.random.default_rng(seed)
+    p = rng.random(n) + 1e-3
+    lines = ["| eps | JSD (mpmath) | gancore.jsd rel. error | SciPy rel. error |",
+             "|---|---|---|---|"]
+    for eps in (1e-2, 1e-4, 1e-6, 1e-8):
+        q = p * (1 + eps * rng.standard_normal(n))
+        ps, qs = (np.asarray(x / x.sum()) for x in (p, q))
+        mp_p = [mpmath.mpf(float(v)) for v in ps]
+        mp_q = [mpmath.mpf(float(v)) for v in qs]
+        sp, sq = mpmath.fsum(mp_p), mpmath.fsum(mp_q)
+        ref = _mp_jsd([v / sp for v in mp_p], [v / sq for v in mp_q])
+        ours = abs(mpmath.mpf(float(gancore.jsd(ps, qs))) / ref - 1)
+        scipy = abs(mpmath.mpf(float(jensenshannon(ps, qs) ** 2)) / ref - 1)
+        lines.append(f"| {eps:.0e} | {float(ref):.3e} | {float(ours):.1e} | "
+                     f"{float(scipy):.1e} |")
+    return "\n".join(lines)
+
+
+def machine(info):
+    """One line naming the machine and the library versions."""
+    cpu = info.get("cpu", {})
+    parts = [f"{cpu.get('brand_raw', info.get('processor', '?'))}, "
+             f"{cpu.get('count', '?')} cores", f"Python {info.get('python_version', '?')}"]
+    parts += [f"{k} {v}" for k, v in sorted(info.get("gancore_versions", {}).items())]
+    if info.get("gpu"):
+        parts.append(f"GPU: {info['gpu']}")
+    return "; ".join(parts)
+
+
+def render(info, rows):
+    """The whole Markdown page."""
+    return "\n\n".join([
+        "# Benchmarks",
+        "Generated by `bench/report.py` from a pytest-benchmark run "
+        "(see the README's *Benchmarks* section). Times are medians.",
+        f"Run on {info['date']}. Machine: {machine(info)}.",
+        "## Targets", targets(rows),
+        "## Core operations",
+        "*faster than peer*: the peer's median over gancore's (same size; peers run on "
+        "NumPy float64). *time / floor*: gancore's median over the floor's in the same "
+        "namespace and dtype (one `log` pass for the divergences, V and C; sorting both "
+        "samples for `w1`; one argsort of the merged samples for weighted `w1`). "
+        "*GPU / NumPy*: NumPy's median over the GPU's.",
+        core_table(rows),
+        "## Training",
+        speed_table(rows),
+        "## Precision on near-equal distributions",
+        "q = p (1 + eps N(0, 1)), n = 20000, both normalised; reference: mpmath at 40 "
+        "digits.",
+        precision_table(),
+    ]) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="pytest-benchmark JSON (--benchmark-json)")
+    parser.add_argument("output", nargs="?", help="Markdown file (default: stdout)")
+    args = parser.parse_args(argv)
+    text = render(*load(args.results))
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""KL, JSD, TV, V(D, G) and C(G): gancore on every namespace against SciPy and a floor.
+
+Groups are ``<operation> n=<size>``. In each: gancore per namespace and dtype; the peer
+(SciPy, or the NumPy one-liner for TV) on NumPy float64; and the floor, one ``log``
+pass over n elements in the same namespace and dtype, which no divergence beats.
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+import gancore
+from conftest import backend, label, simplex_pair, timed, to_namespace
+
+SIZES = (10**3, 10**5, 10**7)
+GPU_SIZES = (10**8,)
+DTYPES = ("float64", "float32")
+
+PEERS = {
+    "kl": ("scipy.stats.entropy", stats.entropy),
+    "jsd": ("scipy jensenshannon**2", lambda p, q: jensenshannon(p, q) ** 2),
+    "tv": ("numpy 0.5*abs(p-q).sum()", lambda p, q: 0.5 * np.abs(p - q).sum()),
+}
+# "near": q = p (1 + 1e-3 noise), where the direct formulas would cancel and gancore
+# takes its cancellation-free path
+CASES = [("kl", "far"), ("jsd", "far"), ("tv", "far"), ("kl", "near"), ("jsd", "near")]
+
+
+def _op_name(op, kind):
+    return op if kind == "far" else f"{op} (near-equal)"
+
+
+def _inputs(namespace, n, kind, dtype):
+    return tuple(to_namespace(namespace, a.astype(dtype)) for a in simplex_pair(n, kind))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op, kind", CASES)
+def test_gancore_divergence(benchmark, op, kind, n, namespace, dtype):
+    if kind == "near" and dtype == "float32":
+        pytest.skip("the near-equal case is a float64 precision case")
+    xp, sync = backend(namespace)
+    p, q = _inputs(namespace, n, kind, dtype)
+    label(benchmark, op=_op_name(op, kind), n=n, namespace=namespace, dtype=dtype,
+          role="gancore")
+    out = timed(benchmark, getattr(gancore, op), p, q, sync=sync)
+    ref = PEERS[op][1](*simplex_pair(n, kind))
+    # the result is the divergence (float32 inputs carry 1e-7 relative rounding)
+    assert float(out) == pytest.approx(ref, rel=1e-9 if dtype == "float64" else 1e-3)
+
+
+@pytest.mark.parametrize("op, kind", CASES)
+def test_peer_divergence(benchmark, op, kind, n):
+    name, fn = PEERS[op]
+    label(benchmark, op=_op_name(op, kind), n=n, namespace="numpy", dtype="float64",
+          role="peer", name=name)
+    timed(benchmark, fn, *simplex_pair(n, kind))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_floor(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    p, _ = _inputs(namespace, n, "far", dtype)
+    label(benchmark, op="log pass", n=n, namespace=namespace, dtype=dtype, role="floor",
+          name="one log pass")
+    timed(benchmark, xp.log, p, sync=sync)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gancore_value(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    p, q = _inputs(namespace, n, "far", dtype)
+    d = to_namespace(namespace, np.random.default_rng(1).uniform(0.05, 0.95, n)
+                     .astype(dtype))
+    label(benchmark, op="value", n=n, namespace=namespace, dtype=dtype, role="gancore")
+    out = timed(benchmark, gancore.value, d, p, q, sync=sync)
+    assert float(out) < 0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gancore_virtual_criterion(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    p, q = _inputs(namespace, n, "far", dtype)
+    label(benchmark, op="virtual_criterion", n=n, namespace=namespace, dtype=dtype,
+          role="gancore")
+    out = timed(benchmark, gancore.virtual_criterion, p, q, sync=sync)
+    # Theorem 1: C(G) = -log 4 + 2 JSD
+    ref = -np.log(4.0) + 2 * jensenshannon(*simplex_pair(n, "far")) ** 2
+    assert float(out) == pytest.approx(ref, rel=1e-9 if dtype == "float64" else 1e-3)

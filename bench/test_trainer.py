@@ -1,0 +1,70 @@
+"""Training speed: ``gancore.torch.train`` against a tutorial-style loop, and the
+closed-form Gaussian GAN.
+
+Each benchmark times a whole run of ``steps`` generator steps (set-up included, which
+is under 2% of it), so steps per second is ``steps / median``. Same networks, batch,
+loss and optimiser settings on both sides; see ``reference_loop.py`` for the peer.
+"""
+
+import pytest
+
+import gancore
+from conftest import backend, smoke, timed
+from reference_loop import reference_train
+
+DATA = gancore.Normal(3.0, 0.5)
+STEPS = {"nonsaturating": 500, "wgan-gp": 100}
+
+
+def _tag(benchmark, op, steps, namespace, role, name):
+    benchmark.group = op
+    benchmark.extra_info.update(op=op, n=steps, namespace=namespace, dtype="float32",
+                                role=role, name=name, steps=steps)
+
+
+@pytest.mark.parametrize("impl", ["gancore", "reference"])
+@pytest.mark.parametrize("loss", ["nonsaturating", "wgan-gp"])
+@pytest.mark.parametrize("where", ["torch", "torch_cuda"])
+def test_trainer(benchmark, request, loss, impl, where):
+    from gancore.torch import TrainConfig, train
+
+    _, sync = backend(where)
+    steps = 3 if smoke(request.config) else STEPS[loss]
+    device = "cuda" if where == "torch_cuda" else "cpu"
+    if impl == "gancore":
+        config = TrainConfig(loss=loss, data=DATA, steps=steps, device=device,
+                             data_pool=2**16, eval_samples=1000, eval_every=10**9)
+
+        def run():
+            return train(config, progress=False).history["loss_g"]
+    else:
+        def run():
+            return reference_train(loss, DATA, steps=steps, device=device)
+
+    _tag(benchmark, f"train {loss}", steps, where,
+         "gancore" if impl == "gancore" else "peer",
+         "gancore.torch.train" if impl == "gancore" else "tutorial-style loop")
+    log = timed(benchmark, run, sync=sync)
+    assert len(log) == steps
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_gaussian_gan(benchmark, request, dim, namespace):
+    xp, sync = backend(namespace)
+    steps = 5 if smoke(request.config) else 500
+    data = (gancore.Normal(1.0, 2.0) if dim == 1 else
+            gancore.MultivariateNormal([1.0, -1.0], [[2.0, 0.6], [0.6, 1.0]]))
+    _tag(benchmark, f"gaussian GAN {dim}-D", steps, namespace, "gancore", namespace)
+    benchmark.extra_info["dtype"] = "float64"
+
+    def run():
+        return gancore.train_gaussian_gan(data, steps=steps, xp=xp, record_every=steps)
+
+    if namespace == "torch_cuda":  # the trainer makes its arrays on the default device
+        import torch
+
+        with torch.device("cuda"):
+            result = timed(benchmark, run, sync=sync)
+    else:
+        result = timed(benchmark, run, sync=sync)
+    assert len(result.history["step"]) >= 1
