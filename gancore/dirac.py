@@ -196,7 +196,7 @@ def dirac_simulate(theta0, psi0, /, *, kind="gan", lr=0.1, steps=1000,
     Returns
     -------
     array
-        Shape (steps + 1, 2, *batch): :math:`(\theta_t, \psi_t)` after each generator
+        Shape ``(steps + 1, 2, *batch)``: :math:`(\theta_t, \psi_t)` after each generator
         update.
         Cost: O(steps * critic_steps) field evaluations.
 

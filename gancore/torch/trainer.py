@@ -60,14 +60,14 @@ def published_defaults(loss, /):
 class TrainConfig:
     """Everything that defines a training run; ``None`` means the published default.
 
-    ======================  ==========  ================  ====  =======  ==========
-    loss                    optimiser   lr                c     lambda   n_critic
-    ======================  ==========  ================  ====  =======  ==========
-    ``"minimax"``           Adam        2e-4, (0.5, .999) -     -        1
-    ``"nonsaturating"``     Adam        2e-4, (0.5, .999) -     -        1
-    ``"wgan"``              RMSProp     5e-5              0.01  -        5
-    ``"wgan-gp"``           Adam        1e-4, (0, 0.9)    -     10       5
-    ======================  ==========  ================  ====  =======  ==========
+    ======================  ==========  ==================  ====  =======  ==========
+    loss                    optimiser   lr, betas           c     lambda   n_critic
+    ======================  ==========  ==================  ====  =======  ==========
+    ``"minimax"``           Adam        2e-4, (0.5, .999)   -     -        1
+    ``"nonsaturating"``     Adam        2e-4, (0.5, .999)   -     -        1
+    ``"wgan"``              RMSProp     5e-5                0.01  -        5
+    ``"wgan-gp"``           Adam        1e-4, (0, 0.9)      -     10       5
+    ======================  ==========  ==================  ====  =======  ==========
 
     Batch size 64 throughout. Where the authors' own code differed is noted in
     :func:`published_defaults`'s source and in the trainer's documentation page.
