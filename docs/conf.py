@@ -39,5 +39,6 @@ sphinx_gallery_conf = {
 }
 
 html_theme = "alabaster"
+html_theme_options = {"page_width": "1240px", "sidebar_width": "230px"}
 html_title = "gancore"
 html_static_path = []

@@ -39,7 +39,7 @@ for col, loss in enumerate(("minimax", "nonsaturating", "wgan", "wgan-gp")):
         x = result.sample(5000, seed=1).numpy()
         ax.hist(x, bins=60, range=(min(0.5, x.min()), max(5.5, x.max())), density=True,
                 histtype="step", label=f"step {steps}")
-    title = loss if loss != "wgan-gp" else "wgan-gp (lambda = 10 runs away in 1-D)"
+    title = loss if loss != "wgan-gp" else "wgan-gp: runs away in 1-D"
     ax.set(title=title, xlabel="x")
     ax.legend(fontsize=7)
     ax_w.semilogy(result.history["eval_step"], result.history["w1"])
