@@ -117,6 +117,8 @@ def broadcast_pair(xp, names, a, b, axis):
             f"{na} and {nb} must have the same length along axis {axis}; "
             f"got {a.shape[ia]} and {b.shape[ib]}"
         )
+    if tuple(a.shape) == tuple(b.shape):
+        return a, b, ia
     try:
         a, b = xp.broadcast_arrays(a, b)
     except (ValueError, RuntimeError, TypeError):
@@ -174,31 +176,33 @@ def total_mass(xp, name, p, w, axis, normalize):
     make the whole check: NaN propagates through the minimum and +inf through the sum.
     """
     require_nonempty(name, p)
-    low = xp.min(p)
-    if bool(xp.isnan(low)) or bool(low == -math.inf):
+    low = float(xp.min(p))
+    if math.isnan(low) or low == -math.inf:
         raise ValueError(f"{name} must be finite; it holds NaN or infinity")
-    if bool(low < 0):
+    if low < 0:
         raise ValueError(f"{name} must be non-negative; it holds negative mass")
     with np.errstate(over="ignore"):  # an overflowing total is reported just below
         if w.ndim == 0:
             mass = xp.sum(p, axis=axis, keepdims=True) * w
         else:
             mass = xp.sum(p * w, axis=axis, keepdims=True)
-    if not bool(xp.all(xp.isfinite(mass))):
+    # the totals' extremes, on the host: one transfer for a batch of any size
+    smallest, largest = float(xp.min(mass)), float(xp.max(mass))
+    if not (math.isfinite(smallest) and math.isfinite(largest)):
         require_finite(xp, name, p)
         raise ValueError(f"{name} has a total mass that overflows the dtype {p.dtype}")
-    if bool(xp.any(mass <= 0)):
+    if smallest <= 0:
         raise ValueError(f"{name} has zero total mass along axis {axis}")
     if not normalize:
         tol = mass_tolerance(p.dtype, xp)
-        worst = float(xp.max(xp.abs(mass - 1)))
+        worst = max(abs(smallest - 1), abs(largest - 1))
         if worst > tol:
             raise ValueError(
                 f"{name} is not normalised: its total mass (sum of {name} * dx along axis "
                 f"{axis}) is off from 1 by {worst:.3g} > {tol:.3g}; pass normalize=True to "
                 "rescale it"
             )
-    return mass, float(low)
+    return mass, low
 
 
 def safe_log(x, *, xp):

@@ -77,14 +77,16 @@ def _pair(p, q, axis, dx, normalize):
         p_total, q_total = p_total / w, q_total / w
     else:  # zero weights make zero masses, which the direct formulas leave alone
         p, q = p * w, q * w
-    p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
-    p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
+    if ax != p.ndim - 1:
+        p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
+        p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
     return xp, p, q, p_total, q_total, positive
 
 
 def _accepted(xp, direct):
     """Whether a direct-formula result is finite and large enough to be returned."""
-    return bool(xp.all(xp.isfinite(direct))) and bool(xp.all(direct >= _DIRECT_FLOOR))
+    low, high = float(xp.min(direct)), float(xp.max(direct))  # NaN propagates to both
+    return math.isfinite(low) and math.isfinite(high) and low >= _DIRECT_FLOOR
 
 
 def _aligned(p_total, q_total, *, xp):
