@@ -329,8 +329,10 @@ def tv(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     :math:`\frac1P \sum \max(p, \tfrac PQ q) - 1` is returned when it is at least 1/16
     (its rounding error is a few ulps of 1 + TV). Otherwise TV is computed as
     :math:`\frac{1}{2P} \sum |(p - q) - \delta q|` after exact power-of-two scalings
-    that bring the totals within a factor of 2, with :math:`\delta = (P - Q)/Q`: nearly
-    equal inputs keep full relative precision.
+    that bring the totals within a factor of 2, with :math:`\delta = (P - Q)/Q`, so no
+    point's difference is rounded away. TV moves at first order with the totals, so its
+    absolute error is that of the computed totals: a few ulps (``log2(n)`` eps at most
+    for the pairwise sums).
     Cost: O(n) time, in blocks of 8192 points on the CPU.
 
     Examples
