@@ -16,8 +16,9 @@ dot products' accumulation), so a result of at least ``_DIRECT_FLOOR = 1/16`` is
 accurate to a few hundred ulps (below 1e-13 relative in float64) and is returned.
 Smaller results, non-finite ones (an overflowing ratio), and inputs with zero masses
 are recomputed term by term in a form that is non-negative and free of cancellation,
-so the sums are never negative and keep full relative precision when ``p`` and ``q``
-are nearly equal, nearly disjoint, or tiny.
+so the sums are never negative, and KL and JSD keep full relative precision when ``p``
+and ``q`` are nearly equal, nearly disjoint, or tiny (TV, which moves at first order
+with the rounding of the totals, keeps an absolute error of a few ulps).
 
 On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
 arrays in blocks of ``_BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
