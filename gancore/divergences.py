@@ -165,6 +165,24 @@ def _careful(xp, terms, p, q, p_total, q_total):
     return total / p_scaled[..., 0]
 
 
+def _jsd_direct(xp, p, q, p_total, q_total):
+    """JSD by the direct formula, for positive masses (see the module docstring).
+
+    With k = P/Q and x = p/(p + kq), 1 - x = kq/(p + kq):
+    2 P JSD = sum(p log 2x + kq log 2(1 - x))
+            = sum(p log x) + k sum(q log(1 - x)) + 2 P log 2.
+    """
+    k = p_total / q_total
+    k_row = k[..., 0]
+
+    def terms(a, b):
+        x = a / (a + k * b)
+        return xp.vecdot(a, xp.log(x)) + k_row * xp.vecdot(b, xp.log(1.0 - x))
+
+    with np.errstate(all="ignore"):  # x rounding to 0 or 1 gives a non-finite result
+        return _block_sum(xp, terms, p, q) / (2.0 * p_total[..., 0]) + math.log(2.0)
+
+
 def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p \| q) = \sum p \log(p/q)\,dx`.
 
@@ -279,25 +297,8 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
                              or not math.isfinite(base) or base <= 0 or base == 1):
         raise ValueError(f"base must be a positive finite number other than 1; got {base!r}")
     xp, p, q, p_total, q_total, positive = _pair(p, q, axis, dx, normalize)
-    out = None
-    if positive:
-        # With k = P/Q and x = p/(p + kq), 1 - x = kq/(p + kq):
-        # 2 P JSD = sum(p log 2x + kq log 2(1 - x)) = sum(p log x) + k sum(q log(1 - x))
-        # + 2 P log 2.
-        k = p_total / q_total
-
-        k_row = k[..., 0]
-
-        def direct_terms(a, b):
-            x = a / (a + k * b)
-            return xp.vecdot(a, xp.log(x)) + k_row * xp.vecdot(b, xp.log(1.0 - x))
-
-        with np.errstate(all="ignore"):  # x rounding to 0 or 1 falls through below
-            direct = (_block_sum(xp, direct_terms, p, q) / (2.0 * p_total[..., 0])
-                      + math.log(2.0))
-        if _accepted(xp, direct):
-            out = direct
-    if out is None:
+    out = _jsd_direct(xp, p, q, p_total, q_total) if positive else None
+    if out is None or not _accepted(xp, out):
         out = _careful(xp, _jsd_terms, p, q, p_total, q_total)
     out = xp.clip(out, 0.0, math.log(2.0))
     return out if base is None else out / math.log(base)

@@ -303,7 +303,7 @@ def train(config, /, *, resume=None, progress=None):
     sampler = g if average is None else average
     g_params, d_params = list(g.parameters()), list(d.parameters())
     if average is not None:
-        averaged, trained = list(average.parameters()), list(g.parameters())
+        averaged = list(average.parameters())
 
     def noise(n):
         return torch.randn(n, cfg.latent_dim, generator=rng, device=device, dtype=dtype)
@@ -350,7 +350,7 @@ def train(config, /, *, resume=None, progress=None):
                 # warm-up: decay (1 + t) / (10 + t) until it reaches cfg.ema
                 decay = min(cfg.ema, (1 + step) / (10 + step))
                 with torch.no_grad():
-                    torch._foreach_lerp_(averaged, trained, 1 - decay)
+                    torch._foreach_lerp_(averaged, g_params, 1 - decay)
 
             pending.append((loss_d.detach(), loss_g.detach(), out.detach()))
 
