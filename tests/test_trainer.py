@@ -205,6 +205,27 @@ def test_penalties_and_clipping_reject_bad_weights():
         clip_weights(discriminator(2), 0.0)
 
 
+def test_wgan_gp_runs_are_the_same_on_every_data_scale():
+    # The critic's values are in data units (value_scale): on N(m, s^2) with penalty
+    # weight lambda s the critic's loss is s times the loss on N(0, 1) with lambda, so
+    # Adam takes the same steps (up to its eps = 1e-8 against gradients of order 1e-2)
+    # and the generated points are m + s times those of the standard run. (WGAN's
+    # clipped critic has gradients near 1e-7, where RMSProp's eps is not negligible:
+    # there the runs agree to about 1e-3 only.)
+    m, s, lam, n = 3.0, 0.25, 0.5, 1000
+    runs = [train(TrainConfig(loss="wgan-gp", data=gancore.Normal(loc, scale), steps=10,
+                              gp_lambda=lam * scale, dtype="float64", **SMALL),
+                  progress=False) for loc, scale in ((0.0, 1.0), (m, s))]
+    unit, scaled = (r.sample(n, seed=1).numpy() for r in runs)
+    np.testing.assert_allclose((scaled - m) / s, unit, rtol=0, atol=1e-6)
+    d = runs[1].discriminator
+    x = torch.linspace(2.0, 4.0, 5, dtype=torch.float64)[:, None]
+    # f(x) = s h((x - shift) / s): the same function as the standard run's critic
+    unit_critic = runs[0].discriminator(((x - m) / s))
+    np.testing.assert_allclose(d(x).detach().numpy(), s * unit_critic.detach().numpy(),
+                               rtol=1e-5, atol=0)
+
+
 def test_models_and_their_errors():
     d = discriminator(3)
     assert float(d(torch.randn(4, 3)).detach().abs().max()) == 0.0  # starts flat: D = 1/2

@@ -96,7 +96,7 @@ def generator(data_dim, /, *, latent_dim=8, widths=(64, 64), activation="relu",
 
 
 def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
-                  shift=None, scale=None):
+                  shift=None, scale=None, value_scale=None):
     r"""An MLP discriminator or critic returning one logit per point.
 
     For the GAN losses :math:`D(x) = \sigma(\mathrm{logit}(x))`; for the Wasserstein
@@ -112,6 +112,12 @@ def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
         Hidden activation (LeakyReLU has slope 0.2).
     shift, scale : tensor of shape (data_dim,), optional
         When given, inputs are first mapped to ``(x - shift) / scale``.
+    value_scale : float or 0-d tensor, optional
+        When given, the output is multiplied by it. The trainer sets it to the mean of
+        ``scale`` for the Wasserstein critics, so that
+        :math:`f(x) = c\,h((x - \mathrm{shift}) / c)` in one dimension and a slope of 1
+        in the network's standard units is a slope of 1 in data units: weight clipping
+        and the gradient penalty then act alike on every data scale.
 
     Returns
     -------
@@ -140,4 +146,6 @@ def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
         layers[-1].bias.zero_()
     if shift is not None:
         layers.insert(0, Affine(shift, scale))
+    if value_scale is not None:
+        layers.append(Affine(0.0, value_scale, inverse=True))
     return nn.Sequential(*layers, nn.Flatten(0))
