@@ -61,7 +61,8 @@ def _train(args, parser):
     try:
         config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
                              device=args.device, seed=args.seed, batch_size=args.batch_size,
-                             n_critic=args.n_critic, lr=args.lr,
+                             n_critic=args.n_critic, lr=args.lr, gp_lambda=args.gp_lambda,
+                             r1_gamma=args.r1_gamma,
                              checkpoint=str(out / "checkpoint.pt"),
                              checkpoint_every=args.checkpoint_every)
         result = train(config, resume=args.resume, progress=False if args.no_progress else None)
@@ -111,6 +112,11 @@ def main(argv=None):
     fit.add_argument("--batch-size", type=int, default=None, help="default: the loss's published one")
     fit.add_argument("--n-critic", type=int, default=None, help="default: the loss's published one")
     fit.add_argument("--lr", type=float, default=None, help="default: the loss's published one")
+    fit.add_argument("--gp-lambda", type=float, default=10.0,
+                     help="WGAN-GP's penalty weight, a length in data units (published: 10; "
+                          "on 1-D data use about 0.01 times its standard deviation)")
+    fit.add_argument("--r1-gamma", type=float, default=0.0,
+                     help="R1 penalty for the GAN losses (0: off)")
     fit.add_argument("--checkpoint-every", type=int, default=1000)
     fit.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
     fit.add_argument("--out", default="runs/demo", help="output directory")

@@ -254,14 +254,15 @@ def test_sample_distances():
 def test_cli_train_writes_config_history_checkpoint_and_figure(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "demo"
-    status = gancore.cli.main(["train", "--loss", "wgan-gp", "--data", "normal(3, 0.5)",
-                               "--steps", "4", "--device", "cpu", "--out", str(out),
-                               "--no-progress"])
+    status = gancore.cli.main(["train", "--loss", "wgan-gp", "--gp-lambda", "0.005",
+                               "--data", "normal(3, 0.5)", "--steps", "4", "--device",
+                               "cpu", "--out", str(out), "--no-progress"])
     assert status == 0
     assert sorted(os.listdir(out)) == ["checkpoint.pt", "config.json", "figure.png",
                                        "history.json"]
     config = json.loads((out / "config.json").read_text())
     assert config["loss"] == "wgan-gp" and config["lr"] == 1e-4
+    assert config["gp_lambda"] == 0.005 and config["r1_gamma"] == 0.0
     assert json.loads((out / "history.json").read_text())["step"] == [1, 2, 3, 4]
 
 
@@ -270,6 +271,7 @@ def test_cli_train_writes_config_history_checkpoint_and_figure(tmp_path, capsys)
     (["train", "--data", "cauchy(0, 1)"], "--data"),
     (["train", "--loss", "lsgan"], "--loss"),
     (["train", "--steps", "-3", "--no-progress"], "steps"),
+    (["train", "--gp-lambda", "-1", "--no-progress"], "gp_lambda"),
 ])
 def test_cli_train_bad_arguments_give_one_line(argv, match, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
