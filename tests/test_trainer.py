@@ -239,6 +239,13 @@ def test_models_and_their_errors():
         discriminator(1, widths=(8, 2.5))
     with pytest.raises(ValueError, match="data_dim"):
         discriminator(True)
+    for bad in (0.0, -1.0, float("nan"), torch.ones(2)):
+        with pytest.raises(ValueError, match="value_scale"):
+            discriminator(1, value_scale=bad)
+    critic = discriminator(1, widths=(4,), value_scale=2.5)
+    with torch.no_grad():
+        critic[2].bias.fill_(1.0)  # the output layer: logit 1 everywhere
+    assert float(critic(torch.zeros(1, 1)).detach()) == 2.5
 
 
 def test_sample_distances():

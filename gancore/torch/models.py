@@ -147,5 +147,8 @@ def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
     if shift is not None:
         layers.insert(0, Affine(shift, scale))
     if value_scale is not None:
-        layers.append(Affine(0.0, value_scale, inverse=True))
+        c = torch.as_tensor(value_scale)
+        if c.numel() != 1 or not bool(torch.isfinite(c) & (c > 0)):
+            raise ValueError(f"value_scale must be one positive finite number; got {value_scale!r}")
+        layers.append(Affine(0.0, c.reshape(()), inverse=True))
     return nn.Sequential(*layers, nn.Flatten(0))
