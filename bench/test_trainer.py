@@ -22,18 +22,22 @@ def _tag(benchmark, op, steps, namespace, role, name):
                                 role=role, name=name, steps=steps)
 
 
-@pytest.mark.parametrize("impl", ["gancore", "reference"])
+@pytest.mark.parametrize("impl", ["gancore", "gancore graph", "reference"])
 @pytest.mark.parametrize("loss", ["nonsaturating", "wgan-gp"])
 @pytest.mark.parametrize("where", ["torch", "torch_cuda"])
 def test_trainer(benchmark, request, loss, impl, where):
     from gancore.torch import TrainConfig, train
 
     _, sync = backend(where)
-    steps = 3 if smoke(request.config) else STEPS[loss]
+    if impl == "gancore graph" and where != "torch_cuda":
+        pytest.skip("CUDA graphs run on a GPU only")
+    # the smoke run needs steps past the graph's 3 eager warm-up iterations
+    steps = 5 if smoke(request.config) else STEPS[loss]
     device = "cuda" if where == "torch_cuda" else "cpu"
-    if impl == "gancore":
+    if impl != "reference":
         config = TrainConfig(loss=loss, data=DATA, steps=steps, device=device,
-                             data_pool=2**16, eval_samples=1000, eval_every=10**9)
+                             cuda_graph=impl == "gancore graph", data_pool=2**16,
+                             eval_samples=1000, eval_every=10**9)
 
         def run():
             return train(config, progress=False).history["loss_g"]
@@ -42,8 +46,9 @@ def test_trainer(benchmark, request, loss, impl, where):
             return reference_train(loss, DATA, steps=steps, device=device)
 
     _tag(benchmark, f"train {loss}", steps, where,
-         "gancore" if impl == "gancore" else "peer",
-         "gancore.torch.train" if impl == "gancore" else "tutorial-style loop")
+         "peer" if impl == "reference" else "gancore",
+         {"gancore": "gancore.torch.train", "gancore graph": "gancore.torch.train, CUDA graph",
+          "reference": "tutorial-style loop"}[impl])
     log = timed(benchmark, run, sync=sync)
     assert len(log) == steps
 

@@ -62,7 +62,7 @@ def _train(args, parser):
         config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
                              device=args.device, seed=args.seed, batch_size=args.batch_size,
                              n_critic=args.n_critic, lr=args.lr, gp_lambda=args.gp_lambda,
-                             r1_gamma=args.r1_gamma,
+                             r1_gamma=args.r1_gamma, cuda_graph=args.cuda_graph,
                              checkpoint=str(out / "checkpoint.pt"),
                              checkpoint_every=args.checkpoint_every)
         result = train(config, resume=args.resume, progress=False if args.no_progress else None)
@@ -117,6 +117,8 @@ def main(argv=None):
                           "on 1-D data use about 0.01 times its standard deviation)")
     fit.add_argument("--r1-gamma", type=float, default=0.0,
                      help="R1 penalty for the GAN losses (0: off)")
+    fit.add_argument("--cuda-graph", action="store_true",
+                     help="CUDA: replay each training iteration as one captured CUDA graph")
     fit.add_argument("--checkpoint-every", type=int, default=1000)
     fit.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
     fit.add_argument("--out", default="runs/demo", help="output directory")
