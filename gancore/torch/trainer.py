@@ -293,6 +293,8 @@ def train(config, /, *, resume=None, progress=None):
     ValueError
         For a bad config (naming the field), a CUDA device that torch does not see, or
         ``cuda_graph=True`` on the CPU.
+    RuntimeError
+        When ``cuda_graph=True`` and torch cannot record the iteration as a CUDA graph.
     FloatingPointError
         When a loss, a D output or a parameter stops being finite; the message names the
         step and the quantity. Detected at the next ``log_every`` boundary, before any
@@ -444,8 +446,13 @@ def _graphed(iteration, rng, device, *, warmup=3):
             if graph is None:
                 graph = torch.cuda.CUDAGraph()
                 graph.register_generator_state(rng)
-                with torch.cuda.graph(graph):
-                    outputs = iteration()
+                try:
+                    with torch.cuda.graph(graph):
+                        outputs = iteration()
+                except RuntimeError as err:
+                    raise RuntimeError("cuda_graph=True: recording the training iteration "
+                                       f"as a CUDA graph failed ({err}); train with "
+                                       "cuda_graph=False") from err
             graph.replay()
             return tuple(t.clone() for t in outputs)
 
