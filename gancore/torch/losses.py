@@ -83,12 +83,31 @@ def _check_weight(name, value, *, positive=False):
                          f"number; got {value!r}")
 
 
-def _input_gradients(network, x):
-    """Per-sample gradients of ``network`` at ``x`` (kept in the graph)."""
-    x = x.detach().requires_grad_(True)
-    out = network(x)
-    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+def _input_gradients(values, x):
+    """Per-sample gradients of ``values`` (one per row of ``x``, computed from ``x``, a
+    tensor that requires grad) with respect to ``x``, kept in the graph. Summing over
+    the batch before differentiating is exact: row i depends on row i of ``x`` alone."""
+    (grad,) = torch.autograd.grad(values.sum(), x, create_graph=True)
     return grad.flatten(1)
+
+
+def _interpolates(real, fake, generator):
+    """``eps real + (1 - eps) fake`` with one ``eps ~ U[0, 1]`` per sample, as a new
+    tensor that requires grad (the points where WGAN-GP penalises the critic)."""
+    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
+                     device=real.device, dtype=real.dtype)
+    return (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+
+
+def _gradient_penalty_at(values, x_hat, lam):
+    """:func:`gradient_penalty` from the critic's ``values`` at the interpolates."""
+    norms = torch.linalg.vector_norm(_input_gradients(values, x_hat), dim=1)
+    return lam * ((norms - 1) ** 2).mean()
+
+
+def _r1_penalty_at(logits, real, gamma):
+    """:func:`r1_penalty` from the ``logits`` at ``real`` (which requires grad)."""
+    return 0.5 * gamma * (_input_gradients(logits, real) ** 2).sum(dim=1).mean()
 
 
 def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
@@ -131,11 +150,8 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
                          f"and {tuple(fake.shape)}")
-    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
-                     device=real.device, dtype=real.dtype)
-    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
-    norms = torch.linalg.vector_norm(_input_gradients(critic, x_hat), dim=1)
-    return lam * ((norms - 1) ** 2).mean()
+    x_hat = _interpolates(real, fake, generator)
+    return _gradient_penalty_at(critic(x_hat), x_hat, lam)
 
 
 def r1_penalty(discriminator, real, /, *, gamma):
@@ -152,8 +168,8 @@ def r1_penalty(discriminator, real, /, *, gamma):
     25.0
     """
     _check_weight("gamma", gamma)
-    grads = _input_gradients(discriminator, real)
-    return 0.5 * gamma * (grads**2).sum(dim=1).mean()
+    x = real.detach().requires_grad_(True)
+    return _r1_penalty_at(discriminator(x), x, gamma)
 
 
 @torch.no_grad()

@@ -16,9 +16,9 @@ import torch
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
-from .losses import (_check_weight, clip_weights, critic_loss, discriminator_loss,
-                     gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
-                     r1_penalty, wasserstein_generator_loss)
+from .losses import (_check_weight, _gradient_penalty_at, _interpolates, _r1_penalty_at,
+                     clip_weights, critic_loss, discriminator_loss, minimax_generator_loss,
+                     nonsaturating_generator_loss, wasserstein_generator_loss)
 from .models import discriminator, generator
 
 __all__ = ["LOSSES", "TrainConfig", "TrainResult", "published_defaults", "train"]
@@ -320,6 +320,7 @@ def train(config, /, *, resume=None, progress=None):
         last_saved = (start, resume)
 
     gan = cfg.loss in ("minimax", "nonsaturating")
+    r1 = gan and cfg.r1_gamma > 0
     d_objective = discriminator_loss if gan else critic_loss
     g_objective = {"minimax": minimax_generator_loss,
                    "nonsaturating": nonsaturating_generator_loss}.get(
@@ -352,17 +353,20 @@ def train(config, /, *, resume=None, progress=None):
                 # critic batch: G does not change in between, so one pass serves both
                 both = g(noise(2 * m))
                 fake, fake_g = both[:m].detach(), both[m:]
-            out = d(torch.cat([real, fake]))
-            loss_d = d_objective(out[:m], out[m:])
+            # one critic pass over real, fake and (WGAN-GP) the penalty's interpolates:
+            # fewer kernels than a pass each, and the same numbers, since each row's
+            # value and input gradient depend on that row alone
+            rows = [real.requires_grad_(True) if r1 else real, fake]
             if cfg.loss == "wgan-gp":
-                # its own pass: batched with real and fake, the double backward would
-                # run through all 3m rows instead of m
-                loss_d = loss_d + gradient_penalty(d, real, fake, lam=cfg.gp_lambda,
-                                                   generator=rng)
-            if gan and cfg.r1_gamma > 0:
-                loss_d = loss_d + r1_penalty(d, real, gamma=cfg.r1_gamma)
+                rows.append(_interpolates(real, fake, rng))
+            out = d(torch.cat(rows))
+            loss_d = d_objective(out[:m], out[m:2 * m])
+            if cfg.loss == "wgan-gp":
+                loss_d = loss_d + _gradient_penalty_at(out[2 * m:], rows[2], cfg.gp_lambda)
+            if r1:
+                loss_d = loss_d + _r1_penalty_at(out[:m], real, cfg.r1_gamma)
             _clear(d_params)
-            loss_d.backward()
+            loss_d.backward(inputs=d_params)
             opt_d.step()
             if cfg.loss == "wgan":
                 clip_weights(d, cfg.clip)
@@ -372,7 +376,7 @@ def train(config, /, *, resume=None, progress=None):
         _clear(g_params)
         loss_g.backward(inputs=g_params)  # D's parameters get no gradient here
         opt_g.step()
-        return loss_d.detach(), loss_g.detach(), out.detach()
+        return loss_d.detach(), loss_g.detach(), out[:2 * m].detach()
 
     run = _graphed(iteration, rng, device) if cfg.cuda_graph else iteration
     bar = tqdm(total=cfg.steps, initial=start, disable=not show, desc=cfg.loss,
