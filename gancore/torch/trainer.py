@@ -354,15 +354,16 @@ def train(config, /, *, resume=None, progress=None):
                 both = g(noise(2 * m))
                 fake, fake_g = both[:m].detach(), both[m:]
             # one critic pass over real, fake and (WGAN-GP) the penalty's interpolates:
-            # fewer kernels than a pass each, and the same numbers, since each row's
-            # value and input gradient depend on that row alone
+            # fewer kernels than a pass each, and the same values up to rounding, since
+            # each row's value and input gradient depend on that row alone
             rows = [real.requires_grad_(True) if r1 else real, fake]
             if cfg.loss == "wgan-gp":
-                rows.append(_interpolates(real, fake, rng))
+                x_hat = _interpolates(real, fake, rng)
+                rows.append(x_hat)
             out = d(torch.cat(rows))
             loss_d = d_objective(out[:m], out[m:2 * m])
             if cfg.loss == "wgan-gp":
-                loss_d = loss_d + _gradient_penalty_at(out[2 * m:], rows[2], cfg.gp_lambda)
+                loss_d = loss_d + _gradient_penalty_at(out[2 * m:], x_hat, cfg.gp_lambda)
             if r1:
                 loss_d = loss_d + _r1_penalty_at(out[:m], real, cfg.r1_gamma)
             _clear(d_params)
