@@ -24,6 +24,8 @@ def test_every_public_trainer_name_is_in_the_api_reference():
     torch_api = pytest.importorskip("gancore.torch")
     # LOSSES is a tuple of names, documented in TrainConfig, not a function
     assert _listed("gancore.torch") == set(torch_api.__all__) - {"LOSSES"}
+    updates = pytest.importorskip("gancore.torch.updates")
+    assert _listed("gancore.torch.updates") == set(updates.__all__)
 
 
 def test_every_theory_page_is_listed_and_shows_a_gallery_figure():

@@ -84,30 +84,29 @@ def _check_weight(name, value, *, positive=False):
 
 
 def _input_gradients(values, x):
-    """Per-sample gradients of ``values`` (one per row of ``x``, computed from ``x``, a
-    tensor that requires grad) with respect to ``x``, kept in the graph. Summing over
-    the batch before differentiating is exact: row i depends on row i of ``x`` alone."""
+    """Per-sample gradients of ``values`` (each computed from its own row of ``x``, a
+    tensor that requires grad) with respect to ``x``, one row per row of ``x`` (zero
+    where no value depends on the row), kept in the graph. Summing over the batch before
+    differentiating is exact: each value depends on its own row of ``x`` alone."""
     (grad,) = torch.autograd.grad(values.sum(), x, create_graph=True)
     return grad.flatten(1)
 
 
-def _interpolates(real, fake, generator):
-    """``eps real + (1 - eps) fake`` with one ``eps ~ U[0, 1]`` per sample, as a new
-    tensor that requires grad (the points where WGAN-GP penalises the critic)."""
-    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
-                     device=real.device, dtype=real.dtype)
-    return (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+def _interpolates(real, fake, eps):
+    """``eps real + (1 - eps) fake`` (the points where WGAN-GP penalises the critic),
+    ``eps`` of shape ``(m, 1, ...)``: one number per sample; detached."""
+    return eps * real.detach() + (1 - eps) * fake.detach()
 
 
-def _gradient_penalty_at(values, x_hat, lam):
-    """:func:`gradient_penalty` from the critic's ``values`` at the interpolates."""
-    norms = torch.linalg.vector_norm(_input_gradients(values, x_hat), dim=1)
-    return lam * ((norms - 1) ** 2).mean()
+def _gradient_penalty_of(grads, lam):
+    """:func:`gradient_penalty` from the critic's input gradients at the interpolates,
+    one row per sample."""
+    return lam * ((torch.linalg.vector_norm(grads, dim=1) - 1) ** 2).mean()
 
 
-def _r1_penalty_at(logits, real, gamma):
-    """:func:`r1_penalty` from the ``logits`` at ``real`` (which requires grad)."""
-    return 0.5 * gamma * (_input_gradients(logits, real) ** 2).sum(dim=1).mean()
+def _r1_penalty_of(grads, gamma):
+    """:func:`r1_penalty` from the logits' input gradients at the data points."""
+    return 0.5 * gamma * (grads ** 2).sum(dim=1).mean()
 
 
 def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
@@ -150,8 +149,10 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
                          f"and {tuple(fake.shape)}")
-    x_hat = _interpolates(real, fake, generator)
-    return _gradient_penalty_at(critic(x_hat), x_hat, lam)
+    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
+                     device=real.device, dtype=real.dtype)
+    x_hat = _interpolates(real, fake, eps).requires_grad_(True)
+    return _gradient_penalty_of(_input_gradients(critic(x_hat), x_hat), lam)
 
 
 def r1_penalty(discriminator, real, /, *, gamma):
@@ -169,7 +170,7 @@ def r1_penalty(discriminator, real, /, *, gamma):
     """
     _check_weight("gamma", gamma)
     x = real.detach().requires_grad_(True)
-    return _r1_penalty_at(discriminator(x), x, gamma)
+    return _r1_penalty_of(_input_gradients(discriminator(x), x), gamma)
 
 
 @torch.no_grad()

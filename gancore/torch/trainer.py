@@ -9,6 +9,7 @@ the host: the step's metrics stay on the device until the next ``log_every`` bou
 import copy
 import sys
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import torch
@@ -16,10 +17,11 @@ import torch
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
-from .losses import (_check_weight, _gradient_penalty_at, _interpolates, _r1_penalty_at,
-                     clip_weights, critic_loss, discriminator_loss, minimax_generator_loss,
+from .losses import (_check_weight, _gradient_penalty_of, _input_gradients, _interpolates,
+                     _r1_penalty_of, clip_weights, critic_loss, discriminator_loss, minimax_generator_loss,
                      nonsaturating_generator_loss, wasserstein_generator_loss)
 from .models import discriminator, generator
+from .updates import adam_update, flatten_parameters, optimiser_state, rmsprop_update
 
 __all__ = ["LOSSES", "TrainConfig", "TrainResult", "published_defaults", "train"]
 
@@ -220,8 +222,9 @@ def _generate(net, n, cfg, seed):
 
 
 def _build(cfg, pool, device, dtype):
-    """Networks (initialised from the seed without touching torch's global RNG), the
-    optimisers and the weight average."""
+    """Networks (initialised from the seed without touching torch's global RNG) and the
+    weight average, each with its parameters flattened into one vector (returned
+    too: generator, discriminator, average)."""
     dim = cfg.data.dim
     shift = scale = None
     if cfg.standardize:
@@ -239,20 +242,14 @@ def _build(cfg, pool, device, dtype):
     g, d = g.to(device, dtype), d.to(device, dtype)
     if cfg.loss == "wgan":
         clip_weights(d, cfg.clip)
-
-    def optimiser(params):
-        # one fused (Adam) or multi-tensor (RMSProp) update per step, not a Python loop
-        # over the parameters; the arithmetic is the same. On CUDA the step counters
-        # live on the device (capturable), so that a CUDA graph can hold the update.
-        capturable = device.type == "cuda"
-        if published_defaults(cfg.loss)["optimizer"] == "rmsprop":
-            return torch.optim.RMSprop(params, lr=cfg.lr, foreach=True,
-                                       capturable=capturable)
-        return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas), fused=True,
-                                capturable=capturable)
-
     average = copy.deepcopy(g).requires_grad_(False) if cfg.ema is not None else None
-    return g, d, optimiser(g.parameters()), optimiser(d.parameters()), average
+    flats = [flatten_parameters(net) if net is not None else None for net in (g, d, average)]
+    return g, d, average, flats
+
+
+def _gradient(loss, params):
+    """The gradient of ``loss`` with respect to the flat vector behind ``params``."""
+    return torch.cat([t.reshape(-1) for t in torch.autograd.grad(loss, params)])
 
 
 def train(config, /, *, resume=None, progress=None):
@@ -271,7 +268,9 @@ def train(config, /, *, resume=None, progress=None):
 
     Data batches are drawn with replacement from ``data_pool`` points sampled once
     from ``data`` with ``seed``; noise, batch indices and the penalty's epsilons come
-    from one ``torch.Generator`` seeded with ``seed``. On the CPU the same config gives
+    from one ``torch.Generator`` seeded with ``seed``, drawn once per iteration for all
+    its steps. Adam and RMSProp (with ``torch.optim``'s arithmetic) update each
+    network's parameters as one flat vector (:mod:`gancore.torch.updates`). On the CPU the same config gives
     the same run, bit for bit.
 
     Parameters
@@ -309,7 +308,11 @@ def train(config, /, *, resume=None, progress=None):
     pool = cfg.data.sample(cfg.data_pool, seed=cfg.seed, xp=xp_torch, device=device,
                            dtype=dtype).reshape(cfg.data_pool, cfg.data.dim)
     target = cfg.data.sample(cfg.eval_samples, seed=cfg.seed + 1)
-    g, d, opt_g, opt_d, average = _build(cfg, pool, device, dtype)
+    g, d, average, (flat_g, flat_d, flat_a) = _build(cfg, pool, device, dtype)
+    # one optimiser state per player; its update acts on the player's flat vector
+    opt_g, opt_d = optimiser_state(flat_g), optimiser_state(flat_d)
+    update = (partial(rmsprop_update, lr=cfg.lr) if cfg.loss == "wgan" else
+              partial(adam_update, lr=cfg.lr, betas=tuple(cfg.betas)))
     rng = torch.Generator(device=device)
     rng.manual_seed(cfg.seed)
     history = {k: [] for k in ("step", "loss_d", "loss_g", "d_real", "d_fake",
@@ -330,8 +333,6 @@ def train(config, /, *, resume=None, progress=None):
     summary = torch.sigmoid if gan else torch.as_tensor  # mean D(x), or mean critic value
     sampler = g if average is None else average
     g_params, d_params = list(g.parameters()), list(d.parameters())
-    if average is not None:
-        averaged = list(average.parameters())
 
     def noise(n):
         return torch.randn(n, cfg.latent_dim, generator=rng, device=device, dtype=dtype)
@@ -342,41 +343,41 @@ def train(config, /, *, resume=None, progress=None):
     def iteration():
         """One generator step after ``n_critic`` discriminator steps; returns what the
         step logs (losses and D's outputs on real then fake), on the device."""
+        # the iteration's random draws at once: the batches of all n_critic critic
+        # steps, and the generator's own batch in the same generator pass (G does not
+        # change during the critic steps, so one pass serves them all)
+        k = cfg.n_critic
+        real = pool[torch.randint(len(pool), (k * m,), generator=rng, device=device)]
+        both = g(noise((k + 1) * m))
+        fake, fake_g = both[:k * m].detach(), both[k * m:]
+        rows = [real, fake]
+        if cfg.loss == "wgan-gp":
+            eps = torch.rand(k * m, 1, generator=rng, device=device, dtype=dtype)
+            rows.append(_interpolates(real, fake, eps))
+        # step i's critic input: its real, fake and (WGAN-GP) interpolated rows, which
+        # one critic pass evaluates; each row's value and input gradient depend on that
+        # row alone, so the penalties take their rows of one input gradient
+        inputs = torch.cat([r.view(k, m, -1) for r in rows], 1)
+        penalised = r1 or cfg.loss == "wgan-gp"
+
         # -- discriminator / critic: n_critic steps descending its loss ------------------
-        for i in range(cfg.n_critic):
-            real = pool[torch.randint(len(pool), (m,), generator=rng, device=device)]
-            if i + 1 < cfg.n_critic:
-                with torch.no_grad():
-                    fake = g(noise(m))
-            else:
-                # the generator's own batch (fresh noise) rides along with the last
-                # critic batch: G does not change in between, so one pass serves both
-                both = g(noise(2 * m))
-                fake, fake_g = both[:m].detach(), both[m:]
-            # one critic pass over real, fake and (WGAN-GP) the penalty's interpolates:
-            # fewer kernels than a pass each, and the same values up to rounding, since
-            # each row's value and input gradient depend on that row alone
-            rows = [real.requires_grad_(True) if r1 else real, fake]
-            if cfg.loss == "wgan-gp":
-                x_hat = _interpolates(real, fake, rng)
-                rows.append(x_hat)
-            out = d(torch.cat(rows))
+        for i in range(k):
+            x = inputs[i].requires_grad_(True) if penalised else inputs[i]
+            out = d(x)
             loss_d = d_objective(out[:m], out[m:2 * m])
             if cfg.loss == "wgan-gp":
-                loss_d = loss_d + _gradient_penalty_at(out[2 * m:], x_hat, cfg.gp_lambda)
+                grads = _input_gradients(out[2 * m:], x)[2 * m:]
+                loss_d = loss_d + _gradient_penalty_of(grads, cfg.gp_lambda)
             if r1:
-                loss_d = loss_d + _r1_penalty_at(out[:m], real, cfg.r1_gamma)
-            _clear(d_params)
-            loss_d.backward(inputs=d_params)
-            opt_d.step()
+                grads = _input_gradients(out[:m], x)[:m]
+                loss_d = loss_d + _r1_penalty_of(grads, cfg.r1_gamma)
+            update(flat_d, _gradient(loss_d, d_params), opt_d)
             if cfg.loss == "wgan":
                 clip_weights(d, cfg.clip)
 
         # -- generator: one step descending its loss, D held fixed ------------------------
         loss_g = g_objective(d(fake_g))
-        _clear(g_params)
-        loss_g.backward(inputs=g_params)  # D's parameters get no gradient here
-        opt_g.step()
+        update(flat_g, _gradient(loss_g, g_params), opt_g)  # D's parameters stay as they are
         return loss_d.detach(), loss_g.detach(), out[:2 * m].detach()
 
     run = _graphed(iteration, rng, device) if cfg.cuda_graph else iteration
@@ -389,7 +390,7 @@ def train(config, /, *, resume=None, progress=None):
                 # warm-up: decay (1 + t) / (10 + t) until it reaches cfg.ema
                 decay = min(cfg.ema, (1 + step) / (10 + step))
                 with torch.no_grad():
-                    torch._foreach_lerp_(averaged, g_params, 1 - decay)
+                    flat_a.lerp_(flat_g, 1 - decay)
 
             # -- side concerns: logging, evaluation, checkpoints --------------------------
             done = step + 1
@@ -422,14 +423,15 @@ def train(config, /, *, resume=None, progress=None):
 
 
 _METRICS = ("loss_d", "loss_g", "d_real", "d_fake")
+_FORMAT = 2  # of the checkpoints
 
 
 def _graphed(iteration, rng, device, *, warmup=3):
     """``iteration`` (which takes no argument and returns tensors) replayed as one CUDA
     graph: the kernels of a whole iteration launched at once instead of one by one.
 
-    The first ``warmup`` calls run eagerly on a side stream (they create the
-    optimisers' state and let the libraries pick their kernels), the next one records
+    The first ``warmup`` calls run eagerly on a side stream (they let the libraries
+    pick their kernels and allocate their workspaces), the next one records
     the graph, and every call runs one iteration. The random draws come from ``rng``,
     registered with the graph, which advances it on every replay as eager calls would.
     The outputs are copied out of the graph's buffers, which the next replay
@@ -464,13 +466,6 @@ def _graphed(iteration, rng, device, *, warmup=3):
     return run
 
 
-def _clear(params):
-    """Drop the gradients before a backward pass (``zero_grad(set_to_none=True)``
-    without the optimiser's per-call bookkeeping)."""
-    for p in params:
-        p.grad = None
-
-
 def _flush(pending, summary, *, start_step, history, nets, last_saved):
     """Reduce the pending ``(loss_d, loss_g, D outputs on real then fake)`` of each step
     to the metrics, copy them to the host (one transfer) and stop on a non-finite value,
@@ -503,15 +498,20 @@ def _flush(pending, summary, *, start_step, history, nets, last_saved):
 
 
 def _state(cfg, device, step, g, d, opt_g, opt_d, average, rng, history):
-    return {"format": 1, "config": _record(cfg, device), "step": step,
+    return {"format": _FORMAT, "config": _record(cfg, device), "step": step,
             "generator": g.state_dict(), "discriminator": d.state_dict(),
             "average": None if average is None else average.state_dict(),
-            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+            "opt_g": opt_g, "opt_d": opt_d,
             "rng": rng.get_state(), "history": history}
 
 
 def _restore(path, cfg, device, g, d, opt_g, opt_d, average, rng):
     state = load_checkpoint(path, map_location=device)
+    if state.get("format") != _FORMAT:
+        raise ValueError(f"resume: {str(path)!r} is a checkpoint of format "
+                         f"{state.get('format')!r}; this gancore reads format {_FORMAT} "
+                         "(format 1 held torch.optim states, from gancore before the "
+                         "flat-vector optimisers)")
     saved, now = state["config"], _record(cfg, device)
     for name in saved:
         if name not in _RESUMABLE and saved[name] != now.get(name):
@@ -521,7 +521,11 @@ def _restore(path, cfg, device, g, d, opt_g, opt_d, average, rng):
     d.load_state_dict(state["discriminator"])
     if average is not None:
         average.load_state_dict(state["average"])
-    opt_g.load_state_dict(state["opt_g"])
-    opt_d.load_state_dict(state["opt_d"])
+    for mine, saved in ((opt_g, state["opt_g"]), (opt_d, state["opt_d"])):
+        for name, value in saved.items():  # the step count: an int on CPU, else a tensor
+            if torch.is_tensor(mine[name]):
+                mine[name].copy_(torch.as_tensor(value))
+            else:
+                mine[name] = int(value)
     rng.set_state(state["rng"].cpu())
     return state["step"], {k: list(v) for k, v in state["history"].items()}

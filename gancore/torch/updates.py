@@ -1,0 +1,83 @@
+"""The trainer's optimiser updates: Adam and RMSProp on one flat parameter vector.
+
+A small MLP has six or so parameter tensors of a few thousand numbers in all, so an
+optimiser step is all overhead: ``torch.optim``'s per-step bookkeeping costs about
+70 us on the CPU, several times the arithmetic. The trainer instead makes each
+network's parameters views of one contiguous vector (:func:`flatten_parameters`) and
+updates that vector with a handful of whole-vector operations. The arithmetic is
+``torch.optim``'s (``tests/test_updates.py`` compares the two).
+"""
+
+import torch
+from torch import nn
+
+__all__ = ["adam_update", "flatten_parameters", "optimiser_state", "rmsprop_update"]
+
+
+def flatten_parameters(module, /):
+    """Make ``module``'s parameters views of one new contiguous vector and return it.
+
+    The module computes as before; an in-place change to the vector (an optimiser
+    update, a weight average, clipping) changes its parameters, and the reverse.
+    Gradients still arrive per parameter: ``torch.cat`` of their flattened values is
+    the gradient with respect to the vector.
+    """
+    named = list(module.named_parameters())
+    if not named:
+        raise ValueError("module has no parameters to flatten")
+    flat = torch.cat([p.detach().reshape(-1) for _, p in named])
+    start = 0
+    for name, p in named:
+        owner, _, attr = name.rpartition(".")
+        view = flat[start:start + p.numel()].view_as(p)
+        setattr(module.get_submodule(owner), attr, nn.Parameter(view, p.requires_grad))
+        start += p.numel()
+    return flat
+
+
+def optimiser_state(param, /):
+    """A new state for :func:`adam_update` or :func:`rmsprop_update` of ``param``: zero
+    moment estimates and the step count, which is a Python int on the CPU (the bias
+    corrections are then host arithmetic) and a 0-d tensor on a GPU (so that a CUDA
+    graph holding the update replays it with the current count, as
+    ``torch.optim``'s ``capturable`` optimisers do)."""
+    step = 0 if param.device.type == "cpu" else torch.zeros((), dtype=param.dtype,
+                                                            device=param.device)
+    return {"step": step, "exp_avg": torch.zeros_like(param),
+            "exp_avg_sq": torch.zeros_like(param)}
+
+
+@torch.no_grad()
+def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
+    r"""One Adam step on ``param``, in place (Kingma & Ba, 2015, Algorithm 1):
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t,\quad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2,\quad
+        \theta_t = \theta_{t-1} - \frac{\alpha}{1 - \beta_1^t}
+                   \frac{m_t}{\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}
+
+    with :math:`\epsilon` added outside the square root, as ``torch.optim.Adam`` does.
+    ``state`` comes from :func:`optimiser_state` and is updated in place.
+    """
+    beta1, beta2 = betas
+    state["step"] += 1  # in place when it is a tensor
+    t = state["step"]
+    state["exp_avg"].lerp_(grad, 1 - beta1)
+    state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    step_size = lr / (1 - beta1 ** t)
+    # s m / (sqrt(v / c2) + eps) = m / (sqrt(v) / (sqrt(c2) s) + eps / s)
+    denom = state["exp_avg_sq"].sqrt().div_((1 - beta2 ** t) ** 0.5 * step_size)
+    param.addcdiv_(state["exp_avg"], denom.add_(eps / step_size), value=-1)
+
+
+@torch.no_grad()
+def rmsprop_update(param, grad, state, /, *, lr, alpha=0.99, eps=1e-8):
+    r"""One RMSProp step on ``param``, in place, with ``torch.optim.RMSprop``'s defaults
+    (no momentum, not centred):
+    :math:`v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2`,
+    :math:`\theta_t = \theta_{t-1} - \mathrm{lr}\, g_t / (\sqrt{v_t} + \epsilon)`.
+    ``state`` comes from :func:`optimiser_state` (``exp_avg`` is unused)."""
+    state["step"] += 1
+    state["exp_avg_sq"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    param.addcdiv_(grad, state["exp_avg_sq"].sqrt().add_(eps), value=-lr)
