@@ -1,11 +1,12 @@
 """The trainer's optimiser updates: Adam and RMSProp on one flat parameter vector.
 
 A small MLP has six or so parameter tensors of a few thousand numbers in all, so an
-optimiser step is all overhead: ``torch.optim``'s per-step bookkeeping costs about
-70 us on the CPU, several times the arithmetic. The trainer instead makes each
-network's parameters views of one contiguous vector (:func:`flatten_parameters`) and
-updates that vector with a handful of whole-vector operations. The arithmetic is
-``torch.optim``'s (``tests/test_updates.py`` compares the two).
+optimiser step is mostly overhead: inside a CPU training run a fused
+``torch.optim.Adam`` step takes about 100 us, its kernel about 20. The trainer instead
+makes each network's parameters views of one contiguous vector
+(:func:`flatten_parameters`) and updates that vector with a handful of whole-vector
+operations (about 55 us). The arithmetic is ``torch.optim``'s: ``tests/test_updates.py``
+compares the two.
 """
 
 import torch
