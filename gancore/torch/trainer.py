@@ -18,8 +18,9 @@ from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
 from .losses import (_check_weight, _gradient_penalty_of, _input_gradients, _interpolates,
-                     _r1_penalty_of, clip_weights, critic_loss, discriminator_loss, minimax_generator_loss,
-                     nonsaturating_generator_loss, wasserstein_generator_loss)
+                     _r1_penalty_of, clip_weights, critic_loss, discriminator_loss,
+                     minimax_generator_loss, nonsaturating_generator_loss,
+                     wasserstein_generator_loss)
 from .models import discriminator, generator
 from .updates import adam_update, flatten_parameters, optimiser_state, rmsprop_update
 
@@ -270,8 +271,8 @@ def train(config, /, *, resume=None, progress=None):
     from ``data`` with ``seed``; noise, batch indices and the penalty's epsilons come
     from one ``torch.Generator`` seeded with ``seed``, drawn once per iteration for all
     its steps. Adam and RMSProp (with ``torch.optim``'s arithmetic) update each
-    network's parameters as one flat vector (:mod:`gancore.torch.updates`). On the CPU the same config gives
-    the same run, bit for bit.
+    network's parameters as one flat vector (:mod:`gancore.torch.updates`). On the CPU
+    the same config gives the same run, bit for bit.
 
     Parameters
     ----------
@@ -311,7 +312,8 @@ def train(config, /, *, resume=None, progress=None):
     g, d, average, (flat_g, flat_d, flat_a) = _build(cfg, pool, device, dtype)
     # one optimiser state per player; its update acts on the player's flat vector
     opt_g, opt_d = optimiser_state(flat_g), optimiser_state(flat_d)
-    update = (partial(rmsprop_update, lr=cfg.lr) if cfg.loss == "wgan" else
+    update = (partial(rmsprop_update, lr=cfg.lr)
+              if published_defaults(cfg.loss)["optimizer"] == "rmsprop" else
               partial(adam_update, lr=cfg.lr, betas=tuple(cfg.betas)))
     rng = torch.Generator(device=device)
     rng.manual_seed(cfg.seed)
