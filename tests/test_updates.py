@@ -76,3 +76,21 @@ def test_flattened_parameters_are_views_of_the_vector():
     assert bool((flat == 1).all())
     with pytest.raises(ValueError, match="no parameters"):
         flatten_parameters(torch.nn.ReLU())
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda p, s: adam_update(p, torch.zeros(4), s, lr=1e-3, betas=(0.5, 0.9)),
+     r"grad must have param's shape \(3,\); got \(4,\)"),
+    (lambda p, s: adam_update(p, torch.zeros(3), s, lr=0.0, betas=(0.5, 0.9)),
+     "lr must be positive"),
+    (lambda p, s: adam_update(p, torch.zeros(3), s, lr=1e-3, betas=(0.5, 1.0)),
+     "beta2 must be in"),
+    (lambda p, s: rmsprop_update(p, torch.zeros(3), s, lr=-1.0), "lr must be positive"),
+    (lambda p, s: rmsprop_update(p, torch.zeros(3), s, lr=1e-3, alpha=-0.1), "alpha must be in"),
+])
+def test_updates_reject_bad_input_naming_it(call, match):
+    param = torch.zeros(3)
+    state = optimiser_state(param)
+    with pytest.raises(ValueError, match=match):
+        call(param, state)
+    assert state["step"] == 0 and bool((param == 0).all())  # nothing was changed

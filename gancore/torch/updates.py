@@ -48,6 +48,18 @@ def optimiser_state(param, /):
             "exp_avg_sq": torch.zeros_like(param)}
 
 
+def _check(param, grad, lr, rates):
+    """The checks both updates make: shapes, a positive ``lr``, rates in [0, 1)."""
+    if grad.shape != param.shape:
+        raise ValueError(f"grad must have param's shape {tuple(param.shape)}; "
+                         f"got {tuple(grad.shape)}")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive; got {lr!r}")
+    for name, rate in rates.items():
+        if not 0 <= rate < 1:
+            raise ValueError(f"{name} must be in [0, 1); got {rate!r}")
+
+
 @torch.no_grad()
 def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
     r"""One Adam step on ``param``, in place (Kingma & Ba, 2015, Algorithm 1):
@@ -60,8 +72,15 @@ def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
 
     with :math:`\epsilon` added outside the square root, as ``torch.optim.Adam`` does.
     ``state`` comes from :func:`optimiser_state` and is updated in place.
+
+    Raises
+    ------
+    ValueError
+        When ``grad``'s shape is not ``param``'s, ``lr`` is not positive or a beta is
+        outside [0, 1).
     """
     beta1, beta2 = betas
+    _check(param, grad, lr, {"beta1": beta1, "beta2": beta2})
     state["step"] += 1  # in place when it is a tensor
     t = state["step"]
     state["exp_avg"].lerp_(grad, 1 - beta1)
@@ -78,7 +97,9 @@ def rmsprop_update(param, grad, state, /, *, lr, alpha=0.99, eps=1e-8):
     (no momentum, not centred):
     :math:`v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2`,
     :math:`\theta_t = \theta_{t-1} - \mathrm{lr}\, g_t / (\sqrt{v_t} + \epsilon)`.
-    ``state`` comes from :func:`optimiser_state` (``exp_avg`` is unused)."""
+    ``state`` comes from :func:`optimiser_state` (``exp_avg`` is unused). Raises
+    ValueError as :func:`adam_update` does (``alpha`` for the betas)."""
+    _check(param, grad, lr, {"alpha": alpha})
     state["step"] += 1
     state["exp_avg_sq"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
     param.addcdiv_(grad, state["exp_avg_sq"].sqrt().add_(eps), value=-lr)
