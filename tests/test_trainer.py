@@ -100,15 +100,14 @@ def test_non_finite_training_stops_naming_step_and_quantity(tmp_path, monkeypatc
     # one generator update each) is caught at step 6, before its checkpoint is written
     import gancore.torch.trainer as trainer
 
-    path, calls = tmp_path / "ckpt.pt", []
+    path, calls, update = tmp_path / "ckpt.pt", [], trainer.adam_update
 
     def plant(param, grad, state, **options):
-        trainer_update(param, grad, state, **options)
+        update(param, grad, state, **options)
         calls.append(param)
         if len(calls) == 12:
             param.fill_(float("nan"))
 
-    trainer_update = trainer.adam_update
     monkeypatch.setattr(trainer, "adam_update", plant)
     config = TrainConfig(steps=20, checkpoint=str(path), checkpoint_every=2, **SMALL)
     with pytest.raises(FloatingPointError, match=r"parameters are not finite after step "

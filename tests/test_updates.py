@@ -76,6 +76,9 @@ def test_flattened_parameters_are_views_of_the_vector():
     assert bool((flat == 1).all())
     with pytest.raises(ValueError, match="no parameters"):
         flatten_parameters(torch.nn.ReLU())
+    mixed = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1).double())
+    with pytest.raises(ValueError, match="share one dtype and device"):
+        flatten_parameters(mixed)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -87,6 +90,8 @@ def test_flattened_parameters_are_views_of_the_vector():
      "beta2 must be in"),
     (lambda p, s: rmsprop_update(p, torch.zeros(3), s, lr=-1.0), "lr must be positive"),
     (lambda p, s: rmsprop_update(p, torch.zeros(3), s, lr=1e-3, alpha=-0.1), "alpha must be in"),
+    (lambda p, s: adam_update(p, torch.zeros(3), optimiser_state(torch.zeros(5)), lr=1e-3,
+                              betas=(0.5, 0.9)), "state must come from optimiser_state"),
 ])
 def test_updates_reject_bad_input_naming_it(call, match):
     param = torch.zeros(3)

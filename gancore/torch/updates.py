@@ -22,10 +22,20 @@ def flatten_parameters(module, /):
     update, a weight average, clipping) changes its parameters, and the reverse.
     Gradients still arrive per parameter: ``torch.cat`` of their flattened values is
     the gradient with respect to the vector.
+
+    Raises
+    ------
+    ValueError
+        When ``module`` has no parameters, or parameters of several dtypes or devices
+        (which one vector cannot hold).
     """
     named = list(module.named_parameters())
     if not named:
         raise ValueError("module has no parameters to flatten")
+    kinds = {(p.dtype, p.device) for _, p in named}
+    if len(kinds) > 1:
+        raise ValueError("module's parameters must share one dtype and device to be "
+                         f"flattened; got {sorted(map(str, kinds))}")
     flat = torch.cat([p.detach().reshape(-1) for _, p in named])
     start = 0
     for name, p in named:
@@ -48,11 +58,15 @@ def optimiser_state(param, /):
             "exp_avg_sq": torch.zeros_like(param)}
 
 
-def _check(param, grad, lr, rates):
+def _check(param, grad, state, lr, rates):
     """The checks both updates make: shapes, a positive ``lr``, rates in [0, 1)."""
     if grad.shape != param.shape:
         raise ValueError(f"grad must have param's shape {tuple(param.shape)}; "
                          f"got {tuple(grad.shape)}")
+    if state["exp_avg_sq"].shape != param.shape:
+        raise ValueError("state must come from optimiser_state(param): its moments have "
+                         f"shape {tuple(state['exp_avg_sq'].shape)}, param "
+                         f"{tuple(param.shape)}")
     if not lr > 0:
         raise ValueError(f"lr must be positive; got {lr!r}")
     for name, rate in rates.items():
@@ -76,11 +90,11 @@ def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
     Raises
     ------
     ValueError
-        When ``grad``'s shape is not ``param``'s, ``lr`` is not positive or a beta is
-        outside [0, 1).
+        When ``grad``'s shape is not ``param``'s, ``state`` was made for another
+        parameter, ``lr`` is not positive or a beta is outside [0, 1).
     """
     beta1, beta2 = betas
-    _check(param, grad, lr, {"beta1": beta1, "beta2": beta2})
+    _check(param, grad, state, lr, {"beta1": beta1, "beta2": beta2})
     state["step"] += 1  # in place when it is a tensor
     t = state["step"]
     state["exp_avg"].lerp_(grad, 1 - beta1)
@@ -99,7 +113,7 @@ def rmsprop_update(param, grad, state, /, *, lr, alpha=0.99, eps=1e-8):
     :math:`\theta_t = \theta_{t-1} - \mathrm{lr}\, g_t / (\sqrt{v_t} + \epsilon)`.
     ``state`` comes from :func:`optimiser_state` (``exp_avg`` is unused). Raises
     ValueError as :func:`adam_update` does (``alpha`` for the betas)."""
-    _check(param, grad, lr, {"alpha": alpha})
+    _check(param, grad, state, lr, {"alpha": alpha})
     state["step"] += 1
     state["exp_avg_sq"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
     param.addcdiv_(grad, state["exp_avg_sq"].sqrt().add_(eps), value=-lr)
