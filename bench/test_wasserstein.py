@@ -3,13 +3,17 @@
 ``w1``: two samples of n points each (the sort-and-pair path); floor: sorting both.
 ``w1 weighted``: n points against n/2 with random weights (the merged-support path);
 floor: one argsort of the n + n/2 merged points, which any exact method needs.
+``w1 batched``: 64 pairs of samples of n/64 points, one call (``axis=0``), against POT's
+batched ``wasserstein_1d`` and 64 calls of ``gancore.w1``; floor: sorting both batches.
 """
 
+import numpy as np
 import ot
 import pytest
 from scipy import stats
 
 import gancore
+from gancore._arrays import to_numpy as to_host
 from conftest import backend, label, samples, timed, to_namespace
 
 SIZES = (10**3, 10**5, 10**6, 10**7)
@@ -70,3 +74,49 @@ def test_argsort_floor(benchmark, n, namespace, dtype):
     label(benchmark, op="argsort merged", n=n, namespace=namespace, dtype=dtype,
           role="floor", name="argsort of the merged samples")
     timed(benchmark, lambda: xp.argsort(xp.concat((u, v)), stable=False), sync=sync)
+
+
+# Batches: 64 pairs of samples of n / 64 points each, as columns (POT's layout).
+PAIRS = 64
+
+
+def _columns(n):
+    u, v, _, _ = samples(n, n)
+    m = max(n // PAIRS, 1)
+    return u[:m * PAIRS].reshape(m, PAIRS), v[:m * PAIRS].reshape(m, PAIRS)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gancore_w1_batched(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    host_u, host_v = _columns(n)
+    u, v = (to_namespace(namespace, a.astype(dtype)) for a in (host_u, host_v))
+    label(benchmark, op="w1 batched", n=n, namespace=namespace, dtype=dtype, role="gancore")
+    out = timed(benchmark, lambda: gancore.w1(u, v, axis=0), sync=sync)
+    ref = ot.wasserstein_1d(host_u, host_v, p=1)
+    np.testing.assert_allclose(np.asarray(to_host(out), dtype=float), ref,
+                               rtol=1e-12 if dtype == "float64" else 1e-4)
+
+
+@pytest.mark.parametrize("peer", ["pot", "loop"])
+def test_peer_w1_batched(benchmark, n, peer):
+    u, v = _columns(n)
+    if peer == "pot":
+        name, fn = "POT ot.wasserstein_1d", lambda: ot.wasserstein_1d(u, v, p=1)
+    else:
+        columns = [(np.ascontiguousarray(u[:, j]), np.ascontiguousarray(v[:, j]))
+                   for j in range(PAIRS)]
+        name, fn = "64 calls of gancore.w1", lambda: [gancore.w1(a, b) for a, b in columns]
+    label(benchmark, op="w1 batched", n=n, namespace="numpy", dtype="float64", role="peer",
+          name=name)
+    timed(benchmark, fn)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sort_columns_floor(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    u, v = (to_namespace(namespace, a.astype(dtype)) for a in _columns(n))
+    label(benchmark, op="sort columns", n=n, namespace=namespace, dtype=dtype, role="floor",
+          name="sort both batches along the sample axis")
+    timed(benchmark, lambda: (xp.sort(u, axis=0, stable=False),
+                              xp.sort(v, axis=0, stable=False)), sync=sync)

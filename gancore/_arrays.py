@@ -13,14 +13,19 @@ import numpy as np
 from array_api_compat import array_namespace, device, is_array_api_obj
 
 
-def namespace(**arrays):
+def namespace(*, optional=(), **arrays):
     """Return ``(xp, converted)`` for named array arguments.
 
     Arguments that are arrays fix the namespace; they must all come from one namespace
-    and one device. Arguments that are not arrays (lists, Python floats) are converted
-    with that namespace, or with NumPy when no argument is an array. ``None`` values are
-    passed through unchanged.
+    and one device. Arguments that are not arrays (lists of real numbers, Python
+    floats) are converted with that namespace, or with NumPy when no argument is an
+    array. ``None`` is accepted (and passed through) only for the names in
+    ``optional``. Everything else (``None``, strings, bytes, dicts, lists of booleans or
+    complex numbers, ragged lists) is a ``TypeError`` naming the argument.
     """
+    for name, a in arrays.items():
+        if a is None and name not in optional:
+            raise TypeError(f"{name} must be an array of real numbers; got None")
     given = {name: a for name, a in arrays.items() if a is not None and is_array_api_obj(a)}
     if given:
         try:
@@ -47,11 +52,95 @@ def namespace(**arrays):
         if a is None or name in given:
             out[name] = a
             continue
-        try:
-            out[name] = xp.asarray(np.asarray(a, dtype=np.float64), device=dev)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be an array of real numbers; got {a!r}") from err
+        out[name] = xp.asarray(host_reals(name, a), device=dev)
     return xp, out
+
+
+def host_reals(name, a):
+    """A list or Python number of real numbers as a float64 NumPy array; ``TypeError``
+    naming ``name`` for anything else (strings, bytes, dicts, booleans, complex numbers,
+    ragged lists)."""
+    if isinstance(a, (str, bytes, dict)):
+        raise TypeError(f"{name} must be an array of real numbers; got {type(a).__name__} "
+                        f"{a!r}")
+    try:
+        host = np.asarray(a)
+    except (TypeError, ValueError) as err:  # ragged nested lists
+        raise TypeError(f"{name} must be an array of real numbers; got {a!r} ({err})"
+                        ) from None
+    if host.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers; got {a!r} (dtype "
+                        f"{host.dtype})")
+    return host.astype(np.float64)
+
+
+def real_number(name, value):
+    """``value`` as a finite Python float; ``TypeError`` unless it is a real number (not
+    a bool), ``ValueError`` if it is NaN or infinite."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return value
+
+
+def positive_number(name, value, *, allow_zero=False):
+    """``value`` as a finite float ``> 0`` (``>= 0`` with ``allow_zero``); ``TypeError``
+    for a wrong type, ``ValueError`` for a wrong value, each naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
+    return value
+
+
+def positive_int(name, value, *, least=1):
+    """``value`` as a Python int ``>= least``; ``TypeError`` unless it is an int (not a
+    bool), ``ValueError`` below ``least``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {value!r}")
+    if value < least:
+        raise ValueError(f"{name} must be an int >= {least}; got {value!r}")
+    return int(value)
+
+
+def check_seed(seed, name="seed"):
+    """``seed`` if it is ``None``, an int >= 0 or a ``numpy.random.Generator`` (what
+    ``numpy.random.default_rng`` takes); ``TypeError`` / ``ValueError`` naming it."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    return positive_int(name, seed, least=0)
+
+
+def probability(name, value, *, below_one=False):
+    """``value`` as a float in [0, 1] (in [0, 1) with ``below_one``); ``TypeError`` for a
+    wrong type, ``ValueError`` outside the interval."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    if not (0 <= value < 1 if below_one else 0 <= value <= 1):
+        raise ValueError(f"{name} must lie in [0, {'1)' if below_one else '1]'}; "
+                         f"got {value!r}")
+    return value
+
+
+def boolean(name, value):
+    """``value`` as a Python bool; ``TypeError`` for anything but ``True``/``False``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def one_of(name, value, choices):
+    """``value`` if it is one of ``choices``, else ``ValueError`` listing them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {list(choices)}; got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
+    return value
 
 
 def require_float(xp, name, x):
@@ -136,9 +225,7 @@ def weights(xp, dx, like, axis):
     along ``axis``; any other array must broadcast against ``like``. Weights must be
     finite and non-negative.
     """
-    if isinstance(dx, bool):
-        raise TypeError(f"dx must be a positive number or an array of weights; got {dx!r}")
-    if isinstance(dx, numbers.Real):
+    if isinstance(dx, numbers.Real) and not isinstance(dx, (bool, np.bool_)):
         if not math.isfinite(dx) or dx <= 0:
             raise ValueError(f"dx must be a finite positive spacing; got {dx!r}")
         return xp.asarray(float(dx), dtype=like.dtype, device=device(like))
@@ -249,7 +336,7 @@ def to_numpy(x):
         return x.get()
     if type(x).__module__.startswith("torch"):
         return x.detach().cpu().numpy()
-    return np.asarray(x) if isinstance(x, np.generic) else np.from_dlpack(x)
+    return np.asarray(x) if isinstance(x, (np.ndarray, np.generic)) else np.from_dlpack(x)
 
 
 def from_numpy(a, *, like, xp):
@@ -266,10 +353,14 @@ def validated_pair(names, p, q, axis, dx, normalize, extra=None):
     :func:`total_mass`), whether every element of ``p`` and ``q`` is positive, and
     ``extra`` (another array argument, such as D) converted in the same namespace.
     """
+    boolean("normalize", normalize)
     extra_name, extra_value = extra if extra is not None else ("_", None)
-    dx_array = None if isinstance(dx, numbers.Real) else dx
-    xp, arrays = namespace(**{names[0]: p, names[1]: q, "dx": dx_array,
-                              extra_name: extra_value})
+    spacing = isinstance(dx, numbers.Real) and not isinstance(dx, (bool, np.bool_))
+    if isinstance(dx, (bool, np.bool_)):
+        raise TypeError(f"dx must be a positive number or an array of weights; got {dx!r}")
+    xp, arrays = namespace(**{names[0]: p, names[1]: q, "dx": None if spacing else dx,
+                              extra_name: extra_value},
+                           optional=("dx", "_") if spacing else ("_",))
     p, q = arrays[names[0]], arrays[names[1]]
     dtype = float_dtype(xp, (names[0], p), (names[1], q))
     p, q = xp.astype(p, dtype, copy=False), xp.astype(q, dtype, copy=False)

@@ -17,7 +17,7 @@ import numpy as np
 from .distributions import Normal, kl_normal
 from .divergences import jsd, kl, tv
 from .game import optimal_discriminator, value, virtual_criterion
-from .verify import verify
+from .verify import list_theorems, verify
 from .wasserstein import w1
 
 
@@ -48,6 +48,14 @@ def _demo(args):
     for name, got, ref_name, ref in rows:
         print(f"{name:<26}{got:>14.10f}   {ref_name:<20}{ref:>14.10f}")
     return 0
+
+
+def _verify(args):
+    if args.list:
+        print(list_theorems())
+        return 0
+    return verify(*args.theorems, profile=args.profile, namespaces=args.namespaces,
+                  verbose=args.verbose, wide=args.wide)
 
 
 def _train(args, parser):
@@ -90,6 +98,12 @@ def main(argv=None):
     demo.set_defaults(run=_demo)
     check = sub.add_parser("verify", help="run the theory suite and print a table of "
                                           "theorems (exit status 0 if all hold)")
+    check.add_argument("theorems", nargs="*", metavar="THEOREM",
+                       help="theorems to run, by name or key (see --list); default: all")
+    check.add_argument("--list", action="store_true",
+                       help="name the theorems and what each checks, without running them")
+    check.add_argument("--wide", action="store_true",
+                       help="statements in a column of the table, each on one line")
     check.add_argument("--profile", choices=["ci", "dev", "thorough"], default="ci",
                        help="hypothesis profile (default ci: derandomised, bounded)")
     check.add_argument("--namespaces", default=None,
@@ -97,8 +111,7 @@ def main(argv=None):
                             "torch_cuda, cupy (default: every available one)")
     check.add_argument("-v", "--verbose", action="store_true",
                        help="pytest's per-test lines and full tracebacks")
-    check.set_defaults(run=lambda a: verify(profile=a.profile, namespaces=a.namespaces,
-                                            verbose=a.verbose))
+    check.set_defaults(run=_verify)
     fit = sub.add_parser("train", help="train a GAN on a gancore distribution and write "
                                         "config.json, history.json, checkpoint.pt, figure.png")
     fit.add_argument("--loss", choices=["minimax", "nonsaturating", "wgan", "wgan-gp"],

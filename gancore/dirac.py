@@ -37,11 +37,10 @@ L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do actuall
 Converge?", ICML 2018.
 """
 
-import math
-
 import numpy as np
 
-from ._arrays import float_dtype, from_numpy, namespace, require_finite, sigmoid
+from ._arrays import (float_dtype, from_numpy, namespace, one_of, positive_int,
+                      positive_number, require_finite, sigmoid)
 
 __all__ = ["dirac_jacobian", "dirac_simulate", "dirac_vector_field"]
 
@@ -50,12 +49,9 @@ _HERMITE_NODES = 64
 
 
 def _check_kind(kind, gamma, lam, noise):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
+    one_of("kind", kind, KINDS)
     for name, v in (("gamma", gamma), ("lam", lam), ("noise", noise)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-                or v < 0:
-            raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
+        positive_number(name, v, allow_zero=True)
 
 
 def dirac_vector_field(theta, psi, /, *, kind="gan", gamma=1.0, lam=10.0, noise=1.0):
@@ -208,15 +204,12 @@ def dirac_simulate(theta0, psi0, /, *, kind="gan", lr=0.1, steps=1000,
     True
     """
     _check_kind(kind, gamma, lam, noise)
-    if mode not in ("simultaneous", "alternating"):
-        raise ValueError(f"mode must be 'simultaneous' or 'alternating'; got {mode!r}")
-    for name, v in (("lr", lr), ("clip", clip)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
-                              or not math.isfinite(v) or v <= 0):
-            raise ValueError(f"{name} must be a finite number > 0; got {v!r}")
-    for name, v in (("steps", steps), ("critic_steps", critic_steps)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be an int >= 1; got {v!r}")
+    one_of("mode", mode, ("simultaneous", "alternating"))
+    positive_number("lr", lr)
+    if clip is not None:
+        positive_number("clip", clip)
+    positive_int("steps", steps)
+    positive_int("critic_steps", critic_steps)
     xp, a = namespace(theta0=theta0, psi0=psi0)
     theta, psi = a["theta0"], a["psi0"]
     dtype = float_dtype(xp, ("theta0", theta), ("psi0", psi))

@@ -15,10 +15,15 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ._arrays import (
+    boolean,
     float_dtype,
     from_numpy,
     mass_tolerance,
     namespace,
+    check_seed,
+    positive_int,
+    positive_number,
+    real_number,
     require_not_nan,
     require_probability,
     to_numpy,
@@ -29,23 +34,13 @@ __all__ = ["LineSegment", "Mixture", "MultivariateNormal", "Normal", "kl_normal"
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _real(name, value):
-    """``value`` as a finite Python float, or ``TypeError`` / ``ValueError`` naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    return value
-
-
 def _host_array(name, value, ndim):
     """``value`` as a finite float64 NumPy array with ``ndim`` dimensions."""
-    try:
-        arr = np.array(to_numpy(value) if hasattr(value, "__dlpack__") else value,
-                       dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array of real numbers; got {value!r}") from err
+    _, converted = namespace(**{name: value})
+    arr = to_numpy(converted[name])
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers; got dtype {arr.dtype}")
+    arr = np.array(arr, dtype=np.float64)
     if arr.ndim != ndim or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty {ndim}-D array; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -53,23 +48,23 @@ def _host_array(name, value, ndim):
     return arr
 
 
-def _points(x, dim):
+def _points(x, dim, name="x"):
     """Validate evaluation points: float, no NaN, last axis of length ``dim`` if dim > 1."""
-    xp, a = namespace(x=x)
-    x = a["x"]
-    float_dtype(xp, ("x", x))
-    require_not_nan(xp, "x", x)
+    xp, a = namespace(**{name: x})
+    x = a[name]
+    float_dtype(xp, (name, x))
+    require_not_nan(xp, name, x)
     if dim > 1 and (x.ndim == 0 or x.shape[-1] != dim):
-        raise ValueError(f"x must have its last axis of length {dim} (points in R^{dim}); "
-                         f"got shape {tuple(x.shape)}")
+        raise ValueError(f"{name} must have its last axis of length {dim} (points in "
+                         f"R^{dim}); got shape {tuple(x.shape)}")
     return xp, x
 
 
-def _host_eval(x, fn, check=None):
+def _host_eval(x, fn, check=None, name="x"):
     """Apply a NumPy/SciPy function to ``x`` on the host and return in ``x``'s namespace."""
-    xp, x = _points(x, 1)
+    xp, x = _points(x, 1, name)
     if check is not None:
-        check(xp, "u", x)
+        check(xp, name, x)
     return from_numpy(fn(to_numpy(x).astype(np.float64)), like=x, xp=xp)
 
 
@@ -106,11 +101,7 @@ class _Distribution:
         array
             Shape ``(n,)`` in 1-D, ``(n, dim)`` otherwise.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"n must be an int; got {n!r}")
-        if n < 1:
-            raise ValueError(f"n must be at least 1; got {n}")
-        draws = self._draw(int(n), np.random.default_rng(seed))
+        draws = self._draw(positive_int("n", n), np.random.default_rng(check_seed(seed)))
         if xp is None:
             return draws
         ns = array_namespace(xp.asarray(0.0))
@@ -142,10 +133,8 @@ class Normal(_Distribution):
     scale: float = 1.0
 
     def __post_init__(self):
-        object.__setattr__(self, "loc", _real("loc", self.loc))
-        object.__setattr__(self, "scale", _real("scale", self.scale))
-        if self.scale <= 0:
-            raise ValueError(f"scale must be > 0; got {self.scale!r}")
+        object.__setattr__(self, "loc", real_number("loc", self.loc))
+        object.__setattr__(self, "scale", positive_number("scale", self.scale))
 
     def logpdf(self, x, /):
         r"""Log density :math:`-\tfrac12 ((x - \mu)/\sigma)^2 - \log\sigma - \tfrac12\log 2\pi`."""
@@ -163,7 +152,8 @@ class Normal(_Distribution):
         r"""Quantile function :math:`\mu + \sigma\Phi^{-1}(u)` for u in [0, 1]; +-inf at 1, 0."""
         from scipy.special import ndtri
 
-        return _host_eval(u, lambda a: self.loc + self.scale * ndtri(a), require_probability)
+        return _host_eval(u, lambda a: self.loc + self.scale * ndtri(a), require_probability,
+                          "u")
 
     def _draw(self, n, rng):
         return self.loc + self.scale * rng.standard_normal(n)
@@ -221,9 +211,14 @@ class MultivariateNormal(_Distribution):
         """
         xp, x = _points(x, self.dim)
         inv_chol_t = from_numpy(np.linalg.inv(self._chol).T, like=x, xp=xp)
-        z = (x - from_numpy(self.mean, like=x, xp=xp)) @ inv_chol_t
+        mean = from_numpy(self.mean, like=x, xp=xp)
+        # a point with an infinite coordinate has density 0 (log density -inf); it is
+        # replaced by the mean before the product, where inf * 0 would give NaN
+        finite = xp.all(xp.isfinite(x), axis=-1)
+        z = (xp.where(finite[..., None], x, mean) - mean) @ inv_chol_t
         half_log_det = float(np.sum(np.log(np.diag(self._chol))))
-        return -0.5 * xp.sum(z * z, axis=-1) - (half_log_det + 0.5 * self.dim * _LOG_2PI)
+        out = -0.5 * xp.sum(z * z, axis=-1) - (half_log_det + 0.5 * self.dim * _LOG_2PI)
+        return xp.where(finite, out, -math.inf)
 
     def _draw(self, n, rng):
         return self.mean + rng.standard_normal((n, self.dim)) @ self._chol.T
@@ -256,6 +251,11 @@ class Mixture(_Distribution):
     normalize: bool = False
 
     def __post_init__(self):
+        boolean("normalize", self.normalize)
+        if isinstance(self.components, (str, bytes)) or not hasattr(self.components,
+                                                                    "__iter__"):
+            raise TypeError(f"components must be a sequence of gancore distributions; got "
+                            f"{self.components!r}")
         comps = tuple(self.components)
         if not comps:
             raise ValueError("components must hold at least one distribution")
@@ -291,8 +291,10 @@ class Mixture(_Distribution):
         terms = xp.stack([c.logpdf(x) + math.log(w)
                           for c, w in zip(self.components, self.weights) if w > 0])
         top = xp.max(terms, axis=0)
-        finite_top = xp.where(xp.isfinite(top), top, 0.0)
-        return finite_top + xp.log(xp.sum(xp.exp(terms - finite_top), axis=0))
+        finite = xp.isfinite(top)  # top = -inf: every component has density 0 there
+        finite_top = xp.where(finite, top, 0.0)
+        total = xp.sum(xp.exp(terms - finite_top), axis=0)
+        return xp.where(finite, finite_top + xp.log(xp.where(finite, total, 1.0)), -math.inf)
 
     def cdf(self, x, /):
         r"""Distribution function :math:`\sum_k w_k F_k(x)` (1-D components only)."""
@@ -306,7 +308,7 @@ class Mixture(_Distribution):
         the host reach the float64 resolution of any bracket narrower than 1e14. +-inf at u = 1, 0.
         """
         self._require_1d("ppf")
-        return _host_eval(u, self._ppf_host, require_probability)
+        return _host_eval(u, self._ppf_host, require_probability, "u")
 
     def _require_1d(self, what):
         if self.dim != 1:
@@ -364,7 +366,7 @@ class LineSegment(_Distribution):
     dim = 2
 
     def __post_init__(self):
-        object.__setattr__(self, "theta", _real("theta", self.theta))
+        object.__setattr__(self, "theta", real_number("theta", self.theta))
 
     def logpdf(self, x, /):
         """Log density: 0 on the segment ``{theta} x [0, 1]``, ``-inf`` off it."""

@@ -31,7 +31,7 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import log_ratio, validated_pair
+from ._arrays import boolean, log_ratio, positive_number, validated_pair
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -68,9 +68,10 @@ def _block_sum(xp, kernel, *arrays):
 def _pair(p, q, axis, dx, normalize):
     """Validated masses with the distribution axis last, their totals, and positivity.
 
-    Returns ``(xp, p, q, p_total, q_total, positive)``: masses (densities times array
-    weights; a scalar spacing cancels in every divergence), their sums along the last
-    axis with that axis kept, and whether every mass is positive.
+    Returns ``(xp, p, q, p_total, q_total, positive, ax)``: masses (densities times
+    array weights; a scalar spacing cancels in every divergence), their sums along the
+    last axis with that axis kept, whether every mass is positive, and where the
+    distribution axis was (non-negative, in the broadcast shape).
     """
     xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
         ("p", "q"), p, q, axis, dx, normalize)
@@ -81,7 +82,21 @@ def _pair(p, q, axis, dx, normalize):
     if ax != p.ndim - 1:
         p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
         p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
-    return xp, p, q, p_total, q_total, positive
+    return xp, p, q, p_total, q_total, positive, ax
+
+
+def _log_base(base):
+    """``log(base)`` for a logarithm base (positive, finite, not 1); 1.0 for ``None``."""
+    if base is None:
+        return 1.0
+    if positive_number("base", base) == 1:
+        raise ValueError(f"base must be a positive finite number other than 1; got {base!r}")
+    return math.log(base)
+
+
+def _shaped(xp, out, ax, keepdims):
+    """The result with the distribution axis put back as a length-1 axis, if asked."""
+    return xp.expand_dims(out, axis=ax) if boolean("keepdims", keepdims) else out
 
 
 def _accepted(xp, direct):
@@ -183,10 +198,10 @@ def _jsd_direct(xp, p, q, p_total, q_total):
         return _block_sum(xp, terms, p, q) / (2.0 * p_total[..., 0]) + math.log(2.0)
 
 
-def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
+def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     r"""Kullback-Leibler divergence :math:`\mathrm{KL}(p \| q) = \sum p \log(p/q)\,dx`.
 
-    In nats, with :math:`0 \log 0 = 0`.
+    In nats (bits with ``base=2``), with :math:`0 \log 0 = 0`.
 
     Parameters
     ----------
@@ -198,6 +213,11 @@ def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
         The axis holding each distribution; the others are batch axes.
     dx : float or array, optional
         Grid spacing, or quadrature weights (a 1-D array lies along ``axis``).
+    base : float, optional
+        Logarithm base: natural logarithms (nats) by default, ``base=2`` gives bits; the
+        result is the natural one divided by ``log(base)``.
+    keepdims : bool, optional
+        Keep ``axis`` in the result as a length-1 axis (as ``scipy.stats.entropy``).
     normalize : bool, optional
         If false (default), each total mass ``sum(p * dx)`` must be within
         ``max(1e-6, 1000 eps)`` of 1; if true any positive total is accepted. Either way
@@ -213,10 +233,14 @@ def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     Raises
     ------
     TypeError
-        Non-float dtypes, or arrays from different namespaces.
+        Non-float dtypes (integers, booleans, complex numbers, objects), arguments that
+        are not arrays of real numbers (``None``, strings, ragged lists), arrays from
+        different namespaces, an ``axis`` that is not an int, a ``normalize`` or
+        ``keepdims`` that is not a bool.
     ValueError
-        Negative, NaN or infinite mass; unnormalised input; empty arrays; lengths or
-        shapes that do not match; bad ``dx`` or ``axis``.
+        Negative, NaN or infinite mass; unnormalised input; empty or 0-d arrays;
+        lengths or shapes that do not match; arrays on different devices; bad ``dx``,
+        ``axis`` or ``base``.
 
     Notes
     -----
@@ -236,19 +260,23 @@ def kl(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     0.510826
     >>> float(gancore.kl(np.array([0.5, 0.5]), np.array([1.0, 0.0])))
     inf
+    >>> round(float(gancore.kl(np.array([0.5, 0.5]), np.array([0.25, 0.75]), base=2)), 12)
+    0.207518749639
     """
-    xp, p, q, p_total, q_total, positive = _pair(p, q, axis, dx, normalize)
+    log_base, _ = _log_base(base), boolean("keepdims", keepdims)
+    xp, p, q, p_total, q_total, positive, ax = _pair(p, q, axis, dx, normalize)
+    out = None
     if positive:
         # KL = sum(p log(p/q)) / P + log(Q/P) for masses p, q of totals P, Q.
         with np.errstate(all="ignore"):  # a ratio that overflows falls through below
             dots = _block_sum(xp, lambda a, b: xp.vecdot(a, xp.log(a / b)), p, q)
-        direct = dots / p_total[..., 0] + xp.log(q_total / p_total)[..., 0]
-        if _accepted(xp, direct):
-            return direct
-    return _careful(xp, _kl_terms, p, q, p_total, q_total)
+        out = dots / p_total[..., 0] + xp.log(q_total / p_total)[..., 0]
+    if out is None or not _accepted(xp, out):
+        out = _careful(xp, _kl_terms, p, q, p_total, q_total)
+    return _shaped(xp, out if base is None else out / log_base, ax, keepdims)
 
 
-def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
+def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     r"""Jensen-Shannon divergence :math:`\tfrac12 \mathrm{KL}(p\|m) + \tfrac12 \mathrm{KL}(q\|m)`.
 
     With :math:`m = (p + q)/2`. This is the divergence (the standard one, with the
@@ -256,10 +284,8 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
 
     Parameters
     ----------
-    p, q, axis, dx, normalize
+    p, q, axis, dx, base, keepdims, normalize
         As in :func:`kl`.
-    base : float, optional
-        Logarithm base; natural logs (nats) by default, ``base=2`` gives bits.
 
     Returns
     -------
@@ -271,8 +297,7 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
     Raises
     ------
     TypeError, ValueError
-        As in :func:`kl`; ``ValueError`` for a ``base`` that is not positive and finite
-        or equals 1.
+        As in :func:`kl`.
 
     Notes
     -----
@@ -293,25 +318,23 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, normalize=False):
     >>> float(gancore.jsd(np.array([1.0, 0.0]), np.array([0.0, 1.0]), base=2))
     1.0
     """
-    if base is not None and (isinstance(base, bool) or not isinstance(base, (int, float))
-                             or not math.isfinite(base) or base <= 0 or base == 1):
-        raise ValueError(f"base must be a positive finite number other than 1; got {base!r}")
-    xp, p, q, p_total, q_total, positive = _pair(p, q, axis, dx, normalize)
+    log_base, _ = _log_base(base), boolean("keepdims", keepdims)
+    xp, p, q, p_total, q_total, positive, ax = _pair(p, q, axis, dx, normalize)
     out = _jsd_direct(xp, p, q, p_total, q_total) if positive else None
     if out is None or not _accepted(xp, out):
         out = _careful(xp, _jsd_terms, p, q, p_total, q_total)
     out = xp.clip(out, 0.0, math.log(2.0))
-    return out if base is None else out / math.log(base)
+    return _shaped(xp, out if base is None else out / log_base, ax, keepdims)
 
 
-def tv(p, q, /, *, axis=-1, dx=1.0, normalize=False):
+def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     r"""Total variation distance :math:`\mathrm{TV}(p, q) = \tfrac12 \sum |p - q|\,dx`.
 
     Equal to :math:`\sup_A |P(A) - Q(A)|`.
 
     Parameters
     ----------
-    p, q, axis, dx, normalize
+    p, q, axis, dx, keepdims, normalize
         As in :func:`kl`.
 
     Returns
@@ -343,13 +366,14 @@ def tv(p, q, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.tv(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     0.5
     """
-    xp, p, q, p_total, q_total, _ = _pair(p, q, axis, dx, normalize)
+    boolean("keepdims", keepdims)
+    xp, p, q, p_total, q_total, _, ax = _pair(p, q, axis, dx, normalize)
     # direct: |x - y| = 2 max(x, y) - x - y, so TV = sum(max(p, k q)) / P - 1, k = P/Q
     k = p_total / q_total
     direct = (_block_sum(xp, lambda a, b: xp.sum(xp.maximum(a, k * b), axis=-1), p, q)
               / p_total[..., 0] - 1.0)
     if _accepted(xp, direct):
-        return xp.clip(direct, 0.0, 1.0)
+        return _shaped(xp, xp.clip(direct, 0.0, 1.0), ax, keepdims)
     cp, cq, p_scaled, _, delta = _aligned(p_total, q_total, xp=xp)
 
     def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
@@ -357,4 +381,4 @@ def tv(p, q, /, *, axis=-1, dx=1.0, normalize=False):
         return xp.sum(xp.abs((a - b) - delta * b), axis=-1)
 
     dist = _block_sum(xp, distance, p, q)
-    return xp.clip(0.5 * dist / p_scaled[..., 0], 0.0, 1.0)
+    return _shaped(xp, xp.clip(0.5 * dist / p_scaled[..., 0], 0.0, 1.0), ax, keepdims)

@@ -31,11 +31,13 @@ Everything is array-API code: it trains on NumPy, CuPy, PyTorch or array_api_str
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._arrays import sigmoid, softplus, to_numpy
+from ._arrays import (check_seed, float_dtype, namespace, one_of, positive_int, positive_number,
+                      require_finite, sigmoid, softplus, to_numpy)
 from .distributions import MultivariateNormal, Normal
 
 __all__ = [
@@ -126,6 +128,7 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
     >>> round(gancore.gaussian_criterion(gancore.Normal(0, 1), gancore.Normal(0, 1)), 10)
     -1.3862943611
     """
+    positive_int("nodes", nodes)
     c, b, w = gaussian_optimal_discriminator(data, gen)
     d = b.size
     if d > 3:
@@ -185,10 +188,33 @@ def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
         discriminator's parameters (to ascend; ``w`` symmetric); ``mean``, ``a``:
         :math:`\nabla L_G` in the generator's (to descend); ``generator_loss``:
         :math:`L_G`. All in the inputs' namespace. Cost: O((m + n) d^2).
+
+    Raises
+    ------
+    TypeError
+        Arguments that are not arrays of real floating numbers, or of two namespaces.
+    ValueError
+        Shapes other than those above, NaN or infinity, an unknown ``loss``.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {list(LOSSES)}; got {loss!r}")
-    xp = array_namespace(x_real, z, mean, a, c, b, w)
+    one_of("loss", loss, LOSSES)
+    names = ("x_real", "z", "mean", "a", "c", "b", "w")
+    xp, given = namespace(**dict(zip(names, (x_real, z, mean, a, c, b, w))))
+    dtype = float_dtype(xp, *given.items())
+    d = given["mean"].shape[0] if given["mean"].ndim == 1 else None
+    shapes = {"x_real": ("m", d), "z": ("n", d), "mean": (d,), "a": (d, d), "c": (),
+              "b": (d,), "w": (d, d)}
+    for name, want in shapes.items():
+        got = tuple(given[name].shape)
+        if d is None or len(got) != len(want) or any(
+                isinstance(k, int) and g != k for g, k in zip(got, want)) or 0 in got:
+            spelled = "(" + ", ".join(str(k) for k in want) + ("," if len(want) == 1 else "") + ")"
+            raise ValueError(f"{name} must have shape {spelled} (d = len(mean)); got {got}")
+        require_finite(xp, name, given[name])
+    return _gradients(*(xp.astype(given[k], dtype) for k in names), loss=loss, xp=xp)
+
+
+def _gradients(x_real, z, mean, a, c, b, w, *, loss, xp):
+    """:func:`gaussian_gan_gradients` without its checks (the training loop's kernel)."""
     fake = mean + z @ xp.matrix_transpose(a)
     l_real, l_fake = _logits(x_real, c, b, w, xp=xp), _logits(fake, c, b, w, xp=xp)
     d_real, d_fake = sigmoid(l_real, xp=xp), sigmoid(l_fake, xp=xp)
@@ -287,20 +313,16 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     -------
     GaussianGANResult
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {list(LOSSES)}; got {loss!r}")
-    if update not in ("alternating", "simultaneous"):
-        raise ValueError(f"update must be 'alternating' or 'simultaneous'; got {update!r}")
+    one_of("loss", loss, LOSSES)
+    one_of("update", update, ("alternating", "simultaneous"))
     for name, v in (("steps", steps), ("k", k), ("batch", batch),
                     ("record_every", record_every)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be an int >= 1; got {v!r}")
+        positive_int(name, v)
     for name, v in (("lr_d", lr_d), ("lr_g", lr_g)):
-        if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{name} must be a finite number > 0; got {v!r}")
+        positive_number(name, v)
     m_true, cov_true = _moments(data, "data")
     d = m_true.size
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     fit = np.atleast_2d(data._draw(4096, rng).reshape(4096, d))
     center = fit.mean(axis=0)
     scale = np.linalg.cholesky(np.atleast_2d(np.cov(fit.T)))  # x = center + scale u
@@ -308,12 +330,16 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     if init is None:
         chol = np.linalg.cholesky(cov_true)
         init = (m_true + chol @ np.full(d, 1.5 / math.sqrt(d)), 0.5 * chol)
-    mean0 = np.atleast_1d(np.asarray(init[0], dtype=float))
-    a0 = np.atleast_2d(np.asarray(init[1], dtype=float))
-    if mean0.shape != (d,) or a0.shape != (d, d):
-        raise ValueError(f"init must be (mean of shape ({d},), A of shape ({d}, {d}))")
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError(f"init must be a pair (mean, A); got {init!r}")
+    mean0 = np.atleast_1d(to_numpy(namespace(init_mean=init[0])[1]["init_mean"]))
+    a0 = np.atleast_2d(to_numpy(namespace(init_a=init[1])[1]["init_a"]))
+    if mean0.shape != (d,) or a0.shape != (d, d) or not (
+            np.isfinite(mean0).all() and np.isfinite(a0).all()):
+        raise ValueError(f"init must be finite: (mean of shape ({d},), A of shape ({d}, {d}))")
 
     ns = array_namespace(np.empty(0)) if xp is None else array_namespace(xp.asarray(0.0))
+    grad = partial(_gradients, loss=loss, xp=ns)
 
     def put(a):
         return ns.asarray(np.asarray(a, dtype=np.float64), dtype=ns.float64)
@@ -340,13 +366,11 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
             step = start + t
             g_first = None
             for j in range(k):
-                g = gaussian_gan_gradients(real[t, j, ...], noise[t, j, ...], mean, a,
-                                           c, b, w, loss=loss)
+                g = grad(real[t, j, ...], noise[t, j, ...], mean, a, c, b, w)
                 g_first = g if g_first is None else g_first
                 c, b, w = c + lr_d * g["c"], b + lr_d * g["b"], w + lr_d * g["w"]
             if update == "alternating":
-                g = gaussian_gan_gradients(real[t, k - 1, ...], noise[t, k, ...], mean,
-                                           a, c, b, w, loss=loss)
+                g = grad(real[t, k - 1, ...], noise[t, k, ...], mean, a, c, b, w)
             else:
                 g = g_first
             mean, a = mean - lr_g * g["mean"], a - lr_g * g["a"]

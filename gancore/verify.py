@@ -2,24 +2,81 @@
 
 The suite (``gancore.proofs``, the ``proofs/`` folder of a checkout) is run by pytest
 with hypothesis; each proof module names its theorem (``THEOREM``, ``STATEMENT``) and
-its checks record the error they saw against the tolerance they allowed.
+its checks record the error they saw against the tolerance they allowed. A line is
+printed as each theorem finishes; the table that follows fits the terminal (the
+statements wrap under their rows; ``wide=True`` puts them in a column instead).
 """
 
+import ast
 import importlib
 import importlib.util
 import math
 import os
+import re
+import shutil
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 BACKENDS = ("numpy", "array_api_strict", "torch", "torch_cuda", "cupy")
+# short names for the namespaces column
+_SHORT = {"numpy": "numpy", "array_api_strict": "strict", "torch": "torch",
+          "torch_cuda": "cuda", "cupy": "cupy"}
+
+
+def _suite():
+    """The folder of the theory suite (an installed gancore.proofs, or proofs/)."""
+    return Path(importlib.util.find_spec("gancore.proofs").origin).parent
+
+
+def _key(text):
+    """A name reduced to lower-case letters and digits, for matching."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def theorems():
+    """The theorems of the suite, in file order: a list of ``(key, name, statement,
+    properties, path)``, read from the proof modules' source without importing them
+    (``key`` is the module's name without ``test_``; ``properties`` counts its tests)."""
+    found = []
+    for path in sorted(_suite().glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        consts = {t.id: ast.literal_eval(node.value) for node in tree.body
+                  if isinstance(node, ast.Assign) for t in node.targets
+                  if isinstance(t, ast.Name) and t.id in ("THEOREM", "STATEMENT")}
+        tests = sum(isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+                    for node in tree.body)
+        if "THEOREM" in consts:
+            found.append((path.stem[len("test_"):], consts["THEOREM"],
+                          consts.get("STATEMENT", ""), tests, path))
+    return found
+
+
+def _select(names):
+    """The proof files for the theorems named (by name or key, any case), or an error."""
+    known = theorems()
+    if not names:
+        return [t[4] for t in known], None
+    chosen, unknown = [], []
+    for name in names:
+        hits = [t[4] for t in known if _key(name) in (_key(t[0]), _key(t[1]))]
+        (chosen.extend(hits) if hits else unknown.append(name))
+    if unknown:
+        listed = ", ".join(f"{t[0]} ({t[1]})" for t in known)
+        return None, f"unknown theorems {unknown}; choose from: {listed}"
+    return [t[4] for t in known if t[4] in chosen], None  # in the suite's order
 
 
 class _Collector:
-    """pytest plugin: the theorem, namespace and outcome of every proof run."""
+    """pytest plugin: the theorem, namespace, outcome and time of every proof; prints a
+    line as each theorem finishes, and keeps the failures' reports."""
 
-    def __init__(self):
+    def __init__(self, show_progress=True):
         self.items = {}
+        self.left = {}
+        self.failures = []
+        self.show_progress = show_progress
 
     def pytest_itemcollected(self, item):
         module = item.module
@@ -31,18 +88,38 @@ class _Collector:
                          if callspec else "-",
             "record": module.__package__ + "._record",
             "outcome": "not run",
+            "seconds": 0.0,
         }
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            theorem = self.items[item.nodeid]["theorem"]
+            self.left[theorem] = self.left.get(theorem, 0) + 1
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.failures.append((report.nodeid or "collection", report.longreprtext))
 
     def pytest_runtest_logreport(self, report):
         entry = self.items.get(report.nodeid)
         if entry is None:
             return
+        entry["seconds"] += report.duration
         if report.failed:
             entry["outcome"] = "failed"
+            self.failures.append((report.nodeid, report.longreprtext))
         elif report.skipped and entry["outcome"] != "failed":
             entry["outcome"] = "skipped"
         elif report.when == "call" and report.passed and entry["outcome"] == "not run":
             entry["outcome"] = "passed"
+        if report.when == "teardown":
+            theorem = entry["theorem"]
+            self.left[theorem] -= 1
+            if self.left[theorem] == 0 and self.show_progress:
+                row = _rows({k: v for k, v in self.items.items()
+                             if v["theorem"] == theorem})[theorem]
+                print(f"  {theorem:<26} {_verdict(row):<8} {row['seconds']:6.1f} s",
+                      flush=True)
 
 
 def _rows(items):
@@ -52,8 +129,9 @@ def _rows(items):
         row = rows.setdefault(entry["theorem"], {
             "statement": entry["statement"], "namespaces": set(), "examples": 0,
             "error": 0.0, "tolerance": math.inf, "ratio": -1.0, "passed": 0, "failed": 0,
-            "skipped": 0,
+            "skipped": 0, "seconds": 0.0,
         })
+        row["seconds"] += entry.get("seconds", 0.0)
         row["skipped"] += entry["outcome"] == "skipped"
         if entry["outcome"] == "failed" or entry["outcome"] == "not run":
             row["failed"] += 1
@@ -69,40 +147,80 @@ def _rows(items):
     return rows
 
 
-def _table(rows):
-    header = ("theorem", "statement", "namespaces", "examples", "largest error / tol",
-              "verdict")
+def _verdict(row):
+    """``holds``, ``skipped`` (every proof skipped: its backends absent or not selected)
+    or ``FAILS``."""
+    if row["failed"] == 0 and row["passed"] > 0:
+        return "holds"
+    if row["failed"] == 0 and row["passed"] == 0 and row.get("skipped", 0) > 0:
+        return "skipped"
+    return "FAILS"
+
+
+def _table(rows, *, width=None, wide=False):
+    """The table of theorems and whether the run holds: ``(text, holds)``.
+
+    Each row gives the namespaces that ran, the examples, the largest error against its
+    tolerance, the verdict and the time. The statements wrap on indented lines under
+    their rows so that every line fits ``width`` (the terminal's by default); with
+    ``wide`` they form a column instead, each on one line.
+    """
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    header = ("theorem", "namespaces", "examples", "largest error / tol", "verdict",
+              "time")
     lines = []
     for name, row in rows.items():
-        holds = row["failed"] == 0 and row["passed"] > 0
-        # every proof skipped (its backend absent or not selected): reported, not failed
-        skipped = row["failed"] == 0 and row["passed"] == 0 and row.get("skipped", 0) > 0
         error = (f"{row['error']:.2g} / {row['tolerance']:.2g}" if row["ratio"] >= 0
                  else "-")
-        lines.append((name, row["statement"], ",".join(sorted(row["namespaces"])) or "-",
-                      str(row["examples"]), error,
-                      "holds" if holds else "skipped" if skipped else "FAILS"))
+        spaces = ",".join(sorted(_SHORT.get(n, n) for n in row["namespaces"])) or "-"
+        lines.append((name, spaces, str(row["examples"]), error, _verdict(row),
+                      f"{row.get('seconds', 0.0):.1f} s"))
+    if wide:
+        header = header[:1] + ("statement",) + header[1:]
+        lines = [line[:1] + (rows[line[0]]["statement"],) + line[1:] for line in lines]
     widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*r) for r in lines]
-    return ("\n".join(out), all(r[-1] != "FAILS" for r in lines)
-            and any(r[-1] == "holds" for r in lines))
+    out = [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths)).rstrip()]
+    for line in lines:
+        out.append(fmt.format(*line).rstrip())
+        if not wide:
+            out += textwrap.wrap(rows[line[0]]["statement"], width=max(width, 40),
+                                 initial_indent="    ", subsequent_indent="    ")
+    verdicts = [line[-2] for line in lines]
+    return ("\n".join(out), all(v != "FAILS" for v in verdicts)
+            and any(v == "holds" for v in verdicts))
 
 
-def verify(*, profile="ci", namespaces=None, verbose=False):
-    """Run the theory suite; print the table; return 0 if every theorem holds, else 1.
+def list_theorems(*, width=None):
+    """The text of ``gancore verify --list``: each theorem, its key and what it checks."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    out = []
+    for key, name, statement, tests, _ in theorems():
+        out.append(f"{name}  (key: {key}; {tests} propert{'y' if tests == 1 else 'ies'})")
+        out += textwrap.wrap(statement, width=max(width, 40), initial_indent="    ",
+                             subsequent_indent="    ")
+    return "\n".join(out)
+
+
+def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False):
+    """Run the theory suite (or the theorems named); print the table; return 0 if every
+    theorem holds, else 1 (2 for bad arguments).
 
     Parameters
     ----------
+    *names : str
+        Theorems to run, by name (``"Proposition 1"``) or key (``proposition1``), in
+        any case; all of them by default. ``gancore verify --list`` shows both.
     profile : {"ci", "dev", "thorough"}
-        Hypothesis profile: ``ci`` is derandomised and bounded (about a minute on two
-        cores), ``thorough`` runs thousands of examples per property.
+        Hypothesis profile: ``ci`` is derandomised and bounded, ``thorough`` runs
+        thousands of examples per property.
     namespaces : str, optional
         Comma-separated backends to check (``numpy``, ``array_api_strict``, ``torch``,
         ``torch_cuda``, ``cupy``); all available ones by default.
     verbose : bool
-        Show pytest's per-test lines and full tracebacks.
+        Show pytest's per-test lines and full tracebacks instead of a line per theorem.
+    wide : bool
+        Print each statement in a column of the table, on one line, whatever the width.
     """
     missing = [m for m in ("pytest", "hypothesis") if importlib.util.find_spec(m) is None]
     if missing:
@@ -114,17 +232,34 @@ def verify(*, profile="ci", namespaces=None, verbose=False):
         print(f"gancore verify: unknown namespaces {unknown}; choose from {list(BACKENDS)}",
               file=sys.stderr)
         return 2
+    files, error = _select(names)
+    if error:
+        print(f"gancore verify: {error}", file=sys.stderr)
+        return 2
     import pytest  # imported late: pytest must see hypothesis's plugin load first
 
     os.environ["HYPOTHESIS_PROFILE"] = profile
     if namespaces:
         os.environ["GANCORE_NAMESPACES"] = namespaces
-    suite = Path(importlib.import_module("gancore.proofs").__file__).parent
-    collector = _Collector()
-    args = [str(suite), "-c", os.devnull, "-p", "no:cacheprovider", "-W", "error",
-            "--strict-markers", "--no-header", "-rfE"]
-    args += ["-v", "--tb=long"] if verbose else ["-q", "--tb=short"]
+    importlib.import_module("gancore.proofs")
+    collector = _Collector(show_progress=not verbose)
+    args = [*map(str, files), "-c", os.devnull, "-p", "no:cacheprovider", "-W", "error",
+            "--strict-markers"]
+    # without -v, pytest's own output is replaced by a line per theorem (the collector)
+    args += ["-v", "--tb=long", "--no-header", "-rfE"] if verbose else ["-p", "no:terminal"]
+    print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}",
+          flush=True)
+    start = time.perf_counter()
     status = pytest.main(args, plugins=[collector])
-    table, holds = _table(_rows(collector.items))
-    print(f"\ngancore verify (hypothesis profile {profile!r})\n{table}")
+    if not collector.items:
+        print(f"gancore verify: pytest collected no proofs (exit status {int(status)})",
+              file=sys.stderr)
+    table, holds = _table(_rows(collector.items), wide=wide)
+    if collector.failures and not verbose:
+        print("\nfailures (gancore verify -v shows the whole report):")
+        for nodeid, text in collector.failures:
+            tail = "\n".join(text.strip().splitlines()[-12:])
+            print(f"\n{nodeid}\n{textwrap.indent(tail, '    ')}")
+    print(f"\ngancore verify (hypothesis profile {profile!r}, "
+          f"{time.perf_counter() - start:.0f} s)\n{table}")
     return 0 if holds and status == 0 else 1

@@ -12,14 +12,20 @@ from hypothesis import strategies as st
 import gancore
 
 SMALLEST_NORMAL = float(np.finfo(np.float64).smallest_normal)
+SMALLEST_SUBNORMAL = 2.0 ** -1074
+HALF_EPS = 2.0 ** -53  # the spacing of floats just below 1
 
 
 def masses(*, zeros=True, tiny=True, floor=1e-3):
     """A non-negative float mass, before normalisation.
 
     Draws exactly 0 (if ``zeros``), a moderate value in ``[floor, 1]``, or (if ``tiny``)
-    ``m * 10**-e`` with ``m`` in [1, 10) and ``e`` in [1, 300]: tiny masses whose ratio
-    to the others goes down to 1e-300, still normal floats after normalisation.
+    ``m * 10**-e`` with ``m`` in [1, 10) and ``e`` in [1, 300], or ``k`` times the
+    smallest normal float (2.2e-308), ``k`` in [4, 64]: tiny masses whose ratio to the
+    others goes down to the smallest normal, still normal floats after normalisation
+    (which divides by a total in [floor, n]; ``k >= 4`` keeps the quotient normal for
+    n <= 4 and at worst a few ulps into the subnormals beyond, where the proofs'
+    tolerances carry a subnormal floor).
     """
     options = [st.floats(floor, 1.0)]
     if zeros:
@@ -27,6 +33,7 @@ def masses(*, zeros=True, tiny=True, floor=1e-3):
     if tiny:
         options.append(st.builds(lambda m, e: m * 10.0 ** -e,
                                  st.floats(1.0, 9.99), st.integers(1, 300)))
+        options.append(st.integers(4, 64).map(lambda k: k * SMALLEST_NORMAL))
     return st.one_of(*options)
 
 
@@ -76,15 +83,40 @@ def disjoint_pairs(draw, *, max_size=12):
     return p / p.sum(), q / q.sum()
 
 
-def discriminator_outputs(n):
-    """``n`` values of D in [0, 1]: exactly 0 or 1, within 1e-12 of them, or in between.
+def _sigmoid(l):
+    """The logistic function in float64 without overflow (for the strategies)."""
+    return 1.0 / (1.0 + math.exp(-l)) if l >= 0 else math.exp(l) / (1.0 + math.exp(l))
 
-    Interior values come as ``sigmoid(l)`` with ``l`` in [-40, 40], so D reaches
-    4e-18 and 1 - 1e-16 as well as the middle.
+
+def discriminator_outputs(n):
+    """``n`` values of D in [0, 1], out to the float extremes.
+
+    Each is one of: exactly 0 or 1; ``k`` ulps above 0 (``k`` times the smallest
+    subnormal, 5e-324, ``k`` in [1, 8]) or ``k`` ulps below 1 (``1 - k 2**-53``);
+    ``m * 10**-e`` with ``e`` in [1, 307]; ``sigmoid(l)`` with ``l`` in [-745, 745]
+    (reaching 5e-324 and rounding to 1 beyond l = 37); or ``sigmoid(l)`` with ``l`` in
+    [-40, 40], the middle.
     """
-    interior = st.floats(-40.0, 40.0).map(lambda l: 1.0 / (1.0 + math.exp(-l)))
-    edge = st.sampled_from([0.0, 1.0, 1e-12, 1.0 - 1e-12])
-    return st.lists(st.one_of(interior, edge), min_size=n, max_size=n).map(np.array)
+    interior = st.floats(-40.0, 40.0).map(_sigmoid)
+    far = st.floats(-745.0, 745.0).map(_sigmoid)
+    edge = st.one_of(
+        st.sampled_from([0.0, 1.0]),
+        st.integers(1, 8).map(lambda k: k * SMALLEST_SUBNORMAL),
+        st.integers(1, 8).map(lambda k: 1.0 - k * HALF_EPS),
+        st.builds(lambda m, e: m * 10.0 ** -e, st.floats(1.0, 9.99), st.integers(1, 307)),
+    )
+    return st.lists(st.one_of(interior, far, edge), min_size=n, max_size=n).map(np.array)
+
+
+def discriminator_logits(n):
+    """``n`` log-odds of D, out to the float extremes: ``+-inf`` (D = 1 or 0), values in
+    [-745, 745] (where ``exp`` of either sign still runs without overflow to inf in the
+    log-sigmoid forms), exactly ``+-700`` and ``+-745``, or moderate values in
+    [-40, 40]."""
+    return st.lists(st.one_of(
+        st.floats(-40.0, 40.0), st.floats(-745.0, 745.0),
+        st.sampled_from([700.0, -700.0, 745.0, -745.0, math.inf, -math.inf])),
+        min_size=n, max_size=n).map(np.array)
 
 
 def gaussian_params():

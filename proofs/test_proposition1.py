@@ -8,6 +8,7 @@ maximum and its uniqueness as one inequality that can fail.
 
 import math
 
+import mpmath
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -65,11 +66,19 @@ def test_derivative_vanishes_at_the_maximum(xp, a, b):
        y1=st.floats(1e-9, 1 - 1e-9), y2=st.floats(1e-9, 1 - 1e-9), t=st.floats(0.0, 1.0))
 def test_f_is_strongly_concave(xp, a, b, y1, y2, t):
     assume(a + b > 0)
-    y = arr(xp, [y1, y2, t * y1 + (1 - t) * y2])
+    y3 = t * y1 + (1 - t) * y2
+    y = arr(xp, [y1, y2, y3])
     f = host(a * xp.log(y) + b * xp.log1p(-y))
     gap = 0.5 * (a + b) * t * (1 - t) * (y1 - y2) ** 2
+    # each f value carries a few eps of its terms' size; and the evaluation point y3 is
+    # the rounded t y1 + (1 - t) y2 (1 - t, two products and a sum: within
+    # 2 eps (t y1 + (1 - t) y2) of the exact point), which f moves by its slope
+    # |f'| <= a/y + b/(1 - y) times that: the condition number 1/(1 - y) of log1p(-y)
+    # makes this the larger part near y = 1 (1e-11 at y = 0.99999).
+    evaluation = 2 * EPS * (t * y1 + (1 - t) * y2)
+    slope = a / y3 + b / (1 - y3)
     tol = 8 * EPS * float(np.sum(np.abs(a * np.log(host(y))) + np.abs(b * np.log1p(-host(y))))
-                          ) + FLOOR
+                          ) + 2 * slope * evaluation + FLOOR
     at_most(t * f[0] + (1 - t) * f[1] + gap, f[2], tol, "f(ty1 + (1-t)y2) >= chord + gap")
 
 
@@ -91,3 +100,98 @@ def test_optimal_discriminator_maximises_value(xp, pq, data):
     # eps each
     tol = 32 * EPS * (abs(v_star) + (abs(v_d) if math.isfinite(v_d) else 0.0) + margin)
     at_most(v_d + margin, v_star, tol, "V(D) + sum (p+q)(D-D*)^2/2 <= V(D*)")
+
+
+def _mp_sum_of_terms(coefficients, logs):
+    """(sum c log, sum |c log|) at 60 digits with 0 log 0 = 0: the exact value of a sum
+    of terms from float inputs, and the size that its rounding error scales with."""
+    total = size = mpmath.mpf(0)
+    for c, log in zip(coefficients, logs):
+        if c == 0:
+            continue
+        term = c * log
+        total += term
+        size += abs(term)
+    return total, size
+
+
+def _mp_masses(p):
+    """A float mass vector normalised exactly (as gancore divides by its total)."""
+    mp = [mpmath.mpf(float(x)) for x in p]
+    total = mpmath.fsum(mp)
+    return [x / total for x in mp]
+
+
+def _mp_log(x):
+    return -mpmath.inf if x == 0 else mpmath.log(x)
+
+
+def _mp_softplus(l):
+    """log(1 + exp(l)) at 60 digits, for a float l (+-inf included)."""
+    if l == math.inf:
+        return mpmath.inf
+    return mpmath.mpf(0) if l == -math.inf else mpmath.log1p(mpmath.exp(mpmath.mpf(l)))
+
+
+def _close_to_mp(got, want, size, n, what):
+    """``got`` (a float) against an mpmath value: each of the n terms carries a few eps
+    of relative error (a log, a product, the division by the computed total, whose own
+    rounding is n eps) and the sum adds n eps of their total size, so (2n + 8) eps times
+    the sum of |terms| bounds the error; the floor covers products that land among the
+    subnormals (2**-1074 each)."""
+    tol = (2 * n + 8) * EPS * float(size) + FLOOR * n
+    close(got, float(want) if mpmath.isfinite(want) else float(want), tol, what)
+
+
+@given(pq=gs.distribution_pairs(), data=st.data())
+def test_value_matches_mpmath_at_the_float_extremes(xp, pq, data):
+    """V(D) and V from log-odds against 60-digit references, for D within ulps of 0 and
+    1, log-odds out to +-745 and +-inf, and masses down to the smallest normal float;
+    D* and its log-odds pointwise. A clamp of D or of the log-odds anywhere in these
+    functions changes a term by far more than the rounding."""
+    mpmath.mp.dps = 60
+    p, q = pq
+    n = p.size
+    d = data.draw(gs.discriminator_outputs(n))
+    logits = data.draw(gs.discriminator_logits(n))
+    mp_p, mp_q = _mp_masses(p), _mp_masses(q)
+    P, Q = arr(xp, p), arr(xp, q)
+    # V(D): -inf exactly where D = 0 meets p_data > 0 or D = 1 meets p_g > 0
+    want, size = _mp_sum_of_terms(mp_p + mp_q, [_mp_log(mpmath.mpf(x)) for x in d]
+                                  + [_mp_log(1 - mpmath.mpf(x)) for x in d])
+    _close_to_mp(float(host(gancore.value(arr(xp, d), P, Q))), want, size, n, "V(D) = mpmath")
+    # V from log-odds: log D = -softplus(-l), log(1 - D) = -softplus(l)
+    want, size = _mp_sum_of_terms(mp_p + mp_q, [-_mp_softplus(-x) for x in logits]
+                                  + [-_mp_softplus(x) for x in logits])
+    _close_to_mp(float(host(gancore.value_from_logits(arr(xp, logits), P, Q))), want, size,
+                 n, "V(sigmoid(l)) = mpmath")
+    # minibatch estimates: the mean of log D over data points, of log(1 - D) over fakes
+    m = mpmath.mpf(n)
+    want, size = _mp_sum_of_terms([1 / m] * 2 * n, [_mp_log(mpmath.mpf(x)) for x in d]
+                                  + [_mp_log(1 - mpmath.mpf(x)) for x in d[::-1].copy()])
+    _close_to_mp(float(host(gancore.minibatch_value(arr(xp, d), arr(xp, d[::-1].copy())))), want,
+                 size, 2 * n, "minibatch V(D) = mpmath")
+    want, size = _mp_sum_of_terms([1 / m] * 2 * n, [-_mp_softplus(-x) for x in logits]
+                                  + [-_mp_softplus(x) for x in logits[::-1].copy()])
+    _close_to_mp(float(host(gancore.minibatch_value_from_logits(
+        arr(xp, logits), arr(xp, logits[::-1].copy())))), want, size, 2 * n,
+        "minibatch V(sigmoid(l)) = mpmath")
+    # D* = a / (a + b) and its log-odds log(a / b), pointwise, for masses a, b >= 0
+    a, b = p, q
+    d_star = host(gancore.optimal_discriminator(P, Q))
+    logit_star = host(gancore.optimal_discriminator_logits(P, Q))
+    for i in range(n):
+        ai, bi = mpmath.mpf(float(a[i])), mpmath.mpf(float(b[i]))
+        if ai + bi == 0:
+            continue
+        ratio = ai / (ai + bi)
+        # one division and one addition: 2 eps relative, above the subnormal floor
+        close(d_star[i], float(ratio), 2 * EPS * float(ratio) + FLOOR, "D* = a/(a+b)")
+        if ai > 0 and bi > 0:
+            # log(a/b) from the rounded ratio (eps absolute), or as log a - log b (eps
+            # relative to each log)
+            tol = 2 * EPS * (abs(math.log(a[i])) + abs(math.log(b[i])) + 1)
+            close(logit_star[i], float(mpmath.log(ai / bi)), tol, "logit D* = log(a/b)")
+        else:
+            close(logit_star[i], math.inf if ai > 0 else -math.inf, 0.0,
+                  "logit D* = +-inf off the other support")

@@ -286,3 +286,33 @@ def test_overflowing_ratio_falls_back_without_warnings(xp):
     ref = _mp_kl(*_mp_pair(p, q))
     got = host(gancore.kl(arr(xp, p), arr(xp, q)))
     assert np.isfinite(got) and float(got) == pytest.approx(float(ref), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("base", [2.0, 10.0, 3.0])
+def test_base_matches_scipy_entropy_and_jensenshannon(xp, base):
+    p, q = PAIRS[1]
+    got = gancore.kl(arr(xp, p), arr(xp, q), base=base)
+    assert_lives_with(got, arr(xp, p))
+    # the natural result divided by log(base): one more rounding
+    assert host(got) == pytest.approx(stats.entropy(p, q, base=base), rel=1e-13, abs=0)
+    got = host(gancore.jsd(arr(xp, p), arr(xp, q), base=base))
+    assert got == pytest.approx(jensenshannon(p, q, base=base) ** 2, rel=1e-12, abs=0)
+    # bits: disjoint supports give exactly 1 bit of JSD
+    assert host(gancore.jsd(arr(xp, [1.0, 0.0]), arr(xp, [0.0, 1.0]), base=2)) == 1.0
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_keepdims_keeps_the_reduced_axis_as_scipy_does(xp, axis):
+    ps = np.stack([_simplex(4) for _ in range(3)])
+    qs = np.stack([_simplex(4) for _ in range(3)])
+    if axis == 0:
+        ps, qs = ps.T, qs.T
+    for f, ref in ((gancore.kl, lambda a, b: stats.entropy(a, b, axis=axis, keepdims=True)),
+                   (gancore.jsd, lambda a, b: jensenshannon(a, b, axis=axis, keepdims=True) ** 2),
+                   (gancore.tv, lambda a, b: 0.5 * np.abs(a - b).sum(axis=axis, keepdims=True))):
+        got = f(arr(xp, ps), arr(xp, qs), axis=axis, keepdims=True)
+        plain = f(arr(xp, ps), arr(xp, qs), axis=axis)
+        want = ref(ps, qs)
+        assert tuple(got.shape) == want.shape
+        np.testing.assert_allclose(host(got), want, rtol=1e-12)
+        np.testing.assert_array_equal(host(got).squeeze(axis), host(plain))

@@ -123,7 +123,6 @@ def test_non_finite_training_stops_naming_step_and_quantity(tmp_path, monkeypatc
     ("loss", "lsgan", "loss must be one of"),
     ("steps", -1, "steps"),
     ("batch_size", 0, "batch_size"),
-    ("n_critic", 1.5, "n_critic"),
     ("lr", -1e-3, "lr"),
     ("lr", float("nan"), "lr"),
     ("clip", 0.0, "clip"),
@@ -135,11 +134,18 @@ def test_non_finite_training_stops_naming_step_and_quantity(tmp_path, monkeypatc
     ("activation", "gelu", "activation"),
     ("widths", (16, 0), "widths"),
     ("data_pool", 10, "data_pool"),
-    ("cuda_graph", 1, "cuda_graph"),
 ])
 def test_bad_config_gets_a_clear_error(field, value, match):
+    # refused when the config is made, before any training
     with pytest.raises(ValueError, match=match):
-        train(TrainConfig(**{"steps": 1, **SMALL, field: value}), progress=False)
+        TrainConfig(**{"steps": 1, **SMALL, field: value})
+
+
+@pytest.mark.parametrize("field, value", [("n_critic", 1.5), ("cuda_graph", 1),
+                                          ("lr", "1e-3"), ("betas", 0.5), ("seed", None)])
+def test_config_field_of_the_wrong_type_is_a_type_error(field, value):
+    with pytest.raises(TypeError, match=field.split("[")[0]):
+        TrainConfig(**{"steps": 1, **SMALL, field: value})
 
 
 def test_cuda_graph_needs_a_cuda_device():
@@ -278,10 +284,12 @@ def test_models_and_their_errors():
         generator(1, activation="swish")
     with pytest.raises(ValueError, match="latent_dim"):
         generator(1, latent_dim=0)
-    with pytest.raises(ValueError, match="widths"):
+    with pytest.raises(TypeError, match="widths"):
         discriminator(1, widths=(8, 2.5))
-    with pytest.raises(ValueError, match="data_dim"):
+    with pytest.raises(TypeError, match="data_dim"):
         discriminator(True)
+    with pytest.raises(ValueError, match="shift and scale must be given together"):
+        generator(1, shift=torch.zeros(1))
     for bad in (0.0, -1.0, float("nan"), torch.ones(2)):
         with pytest.raises(ValueError, match="value_scale"):
             discriminator(1, value_scale=bad)

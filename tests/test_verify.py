@@ -1,25 +1,68 @@
 """``gancore verify``: the table, the exit status, and its options."""
 
+import os
 import subprocess
 import sys
 
-from gancore.verify import _table
+from gancore.verify import _table, theorems
+
+CORE = ("Proposition 1", "Theorem 1", "Proposition 2", "Example 1 (WGAN)",
+        "Kantorovich-Rubinstein", "MLE = min KL", "Non-saturating loss",
+        "Gaussian closed forms", "Dirac-GAN", "Gaussian GAN")
 
 
-def _run(*args):
+def _run(*args, columns=100):
     return subprocess.run([sys.executable, "-m", "gancore", "verify", *args],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": str(columns)})
 
 
 def test_verify_prints_every_theorem_and_exits_zero():
-    done = _run("--namespaces", "numpy")
+    # every theorem of the core (the trainer's row has its own tests: it takes minutes)
+    keys = [key for key, *_ in theorems() if key != "trainer"]
+    done = _run(*keys, "--namespaces", "numpy")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    table = done.stdout.split("gancore verify (hypothesis profile 'ci')")[1]
-    for theorem in ("Proposition 1", "Theorem 1", "Proposition 2", "Example 1 (WGAN)",
-                    "Kantorovich-Rubinstein", "MLE = min KL", "Non-saturating loss",
-                    "Gaussian closed forms"):
+    progress, table = done.stdout.split("\ngancore verify (hypothesis profile 'ci'")
+    for theorem in CORE:
+        # a progress line as each theorem finishes, then its row in the table
+        assert any(l.split()[:len(theorem.split())] == theorem.split()
+                   and "holds" in l for l in progress.splitlines()), theorem
         line = next(l for l in table.splitlines() if l.startswith(theorem))
-        assert line.rstrip().endswith("holds") and " numpy " in line
+        assert " holds " in line and " numpy " in line and line.endswith(" s")
+    # no line of the output is wider than the terminal (COLUMNS=100), nor pytest's dots
+    assert max(map(len, done.stdout.splitlines())) <= 100
+    assert "...." not in done.stdout
+
+
+def test_the_table_fits_the_width_and_wide_keeps_statements_whole():
+    row = {"statement": "word " * 60, "namespaces": {"numpy", "array_api_strict", "torch"},
+           "examples": 120, "error": 1e-15, "tolerance": 1e-13, "ratio": 0.01, "passed": 3,
+           "failed": 0, "seconds": 12.5}
+    rows = {"Kantorovich-Rubinstein": row, "Theorem 1": dict(row)}
+    narrow, holds = _table(rows, width=100)
+    assert holds and max(map(len, narrow.splitlines())) <= 100
+    assert narrow.count("word") == 120  # every word of both statements, wrapped
+    wide, _ = _table(rows, width=100, wide=True)
+    assert max(map(len, wide.splitlines())) > 300  # one line each, as asked
+
+
+def test_list_names_the_theorems_without_running_them():
+    done = _run("--list")
+    assert done.returncode == 0, done.stderr
+    for theorem in (*CORE, "PyTorch trainer"):
+        assert theorem in done.stdout
+    assert "key: proposition1" in done.stdout and "holds" not in done.stdout
+
+
+def test_a_subset_runs_by_name_or_key_and_unknown_names_are_refused():
+    done = _run("proposition 1", "theorem1", "--namespaces", "numpy")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    table = done.stdout.split("hypothesis profile 'ci'")[-1]
+    assert [l.split()[0] + " " + l.split()[1] for l in table.splitlines()
+            if l.startswith(("Proposition", "Theorem"))] == ["Proposition 1", "Theorem 1"]
+    assert "Proposition 2" not in done.stdout
+    done = _run("theorem 3")
+    assert done.returncode == 2 and "unknown theorems ['theorem 3']" in done.stderr
 
 
 def test_unknown_namespace_is_a_clear_error():
@@ -30,14 +73,16 @@ def test_unknown_namespace_is_a_clear_error():
 def test_a_failed_or_unrun_proof_makes_its_theorem_fail():
     row = {"statement": "s", "namespaces": {"numpy"}, "examples": 3, "error": 0.0,
            "tolerance": 1.0, "ratio": 0.0}
+
+    def verdicts(table):
+        return [l.split()[-3] for l in table.splitlines()[2:] if not l.startswith("    ")]
+
     table, holds = _table({"A": {**row, "passed": 2, "failed": 0},
                            "B": {**row, "passed": 1, "failed": 1}})
-    assert not holds
-    assert table.splitlines()[2].rstrip().endswith("holds")
-    assert table.splitlines()[3].rstrip().endswith("FAILS")
+    assert not holds and verdicts(table) == ["holds", "FAILS"]
     assert _table({"C": {**row, "passed": 0, "failed": 0}})[1] is False
     # a theorem whose proofs were all skipped is reported, and does not fail the run
     table, holds = _table({"A": {**row, "passed": 2, "failed": 0},
                            "D": {**row, "passed": 0, "failed": 0, "skipped": 3}})
-    assert holds and table.splitlines()[3].rstrip().endswith("skipped")
+    assert holds and verdicts(table) == ["holds", "skipped"]
     assert _table({"D": {**row, "passed": 0, "failed": 0, "skipped": 3}})[1] is False

@@ -74,3 +74,85 @@ def test_w1_empirical_in_one_dimension_equals_w1(xp):
     x, y = RNG.normal(0, 1, 50), RNG.normal(1, 1, 50)
     got = gancore.w1_empirical(arr(xp, x[:, None]), arr(xp, y[:, None]))
     assert host(got) == pytest.approx(host(gancore.w1(arr(xp, x), arr(xp, y))), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("nu, nv, weighted", [(40, 40, False), (40, 25, False), (30, 30, True)])
+def test_batched_w1_matches_pot_and_each_pair(xp, nu, nv, weighted):
+    k = 6
+    u, v = RNG.normal(0, 1, (nu, k)), RNG.normal(0.3, 2, (nv, k))
+    uw, vw = (RNG.random((nu, k)), RNG.random((nv, k))) if weighted else (None, None)
+    args = [None if a is None else arr(xp, a) for a in (u, v, uw, vw)]
+    got = gancore.w1(*args, axis=0)
+    assert_lives_with(got, args[0])
+    assert tuple(got.shape) == (k,)
+    # POT takes (n, k) columns with normalised weights, as gancore does with axis=0
+    ref = ot.wasserstein_1d(u, v, None if uw is None else uw / uw.sum(0),
+                            None if vw is None else vw / vw.sum(0), p=1)
+    np.testing.assert_allclose(host(got), ref, rtol=1e-12)
+    pairs = [stats.wasserstein_distance(u[:, j], v[:, j], None if uw is None else uw[:, j],
+                                        None if vw is None else vw[:, j]) for j in range(k)]
+    np.testing.assert_allclose(host(got), pairs, rtol=1e-12)
+    # the batch axis last, and kept with keepdims
+    rows = gancore.w1(*[None if a is None else arr(xp, a.T) for a in (u, v, uw, vw)],
+                      keepdims=True)
+    assert tuple(rows.shape) == (k, 1)
+    np.testing.assert_allclose(host(rows)[:, 0], pairs, rtol=1e-12)
+
+
+def test_batched_w1_broadcasts_one_sample_against_many(xp):
+    target, gens = RNG.normal(0, 1, 50), RNG.normal(0, 1, (4, 70))
+    got = host(gancore.w1(arr(xp, target[None, :]), arr(xp, gens)))
+    np.testing.assert_allclose(got, [stats.wasserstein_distance(target, g) for g in gens],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("n, m, d, weighted", [(1, 4, 2, False), (7, 12, 3, False),
+                                               (20, 20, 2, True), (35, 18, 4, True)])
+def test_w1_empirical_of_any_sizes_and_weights_matches_pot_and_scipy(xp, n, m, d, weighted):
+    x, y = RNG.normal(0, 1, (n, d)), RNG.normal(1, 2, (m, d))
+    a, b = (RNG.random(n) * 2, RNG.random(m)) if weighted else (None, None)
+    args = [None if t is None else arr(xp, t) for t in (x, y, a, b)]
+    got = gancore.w1_empirical(*args)
+    assert_lives_with(got, args[0])
+    a_n = np.full(n, 1 / n) if a is None else a / a.sum()
+    b_n = np.full(m, 1 / m) if b is None else b / b.sum()
+    ref = ot.emd2(a_n, b_n, ot.dist(x, y, metric="euclidean"))
+    # exact linear programmes: the optima agree up to the solvers' rounding
+    assert host(got) == pytest.approx(ref, rel=1e-9, abs=0)
+    assert host(got) == pytest.approx(stats.wasserstein_distance_nd(x, y, a, b), rel=1e-9,
+                                      abs=0)
+
+
+def test_w1_empirical_linprog_path_matches_the_network_simplex():
+    from gancore.wasserstein import _emd_cost, _linprog_cost
+
+    x, y = RNG.normal(0, 1, (15, 2)), RNG.normal(0.5, 1, (9, 2))
+    cost = ot.dist(x, y, metric="euclidean")
+    a, b = RNG.random(15), RNG.random(9)
+    a, b = a / a.sum(), b / b.sum()
+    assert _linprog_cost(cost, a, b) == pytest.approx(_emd_cost(ot, cost, a, b), rel=1e-9,
+                                                      abs=0)
+
+
+def test_w1_empirical_without_pot_uses_highs(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pot(name, *args, **kwargs):
+        if name == "ot":
+            raise ImportError("POT is not installed")
+        return real_import(name, *args, **kwargs)
+
+    x, y = RNG.normal(0, 1, (6, 2)), RNG.normal(0, 1, (4, 2))
+    with_pot = float(gancore.w1_empirical(x, y))
+    monkeypatch.setattr(builtins, "__import__", no_pot)
+    assert float(gancore.w1_empirical(x, y)) == pytest.approx(with_pot, rel=1e-9, abs=0)
+
+
+def test_w1_empirical_with_equal_weights_equals_the_assignment(xp):
+    x, y = RNG.normal(0, 1, (25, 2)), RNG.normal(1, 1, (25, 2))
+    plain = host(gancore.w1_empirical(arr(xp, x), arr(xp, y)))
+    weighted = host(gancore.w1_empirical(arr(xp, x), arr(xp, y), arr(xp, np.full(25, 3.0)),
+                                         arr(xp, np.ones(25))))
+    assert weighted == pytest.approx(plain, rel=1e-9, abs=0)

@@ -4,11 +4,22 @@ import numpy as np
 
 from ..divergences import jsd
 from ..wasserstein import w1, w1_empirical
-from .._arrays import to_numpy
+from .._arrays import float_dtype, namespace, positive_int, require_finite, to_numpy
 
 __all__ = ["sample_distances"]
 
 _W1_POINTS_ND = 1000  # exact optimal assignment in d > 1 costs O(n^3)
+
+
+def _host_sample(name, sample):
+    """A sample of any namespace and device as a validated host NumPy array."""
+    xp, a = namespace(**{name: sample})
+    float_dtype(xp, (name, a[name]))
+    if a[name].ndim not in (1, 2) or 0 in a[name].shape:
+        raise ValueError(f"{name} must be a non-empty sample of shape (n,) or (n, d); got "
+                         f"{tuple(a[name].shape)}")
+    require_finite(xp, name, a[name])
+    return to_numpy(a[name])
 
 
 def sample_distances(generated, target, /, *, bins=64):
@@ -24,13 +35,16 @@ def sample_distances(generated, target, /, *, bins=64):
     Parameters
     ----------
     generated, target : array, shape (n,) or (n, d)
+        Finite samples; each of any namespace and device (both are copied to the host).
     bins : int
 
     Returns
     -------
     (float, float)
     """
-    x, y = to_numpy(generated), to_numpy(target)
+    positive_int("bins", bins)
+    x, y = (_host_sample(name, s) for name, s in (("generated", generated),
+                                                  ("target", target)))
     if x.ndim != y.ndim or x.shape[1:] != y.shape[1:]:
         raise ValueError(f"generated and target must be samples of the same dimension; "
                          f"got shapes {x.shape} and {y.shape}")

@@ -12,10 +12,12 @@ Wasserstein GAN. Gulrajani et al. (2017), Improved training of Wasserstein GANs.
 Mescheder, Geiger, Nowozin (2018), Which training methods for GANs do actually converge?
 """
 
-import math
-
 import torch
 from torch.nn.functional import softplus
+
+from .._arrays import positive_number
+from . import _tensors
+from ._tensors import function, tensor
 
 __all__ = [
     "clip_weights",
@@ -39,6 +41,7 @@ def discriminator_loss(real_logits, fake_logits):
     (Proposition 1). Returns a value in :math:`[0, \infty)`; ``2 log 2`` when every
     logit is 0 (D = 1/2).
     """
+    tensor("real_logits", real_logits), tensor("fake_logits", fake_logits)
     return softplus(-real_logits).mean() + softplus(fake_logits).mean()
 
 
@@ -49,7 +52,7 @@ def minimax_generator_loss(fake_logits):
     It saturates: when D rejects the samples (:math:`l \to -\infty`) its gradient
     :math:`-\sigma(l)` vanishes.
     """
-    return -softplus(fake_logits).mean()
+    return -softplus(tensor("fake_logits", fake_logits)).mean()
 
 
 def nonsaturating_generator_loss(fake_logits):
@@ -59,7 +62,7 @@ def nonsaturating_generator_loss(fake_logits):
     Same fixed point as the minimax loss; its gradient :math:`-(1 - \sigma(l))` stays
     near -1 exactly where the minimax loss saturates.
     """
-    return softplus(-fake_logits).mean()
+    return softplus(-tensor("fake_logits", fake_logits)).mean()
 
 
 def critic_loss(real_values, fake_values):
@@ -68,19 +71,13 @@ def critic_loss(real_values, fake_values):
     Minus the Kantorovich-Rubinstein objective: over 1-Lipschitz f its minimum is
     :math:`-W(P_{data}, P_g)`.
     """
+    tensor("real_values", real_values), tensor("fake_values", fake_values)
     return fake_values.mean() - real_values.mean()
 
 
 def wasserstein_generator_loss(fake_values):
     r"""The Wasserstein generator's loss :math:`-\frac1m\sum_j f(G(z_j))`."""
-    return -fake_values.mean()
-
-
-def _check_weight(name, value, *, positive=False):
-    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-            or value < 0 or (positive and value == 0)):
-        raise ValueError(f"{name} must be a finite {'positive' if positive else 'non-negative'} "
-                         f"number; got {value!r}")
+    return -tensor("fake_values", fake_values).mean()
 
 
 def _input_gradients(values, x):
@@ -145,7 +142,12 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     >>> float(gradient_penalty(lambda x: x @ a, torch.ones(6, 2), torch.zeros(6, 2)).detach())
     160.0
     """
-    _check_weight("lam", lam)
+    positive_number("lam", lam, allow_zero=True)
+    function("critic", critic)
+    tensor("real", real, min_ndim=1), tensor("fake", fake, min_ndim=1)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None; got "
+                        f"{type(generator).__name__}")
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
                          f"and {tuple(fake.shape)}")
@@ -168,7 +170,9 @@ def r1_penalty(discriminator, real, /, *, gamma):
     >>> float(r1_penalty(lambda x: x @ torch.tensor([3.0, 4.0]), torch.ones(4, 2), gamma=2.0).detach())
     25.0
     """
-    _check_weight("gamma", gamma)
+    positive_number("gamma", gamma, allow_zero=True)
+    function("discriminator", discriminator)
+    tensor("real", real, min_ndim=1)
     x = real.detach().requires_grad_(True)
     return _r1_penalty_of(_input_gradients(discriminator(x), x), gamma)
 
@@ -177,6 +181,6 @@ def r1_penalty(discriminator, real, /, *, gamma):
 def clip_weights(module, c, /):
     """Clip every parameter of ``module`` to ``[-c, c]`` in place (WGAN, after every
     critic step; Arjovsky et al. use c = 0.01)."""
-    _check_weight("c", c, positive=True)
-    for p in module.parameters():
+    positive_number("c", c)
+    for p in _tensors.module("module", module).parameters():
         p.clamp_(-c, c)

@@ -8,10 +8,14 @@ the same network read as a real-valued function.
 import torch
 from torch import nn
 
+from .._arrays import boolean, host_reals, one_of, positive_int
+from ._tensors import tensor
+
 __all__ = ["Affine", "discriminator", "generator"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "elu": nn.ELU,
                 "tanh": nn.Tanh, "silu": nn.SiLU}
+ACTIVATIONS = tuple(sorted(_ACTIVATIONS))  # the names the networks' activation takes
 
 
 class Affine(nn.Module):
@@ -26,9 +30,14 @@ class Affine(nn.Module):
 
     def __init__(self, shift, scale, *, inverse=False):
         super().__init__()
-        self.register_buffer("shift", torch.as_tensor(shift))
-        self.register_buffer("scale", torch.as_tensor(scale))
-        self.inverse = inverse
+        shift, scale = _constant("shift", shift), _constant("scale", scale)
+        if not bool(torch.isfinite(shift).all()):
+            raise ValueError("shift must be finite")
+        if not bool((torch.isfinite(scale) & (scale != 0)).all()):
+            raise ValueError("scale must be finite and non-zero")
+        self.register_buffer("shift", shift)
+        self.register_buffer("scale", scale)
+        self.inverse = boolean("inverse", inverse)
 
     def forward(self, x):
         """Apply the map to ``x`` of shape ``(n, dim)``."""
@@ -40,18 +49,29 @@ class Affine(nn.Module):
         return f"dim={self.shift.numel()}, inverse={self.inverse}"
 
 
+def _constant(name, value):
+    """A floating tensor of constants (a tensor, a number or a list of numbers)."""
+    if isinstance(value, torch.Tensor):
+        return tensor(name, value)
+    return torch.as_tensor(host_reals(name, value))
+
+
+def _together(shift, scale):
+    """``shift`` and ``scale`` are given together or not at all."""
+    if (shift is None) != (scale is None):
+        raise ValueError("shift and scale must be given together (or both left out); got "
+                         f"shift={'None' if shift is None else 'a value'}, "
+                         f"scale={'None' if scale is None else 'a value'}")
+
+
 def _mlp(activation, **sizes):
     """Linear layers through ``sizes`` (named, in order: each an int or a sequence of
     ints, every one >= 1), with ``activation`` between them."""
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}; "
-                         f"got {activation!r}")
+    one_of("activation", activation, ACTIVATIONS)
     widths = []
     for name, value in sizes.items():
         values = list(value) if isinstance(value, (list, tuple)) else [value]
-        if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
-            raise ValueError(f"{name} must be made of ints >= 1; got {value!r}")
-        widths += values
+        widths += [positive_int(name, v) for v in values]
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nn.Linear(fan_in, fan_out))
@@ -90,6 +110,7 @@ def generator(data_dim, /, *, latent_dim=8, widths=(64, 64), activation="relu",
     torch.Size([5, 2])
     """
     layers = _mlp(activation, latent_dim=latent_dim, widths=widths, data_dim=data_dim)
+    _together(shift, scale)
     if shift is not None:
         layers.append(Affine(shift, scale, inverse=True))
     return nn.Sequential(*layers)
@@ -141,13 +162,14 @@ def discriminator(data_dim, /, *, widths=(64, 64), activation="leaky_relu",
     torch.Size([5])
     """
     layers = _mlp(activation, data_dim=data_dim, widths=widths, output=1)
+    _together(shift, scale)
     with torch.no_grad():  # start at logit 0 (D = 1/2, a flat critic): see Notes
         layers[-1].weight.zero_()
         layers[-1].bias.zero_()
     if shift is not None:
         layers.insert(0, Affine(shift, scale))
     if value_scale is not None:
-        c = torch.as_tensor(value_scale)
+        c = _constant("value_scale", value_scale)
         if c.numel() != 1 or not bool(torch.isfinite(c) & (c > 0)):
             raise ValueError(f"value_scale must be one positive finite number; got {value_scale!r}")
         layers.append(Affine(0.0, c.reshape(()), inverse=True))

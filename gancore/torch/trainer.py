@@ -7,6 +7,8 @@ the host: the step's metrics stay on the device until the next ``log_every`` bou
 """
 
 import copy
+import os
+import re
 import sys
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -14,14 +16,15 @@ from functools import partial
 import numpy as np
 import torch
 
+from .._arrays import boolean, one_of, positive_int, positive_number, probability
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
-from .losses import (_check_weight, _gradient_penalty_of, _input_gradients, _interpolates,
+from .losses import (_gradient_penalty_of, _input_gradients, _interpolates,
                      _r1_penalty_of, clip_weights, critic_loss, discriminator_loss,
                      minimax_generator_loss, nonsaturating_generator_loss,
                      wasserstein_generator_loss)
-from .models import discriminator, generator
+from .models import ACTIVATIONS, discriminator, generator
 from .updates import adam_update, flatten_parameters, optimiser_state, rmsprop_update
 
 __all__ = ["LOSSES", "TrainConfig", "TrainResult", "published_defaults", "train"]
@@ -54,9 +57,7 @@ _RESUMABLE = {"steps", "log_every", "eval_every", "eval_samples", "checkpoint",
 def published_defaults(loss, /):
     """The published optimiser, learning rate, betas, n_critic and batch size for
     ``loss`` (see :class:`TrainConfig`); a new dict."""
-    if loss not in _PUBLISHED:
-        raise ValueError(f"loss must be one of {list(LOSSES)}; got {loss!r}")
-    return dict(_PUBLISHED[loss])
+    return dict(_PUBLISHED[one_of("loss", loss, LOSSES)])
 
 
 @dataclass(frozen=True)
@@ -112,32 +113,52 @@ class TrainConfig:
     checkpoint: str | None = None  # path of the checkpoint file
     checkpoint_every: int = 1000
 
+    def __post_init__(self):
+        _check_config(self)
+
 
 def _check_config(cfg):
-    if cfg.loss not in LOSSES:
-        raise ValueError(f"loss must be one of {list(LOSSES)}; got {cfg.loss!r}")
+    """Check every field of ``cfg`` (``None`` fields stand for the published defaults);
+    errors name the field."""
+    one_of("loss", cfg.loss, LOSSES)
     if not isinstance(cfg.data, _DISTRIBUTIONS):
         raise TypeError("data must be a gancore Normal, MultivariateNormal, Mixture or "
                         f"LineSegment; got {type(cfg.data).__name__}")
+    defaults = published_defaults(cfg.loss)
     for name in ("steps", "batch_size", "n_critic", "latent_dim", "data_pool", "log_every",
-                 "eval_every", "eval_samples", "checkpoint_every"):
-        v = getattr(cfg, name)
-        least = 0 if name == "steps" else 1
-        if isinstance(v, bool) or not isinstance(v, int) or v < least:
-            raise ValueError(f"{name} must be an int >= {least}; got {v!r}")
+                 "eval_every", "eval_samples", "checkpoint_every", "seed"):
+        value = getattr(cfg, name)
+        if value is not None or name not in defaults:
+            positive_int(name, value, least=0 if name in ("steps", "seed") else 1)
     for name in ("lr", "clip", "gp_lambda", "r1_gamma"):
-        _check_weight(name, getattr(cfg, name), positive=name in ("lr", "clip"))
-    if cfg.betas is not None and not (len(cfg.betas) == 2 and all(0 <= b < 1 for b in cfg.betas)):
-        raise ValueError(f"betas must be two numbers in [0, 1); got {cfg.betas!r}")
-    if cfg.ema is not None and not 0 <= cfg.ema < 1:
-        raise ValueError(f"ema must be in [0, 1) or None; got {cfg.ema!r}")
-    if not isinstance(cfg.cuda_graph, bool):
-        raise ValueError(f"cuda_graph must be True or False; got {cfg.cuda_graph!r}")
-    if cfg.dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype must be 'float32' or 'float64'; got {cfg.dtype!r}")
-    if cfg.data_pool < cfg.batch_size:
+        value = getattr(cfg, name)
+        if value is not None or name not in defaults:
+            positive_number(name, value, allow_zero=name in ("gp_lambda", "r1_gamma"))
+    if cfg.betas is not None:
+        if not isinstance(cfg.betas, (tuple, list)) or len(cfg.betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2); got {cfg.betas!r}")
+        for name, beta in zip(("betas[0]", "betas[1]"), cfg.betas):
+            probability(name, beta, below_one=True)
+    if cfg.ema is not None:
+        probability("ema", cfg.ema, below_one=True)
+    if not isinstance(cfg.widths, (tuple, list)):
+        raise TypeError(f"widths must be a sequence of ints; got {cfg.widths!r}")
+    for width in cfg.widths:
+        positive_int("widths", width)
+    boolean("standardize", cfg.standardize)
+    boolean("cuda_graph", cfg.cuda_graph)
+    one_of("dtype", cfg.dtype, ("float32", "float64"))
+    one_of("activation", cfg.activation, ACTIVATIONS)
+    if not isinstance(cfg.device, str) or not re.fullmatch(r"auto|cpu|cuda(:\d+)?",
+                                                             cfg.device):
+        raise (ValueError if isinstance(cfg.device, str) else TypeError)(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {cfg.device!r}")
+    if cfg.checkpoint is not None and not isinstance(cfg.checkpoint, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a path or None; got {cfg.checkpoint!r}")
+    batch = cfg.batch_size if cfg.batch_size is not None else defaults["batch_size"]
+    if cfg.data_pool < batch:
         raise ValueError(f"data_pool ({cfg.data_pool}) must be at least batch_size "
-                         f"({cfg.batch_size})")
+                         f"({batch})")
 
 
 def _resolve(config):
@@ -147,9 +168,7 @@ def _resolve(config):
     defaults = published_defaults(config.loss)
     filled = {k: defaults[k] for k in ("batch_size", "n_critic", "lr", "betas")
               if getattr(config, k) is None}
-    cfg = replace(config, **filled)
-    _check_config(cfg)
-    return cfg
+    return replace(config, **filled)
 
 
 def _device(name):
@@ -203,8 +222,9 @@ class TrainResult:
     def sample(self, n, /, *, seed=None):
         """``n`` samples from the averaged generator (the raw one when ``ema`` is None),
         shape ``(n,)`` in 1-D and ``(n, dim)`` otherwise, on the training device."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int; got {n!r}")
+        positive_int("n", n)
+        if seed is not None:
+            positive_int("seed", seed, least=0)
         net = self.generator if self.average is None else self.average
         return _generate(net, n, self.config, seed)
 
@@ -301,6 +321,10 @@ def train(config, /, *, resume=None, progress=None):
         checkpoint is written, so the last checkpoint on disk is a good one.
     """
     cfg = _resolve(config)
+    if progress is not None:
+        boolean("progress", progress)
+    if resume is not None and not isinstance(resume, (str, os.PathLike)):
+        raise TypeError(f"resume must be a path or None; got {type(resume).__name__}")
     device, dtype = _device(cfg.device), getattr(torch, cfg.dtype)
     if cfg.cuda_graph and device.type != "cuda":
         raise ValueError(f"cuda_graph=True needs a CUDA device; device is {device.type!r}")
