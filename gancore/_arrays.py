@@ -74,12 +74,18 @@ def host_reals(name, a):
     return host.astype(np.float64)
 
 
+def _float(name, value):
+    """``value`` as a Python float; ``TypeError`` unless it is a real number (not a
+    bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    return float(value)
+
+
 def real_number(name, value):
     """``value`` as a finite Python float; ``TypeError`` unless it is a real number (not
     a bool), ``ValueError`` if it is NaN or infinite."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    value = float(value)
+    value = _float(name, value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value!r}")
     return value
@@ -88,9 +94,7 @@ def real_number(name, value):
 def positive_number(name, value, *, allow_zero=False):
     """``value`` as a finite float ``> 0`` (``>= 0`` with ``allow_zero``); ``TypeError``
     for a wrong type, ``ValueError`` for a wrong value, each naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    value = float(value)
+    value = _float(name, value)
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
@@ -118,9 +122,7 @@ def check_seed(seed, name="seed"):
 def probability(name, value, *, below_one=False):
     """``value`` as a float in [0, 1] (in [0, 1) with ``below_one``); ``TypeError`` for a
     wrong type, ``ValueError`` outside the interval."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    value = float(value)
+    value = _float(name, value)
     if not (0 <= value < 1 if below_one else 0 <= value <= 1):
         raise ValueError(f"{name} must lie in [0, {'1)' if below_one else '1]'}; "
                          f"got {value!r}")
@@ -135,7 +137,8 @@ def boolean(name, value):
 
 
 def one_of(name, value, choices):
-    """``value`` if it is one of ``choices``, else ``ValueError`` listing them."""
+    """``value`` if it is one of the strings ``choices``; ``TypeError`` for a value that
+    is not a string, ``ValueError`` for another string, each listing the choices."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {list(choices)}; got {value!r}")
     if value not in choices:

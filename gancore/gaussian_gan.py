@@ -37,7 +37,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ._arrays import (check_seed, float_dtype, namespace, one_of, positive_int, positive_number,
-                      require_finite, sigmoid, softplus, to_numpy)
+                      require_finite, softplus, to_numpy)
 from .distributions import MultivariateNormal, Normal
 
 __all__ = [
@@ -217,9 +217,15 @@ def _gradients(x_real, z, mean, a, c, b, w, *, loss, xp):
     """:func:`gaussian_gan_gradients` without its checks (the training loop's kernel)."""
     fake = mean + z @ xp.matrix_transpose(a)
     l_real, l_fake = _logits(x_real, c, b, w, xp=xp), _logits(fake, c, b, w, xp=xp)
-    d_real, d_fake = sigmoid(l_real, xp=xp), sigmoid(l_fake, xp=xp)
+    # -log D = softplus(-l), -log(1 - D) = softplus(l) and D = exp(-softplus(-l)), with
+    # the softplus terms formed once (as _arrays.softplus forms them: bit for bit)
+    minus_log_d_real = softplus(-l_real, xp=xp)
+    shared = xp.log1p(xp.exp(-xp.abs(l_fake)))
+    minus_log_d_fake = xp.maximum(-l_fake, 0.0) + shared
+    minus_log_1m_d_fake = xp.maximum(l_fake, 0.0) + shared
+    d_real, d_fake = xp.exp(-minus_log_d_real), xp.exp(-minus_log_d_fake)
     m, n = x_real.shape[0], z.shape[0]
-    value = -xp.sum(softplus(-l_real, xp=xp)) / m - xp.sum(softplus(l_fake, xp=xp)) / n
+    value = -xp.sum(minus_log_d_real) / m - xp.sum(minus_log_1m_d_fake) / n
     coef_real, coef_fake = (1.0 - d_real) / m, -d_fake / n
     grad_c = xp.sum(coef_real) + xp.sum(coef_fake)
     grad_b = coef_real @ x_real + coef_fake @ fake
@@ -227,10 +233,10 @@ def _gradients(x_real, z, mean, a, c, b, w, *, loss, xp):
               + xp.matrix_transpose(fake * coef_fake[:, None]) @ fake)
     if loss == "minimax":
         dloss = -d_fake
-        gen_loss = -xp.sum(softplus(l_fake, xp=xp)) / n
+        gen_loss = -xp.sum(minus_log_1m_d_fake) / n
     else:
         dloss = -(1.0 - d_fake)
-        gen_loss = xp.sum(softplus(-l_fake, xp=xp)) / n
+        gen_loss = xp.sum(minus_log_d_fake) / n
     grad_x = dloss[:, None] * (b + 2.0 * fake @ w) / n
     return {"value": value, "c": grad_c, "b": grad_b, "w": grad_w,
             "mean": xp.sum(grad_x, axis=0), "a": xp.matrix_transpose(grad_x) @ z,

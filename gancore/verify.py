@@ -162,22 +162,31 @@ def _table(rows, *, width=None, wide=False):
 
     Each row gives the namespaces that ran, the examples, the largest error against its
     tolerance, the verdict and the time. The statements wrap on indented lines under
-    their rows so that every line fits ``width`` (the terminal's by default); with
-    ``wide`` they form a column instead, each on one line.
+    their rows so that every line fits ``width`` (the terminal's by default); where the
+    namespaces' names would make a row too wide, the row counts them and a line under
+    the table names them. With ``wide`` the statements form a column instead, each on
+    one line, and nothing is shortened.
     """
     width = width or shutil.get_terminal_size((100, 24)).columns
     header = ("theorem", "namespaces", "examples", "largest error / tol", "verdict",
               "time")
+    spaces = {name: sorted(_SHORT.get(n, n) for n in row["namespaces"])
+              for name, row in rows.items()}
     lines = []
     for name, row in rows.items():
         error = (f"{row['error']:.2g} / {row['tolerance']:.2g}" if row["ratio"] >= 0
                  else "-")
-        spaces = ",".join(sorted(_SHORT.get(n, n) for n in row["namespaces"])) or "-"
-        lines.append((name, spaces, str(row["examples"]), error, _verdict(row),
-                      f"{row.get('seconds', 0.0):.1f} s"))
+        lines.append([name, ",".join(spaces[name]) or "-", str(row["examples"]), error,
+                      _verdict(row), f"{row.get('seconds', 0.0):.1f} s"])
     if wide:
         header = header[:1] + ("statement",) + header[1:]
-        lines = [line[:1] + (rows[line[0]]["statement"],) + line[1:] for line in lines]
+        lines = [line[:1] + [rows[line[0]]["statement"]] + line[1:] for line in lines]
+    legend = []
+    if not wide and _width(header, lines) > width:
+        for line in lines:
+            line[1] = str(len(spaces[line[0]]))
+        legend = textwrap.wrap("namespaces: " + ", ".join(sorted(
+            {n for names in spaces.values() for n in names})), width=max(width, 40))
     widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths)).rstrip()]
@@ -185,10 +194,17 @@ def _table(rows, *, width=None, wide=False):
         out.append(fmt.format(*line).rstrip())
         if not wide:
             out += textwrap.wrap(rows[line[0]]["statement"], width=max(width, 40),
+                                 break_on_hyphens=False,
                                  initial_indent="    ", subsequent_indent="    ")
     verdicts = [line[-2] for line in lines]
-    return ("\n".join(out), all(v != "FAILS" for v in verdicts)
+    return ("\n".join(out + legend), all(v != "FAILS" for v in verdicts)
             and any(v == "holds" for v in verdicts))
+
+
+def _width(header, lines):
+    """The width of the widest row of a table whose columns are two spaces apart."""
+    return sum(max(len(r[i]) for r in [header, *lines]) for i in range(len(header))) + \
+        2 * (len(header) - 1)
 
 
 def list_theorems(*, width=None):
@@ -197,7 +213,8 @@ def list_theorems(*, width=None):
     out = []
     for key, name, statement, tests, _ in theorems():
         out.append(f"{name}  (key: {key}; {tests} propert{'y' if tests == 1 else 'ies'})")
-        out += textwrap.wrap(statement, width=max(width, 40), initial_indent="    ",
+        out += textwrap.wrap(statement, width=max(width, 40), break_on_hyphens=False,
+                             initial_indent="    ",
                              subsequent_indent="    ")
     return "\n".join(out)
 

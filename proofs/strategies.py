@@ -21,11 +21,10 @@ def masses(*, zeros=True, tiny=True, floor=1e-3):
 
     Draws exactly 0 (if ``zeros``), a moderate value in ``[floor, 1]``, or (if ``tiny``)
     ``m * 10**-e`` with ``m`` in [1, 10) and ``e`` in [1, 300], or ``k`` times the
-    smallest normal float (2.2e-308), ``k`` in [4, 64]: tiny masses whose ratio to the
+    smallest normal float (2.2e-308), ``k`` in [16, 64]: tiny masses whose ratio to the
     others goes down to the smallest normal, still normal floats after normalisation
-    (which divides by a total in [floor, n]; ``k >= 4`` keeps the quotient normal for
-    n <= 4 and at worst a few ulps into the subnormals beyond, where the proofs'
-    tolerances carry a subnormal floor).
+    (which divides by a total of at most 12, the longest vector's, so ``k >= 16`` keeps
+    the quotient normal).
     """
     options = [st.floats(floor, 1.0)]
     if zeros:
@@ -33,7 +32,7 @@ def masses(*, zeros=True, tiny=True, floor=1e-3):
     if tiny:
         options.append(st.builds(lambda m, e: m * 10.0 ** -e,
                                  st.floats(1.0, 9.99), st.integers(1, 300)))
-        options.append(st.integers(4, 64).map(lambda k: k * SMALLEST_NORMAL))
+        options.append(st.integers(16, 64).map(lambda k: k * SMALLEST_NORMAL))
     return st.one_of(*options)
 
 

@@ -216,10 +216,9 @@ ACCEPTED = [
      "c is the logit's constant: any real scalar"),
     ("MultivariateNormal", "mean", "negative|unnormalised", "a mean is any real vector"),
     ("MultivariateNormal", "cov", "unnormalised", "a covariance may have any scale"),
-    ("Affine", "shift", "negative|unnormalised|zero_d", "a shift is any real number"),
-    ("Affine", "scale", "negative|unnormalised|zero_d", "a scale is any non-zero number"),
-    ("generator|discriminator", "shift|scale", "negative|unnormalised|zero_d",
-     "the affine map's constants are any (non-zero) real numbers"),
+    ("Affine|generator|discriminator", "shift|scale", "negative|unnormalised|zero_d",
+     "the affine map's constants are any real numbers (the scale non-zero), or one for "
+     "every coordinate"),
     ("*loss", "*", "negative|unnormalised|nan|inf|zero_d",
      "logits and critic values are any real numbers; the losses run inside the "
      "training step, where a check of values would synchronise with the device (and "
@@ -236,7 +235,7 @@ ACCEPTED = [
     ("*sample|train_gaussian_gan", "seed", "none",
      "None draws a fresh seed from the operating system"),
     ("*", "seed", "zero", "seed 0 is a seed like any other"),
-    ("Normal|LineSegment|kl_normal", "loc|theta", "negative|zero",
+    ("Normal|LineSegment", "loc|theta", "negative|zero",
      "a location is any real number"),
     ("dirac_*", "gamma|lam|noise", "zero", "a penalty weight of 0 switches it off"),
     ("dirac_*", "clip", "none", "None means no clipping"),

@@ -9,6 +9,7 @@ passes on broken code would be a bug in the suite.
 import numpy as np
 import pytest
 from array_api_compat import array_namespace
+from hypothesis import Phase, settings
 from array_api_compat import numpy as numpy_xp
 
 import gancore
@@ -195,6 +196,13 @@ BUGS = [
 def test_planted_bug_is_caught(monkeypatch, name, broken, proofs):
     monkeypatch.setattr(gancore, name, broken)
     for proof in proofs:
+        # the proof's own settings without the shrink phase, stopping at the first
+        # failure: a planted bug only has to make the proof fail, and shrinking the
+        # failure (most of such a run's time) says nothing more. hypothesis keeps a
+        # test's settings on it; monkeypatch puts them back afterwards.
+        own = proof._hypothesis_internal_use_settings
+        monkeypatch.setattr(proof, "_hypothesis_internal_use_settings", settings(
+            own, phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False))
         with pytest.raises(Exception) as info:
             proof(xp=numpy_xp)
         # hypothesis reports several distinct failures as an exception group

@@ -19,6 +19,9 @@ def test_probability_vectors_reach_zeros_and_tiny_masses():
     assert 0.0 in find(gs.probability_vectors(), lambda p: np.any(p == 0))
     tiny = find(gs.probability_vectors(), lambda p: np.any((p > 0) & (p < 1e-250)))
     assert tiny.min(initial=1.0, where=tiny > 0) < 1e-250
+    # down to a few times the smallest normal float
+    least = find(gs.probability_vectors(), lambda p: np.any((p > 0) & (p < 100 * TINY)))
+    assert least.min(initial=1.0, where=least > 0) < 100 * TINY
     full = find(gs.probability_vectors(zeros=False, tiny=False), lambda p: p.size > 3)
     assert np.all(full > 0)
 
@@ -43,6 +46,23 @@ def test_discriminator_outputs_lie_in_the_unit_interval(d):
 def test_discriminator_outputs_reach_both_ends():
     assert find(gs.discriminator_outputs(3), lambda d: np.any(d == 0)).min() == 0
     assert find(gs.discriminator_outputs(3), lambda d: np.any(d == 1)).max() == 1
+    # within a few ulps of each end: subnormals above 0, 1 - k 2**-53 below 1
+    near_0 = find(gs.discriminator_outputs(3), lambda d: np.any((d > 0) & (d < 1e-320)))
+    assert near_0.min(initial=1.0, where=near_0 > 0) <= 8 * gs.SMALLEST_SUBNORMAL
+    near_1 = find(gs.discriminator_outputs(3), lambda d: np.any((d < 1) & (d > 1 - 1e-15)))
+    assert near_1.max(initial=0.0, where=near_1 < 1) >= 1 - 8 * gs.HALF_EPS
+
+
+@given(gs.discriminator_logits(4))
+def test_discriminator_logits_are_real_or_infinite(logits):
+    assert logits.shape == (4,) and not np.any(np.isnan(logits))
+    assert np.all(np.isinf(logits) | (np.abs(logits) <= 745))
+
+
+def test_discriminator_logits_reach_the_float_extremes():
+    assert find(gs.discriminator_logits(3), lambda l: np.any(l == np.inf)).max() == np.inf
+    big = find(gs.discriminator_logits(3), lambda l: np.any(np.isfinite(l) & (l <= -700)))
+    assert big.min() <= -700
 
 
 @settings(max_examples=30)

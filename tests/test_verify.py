@@ -44,6 +44,14 @@ def test_the_table_fits_the_width_and_wide_keeps_statements_whole():
     assert narrow.count("word") == 120  # every word of both statements, wrapped
     wide, _ = _table(rows, width=100, wide=True)
     assert max(map(len, wide.splitlines())) > 300  # one line each, as asked
+    # on a GPU machine five namespaces: in a terminal too narrow for their names they
+    # are counted in the rows and named once underneath
+    every = {"numpy", "array_api_strict", "torch", "torch_cuda", "cupy"}
+    gpu = {name: {**r, "namespaces": every} for name, r in rows.items()}
+    narrow, _ = _table(gpu, width=90)
+    assert max(map(len, narrow.splitlines())) <= 90
+    assert narrow.splitlines()[-1] == "namespaces: cuda, cupy, numpy, strict, torch"
+    assert narrow.splitlines()[2].split()[1] == "5"
 
 
 def test_list_names_the_theorems_without_running_them():
