@@ -4,6 +4,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
+sys.path.insert(0, os.path.abspath("_ext"))
 
 project = "gancore"
 author = "the gancore developers"
@@ -17,6 +18,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx-mathjax-offline",  # MathJax served with the site: math renders offline too
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",  # a copy button on every code block
+    "theory_links",  # _ext/: a page per proof module; API entries link to their theory
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 myst_enable_extensions = ["dollarmath", "amsmath"]
@@ -36,9 +39,25 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
+    # no "Computation times" pages: orphans that search ranks high and that load their
+    # table scripts from CDNs (the site must work offline)
+    "write_computation_times": False,
 }
 
-html_theme = "alabaster"
-html_theme_options = {"page_width": "1240px", "sidebar_width": "230px"}
+# The scientific-Python theme (NumPy, SciPy, pandas, matplotlib, scikit-learn use it):
+# responsive down to a phone, previous/next links and the current page in the sidebar.
+# Its fonts and scripts are bundled with the theme, so the site works offline.
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_prev_next": True,
+    "secondary_sidebar_items": ["page-toc"],
+    "navbar_end": ["theme-switcher"],
+    "footer_start": ["copyright"],
+    "footer_end": [],
+}
 html_title = "gancore"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["gancore.css"]  # wrapped shell commands, scrollable wide equations
+# the prompt and output of console blocks are left out of what the button copies
+copybutton_exclude = ".linenos, .gp, .go"

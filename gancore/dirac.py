@@ -13,7 +13,7 @@ With :math:`\sigma` the logistic function, the fields are (``kind``):
 - ``"nonsaturating"``: the generator descends :math:`-\log\sigma(\psi\theta)` instead:
   :math:`v = (\psi\sigma(-\psi\theta),\ -\theta\sigma(\psi\theta))`.
 - ``"wgan"``: :math:`V = \psi \cdot 0 - \psi\theta`: :math:`v = (\psi,\ -\theta)`; the critic
-  weight is clipped to :math:`[-c, c]` by :func:`simulate` after each critic step.
+  weight is clipped to :math:`[-c, c]` by :func:`dirac_simulate` after each critic step.
 - ``"wgan-gp"``: the critic also subtracts :math:`\lambda(|\psi| - 1)^2` (its input
   gradient is :math:`\psi` everywhere): :math:`v = (\psi,\ -\theta - 2\lambda(|\psi| -
   1)\,\mathrm{sign}\,\psi)`, with sign 0 = 0.
@@ -25,11 +25,15 @@ With :math:`\sigma` the logistic function, the fields are (``kind``):
   :math:`v = (E[\psi\sigma(\psi(\theta+\epsilon))],\ E[\epsilon\sigma(-\psi\epsilon)] -
   E[(\theta+\epsilon)\sigma(\psi(\theta+\epsilon))])`.
 
-At the equilibrium the Jacobians are (:func:`jacobian`): ``gan`` and ``nonsaturating``
-:math:`[[0, 1/2], [-1/2, 0]]`, ``wgan`` :math:`[[0, 1], [-1, 0]]` (purely imaginary
-eigenvalues: no local convergence), ``r1`` :math:`[[0, 1/2], [-1/2, -\gamma]]` and
-``instance-noise`` :math:`[[0, 1/2], [-1/2, -s^2/2]]` (eigenvalues with negative real
-parts); ``wgan-gp`` is not differentiable there.
+At the equilibrium the Jacobians are (:func:`dirac_jacobian`): ``gan`` and
+``nonsaturating`` :math:`[[0, 1/2], [-1/2, 0]]`, ``wgan`` :math:`[[0, 1], [-1, 0]]`
+(purely imaginary eigenvalues: no local convergence), ``r1``
+:math:`[[0, 1/2], [-1/2, -\gamma]]` and ``instance-noise``
+:math:`[[0, 1/2], [-1/2, -s^2/2]]`. The eigenvalues of :math:`[[0, 1/2], [-1/2, -a]]`
+are :math:`(-a \pm \sqrt{a^2 - 1})/2`: their real parts are negative (local
+convergence) exactly when :math:`a > 0`, that is :math:`\gamma > 0` or :math:`s > 0`;
+at :math:`\gamma = 0` (or :math:`s = 0`) they are the unregularised GAN's, purely
+imaginary. ``wgan-gp`` is not differentiable there.
 
 References
 ----------
@@ -55,7 +59,9 @@ def _check_kind(kind, gamma, lam, noise):
 
 
 def dirac_vector_field(theta, psi, /, *, kind="gan", gamma=1.0, lam=10.0, noise=1.0):
-    r"""The Dirac-GAN gradient vector field :math:`v(\theta, \psi)` (see the module docs).
+    r"""The Dirac-GAN gradient vector field :math:`v(\theta, \psi)`.
+
+    The field of each ``kind`` is listed in :mod:`gancore.dirac`.
 
     Parameters
     ----------

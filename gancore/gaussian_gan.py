@@ -166,7 +166,9 @@ def _logits(x, c, b, w, *, xp):
 
 
 def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
-    r"""Minibatch value and hand-derived gradients of the Gaussian GAN (module docs).
+    r"""Minibatch value and hand-derived gradients of the Gaussian GAN.
+
+    The formulas are derived in :mod:`gancore.gaussian_gan`.
 
     Parameters
     ----------

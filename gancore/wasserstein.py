@@ -183,7 +183,7 @@ def _merged_support(xp, u, v, uw, vw, batch):
 
 
 def w1_empirical(x, y, /, x_weights=None, y_weights=None):
-    r"""Exact Wasserstein-1 distance between two weighted point clouds in R^d.
+    r"""Exact Wasserstein-1 distance between two weighted point clouds in :math:`\mathbb{R}^d`.
 
     :math:`W_1 = \min_{\gamma} \sum_{ij} \gamma_{ij} \|x_i - y_j\|_2` over couplings
     :math:`\gamma \ge 0` with row sums :math:`a_i` and column sums :math:`b_j`, where

@@ -32,7 +32,7 @@ __all__ = [
 
 
 def discriminator_loss(real_logits, fake_logits):
-    r"""The GAN discriminator's loss, :math:`-\tilde V`:
+    r"""The GAN discriminator's loss, minus the minibatch value :math:`\tilde V`.
 
     .. math::  -\frac1m\sum_i \log D(x_i) - \frac1m\sum_j \log(1 - D(G(z_j)))
                = \overline{\mathrm{softplus}(-l_{real})} + \overline{\mathrm{softplus}(l_{fake})}.
@@ -158,8 +158,10 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
 
 
 def r1_penalty(discriminator, real, /, *, gamma):
-    r"""The R1 penalty :math:`\frac\gamma2\,\frac1m\sum_i \|\nabla_x l(x_i)\|^2` on data
-    points, with l the discriminator's logit (Mescheder et al., 2018, eq. 9).
+    r"""The R1 penalty :math:`\frac\gamma2\,\frac1m\sum_i \|\nabla_x l(x_i)\|^2` on data.
+
+    Here l is the discriminator's logit; the penalty is equation 9 of Mescheder,
+    Geiger and Nowozin (2018).
 
     Returns a scalar, 0 when ``gamma`` is 0.
 

@@ -76,7 +76,7 @@ def _check(param, grad, state, lr, rates):
 
 @torch.no_grad()
 def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
-    r"""One Adam step on ``param``, in place (Kingma & Ba, 2015, Algorithm 1):
+    r"""One Adam step on ``param``, in place (Algorithm 1 of Kingma and Ba, 2015).
 
     .. math::
         m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t,\quad
