@@ -1,7 +1,7 @@
 """Every public callable refuses every bad argument with an error that names it.
 
-The sweep is generated, not listed: for each public callable of ``gancore`` and
-``gancore.torch`` (and each public method of their distributions and results) one valid
+The sweep is generated, not listed: for each public callable of ``gancore``,
+``gancore.torch`` and ``gancore.torch.updates`` (and each public method of their distributions and results) one valid
 call is written in :data:`VALID`; every argument of that call (found by binding it to
 the signature) is then replaced, one at a time, by each bad value that fits its kind:
 
@@ -33,6 +33,7 @@ import gancore
 
 torch = pytest.importorskip("torch")
 import gancore.torch as gtorch  # noqa: E402  (after the skip: needs torch)
+import gancore.torch.updates as updates  # noqa: E402
 
 strict = pytest.importorskip("array_api_strict")
 
@@ -170,6 +171,14 @@ VALID = {
     "clip_weights": (lambda: gtorch.clip_weights, (torch.nn.Linear(2, 2), 0.01), {}),
     "sample_distances": (lambda: gtorch.sample_distances,
                          (np.linspace(0.0, 1.0, 50), np.linspace(0.5, 1.5, 40)), {"bins": 8}),
+    "flatten_parameters": (lambda: updates.flatten_parameters, (torch.nn.Linear(2, 2),), {}),
+    "optimiser_state": (lambda: updates.optimiser_state, (_t(0.5, 1.0),), {}),
+    "adam_update": (lambda: updates.adam_update,
+                    (_t(0.5, 1.0), _t(0.1, -0.2), updates.optimiser_state(_t(0.0, 0.0))),
+                    {"lr": 1e-3, "betas": (0.5, 0.9), "eps": 1e-8}),
+    "rmsprop_update": (lambda: updates.rmsprop_update,
+                       (_t(0.5, 1.0), _t(0.1, -0.2), updates.optimiser_state(_t(0.0, 0.0))),
+                       {"lr": 1e-3, "alpha": 0.99, "eps": 1e-8}),
     "save_checkpoint": (lambda: gtorch.save_checkpoint, ({"a": 1}, "PATH"), {}),
     "load_checkpoint": (lambda: gtorch.load_checkpoint, ("CHECKPOINT",), {"map_location": "cpu"}),
 }
@@ -224,6 +233,12 @@ ACCEPTED = [
      "training step, where a check of values would synchronise with the device (and "
      "cannot run inside a CUDA graph): the trainer's guard reports non-finite losses "
      "naming the step and the quantity"),
+    ("optimiser_state", "param", "zero_d", "a 0-d parameter is a parameter"),
+    ("*_update|optimiser_state", "param|grad", "negative|unnormalised|nan|inf",
+     "parameters and gradients are any real numbers of any shape; the updates run in the "
+     "training step, where a check of values would synchronise with the device (the "
+     "trainer's guard reports non-finite parameters)"),
+    ("*_update", "eps|alpha|betas", "zero", "torch.optim allows eps = 0 and rates of 0"),
     ("gradient_penalty|r1_penalty", "real|fake", "negative|unnormalised|nan|inf",
      "sample points are any real numbers; values are not checked inside the training "
      "step (see the losses)"),
@@ -365,8 +380,8 @@ def _call(name, arg, kind, tmp_path):
 
 
 def test_every_public_callable_has_a_valid_call():
-    public = {f"{module.__name__}.{n}": getattr(module, n) for module in (gancore, gtorch)
-              for n in module.__all__}
+    public = {f"{module.__name__}.{n}": getattr(module, n)
+              for module in (gancore, gtorch, updates) for n in module.__all__}
     missing = [full for full, obj in public.items() if callable(obj)
                and full.rpartition(".")[2] not in VALID
                and full.rpartition(".")[2] not in NOT_CALLED]

@@ -12,6 +12,9 @@ compares the two.
 import torch
 from torch import nn
 
+from .._arrays import positive_number, probability
+from . import _tensors
+
 __all__ = ["adam_update", "flatten_parameters", "optimiser_state", "rmsprop_update"]
 
 
@@ -29,7 +32,7 @@ def flatten_parameters(module, /):
         When ``module`` has no parameters, or parameters of several dtypes or devices
         (which one vector cannot hold).
     """
-    named = list(module.named_parameters())
+    named = list(_tensors.module("module", module).named_parameters())
     if not named:
         raise ValueError("module has no parameters to flatten")
     kinds = {(p.dtype, p.device) for _, p in named}
@@ -52,14 +55,21 @@ def optimiser_state(param, /):
     corrections are then host arithmetic) and a 0-d tensor on a GPU (so that a CUDA
     graph holding the update replays it with the current count, as
     ``torch.optim``'s ``capturable`` optimisers do)."""
+    _tensors.tensor("param", param)
     step = 0 if param.device.type == "cpu" else torch.zeros((), dtype=param.dtype,
                                                             device=param.device)
     return {"step": step, "exp_avg": torch.zeros_like(param),
             "exp_avg_sq": torch.zeros_like(param)}
 
 
-def _check(param, grad, state, lr, rates):
-    """The checks both updates make: shapes, a positive ``lr``, rates in [0, 1)."""
+def _check(param, grad, state, lr, rates, eps):
+    """The checks both updates make: tensors of one shape, a state of optimiser_state,
+    a positive ``lr``, rates in [0, 1) and ``eps >= 0`` (as ``torch.optim`` allows);
+    metadata only, nothing that waits for the device."""
+    _tensors.tensor("param", param), _tensors.tensor("grad", grad)
+    if not isinstance(state, dict) or not {"step", "exp_avg", "exp_avg_sq"} <= set(state):
+        raise TypeError(f"state must be a dict made by optimiser_state(param); got "
+                        f"{type(state).__name__}")
     if grad.shape != param.shape:
         raise ValueError(f"grad must have param's shape {tuple(param.shape)}; "
                          f"got {tuple(grad.shape)}")
@@ -67,11 +77,10 @@ def _check(param, grad, state, lr, rates):
         raise ValueError("state must come from optimiser_state(param): its moments have "
                          f"shape {tuple(state['exp_avg_sq'].shape)}, param "
                          f"{tuple(param.shape)}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive; got {lr!r}")
+    positive_number("lr", lr)
+    positive_number("eps", eps, allow_zero=True)
     for name, rate in rates.items():
-        if not 0 <= rate < 1:
-            raise ValueError(f"{name} must be in [0, 1); got {rate!r}")
+        probability(name, rate, below_one=True)
 
 
 @torch.no_grad()
@@ -93,8 +102,10 @@ def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
         When ``grad``'s shape is not ``param``'s, ``state`` was made for another
         parameter, ``lr`` is not positive or a beta is outside [0, 1).
     """
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2); got {betas!r}")
     beta1, beta2 = betas
-    _check(param, grad, state, lr, {"beta1": beta1, "beta2": beta2})
+    _check(param, grad, state, lr, {"beta1": beta1, "beta2": beta2}, eps)
     state["step"] += 1  # in place when it is a tensor
     t = state["step"]
     state["exp_avg"].lerp_(grad, 1 - beta1)
@@ -113,7 +124,7 @@ def rmsprop_update(param, grad, state, /, *, lr, alpha=0.99, eps=1e-8):
     :math:`\theta_t = \theta_{t-1} - \mathrm{lr}\, g_t / (\sqrt{v_t} + \epsilon)`.
     ``state`` comes from :func:`optimiser_state` (``exp_avg`` is unused). Raises
     ValueError as :func:`adam_update` does (``alpha`` for the betas)."""
-    _check(param, grad, state, lr, {"alpha": alpha})
+    _check(param, grad, state, lr, {"alpha": alpha}, eps)
     state["step"] += 1
     state["exp_avg_sq"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
     param.addcdiv_(grad, state["exp_avg_sq"].sqrt().add_(eps), value=-lr)
