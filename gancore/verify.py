@@ -207,6 +207,27 @@ def _width(header, lines):
         2 * (len(header) - 1)
 
 
+def _failure_summary(text):
+    """The lines of a failure's report that say what failed: the error's message and
+    hypothesis's falsifying example (the last 12 lines when neither is found)."""
+    lines = text.strip().splitlines()
+    keep, example = [], False
+    for line in lines:
+        body = line[1:].strip() if line.startswith("E") else None
+        if body is None:
+            continue
+        if re.match(r"\w*(Error|Exception)\b", body) and len(keep) < 6:
+            keep.append(body)
+        elif body.startswith(("Falsifying example", "Failing test case")):
+            example = True
+            keep.append(body)
+        elif example and body and not body.startswith(("You can reproduce", "Explanation")):
+            keep.append(body)
+        elif example:
+            example = False
+    return "\n".join(keep[:16]) if keep else "\n".join(lines[-12:])
+
+
 def list_theorems(*, width=None):
     """The text of ``gancore verify --list``: each theorem, its key and what it checks."""
     width = width or shutil.get_terminal_size((100, 24)).columns
@@ -275,8 +296,7 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False):
     if collector.failures and not verbose:
         print("\nfailures (gancore verify -v shows the whole report):")
         for nodeid, text in collector.failures:
-            tail = "\n".join(text.strip().splitlines()[-12:])
-            print(f"\n{nodeid}\n{textwrap.indent(tail, '    ')}")
+            print(f"\n{nodeid}\n{textwrap.indent(_failure_summary(text), '    ')}")
     print(f"\ngancore verify (hypothesis profile {profile!r}, "
           f"{time.perf_counter() - start:.0f} s)\n{table}")
     return 0 if holds and status == 0 else 1

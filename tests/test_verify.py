@@ -94,3 +94,17 @@ def test_a_failed_or_unrun_proof_makes_its_theorem_fail():
                            "D": {**row, "passed": 0, "failed": 0, "skipped": 3}})
     assert holds and verdicts(table) == ["holds", "skipped"]
     assert _table({"D": {**row, "passed": 0, "failed": 0, "skipped": 3}})[1] is False
+
+
+def test_a_failure_is_summarised_by_its_message_and_example():
+    from gancore.verify import _failure_summary
+
+    report = "\n".join([
+        "    def test_x(xp, a):", ">       close(a, 1.0, 0.0, 'a = 1')",
+        "E   AssertionError: a = 1: got 2.0, expected 1.0, error 1 > 0",
+        "E   Failing test case: test_x(", "E       a=2.0,", "E   )", "E   ",
+        "E   Explanation:", "E       These lines were always and only run by failing cases:",
+        "proofs/_record.py:76: AssertionError"])
+    assert _failure_summary(report).splitlines() == [
+        "AssertionError: a = 1: got 2.0, expected 1.0, error 1 > 0",
+        "Failing test case: test_x(", "a=2.0,", ")"]
