@@ -75,10 +75,15 @@ def test_identity_for_gaussians_and_mixtures_on_grids(xp, data, gen):
     # centres within 1e-12 are one breakpoint (quad fails on a 2e-308-wide subinterval)
     centres = sorted({round(c.loc, 12) for d in (data, gen)
                       for c in getattr(d, "components", (d,))})
-    ref = integrate.quad(integrand, x[0], x[-1], limit=400, points=centres)[0]
-    # quad's own tolerance is 1.5e-8 relative; the grid sum of smooth densities with
-    # >= 10 points per scale is far more accurate than that
-    close(c, ref, 1e-7 * (1 + abs(ref)), "C on the grid = C by quadrature")
+    # quad asked for 1e-12 relative: at its default 1.5e-8 it returned -0.80177141 for
+    # C = -0.80177122 (a thorough run's example, a mixture with a narrow component),
+    # 1.9e-7 off while estimating its error at 1.9e-9. The grid sum of smooth densities
+    # with >= 10 points per scale is exact to rounding (the trapezoid rule's error for a
+    # Gaussian of scale s at spacing h is of order exp(-2 pi^2 s^2 / h^2)), so 1e-9
+    # leaves a margin of 1000 over quad's request.
+    ref = integrate.quad(integrand, x[0], x[-1], limit=400, points=centres, epsabs=1e-13,
+                         epsrel=1e-12)[0]
+    close(c, ref, 1e-9 * (1 + abs(ref)), "C on the grid = C by quadrature")
 
 
 @given(pq=gs.distribution_pairs(tiny=False))
