@@ -11,7 +11,6 @@
 - Every gallery example ends with links to the theory pages that show its figures.
 """
 
-import ast
 import re
 from pathlib import Path
 
@@ -23,16 +22,12 @@ CALLED = re.compile(r"\b(gancore(?:\.torch)?\.[A-Za-z_]\w*)\b")
 
 
 def proof_modules():
-    """``{key: (theorem, statement, path)}`` for the proof modules, in file order."""
-    found = {}
-    for path in sorted(PROOFS.glob("test_*.py")):
-        consts = {t.id: ast.literal_eval(node.value) for node in ast.parse(path.read_text()).body
-                  if isinstance(node, ast.Assign) for t in node.targets
-                  if isinstance(t, ast.Name) and t.id in ("THEOREM", "STATEMENT")}
-        if "THEOREM" in consts:
-            found[path.stem[len("test_"):]] = (consts["THEOREM"], consts.get("STATEMENT", ""),
-                                               path)
-    return found
+    """``{key: (theorem, statement, path)}`` for the proof modules, in file order (as
+    ``gancore verify --list`` names them)."""
+    from gancore.verify import theorems
+
+    return {key: (name, statement, PROOFS / path.name)
+            for key, name, statement, _, path in theorems()}
 
 
 def theory_pages():
@@ -41,31 +36,29 @@ def theory_pages():
             if p.name != "index.md"}
 
 
+def _index(texts, pattern):
+    """``{match: [keys of the texts where pattern matches]}``, each key once per match."""
+    found = {}
+    for key, text in texts.items():
+        for match in dict.fromkeys(pattern.findall(text)):
+            found.setdefault(match, []).append(key)
+    return found
+
+
 def named_on_theory_pages():
     """``{qualified name: [theory pages naming it]}``."""
-    names = {}
-    for page, text in theory_pages().items():
-        for name in dict.fromkeys(NAMED.findall(text)):
-            names.setdefault(name, []).append(page)
-    return names
+    return _index(theory_pages(), NAMED)
 
 
 def figures_on_theory_pages():
     """``{gallery script: [theory pages showing one of its figures]}``."""
-    shown = {}
-    for page, text in theory_pages().items():
-        for script in dict.fromkeys(FIGURE.findall(text)):
-            shown.setdefault(script, []).append(page)
-    return shown
+    return _index(theory_pages(), FIGURE)
 
 
 def called_in_examples():
     """``{qualified name: [gallery scripts that use it]}``."""
-    called = {}
-    for path in sorted((DOCS / "examples").glob("plot_*.py")):
-        for name in dict.fromkeys(CALLED.findall(path.read_text())):
-            called.setdefault(name, []).append(path.stem)
-    return called
+    return _index({p.stem: p.read_text() for p in sorted((DOCS / "examples").glob("plot_*.py"))},
+                  CALLED)
 
 
 def _write_proof_pages(app):
