@@ -36,19 +36,26 @@ def _values_and_weights(xp, name, values, weights, axis):
         raise ValueError(f"{name} must not be empty; got shape {tuple(values.shape)}")
     require_finite(xp, name, values)
     if weights is not None:
-        if tuple(weights.shape) != tuple(values.shape):
-            raise ValueError(f"{wname} must have the shape of {name}, "
-                             f"{tuple(values.shape)}; got {tuple(weights.shape)}")
-        require_finite(xp, wname, weights)
-        if bool(xp.any(weights < 0)):
-            raise ValueError(f"{wname} must be non-negative; it holds negative weights")
-        totals = xp.sum(weights, axis=ax)
-        if not bool((xp.all(totals > 0)) if weights.ndim > 1 else totals > 0):
-            raise ValueError(f"{wname} must have a positive sum along axis {axis}")
+        _check_weights(xp, wname, weights, tuple(values.shape),
+                       f"the shape of {name}, {tuple(values.shape)}", ax)
     if ax != values.ndim - 1:
         values = xp.moveaxis(values, ax, -1)
         weights = None if weights is None else xp.moveaxis(weights, ax, -1)
     return values, weights
+
+
+def _check_weights(xp, name, weights, shape, expected, axis):
+    """Weights of ``shape`` (``expected`` says it in words), finite, non-negative, with a
+    positive sum along ``axis``; a ``ValueError`` naming ``name`` otherwise."""
+    if tuple(weights.shape) != shape:
+        raise ValueError(f"{name} must have {expected}; got {tuple(weights.shape)}")
+    require_finite(xp, name, weights)
+    if bool(xp.any(weights < 0)):
+        raise ValueError(f"{name} must be non-negative; it holds negative weights")
+    totals = xp.sum(weights, axis=axis)
+    if not bool(xp.all(totals > 0) if weights.ndim > 1 else totals > 0):
+        raise ValueError(f"{name} must have a positive sum"
+                         + (f" along axis {axis}" if weights.ndim > 1 else ""))
 
 
 def _masses(xp, values, weights, dtype):
@@ -258,15 +265,9 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     masses = []
     for name, points, w in (("x_weights", x, a["x_weights"]), ("y_weights", y, a["y_weights"])):
         if w is not None:
-            if tuple(w.shape) != (points.shape[0],):
-                raise ValueError(f"{name} must have shape ({points.shape[0]},), one weight "
-                                 f"per point; got {tuple(w.shape)}")
-            require_finite(xp, name, w)
+            n = points.shape[0]
+            _check_weights(xp, name, w, (n,), f"shape ({n},), one weight per point", 0)
             w = to_numpy(xp.astype(w, xp.float64))
-            if (w < 0).any():
-                raise ValueError(f"{name} must be non-negative; it holds negative weights")
-            if not w.sum() > 0:
-                raise ValueError(f"{name} must have a positive sum")
             w = w / w.sum()
         masses.append(w)
     n, d = x.shape
