@@ -1,6 +1,7 @@
 """Sphinx configuration for gancore's documentation (MyST pages, numpydoc, a gallery)."""
 
 import os
+from pathlib import Path
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
@@ -42,6 +43,7 @@ sphinx_gallery_conf = {
     # no "Computation times" pages: orphans that search ranks high and that load their
     # table scripts from CDNs (the site must work offline)
     "write_computation_times": False,
+    "reset_modules": ("gallery_style.readable_figures",),
 }
 
 # The scientific-Python theme (NumPy, SciPy, pandas, matplotlib, scikit-learn use it):
@@ -51,7 +53,13 @@ html_theme = "pydata_sphinx_theme"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": True,
-    "secondary_sidebar_items": ["page-toc"],
+    "header_links_before_dropdown": 7,
+    # the API page's tables and the gallery's code need the whole width (their sections
+    # are in the left sidebar or few)
+    "secondary_sidebar_items": {
+        "**": ["page-toc"], "api": [], "auto_examples/index": [],
+        **{f"auto_examples/{p.stem}": [] for p in Path(__file__).parent.glob("examples/plot_*.py")},
+    },
     "navbar_end": ["theme-switcher"],
     "footer_start": ["copyright"],
     "footer_end": [],

@@ -24,7 +24,7 @@ for ax, kind, title in zip(axes, ["gan", "r1"], ["GAN, unregularised", "GAN + R1
     ax.plot([0], [0], "k*", ms=12)
     ax.set(xlim=(-2, 2), ylim=(-2, 2), xlabel="theta (generator)",
            ylabel="psi (discriminator)", title=title, aspect="equal")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="lower left")
 print("eigenvalues at (0, 0):",
       {k: np.linalg.eigvals(gancore.dirac_jacobian(kind=k, gamma=1.0)).round(3).tolist()
        for k in ("gan", "r1")})

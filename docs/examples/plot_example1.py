@@ -32,17 +32,17 @@ for theta in thetas:
     xt = gancore.LineSegment(theta).sample(2000, seed=1)  # the same z: the coupling
     w.append(float(gancore.w1(x0[:, 0], xt[:, 0])))
 
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), sharex=True)
+fig, axes = plt.subplots(2, 2, figsize=(8, 6), sharex=True)
 kl_shown = np.where(np.isinf(kl), 3.0, kl)  # inf drawn at 3
 titles = [r"$W(P_0, P_\theta)$", r"$JS(P_0, P_\theta)$",
           r"$KL(P_\theta \Vert P_0)$  ($\infty$ drawn at 3)", r"$TV(P_0, P_\theta)$"]
 at_zero = thetas == 0
-for ax, values, title in zip(axes, [w, js, kl_shown, tv], titles):
+for ax, values, title in zip(axes.flat, [w, js, kl_shown, tv], titles):
     values = np.asarray(values)
     for side in (thetas < 0, thetas > 0):  # each side a curve; theta = 0 its own dot
         ax.plot(thetas[side], values[side], color="C0", lw=2)
     ax.plot(thetas[at_zero], values[at_zero], "o", color="C0", ms=7)
     ax.set(title=title, xlabel=r"$\theta$")
-axes[1].axhline(np.log(2), color="grey", lw=0.8, ls=":")
+axes[0, 1].axhline(np.log(2), color="grey", lw=0.8, ls=":")
 fig.tight_layout()
 plt.show()

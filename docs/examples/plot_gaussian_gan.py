@@ -25,7 +25,7 @@ for loss in ("minimax", "nonsaturating"):
 left.axhline(2.0, color="grey", lw=0.8)
 left.axhline(0.5, color="grey", lw=0.8)
 left.set(xlabel="generator step", title="generator parameters (data: 2, 0.5)")
-left.legend(fontsize=8)
+left.legend()
 right.set(xlabel="generator step", ylabel="C(G) + log 4 = 2 JSD", yscale="log",
           title="exact criterion")
 right.legend()
