@@ -60,31 +60,37 @@ def _verify(args):
 
 def _train(args, parser):
     try:
-        from .torch import TrainConfig, train
-        from .torch.report import parse_data, plot_run
+        from .torch import TrainConfig, sweep, train
+        from .torch.config import record
+        from .torch.report import parse_data, parse_sweep, plot_population
     except ImportError as err:
         parser.error(f"gancore train needs torch, tqdm and matplotlib "
                      f"(pip install 'gancore[torch]'): {err}")
     out = Path(args.out)
     try:
+        if args.seeds < 1:
+            raise ValueError(f"--seeds must be at least 1; got {args.seeds}")
         config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
                              device=args.device, seed=args.seed, batch_size=args.batch_size,
                              n_critic=args.n_critic, lr=args.lr, gp_lambda=args.gp_lambda,
                              r1_gamma=args.r1_gamma, cuda_graph=args.cuda_graph,
                              checkpoint=str(out / "checkpoint.pt"),
                              checkpoint_every=args.checkpoint_every)
-        result = train(config, resume=args.resume, progress=False if args.no_progress else None)
+        configs = sweep(config, seed=range(args.seed, args.seed + args.seeds),
+                        **parse_sweep(args.sweep))
+        results = train(configs, resume=args.resume,
+                        progress=False if args.no_progress else None)
     except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as err:
         parser.error(str(err))
-    from .torch.trainer import _record
-
-    (out / "config.json").write_text(json.dumps(_record(result.config, next(
-        result.generator.parameters()).device), indent=2) + "\n")
-    (out / "history.json").write_text(json.dumps(result.history) + "\n")
-    plot_run(result, config.data.sample(10_000, seed=config.seed + 1), out / "figure.png")
-    w1 = result.history["w1"][-1]
-    print(f"{args.loss}: {result.step} steps, W1(generated, target) = {w1:.4g}; "
-          f"wrote {out}/config.json, history.json, checkpoint.pt, figure.png")
+    device = next(results[0].generator.parameters()).device
+    (out / "config.json").write_text(json.dumps([record(r.config, device) for r in results],
+                                                indent=2) + "\n")
+    (out / "history.json").write_text(json.dumps([r.history for r in results]) + "\n")
+    plot_population(results, out / "figure.png")
+    w1 = np.nanmedian(results.history["w1"][:, -1])
+    print(f"{args.loss}: {len(results)} member(s), {results[0].step} steps, median "
+          f"W1(generated, target) = {w1:.4g}; wrote {out}/config.json, history.json, "
+          "checkpoint.pt, figure.png")
     return 0
 
 
@@ -112,16 +118,22 @@ def main(argv=None):
     check.add_argument("-v", "--verbose", action="store_true",
                        help="pytest's per-test lines and full tracebacks")
     check.set_defaults(run=_verify)
-    fit = sub.add_parser("train", help="train a GAN on a gancore distribution and write "
+    fit = sub.add_parser("train", help="train a GAN, or a population of them, and write "
                                         "config.json, history.json, checkpoint.pt, figure.png")
     fit.add_argument("--loss", choices=["minimax", "nonsaturating", "wgan", "wgan-gp"],
                      default="nonsaturating")
     fit.add_argument("--data", default="normal(0, 1)",
                      help='the target: "normal(m, s)", "mvnormal(mean, cov)", '
-                          '"mixture(weights, [[m, s], ...])" or "segment(theta)"')
+                          '"mixture(weights, [[m, s], ...])", "segment(theta)", or a .npy '
+                          "file of samples, shape (n,) or (n, d)")
     fit.add_argument("--steps", type=int, default=2000, help="generator steps")
     fit.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda")
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--seed", type=int, default=0, help="the first member's seed")
+    fit.add_argument("--seeds", type=int, default=1,
+                     help="train a population of this many seeds (seed, seed + 1, ...)")
+    fit.add_argument("--sweep", action="append", default=[], metavar="FIELD=V1,V2,...",
+                     help="also sweep a setting (lr, gp_lambda, r1_gamma, clip, ema) over "
+                          "values; repeatable; members are every combination")
     fit.add_argument("--batch-size", type=int, default=None, help="default: the loss's published one")
     fit.add_argument("--n-critic", type=int, default=None, help="default: the loss's published one")
     fit.add_argument("--lr", type=float, default=None, help="default: the loss's published one")

@@ -146,7 +146,9 @@ VALID = {
                      "widths": (4,), "activation": "relu", "standardize": True,
                      "ema": 0.9, "data_pool": 64, "device": "cpu", "cuda_graph": False,
                      "dtype": "float64", "seed": 0, "log_every": 10, "eval_every": 10,
-                     "eval_samples": 16, "checkpoint": None, "checkpoint_every": 10}),
+                     "eval_samples": 16, "checkpoint": None, "checkpoint_every": 10,
+                     "generator": None, "discriminator": None}),
+    "sweep": (lambda: gtorch.sweep, (_valid_config(),), {"seed": [0, 1]}),
     "TrainResult.sample": (lambda: _trained().sample, (5,), {"seed": 0}),
     "train": (lambda: gtorch.train, (_valid_config(),), {"resume": None, "progress": False}),
     "published_defaults": (lambda: gtorch.published_defaults, ("wgan",), {}),
@@ -166,6 +168,8 @@ VALID = {
                          (lambda x: x.sum(1), torch.ones(4, 2, dtype=torch.float64),
                           torch.zeros(4, 2, dtype=torch.float64)),
                          {"lam": 1.0, "generator": None}),
+    "gradient_norm_penalty": (lambda: gtorch.gradient_norm_penalty,
+                              (torch.ones(4, 2, dtype=torch.float64), 1.0), {"target": 1.0}),
     "r1_penalty": (lambda: gtorch.r1_penalty,
                    (lambda x: x.sum(1), torch.ones(4, 2, dtype=torch.float64)), {"gamma": 1.0}),
     "clip_weights": (lambda: gtorch.clip_weights, (torch.nn.Linear(2, 2), 0.01), {}),
@@ -187,6 +191,7 @@ VALID = {
 NOT_CALLED = {
     "GaussianGANResult": "the record train_gaussian_gan returns; users read it",
     "TrainResult": "the record train returns; its sample method is swept",
+    "PopulationResult": "the sequence of TrainResult that train returns for a population",
 }
 
 # (callable, argument, bad value) patterns (fnmatch, '|' for alternatives) that are
@@ -269,13 +274,23 @@ ACCEPTED = [
     ("gradient_penalty", "generator", "none", "None means torch's global generator"),
     ("r1_penalty", "gamma", "zero", "gamma = 0 switches the penalty off"),
     ("gradient_penalty", "lam", "zero", "lambda = 0 switches the penalty off"),
+    ("gradient_norm_penalty", "weight", "zero", "a weight of 0 switches the penalty off"),
+    ("gradient_norm_penalty", "target", "zero", "target 0 is R1's squared norm"),
+    ("gradient_norm_penalty", "grads", "negative|unnormalised|nan|inf",
+     "gradients are any real numbers; values are not checked inside the training step"),
+    ("TrainConfig", "generator|discriminator", "none", "None means the built-in MLP"),
 ]
 
 
 def _binds(fn, args, kwargs):
-    """The valid call's arguments by parameter name, in signature order."""
-    bound = inspect.signature(fn).bind(*args, **kwargs)
-    return dict(bound.arguments)
+    """The valid call's arguments by parameter name, in signature order (the items of a
+    ``**keywords`` parameter each under its own name)."""
+    sig = inspect.signature(fn)
+    arguments = dict(sig.bind(*args, **kwargs).arguments)
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_KEYWORD and p.name in arguments:
+            arguments.update(arguments.pop(p.name))
+    return arguments
 
 
 def _is_array(value):

@@ -58,7 +58,7 @@ def test_resume_refuses_a_checkpoint_of_another_format(tmp_path):
     path = tmp_path / "ckpt.pt"
     train(TrainConfig(steps=2, checkpoint=str(path), **SMALL), progress=False)
     save_checkpoint({**load_checkpoint(path), "format": 1}, path)
-    with pytest.raises(ValueError, match="checkpoint of format 1; this gancore reads format 2"):
+    with pytest.raises(ValueError, match="checkpoint of format 1; this gancore reads format 3"):
         train(TrainConfig(steps=4, **SMALL), resume=path, progress=False)
 
 
@@ -76,7 +76,7 @@ def test_checkpoints_are_written_every_checkpoint_every_steps(tmp_path):
     train(TrainConfig(steps=7, checkpoint=str(path), checkpoint_every=3, **SMALL),
           progress=False)
     state = load_checkpoint(path)
-    assert state["step"] == 7 and state["history"]["step"] == list(range(1, 8))
+    assert state["step"] == 7 and state["histories"][0]["step"] == list(range(1, 8))
     assert os.listdir(path.parent) == ["ckpt.pt"]  # no temporary file left behind
 
 
@@ -116,7 +116,7 @@ def test_non_finite_training_stops_naming_step_and_quantity(tmp_path, monkeypatc
     state = load_checkpoint(path)
     assert state["step"] == 4
     for name in ("generator", "discriminator"):
-        assert all(torch.isfinite(v).all() for v in state[name].values())
+        assert torch.isfinite(state["flats"][name]).all()
 
 
 @pytest.mark.parametrize("field, value, match", [
@@ -184,10 +184,10 @@ def test_cuda_graph_run_resumes_from_an_eager_checkpoint(tmp_path):
                                atol=1e-6)
 
 
-def test_data_must_be_a_gancore_distribution():
+def test_data_must_be_a_gancore_distribution_or_samples():
     with pytest.raises(TypeError, match="data must be"):
-        train(TrainConfig(data=np.zeros(3)), progress=False)
-    with pytest.raises(TypeError, match="config must be a TrainConfig"):
+        train(TrainConfig(data="normal(0, 1)"), progress=False)
+    with pytest.raises(TypeError, match="configs must be a TrainConfig or a list"):
         train({"loss": "wgan"})
 
 
@@ -318,11 +318,29 @@ def test_cli_train_writes_config_history_checkpoint_and_figure(tmp_path, capsys)
     assert status == 0
     assert sorted(os.listdir(out)) == ["checkpoint.pt", "config.json", "figure.png",
                                        "history.json"]
-    config = json.loads((out / "config.json").read_text())
+    (config,) = json.loads((out / "config.json").read_text())
     assert config["loss"] == "wgan-gp" and config["lr"] == 1e-4
     assert config["gp_lambda"] == 0.005 and config["r1_gamma"] == 0.0
     assert config["cuda_graph"] is False
-    assert json.loads((out / "history.json").read_text())["step"] == [1, 2, 3, 4]
+    assert json.loads((out / "history.json").read_text())[0]["step"] == [1, 2, 3, 4]
+
+
+def test_cli_train_trains_a_population_on_samples(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    samples = tmp_path / "samples.npy"
+    np.save(samples, np.random.default_rng(0).normal(3.0, 0.5, size=(400, 1)))
+    out = tmp_path / "population"
+    status = gancore.cli.main(["train", "--loss", "wgan-gp", "--data", str(samples),
+                               "--seeds", "2", "--sweep", "gp_lambda=0.001,0.01",
+                               "--steps", "3", "--device", "cpu", "--out", str(out),
+                               "--no-progress"])
+    assert status == 0
+    configs = json.loads((out / "config.json").read_text())
+    assert [(c["seed"], c["gp_lambda"]) for c in configs] == [
+        (0, 0.001), (0, 0.01), (1, 0.001), (1, 0.01)]
+    assert configs[0]["data"].startswith("samples of shape (400, 1), sha256")
+    assert len(json.loads((out / "history.json").read_text())) == 4
+    assert "4 member(s)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv, match", [
@@ -332,6 +350,10 @@ def test_cli_train_writes_config_history_checkpoint_and_figure(tmp_path, capsys)
     (["train", "--steps", "-3", "--no-progress"], "steps"),
     (["train", "--gp-lambda", "-1", "--no-progress"], "gp_lambda"),
     (["train", "--cuda-graph", "--device", "cpu", "--no-progress"], "cuda_graph"),
+    (["train", "--seeds", "0", "--no-progress"], "--seeds"),
+    (["train", "--sweep", "widths=3,4", "--no-progress"], "--sweep"),
+    (["train", "--sweep", "lr=fast", "--no-progress"], "--sweep"),
+    (["train", "--data", "missing.npy", "--no-progress"], "--data"),
 ])
 def test_cli_train_bad_arguments_give_one_line(argv, match, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:

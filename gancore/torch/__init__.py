@@ -6,15 +6,17 @@ Importing :mod:`gancore` does not import torch; importing this module does.
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
-from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_penalty,
-                     minimax_generator_loss, nonsaturating_generator_loss, r1_penalty,
-                     wasserstein_generator_loss)
+from .config import LOSSES, TrainConfig, published_defaults, sweep
+from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_norm_penalty,
+                     gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
+                     r1_penalty, wasserstein_generator_loss)
 from .models import Affine, discriminator, generator
-from .trainer import LOSSES, TrainConfig, TrainResult, published_defaults, train
+from .trainer import PopulationResult, TrainResult, train
 
 __all__ = [
     "LOSSES",
     "Affine",
+    "PopulationResult",
     "TrainConfig",
     "TrainResult",
     "clip_weights",
@@ -22,6 +24,7 @@ __all__ = [
     "discriminator_loss",
     "generator",
     "discriminator",
+    "gradient_norm_penalty",
     "gradient_penalty",
     "load_checkpoint",
     "minimax_generator_loss",
@@ -30,6 +33,7 @@ __all__ = [
     "r1_penalty",
     "sample_distances",
     "save_checkpoint",
+    "sweep",
     "train",
     "wasserstein_generator_loss",
 ]

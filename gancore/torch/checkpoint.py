@@ -2,11 +2,12 @@
 
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+__all__ = ["RunState", "load_checkpoint", "restore_state", "save_checkpoint", "save_state"]
 
 
 def _path(path):
@@ -54,3 +55,84 @@ def load_checkpoint(path, /, *, map_location="cpu"):
     if not path.is_file():
         raise FileNotFoundError(f"resume: no checkpoint at {str(path)!r}")
     return torch.load(path, map_location=map_location, weights_only=True)
+
+
+FORMAT = 3  # of the trainer's checkpoints: 3 holds a population
+
+
+@dataclass
+class RunState:
+    """What the training loop changes, and so what a checkpoint holds.
+
+    Attributes
+    ----------
+    step : int
+        Generator steps taken.
+    flats : dict of str to torch.Tensor
+        ``"generator"``, ``"discriminator"`` and (with a weight average) ``"average"``:
+        the members' parameters, shape ``(N, P)``, a row each.
+    optimisers : dict of str to dict
+        The players' optimiser states (:func:`~gancore.torch.updates.optimiser_state`).
+    rngs : list of torch.Generator
+        One per member: its noise, batch indices and interpolation weights.
+    histories : list of dict
+        Each member's metrics so far.
+    stopped : list
+        ``None`` for a live member, ``(step, message)`` for one that went non-finite.
+    frozen : dict of int to dict
+        A stopped member's parameter rows (keyed as ``flats``) as they were when it
+        stopped.
+    """
+
+    step: int
+    flats: dict
+    optimisers: dict
+    rngs: list
+    histories: list
+    stopped: list
+    frozen: dict = field(default_factory=dict)
+
+
+def save_state(state, records, path, /):
+    """Write ``state`` with the members' config ``records`` to ``path`` atomically."""
+    save_checkpoint({"format": FORMAT, "configs": records, "step": state.step,
+                     "flats": state.flats, "optimisers": state.optimisers,
+                     "rngs": [r.get_state() for r in state.rngs],
+                     "histories": state.histories, "stopped": state.stopped,
+                     "frozen": state.frozen}, path)
+
+
+def restore_state(path, state, records, resumable, /, *, device):
+    """Load the checkpoint at ``path`` into ``state`` in place, after checking that it
+    was written by this trainer for members with the same ``records`` (fields in
+    ``resumable`` may differ); ``ValueError`` naming the member and field otherwise."""
+    saved = load_checkpoint(path, map_location=device)
+    if saved.get("format") != FORMAT:
+        raise ValueError(f"resume: {str(path)!r} is a checkpoint of format "
+                         f"{saved.get('format')!r}; this gancore reads format {FORMAT} "
+                         "(format 2 held one run, format 1 torch.optim states)")
+    if len(saved["configs"]) != len(records):
+        raise ValueError(f"resume: the checkpoint holds {len(saved['configs'])} members, "
+                         f"this population {len(records)}")
+    for i, (old, new) in enumerate(zip(saved["configs"], records)):
+        for name in old:
+            if name not in resumable and old[name] != new.get(name):
+                member = f"member {i}: " if len(records) > 1 else ""
+                raise ValueError(f"resume: {member}the checkpoint was written with "
+                                 f"{name}={old[name]!r}, this config has "
+                                 f"{name}={new.get(name)!r}")
+    for name, flat in state.flats.items():
+        flat.copy_(saved["flats"][name])
+    for player, mine in state.optimisers.items():
+        for name, value in saved["optimisers"][player].items():
+            if torch.is_tensor(mine[name]):  # the step count: an int on CPU, else a tensor
+                mine[name].copy_(torch.as_tensor(value))
+            else:
+                mine[name] = int(value)
+    for rng, rng_state in zip(state.rngs, saved["rngs"]):
+        rng.set_state(rng_state.cpu())
+    state.step = saved["step"]
+    state.histories[:] = [{k: list(v) for k, v in h.items()} for h in saved["histories"]]
+    state.stopped[:] = [None if s is None else (int(s[0]), str(s[1]))
+                        for s in saved["stopped"]]
+    state.frozen.update({int(i): rows for i, rows in saved["frozen"].items()})

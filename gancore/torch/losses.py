@@ -5,6 +5,9 @@ discriminator's pre-sigmoid outputs, :math:`D = \sigma(l)`, so that
 :math:`\log D = -\mathrm{softplus}(-l)` and :math:`\log(1 - D) = -\mathrm{softplus}(l)`
 are computed without forming D (no log 0, no saturation in float32).
 
+Each loss averages over the last axis, the batch; leading axes (the members of a
+population) are kept, so that one call gives every member's loss.
+
 References
 ----------
 Goodfellow et al. (2014), Generative adversarial nets. Arjovsky, Chintala, Bottou (2017),
@@ -23,6 +26,7 @@ __all__ = [
     "clip_weights",
     "critic_loss",
     "discriminator_loss",
+    "gradient_norm_penalty",
     "gradient_penalty",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
@@ -42,7 +46,7 @@ def discriminator_loss(real_logits, fake_logits):
     logit is 0 (D = 1/2).
     """
     tensor("real_logits", real_logits), tensor("fake_logits", fake_logits)
-    return softplus(-real_logits).mean() + softplus(fake_logits).mean()
+    return softplus(-real_logits).mean(-1) + softplus(fake_logits).mean(-1)
 
 
 def minimax_generator_loss(fake_logits):
@@ -52,7 +56,7 @@ def minimax_generator_loss(fake_logits):
     It saturates: when D rejects the samples (:math:`l \to -\infty`) its gradient
     :math:`-\sigma(l)` vanishes.
     """
-    return -softplus(tensor("fake_logits", fake_logits)).mean()
+    return -softplus(tensor("fake_logits", fake_logits)).mean(-1)
 
 
 def nonsaturating_generator_loss(fake_logits):
@@ -62,7 +66,7 @@ def nonsaturating_generator_loss(fake_logits):
     Same fixed point as the minimax loss; its gradient :math:`-(1 - \sigma(l))` stays
     near -1 exactly where the minimax loss saturates.
     """
-    return softplus(-tensor("fake_logits", fake_logits)).mean()
+    return softplus(-tensor("fake_logits", fake_logits)).mean(-1)
 
 
 def critic_loss(real_values, fake_values):
@@ -72,38 +76,63 @@ def critic_loss(real_values, fake_values):
     :math:`-W(P_{data}, P_g)`.
     """
     tensor("real_values", real_values), tensor("fake_values", fake_values)
-    return fake_values.mean() - real_values.mean()
+    return fake_values.mean(-1) - real_values.mean(-1)
 
 
 def wasserstein_generator_loss(fake_values):
     r"""The Wasserstein generator's loss :math:`-\frac1m\sum_j f(G(z_j))`."""
-    return -tensor("fake_values", fake_values).mean()
+    return -tensor("fake_values", fake_values).mean(-1)
 
 
 def _input_gradients(values, x):
     """Per-sample gradients of ``values`` (each computed from its own row of ``x``, a
-    tensor that requires grad) with respect to ``x``, one row per row of ``x`` (zero
-    where no value depends on the row), kept in the graph. Summing over the batch before
-    differentiating is exact: each value depends on its own row of ``x`` alone."""
+    tensor that requires grad) with respect to ``x``, one flattened row per row of
+    ``x``, kept in the graph. Summing over the batch before differentiating is exact:
+    each value depends on its own row of ``x`` alone."""
     (grad,) = torch.autograd.grad(values.sum(), x, create_graph=True)
     return grad.flatten(1)
 
 
-def _interpolates(real, fake, eps):
-    """``eps real + (1 - eps) fake`` (the points where WGAN-GP penalises the critic),
-    ``eps`` of shape ``(m, 1, ...)``: one number per sample; detached."""
-    return eps * real.detach() + (1 - eps) * fake.detach()
+def gradient_norm_penalty(grads, weight, /, *, target=1.0):
+    r"""The penalty :math:`w\,rac1m\sum_i (\|g_i\|_2 - t)^2` on per-sample gradients.
 
+    WGAN-GP's penalty is ``gradient_norm_penalty(grads, lam)`` at the interpolates
+    (:func:`gradient_penalty`); R1 is ``gradient_norm_penalty(grads, gamma / 2,
+    target=0)`` at the data (:func:`r1_penalty`), where the squared norm is summed
+    directly (no square root, whose gradient is undefined at 0).
 
-def _gradient_penalty_of(grads, lam):
-    """:func:`gradient_penalty` from the critic's input gradients at the interpolates,
-    one row per sample."""
-    return lam * ((torch.linalg.vector_norm(grads, dim=1) - 1) ** 2).mean()
+    Parameters
+    ----------
+    grads : torch.Tensor, shape (..., m, k)
+        One gradient of k numbers per sample; leading axes (a population's members)
+        are kept.
+    weight : float or torch.Tensor
+        w; a tensor broadcasts against the leading axes (one weight per member).
+    target : float
+        t: 1 for WGAN-GP, 0 for R1.
 
+    Returns
+    -------
+    torch.Tensor, shape (...)
+        0 exactly when every gradient's norm is t.
 
-def _r1_penalty_of(grads, gamma):
-    """:func:`r1_penalty` from the logits' input gradients at the data points."""
-    return 0.5 * gamma * (grads ** 2).sum(dim=1).mean()
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import gradient_norm_penalty
+    >>> grads = torch.tensor([[3.0, 4.0], [0.0, 1.0]])   # norms 5 and 1
+    >>> float(gradient_norm_penalty(grads, 10.0)), float(gradient_norm_penalty(grads, 1.0, target=0))
+    (80.0, 13.0)
+    """
+    tensor("grads", grads, min_ndim=2)
+    if isinstance(weight, torch.Tensor):
+        tensor("weight", weight)
+    else:
+        positive_number("weight", weight, allow_zero=True)
+    if target == 0:
+        return weight * (grads ** 2).sum(-1).mean(-1)
+    target = positive_number("target", target)
+    return weight * ((torch.linalg.vector_norm(grads, dim=-1) - target) ** 2).mean(-1)
 
 
 def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
@@ -153,8 +182,8 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
                          f"and {tuple(fake.shape)}")
     eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
                      device=real.device, dtype=real.dtype)
-    x_hat = _interpolates(real, fake, eps).requires_grad_(True)
-    return _gradient_penalty_of(_input_gradients(critic(x_hat), x_hat), lam)
+    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    return gradient_norm_penalty(_input_gradients(critic(x_hat), x_hat), lam)
 
 
 def r1_penalty(discriminator, real, /, *, gamma):
@@ -176,7 +205,7 @@ def r1_penalty(discriminator, real, /, *, gamma):
     function("discriminator", discriminator)
     tensor("real", real, min_ndim=1)
     x = real.detach().requires_grad_(True)
-    return _r1_penalty_of(_input_gradients(discriminator(x), x), gamma)
+    return gradient_norm_penalty(_input_gradients(discriminator(x), x), gamma / 2, target=0)
 
 
 @torch.no_grad()

@@ -41,9 +41,15 @@ class Affine(nn.Module):
 
     def forward(self, x):
         """Apply the map to ``x`` of shape ``(n, dim)``."""
-        if self.inverse:
-            return x * self.scale + self.shift
-        return (x - self.shift) / self.scale
+        return self.map(x, self.shift, self.scale, inverse=self.inverse)
+
+    @staticmethod
+    def map(x, shift, scale, *, inverse=False):
+        r""":math:`(x - \mathrm{shift}) / \mathrm{scale}`, or
+        :math:`x\,\mathrm{scale} + \mathrm{shift}` with ``inverse``."""
+        if inverse:
+            return x * scale + shift
+        return (x - shift) / scale
 
     def extra_repr(self):
         return f"dim={self.shift.numel()}, inverse={self.inverse}"

@@ -1,4 +1,5 @@
-"""What ``gancore train`` writes: the data spec parser and the run's figure."""
+"""What ``gancore train`` reads and writes: the data spec parser, the sweep parser and
+the population's figure."""
 
 import ast
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 
-__all__ = ["parse_data", "plot_run"]
+__all__ = ["parse_data", "parse_sweep", "plot_population"]
 
 _SPECS = {
     "normal": ("normal(mean, std)", lambda m, s: Normal(m, s)),
@@ -20,11 +21,18 @@ _SPECS = {
 def parse_data(spec, /):
     """A gancore distribution from a spec such as ``"normal(3, 0.5)"``,
     ``"mvnormal([0, 0], [[1, 0.5], [0.5, 1]])"``, ``"mixture([0.5, 0.5], [[-2, 1], [2, 1]])"``
-    or ``"segment(0.5)"``; ``ValueError`` naming the accepted forms otherwise."""
+    or ``"segment(0.5)"``, or the samples in a ``.npy`` file (shape ``(n,)`` or
+    ``(n, d)``); ``ValueError`` naming the accepted forms otherwise."""
     forms = ", ".join(form for form, _ in _SPECS.values())
+    if spec.strip().endswith(".npy"):
+        try:
+            return np.load(spec.strip(), allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise ValueError(f"--data {spec!r}: cannot read the samples ({err})") from None
     name, _, rest = spec.strip().partition("(")
     if name.strip() not in _SPECS or not rest.endswith(")"):
-        raise ValueError(f"--data {spec!r}: expected one of {forms}")
+        raise ValueError(f"--data {spec!r}: expected one of {forms}, or a .npy file of "
+                         "samples")
     form, build = _SPECS[name.strip()]
     try:
         args = ast.literal_eval(f"({rest[:-1]},)")
@@ -33,34 +41,70 @@ def parse_data(spec, /):
         raise ValueError(f"--data {spec!r}: expected {form} ({err})") from None
 
 
-def plot_run(result, target, path, /):
-    """Save a three-panel PNG: the target against the generated samples (density and
-    histogram in 1-D, scatter in 2-D), the losses, and W1 over training."""
+SWEEPABLE = ("lr", "gp_lambda", "r1_gamma", "clip", "ema")
+
+
+def parse_sweep(specs, /):
+    """``{"gp_lambda": [0.001, 0.01]}`` from ``["gp_lambda=1e-3,1e-2"]`` (dashes in the
+    name read as underscores); ``ValueError`` for another field or a value that is not a
+    number."""
+    axes = {}
+    for spec in specs:
+        name, _, values = spec.partition("=")
+        name = name.strip().replace("-", "_")
+        if name not in SWEEPABLE or not values:
+            raise ValueError(f"--sweep {spec!r}: expected FIELD=V1,V2,... with FIELD one "
+                             f"of {', '.join(SWEEPABLE)}")
+        try:
+            axes[name] = [float(v) for v in values.split(",")]
+        except ValueError:
+            raise ValueError(f"--sweep {spec!r}: the values must be numbers") from None
+    return axes
+
+
+def plot_population(results, path, /, *, shown=4):
+    """Save a two-panel PNG of a population: W1 to the target over training (median
+    and 10-90% band over the members, log axis), and the generated densities of up to
+    ``shown`` members over their target (a scatter of the first member in 2-D)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h = result.history
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), layout="constrained")
-    x = result.sample(10_000, seed=0).double().cpu().numpy()
-    data = result.config.data
-    if x.ndim == 1:
-        grid = np.linspace(min(x.min(), target.min()), max(x.max(), target.max()), 400)
-        axes[0].hist(x, bins=80, density=True, alpha=0.5, label="generated")
-        axes[0].plot(grid, data.pdf(grid), "k", label="target density")
+    w1 = np.asarray(results.history["w1"], float)
+    steps = results.history["eval_step"][0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    left.semilogy(steps, np.nanmedian(w1, 0), "C0", label=f"median of {len(results)}")
+    if len(results) > 1:
+        left.fill_between(steps, *np.nanpercentile(w1, [10, 90], 0), color="C0",
+                          alpha=0.3, label="10-90%")
+    left.set(xlabel="generator step", title="W1 to the target")
+    left.legend()
+    first = results[0]
+    cfg = first.config
+    right.set_title(f"{cfg.loss}, {len(results)} member{'s' * (len(results) > 1)}")
+    if cfg.dim == 1:
+        for i, result in enumerate(results[:shown]):
+            x = result.sample(10_000, seed=0).double().cpu().numpy()
+            right.hist(x, bins=80, density=True, histtype="step", color=f"C{i}",
+                       label=f"member {i}")
+            _target(right, result.config.data, x, f"C{i}")
+        right.set(xlabel="x")
     else:
-        axes[0].scatter(*target[:2000, :2].T, s=2, alpha=0.4, label="target")
-        axes[0].scatter(*x[:2000, :2].T, s=2, alpha=0.4, label="generated")
-    axes[0].set_title(f"{result.config.loss}: {data!r}"[:70], fontsize=9)
-    axes[0].legend()
-    axes[1].plot(h["step"], h["loss_d"], label="discriminator / critic")
-    axes[1].plot(h["step"], h["loss_g"], label="generator")
-    axes[1].set_xlabel("generator step")
-    axes[1].set_title("losses")
-    axes[1].legend()
-    axes[2].plot(h["eval_step"], h["w1"], "o-")
-    axes[2].set_xlabel("generator step")
-    axes[2].set_title("W1(generated, target)")
+        x = first.sample(2000, seed=0).double().cpu().numpy()
+        data = cfg.data
+        y = data[:2000] if isinstance(data, np.ndarray) else data.sample(2000, seed=cfg.seed + 1)
+        right.scatter(*y[:, :2].T, s=2, alpha=0.4, label="target")
+        right.scatter(*x[:, :2].T, s=2, alpha=0.4, label="member 0")
+    right.legend()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _target(ax, data, x, color):
+    """The target's density (a histogram of its samples for an array) on ``ax``."""
+    if isinstance(data, np.ndarray):
+        ax.hist(data[:, 0], bins=80, density=True, color=color, alpha=0.2)
+        return
+    grid = np.linspace(*ax.get_xlim(), 400)
+    ax.plot(grid, data.pdf(grid), color=color, lw=1, ls="--")

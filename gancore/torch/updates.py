@@ -77,10 +77,18 @@ def _check(param, grad, state, lr, rates, eps):
         raise ValueError("state must come from optimiser_state(param): its moments have "
                          f"shape {tuple(state['exp_avg_sq'].shape)}, param "
                          f"{tuple(param.shape)}")
-    positive_number("lr", lr)
     positive_number("eps", eps, allow_zero=True)
-    for name, rate in rates.items():
-        probability(name, rate, below_one=True)
+    for name, value in {"lr": lr, **rates}.items():
+        if isinstance(value, torch.Tensor):  # one value per row of param (a population)
+            _tensors.tensor(name, value)
+            if value.ndim != param.ndim:
+                raise ValueError(f"{name} must be a number or a tensor with param's "
+                                 f"{param.ndim} dimensions (one value per row); got shape "
+                                 f"{tuple(value.shape)}")
+        elif name == "lr":
+            positive_number(name, value)
+        else:
+            probability(name, value, below_one=True)
 
 
 @torch.no_grad()
@@ -94,7 +102,10 @@ def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
                    \frac{m_t}{\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}
 
     with :math:`\epsilon` added outside the square root, as ``torch.optim.Adam`` does.
-    ``state`` comes from :func:`optimiser_state` and is updated in place.
+    ``state`` comes from :func:`optimiser_state` and is updated in place. ``lr`` and
+    the betas are numbers, or tensors of shape ``(N, 1)`` for a ``param`` of shape
+    ``(N, P)``: one value per row (a population's members, each with its own
+    settings; their values are checked where they are set, in the configs).
 
     Raises
     ------
@@ -109,7 +120,7 @@ def adam_update(param, grad, state, /, *, lr, betas, eps=1e-8):
     state["step"] += 1  # in place when it is a tensor
     t = state["step"]
     state["exp_avg"].lerp_(grad, 1 - beta1)
-    state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad * (1 - beta2))
     step_size = lr / (1 - beta1 ** t)
     # s m / (sqrt(v / c2) + eps) = m / (sqrt(v) / (sqrt(c2) s) + eps / s)
     denom = state["exp_avg_sq"].sqrt().div_((1 - beta2 ** t) ** 0.5 * step_size)
@@ -127,4 +138,4 @@ def rmsprop_update(param, grad, state, /, *, lr, alpha=0.99, eps=1e-8):
     _check(param, grad, state, lr, {"alpha": alpha}, eps)
     state["step"] += 1
     state["exp_avg_sq"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-    param.addcdiv_(grad, state["exp_avg_sq"].sqrt().add_(eps), value=-lr)
+    param.addcdiv_(grad * -lr, state["exp_avg_sq"].sqrt().add_(eps))

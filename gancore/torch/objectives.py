@@ -1,0 +1,63 @@
+"""What each loss optimises: one :class:`Objective` per loss, looked up once by the
+trainer, so that its loop never branches on the loss's name."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from .losses import (critic_loss, discriminator_loss, minimax_generator_loss,
+                     nonsaturating_generator_loss, wasserstein_generator_loss)
+
+__all__ = ["OBJECTIVES", "Objective", "Penalty"]
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """A gradient-norm penalty on the critic's input gradients at some of its inputs:
+    ``weight * mean (||grad|| - target)^2`` (:func:`gradient_norm_penalty`).
+
+    ``at`` is ``"real"`` for the data (R1) or ``"x_hat"`` for the interpolates
+    (WGAN-GP); ``weight`` names the config field that sets it and ``factor`` scales it
+    (R1's gamma / 2)."""
+
+    at: str
+    weight: str
+    target: float
+    factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One loss: the critic's and the generator's per-member losses (each averaged over
+    the batch), what the critic's step is penalised with, whether the critic's weights
+    are clipped after each step, and how D's outputs are summarised (D itself for the
+    GAN losses, the critic's value otherwise)."""
+
+    critic: Callable
+    generator: Callable
+    penalty: Penalty | None
+    clip: bool
+    summary: Callable
+
+
+_R1 = Penalty(at="real", weight="r1_gamma", target=0.0, factor=0.5)
+OBJECTIVES = {
+    "minimax": Objective(discriminator_loss, minimax_generator_loss, _R1, False,
+                         torch.sigmoid),
+    "nonsaturating": Objective(discriminator_loss, nonsaturating_generator_loss, _R1, False,
+                               torch.sigmoid),
+    "wgan": Objective(critic_loss, wasserstein_generator_loss, None, True, torch.as_tensor),
+    "wgan-gp": Objective(critic_loss, wasserstein_generator_loss,
+                         Penalty(at="x_hat", weight="gp_lambda", target=1.0), False,
+                         torch.as_tensor),
+}
+
+
+def objective(cfgs):
+    """The population's :class:`Objective`: its loss's, without the R1 penalty when
+    every member's ``r1_gamma`` is 0."""
+    obj = OBJECTIVES[cfgs[0].loss]
+    if obj.penalty is _R1 and all(c.r1_gamma == 0 for c in cfgs):
+        return Objective(obj.critic, obj.generator, None, obj.clip, obj.summary)
+    return obj
