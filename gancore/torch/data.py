@@ -1,12 +1,14 @@
 """A population's data: each member's training points and evaluation target."""
 
+from functools import partial
+
 import numpy as np
 import torch
 from array_api_compat import torch as xp_torch
 
 from .config import _held_out
 
-__all__ = ["member_data"]
+__all__ = ["batches", "draws", "member_data"]
 
 
 def member_data(cfg, device, dtype):
@@ -34,6 +36,14 @@ def batches(pools, sizes, rngs, n):
 
     ``pools`` is ``(N, n_max, d)``, member i's points in its first ``sizes[i]`` rows;
     member i's indices come from ``rngs[i]``."""
-    index = torch.stack([torch.randint(size, (n,), generator=rng, device=pools.device)
-                         for size, rng in zip(sizes, rngs)])
+    index = draws(rngs, [partial(torch.randint, size, (n,), device=pools.device)
+                         for size in sizes])
     return torch.gather(pools, 1, index.unsqueeze(-1).expand(-1, -1, pools.shape[-1]))
+
+
+def draws(rngs, samplers):
+    """``samplers[i](generator=rngs[i])`` for every member, stacked along a leading
+    member axis (a population of one without the copy)."""
+    if len(rngs) == 1:
+        return samplers[0](generator=rngs[0]).unsqueeze(0)
+    return torch.stack([sample(generator=rng) for sample, rng in zip(samplers, rngs)])

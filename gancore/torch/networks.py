@@ -33,7 +33,12 @@ def build_networks(cfgs, pools, device, dtype):
             if not isinstance(net, nn.Module):
                 raise TypeError(f"{name}() must return a torch.nn.Module; got "
                                 f"{type(net).__name__}")
-        g_layers, d_layers = [g], [d, nn.Flatten(0)]
+        # a Sequential's layers are spliced in (fewer module calls per step); the
+        # discriminator's (n, 1) logits become (n,)
+        g_layers, d_layers = _layers(g), _layers(d)
+        last = d_layers[-1]
+        if not (isinstance(last, nn.Flatten) and (last.start_dim, last.end_dim) == (0, -1)):
+            d_layers.append(nn.Flatten(0))
         if cfg.standardize:
             shift, std = pool.mean(0), pool.std(0)
             scale = torch.where(std > 0, std, torch.ones_like(std))
@@ -52,6 +57,11 @@ def build_networks(cfgs, pools, device, dtype):
     average = (stack([copy.deepcopy(g).requires_grad_(False) for g in gens])
                if any(c.ema is not None for c in cfgs) else None)
     return stack(gens), stack(discs), average
+
+
+def _layers(net):
+    """``net``'s layers if it is a Sequential, else ``[net]``."""
+    return list(net) if isinstance(net, nn.Sequential) else [net]
 
 
 def _check_output(g, d, cfg, device, dtype):

@@ -57,6 +57,11 @@ class Stack:
     base: nn.Module
     plan: list
 
+    @property
+    def param_list(self):
+        """``params``' tensors, in order (what gradients are taken with respect to)."""
+        return list(self.params.values())
+
     def __call__(self, x):
         """The members' outputs on ``x`` of shape ``(N, batch, ...)``: member i's
         module on ``x[i]``, stacked."""

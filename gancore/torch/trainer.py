@@ -19,7 +19,7 @@ from .._arrays import boolean
 from .checkpoint import RunState, restore_state, save_state
 from .config import (RESUMABLE, TrainConfig, column, minimum, per_member, record,
                      resolve_population)
-from .data import batches, member_data
+from .data import batches, draws, member_data
 from .evaluate import evaluate_members
 from .graphs import graphed
 from .losses import gradient_norm_penalty
@@ -120,13 +120,13 @@ def train(config, /, *, resume=None, progress=None):
     interpolate = bool(obj.penalty) and obj.penalty.at == "x_hat"  # WGAN-GP
 
     def noise(n):
-        return torch.stack([torch.randn(n, cfg.latent_dim, generator=r, device=device,
-                                        dtype=dtype) for r in state.rngs])
+        return draws(state.rngs, [partial(torch.randn, n, cfg.latent_dim, device=device,
+                                          dtype=dtype)] * len(cfgs))
 
     def descend(net, loss, player):
         """One optimiser step of every member down its own loss (a member's gradient
         of the members' sum is the gradient of its own loss)."""
-        grads = torch.autograd.grad(loss.sum(), list(net.params.values()))
+        grads = torch.autograd.grad(loss.sum(), net.param_list)
         update(net.flat, torch.cat([g.reshape(len(net.flat), -1) for g in grads], 1),
                state.optimisers[player])
 
@@ -138,8 +138,8 @@ def train(config, /, *, resume=None, progress=None):
         real = batches(pools, sizes, state.rngs, k * m).unflatten(1, (k, m))
         z = noise((k + 1) * m)
         if interpolate:
-            eps = torch.stack([torch.rand(k * m, 1, generator=r, device=device, dtype=dtype)
-                               for r in state.rngs]).unflatten(1, (k, m))
+            eps = draws(state.rngs, [partial(torch.rand, k * m, 1, device=device,
+                                             dtype=dtype)] * len(cfgs)).unflatten(1, (k, m))
         fake_all = G(z)
         fake, fake_g = fake_all[:, :k * m].detach().unflatten(1, (k, m)), fake_all[:, k * m:]
 
@@ -150,14 +150,16 @@ def train(config, /, *, resume=None, progress=None):
             inputs = {"real": real[:, i], "fake": fake[:, i]}
             if interpolate:
                 inputs["x_hat"] = eps[:, i] * real[:, i] + (1 - eps[:, i]) * fake[:, i]
-            x = torch.cat(list(inputs.values()), 1).requires_grad_(bool(obj.penalty))
-            d_x = D(x)
-            d = dict(zip(inputs, d_x.split(m, 1)))
+            at = obj.penalty and obj.penalty.at  # the inputs whose gradient is penalised
+            d = dict(zip([k for k in inputs if k != at], D(torch.cat(
+                [x for k, x in inputs.items() if k != at], 1)).split(m, 1)))
+            if at:
+                x = inputs[at].requires_grad_(True)
+                d[at] = D(x)
+                (grad,) = torch.autograd.grad(d[at].sum(), x, create_graph=True)
             loss_d = obj.critic(d["real"], d["fake"])
-            if obj.penalty:  # each D(x) depends on its own x: one gradient of the sum
-                (grad,) = torch.autograd.grad(d_x.sum(), x, create_graph=True)
-                grad_at = dict(zip(inputs, grad.split(m, 1)))[obj.penalty.at]
-                loss_d = loss_d + gradient_norm_penalty(grad_at, penalty_weight,
+            if at:  # each D(x) depends on its own x: one gradient of the sum
+                loss_d = loss_d + gradient_norm_penalty(grad, penalty_weight,
                                                         target=obj.penalty.target)
             descend(D, loss_d, "discriminator")
             if obj.clip:
