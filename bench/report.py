@@ -120,7 +120,7 @@ def speed_table(rows):
     """Steps per second of the trainers, and the speed-up over the tutorial-style loop
     measured in alternating runs (the one speed-up the page claims: separately taken
     medians drift with the machine)."""
-    runs = [r for r in rows if "steps" in r]
+    runs = [r for r in rows if "steps" in r and "members" not in r]
     lines = ["| run | namespace | implementation | steps/s |", "|---|---|---|---|"]
     for r in sorted(runs, key=lambda r: (r["op"], r["namespace"], r["role"])):
         lines.append(f"| {r['op']} | {r['namespace']} | {r['name']} | "
@@ -133,6 +133,23 @@ def speed_table(rows):
                   "|---|---|---|---|"]
         lines += [f"| {op} | {len(r)} | {statistics.median(r):.2f}x | {min(r):.2f} to "
                   f"{max(r):.2f} |" for op, r in paired]
+    return "\n".join(lines)
+
+
+def population_table(rows):
+    """GAN-steps per second of populations, and their speed-up over N sequential single
+    runs (N times the population of one's time, same device and threads)."""
+    runs = {(r["namespace"], r["threads"], r["members"]): r for r in rows if "members" in r}
+    if not runs:
+        return "Not measured in this run."
+    lines = ["| device | threads | members | GAN-steps/s | over N sequential single runs |",
+             "|---|---|---|---|---|"]
+    for (where, threads, members), r in sorted(runs.items()):
+        single = runs.get((where, threads, 1))
+        rate = members * r["steps"] / r["median"]
+        over = "" if single is None else f"{members * single['median'] / r['median']:.2f}x"
+        lines.append(f"| {'CPU' if where == 'torch' else 'CUDA'} | {threads} | {members} | "
+                     f"{rate:.4g} | {over} |")
     return "\n".join(lines)
 
 
@@ -284,6 +301,11 @@ def render(info, rows):
         core_table(rows),
         "## Training",
         speed_table(rows),
+        "## Populations",
+        "The non-saturating GAN on N(3, 0.5^2), one member per seed, "
+        "trained as one run (`train(sweep(config, seed=range(N)))`); "
+        "a GAN-step is one member's generator step with its critic step.",
+        population_table(rows),
         "## Precision on near-equal distributions",
         "q = p (1 + eps N(0, 1)), n = 20000, both normalised; reference: mpmath at 40 "
         "digits.",

@@ -88,6 +88,45 @@ def test_trainer_speedup_in_alternating_runs(benchmark, request, loss):
     assert len(ratios) == (1 if smoke(request.config) else PAIRS)
 
 
+# members per population: on the CPU against N sequential single runs; on a GPU up to
+# 16384 members, against the population of one
+POPULATIONS = {"torch": (1, 16, 64, 256), "torch_cuda": (1, 16, 64, 256, 1024, 4096, 16384)}
+POPULATION_STEPS = 50
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("members", sorted(set(sum(POPULATIONS.values(), ()))))
+@pytest.mark.parametrize("where", ["torch", "torch_cuda"])
+def test_population(benchmark, request, where, members, threads):
+    """GAN-steps per second of a population of the non-saturating GAN (one member per
+    seed) trained as one run, on one and on two intra-op threads (the caller's setting
+    is restored after)."""
+    import torch
+
+    from gancore.torch import TrainConfig, sweep, train
+
+    _, sync = backend(where)
+    if members not in POPULATIONS[where] or (where == "torch_cuda" and threads == 2):
+        pytest.skip("not a measured combination")
+    if smoke(request.config) and members > 16:
+        pytest.skip("smoke runs check the small populations only")
+    steps = 5 if smoke(request.config) else POPULATION_STEPS
+    configs = sweep(TrainConfig(loss="nonsaturating", data=DATA, steps=steps,
+                                device="cuda" if where == "torch_cuda" else "cpu",
+                                data_pool=2**14, eval_samples=1000, eval_every=10**9),
+                    seed=range(members))
+    _tag(benchmark, "population nonsaturating", steps, where, "gancore",
+         f"{members} members, {threads} thread{'s' * (threads > 1)}")
+    benchmark.extra_info.update(members=members, threads=threads)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        result = timed(benchmark, lambda: train(configs, progress=False), sync=sync)
+    finally:
+        torch.set_num_threads(previous)
+    assert len(result) == members
+
+
 @pytest.mark.parametrize("dim", [1, 2])
 def test_gaussian_gan(benchmark, request, dim, namespace):
     xp, sync = backend(namespace)

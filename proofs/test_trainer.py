@@ -1,20 +1,22 @@
 """The PyTorch trainer converges where the theory says it should.
 
-Convergence is judged on the trainer's averaged generator (an exponential moving
-average of its weights), never on a single snapshot, with W1 between 1e4 generated and
-1e4 target samples (the sampling floor of that estimate is about 0.01 s).
+Convergence is a rate: each proof trains one population of generated targets as one
+run and asserts that at least k members converge, k derived from a stated per-target
+success rate by a binomial bound. It is judged on each member's averaged generator (an
+exponential moving average of its weights), never on a single snapshot, with W1
+between 1e4 generated and 1e4 target samples (the sampling floor of that estimate is
+about 0.01 s).
 """
 
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import gancore
 
-from . import strategies as gs
 from ._record import at_most, close
 from ._support import selected_backends
 
@@ -23,12 +25,18 @@ from gancore.torch import (TrainConfig, critic_loss, discriminator,  # noqa: E40
                            gradient_penalty, train)
 
 THEOREM = "PyTorch trainer"
-STATEMENT = ("GAN, NS-GAN, WGAN, WGAN-GP (lambda = 0.01 s) reach N(m, s^2), NS-GAN + R1 "
-             "a 2-D Gaussian; WGAN-GP critic estimates W, is trapped in 1-D at "
-             "lambda = 10; clipping and penalties exact")
+STATEMENT = ("populations of GAN, NS-GAN, WGAN, WGAN-GP (lambda = 0.01 s) reach N(m, s^2) at "
+             "stated rates, on samples too, NS-GAN + R1 a 2-D Gaussian; WGAN-GP swings by "
+             "2 lambda in 1-D; its critic estimates W; clipping and penalties exact")
 # training runs take seconds: a tenth of the profile's examples (4 under ci)
 FEW = settings(max_examples=max(4, settings().max_examples // 10))
 TWO = settings(max_examples=max(2, settings().max_examples // 20))
+# A population is itself the sample of targets: one seeded population per proof (no
+# shrinking: a smaller seed is not a simpler population, and each try is a long run)
+ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+# members per population: 64 under ci and dev, 512 under thorough
+POPULATION = 512 if settings().max_examples >= 1000 else 64
+RISK = 1e-3  # chance that a trainer whose rate is below the stated one passes
 
 
 @pytest.fixture(scope="module", params=["torch", "torch_cuda"])
@@ -41,74 +49,141 @@ def device(request):
     return "cuda" if request.param == "torch_cuda" else "cpu"
 
 
-def _w1(result, data, seed):
-    return float(gancore.w1(result.sample(10_000, seed=seed).double().cpu().numpy(),
-                            data.sample(10_000, seed=seed + 1)))
+def _least_successes(n, rate):
+    """The least k with P(Bin(n, rate) >= k) <= RISK: a trainer whose per-target success
+    rate is at most ``rate`` reaches k successes of n with probability at most RISK.
+    (For rate 0.8: k = 61 of 64 and 438 of 512; for 0.75: 59 of 64, 415 of 512.)"""
+    from scipy.stats import binom
+
+    return int(binom.isf(RISK, n, rate)) + 1
 
 
-@FEW
-@given(target=gs.gaussian_params(), loss=st.sampled_from(["minimax", "nonsaturating"]),
-       seed=st.integers(0, 2**16))
-def test_gan_training_converges_on_gaussians(device, target, loss, seed):
-    # Published settings (k = 1, Adam 2e-4, betas (0.5, 0.999), batch 64), 1500
-    # generator steps: measured W1 / s at the end is 0.01 to 0.04; 0.1 s required.
-    data = gancore.Normal(*target)
-    result = train(TrainConfig(loss=loss, data=data, steps=1500, seed=seed, device=device,
-                               eval_every=1500), progress=False)
-    at_most(_w1(result, data, seed), 0.1 * target[1], 0.0, "W1(generated, target) < 0.1 s")
+def _targets(seed, n):
+    """n targets N(m, s^2), m ~ U[-5, 5] and s ~ U[0.2, 3], from ``seed``."""
+    rng = np.random.default_rng(seed)
+    return list(zip(rng.uniform(-5.0, 5.0, n), rng.uniform(0.2, 3.0, n)))
 
 
-@FEW
-@given(target=gs.gaussian_params(), seed=st.integers(0, 2**16))
-def test_wgan_gp_training_converges_on_gaussians(device, target, seed):
-    # On the line the generator's mean overshoots the target by up to 2 lambda (data
-    # units) before the critic turns round (docs/theory/wgan-gp.md), so lambda must be
-    # small against s: lambda = 0.01 s, otherwise the published settings (Adam 1e-4,
-    # betas (0, 0.9), n_critic = 5, batch 64). The critic's values are in data units,
-    # which makes the run the same in standard units for every (m, s). 2000 generator
-    # steps: measured W1 / s at the end is 0.02 to 0.05 over 10 seeds; 0.1 s required.
-    data = gancore.Normal(*target)
-    result = train(TrainConfig(loss="wgan-gp", data=data, steps=2000, seed=seed,
-                               gp_lambda=0.01 * target[1], device=device,
-                               eval_every=2000), progress=False)
-    at_most(_w1(result, data, seed), 0.1 * target[1], 0.0, "W1(generated, target) < 0.1 s")
+def _successes(result, targets, tolerance):
+    """How many members end with W1(generated, target) < tolerance * s (the trainer's
+    final evaluation: 1e4 points of each; its sampling floor is about 0.01 s)."""
+    w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])
+    return int(np.sum(w1 < tolerance)), float(np.max(w1))
 
 
-@TWO
-@given(seed=st.integers(0, 2**16), corr=st.floats(-0.8, 0.8))
-def test_gan_training_converges_on_a_correlated_gaussian(device, seed, corr):
+# Per loss: the step budget, the W1 / s to reach, the stated per-target success rate,
+# and what was measured with the published optimiser settings on 64 targets of seed 1.
+CONVERGENCE = {
+    # 1200 steps: 63 and 64 of 64 below 0.1 s (median W1 / s 0.05)
+    "minimax": (1200, 0.1, 0.8),
+    "nonsaturating": (1200, 0.1, 0.8),
+    # RMSProp 5e-5, c = 0.01: slower; at 1000 steps 64 of 64 below 0.2 s (median 0.05)
+    "wgan": (1000, 0.2, 0.8),
+    # lambda = 0.01 s (the 1-D trap, docs/theory/wgan-gp.md): at 1500 steps 62 of 64
+    # below 0.1 s (median 0.06); 1250 steps reach only 45
+    "wgan-gp": (1500, 0.1, 0.75),
+}
+
+
+@ONE
+@given(seed=st.integers(0, 2**32 - 1))
+@pytest.mark.parametrize("loss", list(CONVERGENCE))
+def test_training_converges_on_gaussians_at_the_stated_rate(device, loss, seed):
+    # One population of N generated targets trained as one run, each member with the
+    # published settings and its own seed; at least k members must reach W1 < tol * s,
+    # k derived from the stated rate by the binomial bound of _least_successes.
+    steps, tolerance, rate = CONVERGENCE[loss]
+    targets = _targets(seed, POPULATION)
+    configs = [TrainConfig(loss=loss, data=gancore.Normal(m, s), steps=steps, seed=i,
+                           gp_lambda=0.01 * s, device=device, eval_every=steps)
+               for i, (m, s) in enumerate(targets)]
+    reached, worst = _successes(train(configs, progress=False), targets, tolerance)
+    least = _least_successes(POPULATION, rate)
+    at_most(least, reached, 0.0, f"members below {tolerance} s: {reached} of {POPULATION} "
+                                 f"(worst W1 / s {worst:.3f})")
+
+
+@ONE
+@given(seed=st.integers(0, 2**32 - 1))
+def test_training_on_samples_converges_like_their_distribution(device, seed):
+    # The non-saturating population of the proof above, each member given 20000 samples
+    # of its target as an array instead of the distribution: a fifth is held out, and
+    # W1 is measured against it (4000 points: sampling floor about 0.02 s). Measured
+    # at 1200 steps: 64 of 64 below 0.1 s. Stated rate 0.8, as for the distributions.
+    targets = _targets(seed, POPULATION)
+    configs = [TrainConfig(data=gancore.Normal(m, s).sample(20_000, seed=seed + i),
+                           steps=1200, seed=i, device=device, eval_every=1200)
+               for i, (m, s) in enumerate(targets)]
+    reached, worst = _successes(train(configs, progress=False), targets, 0.1)
+    at_most(_least_successes(POPULATION, 0.8), reached, 0.0,
+            f"members below 0.1 s: {reached} of {POPULATION} (worst W1 / s {worst:.3f})")
+
+
+@ONE
+@given(seed=st.integers(0, 2**32 - 1))
+def test_gan_training_converges_on_correlated_gaussians(device, seed):
     # In 2-D, W1 between 1e4-point samples needs an O(n^3) assignment, so the check is
     # on the first two moments: W2 between the Gaussian with the generated sample's
     # mean and covariance and the target (Bures-Wasserstein formula; its sampling floor
     # at 1e4 points is about 0.02 s_min, s_min = 0.7 the smaller standard deviation).
     # The non-saturating GAN with the R1 penalty (gamma = 5, Mescheder et al. 2018) and
-    # batch 256: after 3000 steps it measures 0.02 to 0.08 s_min over 8 runs; 0.1 s_min
-    # required. (Without R1 at batch 64 the generated spread falls 2-10% short, 0.03 to
-    # 0.14 s_min.)
+    # batch 256, correlations U[-0.8, 0.8]: after 1000 steps 64 of 64 below 0.1 s_min
+    # (median 0.044, worst 0.088; at batch 64, 61 of 64). Stated rate 0.8.
     from scipy.linalg import sqrtm
 
-    cov = np.array([[2.0, corr * math.sqrt(2.0) * 0.7], [corr * math.sqrt(2.0) * 0.7, 0.49]])
-    data = gancore.MultivariateNormal([1.0, -2.0], cov)
-    result = train(TrainConfig(data=data, steps=3000, seed=seed, device=device,
-                               r1_gamma=5.0, batch_size=256, eval_every=3000),
-                   progress=False)
-    x = result.sample(10_000, seed=seed).double().cpu().numpy()
-    mean, fitted = x.mean(0), np.cov(x.T)
-    root = sqrtm(cov)
-    bures = np.trace(cov + fitted - 2 * np.real(sqrtm(root @ fitted @ root)))
-    w2 = math.sqrt(np.sum((mean - data.mean) ** 2) + max(bures, 0.0))
-    at_most(w2, 0.1 * 0.7, 0.0, "W2(fitted Gaussian, target) < 0.1 s_min")
+    rng = np.random.default_rng(seed)
+    covs = [np.array([[2.0, c * math.sqrt(2.0) * 0.7], [c * math.sqrt(2.0) * 0.7, 0.49]])
+            for c in rng.uniform(-0.8, 0.8, POPULATION)]
+    mean = np.array([1.0, -2.0])
+    configs = [TrainConfig(data=gancore.MultivariateNormal(mean, cov), steps=1000,
+                           seed=i, device=device, r1_gamma=5.0, batch_size=256,
+                           eval_every=10**9, eval_samples=1000)
+               for i, cov in enumerate(covs)]
+    result = train(configs, progress=False)
+    w2 = []
+    for member, cov in zip(result, covs):
+        x = member.sample(10_000, seed=seed).double().cpu().numpy()
+        fitted, root = np.cov(x.T), sqrtm(cov)
+        bures = np.trace(cov + fitted - 2 * np.real(sqrtm(root @ fitted @ root)))
+        w2.append(math.sqrt(np.sum((x.mean(0) - mean) ** 2) + max(bures, 0.0)) / 0.7)
+    reached = int(np.sum(np.array(w2) < 0.1))
+    at_most(_least_successes(POPULATION, 0.8), reached, 0.0,
+            f"members with W2 below 0.1 s_min: {reached} of {POPULATION} "
+            f"(worst W2 / s_min {max(w2):.3f})")
 
 
-@TWO
-@given(seed=st.integers(0, 2**16))
-def test_wgan_with_clipping_reaches_the_target_at_published_settings(device, seed):
-    # RMSProp 5e-5, c = 0.01, n_critic = 5, batch 64 on N(3, 0.5^2) for 2000 generator
-    # steps: measured W1 / s 0.04 to 0.08 (slower than the GAN losses); 0.2 s required.
-    data = gancore.Normal(3.0, 0.5)
-    result = train(TrainConfig(loss="wgan", data=data, steps=2000, seed=seed, device=device,
-                               eval_every=2000), progress=False)
-    at_most(_w1(result, data, seed), 0.2 * 0.5, 0.0, "W1(generated, target) < 0.2 s")
+# the WGAN-GP phase diagram: lambda / s on a log grid from 1e-3 to 10
+PHASE_RATIOS = np.logspace(-3, 1, 9)
+
+
+@ONE
+@given(seed=st.integers(0, 2**32 - 1))
+def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
+    # On the line the generator's mean overshoots the data by up to 2 lambda before the
+    # critic turns round (docs/theory/wgan-gp.md): the swing is negligible for
+    # lambda << s and dominates for lambda >= s (it equals s at lambda = s / 2). One
+    # population over the grid of lambda / s and 3 generated targets, 1500 steps at the
+    # published optimiser settings, W1 every 50 steps (2000 points each; W1 >= the
+    # distance between the means). Measured on 4 targets of seed 1: lambda <= 0.1 s
+    # ends at W1 0.03 to 0.12 s (median 0.07); lambda = 0.32 s at 0.09 to 0.25 s (the
+    # boundary); lambda >= s swings out to a largest W1 of 1.2 to 1.7 lambda and ends
+    # above 0.54 s. Single members vary (below the boundary one of seed 0's 15 ended at
+    # 0.25 s; above it one was swinging back through 0.43 s at the end), so the
+    # converging side is checked on the median, under 0.1 s, and the swinging side on
+    # the swing itself: every member's largest W1 exceeds lambda (half the predicted
+    # swing of 2 lambda).
+    targets = _targets(seed, 3)
+    configs = [TrainConfig(loss="wgan-gp", data=gancore.Normal(m, s), gp_lambda=r * s,
+                           seed=j, steps=1500, eval_every=50, eval_samples=2000,
+                           device=device)
+               for r in PHASE_RATIOS for j, (m, s) in enumerate(targets)]
+    w1 = train(configs, progress=False).history["w1"].reshape(len(PHASE_RATIOS), 3, -1)
+    w1 = w1 / np.array([s for _, s in targets])[None, :, None]   # in units of s
+    converging, swinging = PHASE_RATIOS <= 0.1, PHASE_RATIOS >= 1.0
+    at_most(float(np.median(w1[converging, :, -1])), 0.1, 0.0,
+            "median final W1 / s, lambda <= 0.1 s")
+    swing = w1[swinging].max(-1) / PHASE_RATIOS[swinging, None]   # largest W1 / lambda
+    at_most(1.0, float(swing.min()), 0.0, "largest W1 / lambda, lambda >= s")
 
 
 @TWO
