@@ -122,6 +122,13 @@ def _mp_masses(p):
     return [x / total for x in mp]
 
 
+# D on data and on fakes at the finite float edges: the smallest subnormal and 1e-300
+# (log D = -744 and -691), 1 - 2**-53 (log(1 - D) = -36.7); and log-odds out to +-745
+EDGE_D = (np.array([gs.SMALLEST_SUBNORMAL, 1e-300, 0.5]),
+          np.array([1.0 - 2.0**-53, 1e-300, 0.5]))
+EDGE_LOGITS = (np.array([-745.0, -700.0, 0.0]), np.array([745.0, 700.0, 0.0]))
+
+
 def _mp_log(x):
     return -mpmath.inf if x == 0 else mpmath.log(x)
 
@@ -167,15 +174,23 @@ def test_value_matches_mpmath_at_the_float_extremes(xp, pq, data):
                  n, "V(sigmoid(l)) = mpmath")
     # minibatch estimates: the mean of log D over data points, of log(1 - D) over fakes
     m = mpmath.mpf(n)
-    want, size = _mp_sum_of_terms([1 / m] * 2 * n, [_mp_log(mpmath.mpf(x)) for x in d]
-                                  + [_mp_log(1 - mpmath.mpf(x)) for x in d[::-1].copy()])
-    _close_to_mp(float(host(gancore.minibatch_value(arr(xp, d), arr(xp, d[::-1].copy())))), want,
-                 size, 2 * n, "minibatch V(D) = mpmath")
-    want, size = _mp_sum_of_terms([1 / m] * 2 * n, [-_mp_softplus(-x) for x in logits]
-                                  + [-_mp_softplus(x) for x in logits[::-1].copy()])
-    _close_to_mp(float(host(gancore.minibatch_value_from_logits(
-        arr(xp, logits), arr(xp, logits[::-1].copy())))), want, size, 2 * n,
-        "minibatch V(sigmoid(l)) = mpmath")
+    # on the drawn values, and on fixed finite edge values whatever was drawn (so that a
+    # clamp is caught in every example, not only when the draw reaches the edges)
+    for real, fake in ((d, d[::-1].copy()), EDGE_D):
+        k = mpmath.mpf(len(real))
+        want, size = _mp_sum_of_terms([1 / k] * 2 * len(real),
+                                      [_mp_log(mpmath.mpf(x)) for x in real]
+                                      + [_mp_log(1 - mpmath.mpf(x)) for x in fake])
+        _close_to_mp(float(host(gancore.minibatch_value(arr(xp, real), arr(xp, fake)))),
+                     want, size, 2 * len(real), "minibatch V(D) = mpmath")
+    for real, fake in ((logits, logits[::-1].copy()), EDGE_LOGITS):
+        k = mpmath.mpf(len(real))
+        want, size = _mp_sum_of_terms([1 / k] * 2 * len(real),
+                                      [-_mp_softplus(-x) for x in real]
+                                      + [-_mp_softplus(x) for x in fake])
+        _close_to_mp(float(host(gancore.minibatch_value_from_logits(
+            arr(xp, real), arr(xp, fake)))), want, size, 2 * len(real),
+            "minibatch V(sigmoid(l)) = mpmath")
     # D* = a / (a + b) and its log-odds log(a / b), pointwise, for masses a, b >= 0
     a, b = p, q
     d_star = host(gancore.optimal_discriminator(P, Q))

@@ -117,11 +117,16 @@ def train(config, /, *, resume=None, progress=None):
         restore_state(resume, state, records, RESUMABLE, device=device)
         last_saved = (state.step, resume)
     k, m = cfg.n_critic, cfg.batch_size
-    interpolate = bool(obj.penalty) and obj.penalty.at == "x_hat"  # WGAN-GP
+    at = obj.penalty and obj.penalty.at  # the critic inputs whose gradient is penalised
+    interpolate = at == "x_hat"  # WGAN-GP's interpolates
 
-    def noise(n):
-        return draws(state.rngs, [partial(torch.randn, n, cfg.latent_dim, device=device,
-                                          dtype=dtype)] * len(cfgs))
+    def noise(*shape):  # N(0, 1) draws of ``shape`` per member, from its own generator
+        return draws(state.rngs, [partial(torch.randn, *shape, device=device, dtype=dtype)]
+                     * len(cfgs))
+
+    def uniform(*shape):  # U[0, 1) draws likewise
+        return draws(state.rngs, [partial(torch.rand, *shape, device=device, dtype=dtype)]
+                     * len(cfgs))
 
     def descend(net, loss, player):
         """One optimiser step of every member down its own loss (a member's gradient
@@ -136,10 +141,9 @@ def train(config, /, *, resume=None, progress=None):
         # the iteration's draws at once: the batches of all n_critic critic steps and
         # the generator's own batch in one generator pass (G is fixed until its step)
         real = batches(pools, sizes, state.rngs, k * m).unflatten(1, (k, m))
-        z = noise((k + 1) * m)
+        z = noise((k + 1) * m, cfg.latent_dim)
         if interpolate:
-            eps = draws(state.rngs, [partial(torch.rand, k * m, 1, device=device,
-                                             dtype=dtype)] * len(cfgs)).unflatten(1, (k, m))
+            eps = uniform(k * m, 1).unflatten(1, (k, m))
         fake_all = G(z)
         fake, fake_g = fake_all[:, :k * m].detach().unflatten(1, (k, m)), fake_all[:, k * m:]
 
@@ -150,17 +154,15 @@ def train(config, /, *, resume=None, progress=None):
             inputs = {"real": real[:, i], "fake": fake[:, i]}
             if interpolate:
                 inputs["x_hat"] = eps[:, i] * real[:, i] + (1 - eps[:, i]) * fake[:, i]
-            at = obj.penalty and obj.penalty.at  # the inputs whose gradient is penalised
-            d = dict(zip([k for k in inputs if k != at], D(torch.cat(
-                [x for k, x in inputs.items() if k != at], 1)).split(m, 1)))
-            if at:
+            plain = [name for name in inputs if name != at]
+            d = dict(zip(plain, D(torch.cat([inputs[name] for name in plain], 1)).split(m, 1)))
+            penalty = 0.0
+            if at:  # each D(x) depends on its own x alone: one gradient of the sum
                 x = inputs[at].requires_grad_(True)
                 d[at] = D(x)
                 (grad,) = torch.autograd.grad(d[at].sum(), x, create_graph=True)
-            loss_d = obj.critic(d["real"], d["fake"])
-            if at:  # each D(x) depends on its own x: one gradient of the sum
-                loss_d = loss_d + gradient_norm_penalty(grad, penalty_weight,
-                                                        target=obj.penalty.target)
+                penalty = gradient_norm_penalty(grad, penalty_weight, target=obj.penalty.target)
+            loss_d = obj.critic(d["real"], d["fake"]) + penalty
             descend(D, loss_d, "discriminator")
             if obj.clip:
                 with torch.no_grad():
