@@ -38,6 +38,8 @@ def batches(pools, sizes, rngs, n):
     member i's indices come from ``rngs[i]``."""
     index = draws(rngs, [partial(torch.randint, size, (n,), device=pools.device)
                          for size in sizes])
+    if len(pools) == 1:  # a population of one: plain indexing
+        return pools[0, index[0]].unsqueeze(0)
     return torch.gather(pools, 1, index.unsqueeze(-1).expand(-1, -1, pools.shape[-1]))
 
 

@@ -13,7 +13,7 @@ def flush(pending, summary, *, start_step, histories, stopped, nets):
     """Append the ``pending`` steps' metrics to the live members' ``histories`` and stop
     the members that went non-finite.
 
-    ``pending`` holds one ``(loss_d, loss_g, D outputs on real then fake)`` per step,
+    ``pending`` holds one ``(loss_d, loss_g, D outputs on real, on fake)`` per step,
     each with a leading member axis; ``summary`` maps D's outputs to what is logged
     (D, or the critic's value). A live member (``stopped[i] is None``) whose metric is
     not finite at some step, or whose parameters in ``nets`` (name to ``(N, P)``
@@ -24,7 +24,7 @@ def flush(pending, summary, *, start_step, histories, stopped, nets):
         return []
     n_steps, members = len(pending), len(histories)
     losses = torch.stack([torch.stack(row[:2], -1) for row in pending])   # (S, N, 2)
-    outputs = torch.stack([row[2] for row in pending])                    # (S, N, 2m)
+    outputs = torch.stack([torch.cat(row[2:], -1) for row in pending])   # (S, N, 2m)
     means = summary(outputs).unflatten(-1, (2, -1)).mean(-1)              # (S, N, 2)
     finite = torch.stack([flat.isfinite().all(1) for flat in nets.values()], 1)
     values, finite = (t.cpu().numpy() for t in (torch.cat([losses, means], -1),

@@ -137,7 +137,7 @@ def train(config, /, *, resume=None, progress=None):
 
     def iteration():
         """One generator step after ``n_critic`` critic steps, for every member; returns
-        what the step logs (losses, D's outputs on real then fake), on the device."""
+        what the step logs (losses, D's outputs on real and on fake), on the device."""
         # the iteration's draws at once: the batches of all n_critic critic steps and
         # the generator's own batch in one generator pass (G is fixed until its step)
         real = batches(pools, sizes, state.rngs, k * m).unflatten(1, (k, m))
@@ -156,13 +156,14 @@ def train(config, /, *, resume=None, progress=None):
                 inputs["x_hat"] = eps[:, i] * real[:, i] + (1 - eps[:, i]) * fake[:, i]
             plain = [name for name in inputs if name != at]
             d = dict(zip(plain, D(torch.cat([inputs[name] for name in plain], 1)).split(m, 1)))
-            penalty = 0.0
             if at:  # each D(x) depends on its own x alone: one gradient of the sum
                 x = inputs[at].requires_grad_(True)
                 d[at] = D(x)
                 (grad,) = torch.autograd.grad(d[at].sum(), x, create_graph=True)
-                penalty = gradient_norm_penalty(grad, penalty_weight, target=obj.penalty.target)
-            loss_d = obj.critic(d["real"], d["fake"]) + penalty
+            loss_d = obj.critic(d["real"], d["fake"])
+            if at:
+                loss_d = loss_d + gradient_norm_penalty(grad, penalty_weight,
+                                                        target=obj.penalty.target)
             descend(D, loss_d, "discriminator")
             if obj.clip:
                 with torch.no_grad():
@@ -171,7 +172,7 @@ def train(config, /, *, resume=None, progress=None):
         # -- generator: one step down  L_G(G) = objective of D(G(z)), D held fixed
         loss_g = obj.generator(D(fake_g))
         descend(G, loss_g, "generator")
-        return loss_d.detach(), loss_g.detach(), torch.cat([d["real"], d["fake"]], 1).detach()
+        return loss_d.detach(), loss_g.detach(), d["real"].detach(), d["fake"].detach()
 
     run = graphed(iteration, state.rngs, device) if cfg.cuda_graph else iteration
     show = sys.stderr.isatty() if progress is None else progress
