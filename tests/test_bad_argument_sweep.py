@@ -175,7 +175,8 @@ VALID = {
     "clip_weights": (lambda: gtorch.clip_weights, (torch.nn.Linear(2, 2), 0.01), {}),
     "sample_distances": (lambda: gtorch.sample_distances,
                          (np.linspace(0.0, 1.0, 50), np.linspace(0.5, 1.5, 40)), {"bins": 8}),
-    "flatten_parameters": (lambda: updates.flatten_parameters, (torch.nn.Linear(2, 2),), {}),
+    "flatten_parameters": (lambda: updates.flatten_parameters, (torch.nn.Linear(2, 2),),
+                           {"out": None}),
     "optimiser_state": (lambda: updates.optimiser_state, (_t(0.5, 1.0),), {}),
     "adam_update": (lambda: updates.adam_update,
                     (_t(0.5, 1.0), _t(0.1, -0.2), updates.optimiser_state(_t(0.0, 0.0))),
@@ -279,6 +280,7 @@ ACCEPTED = [
     ("gradient_norm_penalty", "grads", "negative|unnormalised|nan|inf",
      "gradients are any real numbers; values are not checked inside the training step"),
     ("TrainConfig", "generator|discriminator", "none", "None means the built-in MLP"),
+    ("flatten_parameters", "out", "none", "None means a new vector"),
 ]
 
 

@@ -316,3 +316,14 @@ def test_cuda_graph_replays_an_eager_population():
     graphed = train([replace(c, cuda_graph=True) for c in configs], progress=False)
     np.testing.assert_allclose(graphed.history["loss_d"], eager.history["loss_d"],
                                rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["wgan-gp", "nonsaturating"])
+def test_a_member_does_not_depend_on_its_place(loss):
+    # each member draws from its own generator and reads its own rows: swapping two
+    # members swaps their results, bit for bit
+    a, b, c = _population(loss)
+    first, swapped = train([a, b, c], progress=False), train([b, a, c], progress=False)
+    _same(first[0], swapped[1])
+    _same(first[1], swapped[0])
+    _same(first[2], swapped[2])

@@ -81,6 +81,25 @@ def test_flattened_parameters_are_views_of_the_vector():
         flatten_parameters(mixed)
 
 
+def test_flattened_parameters_can_be_a_row_of_a_population():
+    torch.manual_seed(0)
+    nets = [discriminator(2, widths=(5,)) for _ in range(3)]
+    x = torch.randn(7, 2)
+    before = [net(x) for net in nets]
+    rows = torch.empty(3, sum(p.numel() for p in nets[0].parameters()))
+    for net, row in zip(nets, rows):
+        assert flatten_parameters(net, out=row).data_ptr() == row.data_ptr()
+    for net, out in zip(nets, before):
+        torch.testing.assert_close(net(x), out, rtol=0, atol=0)
+    rows[1].zero_()  # row 1 is network 1's parameters, and no other's
+    assert all(bool((p == 0).all()) for p in nets[1].parameters())
+    torch.testing.assert_close(nets[0](x), before[0], rtol=0, atol=0)
+    for bad in (torch.empty(5), torch.empty(rows.shape[1], dtype=torch.float64),
+                torch.empty(2, rows.shape[1])[:, 0]):
+        with pytest.raises(ValueError, match="out must be a contiguous vector"):
+            flatten_parameters(nets[0], out=bad)
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda p, s: adam_update(p, torch.zeros(4), s, lr=1e-3, betas=(0.5, 0.9)),
      r"grad must have param's shape \(3,\); got \(4,\)"),

@@ -214,14 +214,14 @@ def _check_config(cfg):
             raise ValueError(f"data_pool ({cfg.data_pool}) must be at least batch_size "
                              f"({batch})")
     else:
-        train_n = len(cfg.data) - _held_out(cfg)
-        if train_n < batch or _held_out(cfg) < 2:
+        train_n = len(cfg.data) - held_out(cfg)
+        if train_n < batch or held_out(cfg) < 2:
             raise ValueError(f"data has {len(cfg.data)} samples: too few for a batch of "
                              f"{batch} after holding out a fifth for evaluation (it needs "
                              f"at least {int(np.ceil(batch / (1 - HELD_OUT))) + 1})")
 
 
-def _held_out(cfg):
+def held_out(cfg):
     """How many points of a sample array are held out for evaluation."""
     return min(cfg.eval_samples, int(HELD_OUT * len(cfg.data)))
 

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from array_api_compat import torch as xp_torch
 
-from .config import _held_out
+from .config import held_out
 
 __all__ = ["batches", "draws", "member_data"]
 
@@ -22,7 +22,7 @@ def member_data(cfg, device, dtype):
     """
     if isinstance(cfg.data, np.ndarray):
         order = np.random.default_rng(cfg.seed).permutation(len(cfg.data))
-        held = _held_out(cfg)
+        held = held_out(cfg)
         target, train = cfg.data[order[:held]], cfg.data[order[held:]]
         return torch.as_tensor(train, device=device, dtype=dtype), target
     pool = cfg.data.sample(cfg.data_pool, seed=cfg.seed, xp=xp_torch, device=device,

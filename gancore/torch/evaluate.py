@@ -61,8 +61,8 @@ def population_distances(generated, targets, /, *, bins=64):
     """:func:`sample_distances` of each member: ``generated`` of shape ``(N, n, d)``
     (a tensor) against ``targets[i]`` (host arrays of shape ``(n_i, d)``).
 
-    In 1-D with targets of one size, W1 of all members is one batched
-    :func:`gancore.w1` call on the samples' device; otherwise one call per member
+    The samples are copied to the host once. In 1-D with targets of one size, W1 of
+    all members is one batched :func:`gancore.w1` call; otherwise one call per member
     (in d > 1 an optimal assignment between 1000 points each, about 0.1 s per
     member). Returns a list of ``(w1, jsd)`` pairs."""
     x = to_numpy(generated.detach())

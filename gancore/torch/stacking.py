@@ -20,6 +20,7 @@ from torch import nn
 from torch.func import functional_call, vmap
 
 from .models import Affine
+from .updates import flatten_parameters
 
 __all__ = ["Stack", "stack"]
 
@@ -89,17 +90,16 @@ def stack(modules, /, *, batched_mlp=None):
                              "(names or shapes differ); a population needs one architecture")
     if not shapes:
         raise ValueError("the networks have no parameters to train")
-    n = len(modules)
-    flat = torch.stack([torch.cat([p.detach().reshape(-1) for p in m.parameters()])
-                        for m in modules])
+    n, trained = len(modules), any(p.requires_grad for p in first.parameters())
+    flat = torch.empty(n, sum(shape.numel() for _, shape in shapes),
+                       dtype=next(first.parameters()).dtype,
+                       device=next(first.parameters()).device)
+    for row, m in zip(flat, modules):
+        flatten_parameters(m, out=row)
     params, start = {}, 0
     for name, shape in shapes:
         size = shape.numel()
-        params[name] = flat[:, start:start + size].view(n, *shape).requires_grad_(True)
-        for i, m in enumerate(modules):
-            owner, _, attr = name.rpartition(".")
-            setattr(m.get_submodule(owner), attr,
-                    nn.Parameter(flat[i, start:start + size].view(shape)))
+        params[name] = flat[:, start:start + size].view(n, *shape).requires_grad_(trained)
         start += size
     if n == 1:
         params = dict(first.named_parameters())

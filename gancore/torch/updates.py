@@ -3,10 +3,10 @@
 A small MLP has six or so parameter tensors of a few thousand numbers in all, so an
 optimiser step is mostly overhead: inside a CPU training run a fused
 ``torch.optim.Adam`` step takes about 100 us, its kernel about 20. The trainer instead
-makes each network's parameters views of one contiguous vector
-(:func:`flatten_parameters`) and updates that vector with a handful of whole-vector
-operations (about 55 us). The arithmetic is ``torch.optim``'s: ``tests/test_updates.py``
-compares the two.
+makes each member's network parameters views of one row of a ``(members, P)`` tensor
+(:func:`flatten_parameters` with ``out=``) and updates that tensor with a handful of
+whole-tensor operations (about 55 us for one member). The arithmetic is
+``torch.optim``'s: ``tests/test_updates.py`` compares the two.
 """
 
 import torch
@@ -18,19 +18,22 @@ from . import _tensors
 __all__ = ["adam_update", "flatten_parameters", "optimiser_state", "rmsprop_update"]
 
 
-def flatten_parameters(module, /):
-    """Make ``module``'s parameters views of one new contiguous vector and return it.
+def flatten_parameters(module, /, *, out=None):
+    """Make ``module``'s parameters views of one contiguous vector and return it.
 
     The module computes as before; an in-place change to the vector (an optimiser
     update, a weight average, clipping) changes its parameters, and the reverse.
     Gradients still arrive per parameter: ``torch.cat`` of their flattened values is
-    the gradient with respect to the vector.
+    the gradient with respect to the vector. ``out``, a contiguous 1-D tensor of the
+    parameters' total size, dtype and device, receives them (a row of a population's
+    ``(N, P)`` tensor); by default a new vector does.
 
     Raises
     ------
     ValueError
-        When ``module`` has no parameters, or parameters of several dtypes or devices
-        (which one vector cannot hold).
+        When ``module`` has no parameters, parameters of several dtypes or devices
+        (which one vector cannot hold), or an ``out`` of another size, dtype or device
+        or not contiguous.
     """
     named = list(_tensors.module("module", module).named_parameters())
     if not named:
@@ -40,6 +43,14 @@ def flatten_parameters(module, /):
         raise ValueError("module's parameters must share one dtype and device to be "
                          f"flattened; got {sorted(map(str, kinds))}")
     flat = torch.cat([p.detach().reshape(-1) for _, p in named])
+    if out is not None:
+        _tensors.tensor("out", out)
+        if (out.shape != flat.shape or (out.dtype, out.device) != (flat.dtype, flat.device)
+                or not out.is_contiguous()):
+            raise ValueError(f"out must be a contiguous vector of {flat.numel()} "
+                             f"{flat.dtype} numbers on {flat.device}; got shape "
+                             f"{tuple(out.shape)}, {out.dtype} on {out.device}")
+        flat = out.copy_(flat)
     start = 0
     for name, p in named:
         owner, _, attr = name.rpartition(".")
