@@ -25,6 +25,7 @@ from .game import (
     value_from_logits,
     virtual_criterion,
 )
+from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
 from .wasserstein import w1, w1_empirical
 
 __version__ = "0.1.0"
@@ -33,6 +34,7 @@ __all__ = [
     "GaussianGANResult",
     "LineSegment",
     "Mixture",
+    "ModeCoverage",
     "MultivariateNormal",
     "Normal",
     "dirac_jacobian",
@@ -40,12 +42,15 @@ __all__ = [
     "dirac_vector_field",
     "gaussian_criterion",
     "gaussian_gan_gradients",
+    "gaussian_grid",
     "gaussian_optimal_discriminator",
+    "gaussian_ring",
     "jsd",
     "kl",
     "kl_normal",
     "minibatch_value",
     "minibatch_value_from_logits",
+    "mode_coverage",
     "optimal_discriminator",
     "optimal_discriminator_logits",
     "train_gaussian_gan",

@@ -117,6 +117,11 @@ VALID = {
     "w1_empirical": (lambda: gancore.w1_empirical,
                      (np.zeros((2, 2)), np.ones((3, 2)), np.array([1.0, 2.0]),
                       np.array([1.0, 1.0, 1.0])), {}),
+    "gaussian_ring": (lambda: gancore.gaussian_ring, (4,), {"radius": 2.0, "scale": 0.1}),
+    "gaussian_grid": (lambda: gancore.gaussian_grid, (3,), {"spacing": 1.0, "scale": 0.1}),
+    "mode_coverage": (lambda: gancore.mode_coverage,
+                      (np.array([[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]), gancore.gaussian_ring(4)),
+                      {"within": 3.0}),
     "dirac_vector_field": (lambda: gancore.dirac_vector_field, (np.array([1.0]), np.array([0.5])),
                            {"kind": "r1", "gamma": 1.0, "lam": 10.0, "noise": 1.0}),
     "dirac_jacobian": (lambda: gancore.dirac_jacobian, (),
@@ -192,6 +197,7 @@ VALID = {
 NOT_CALLED = {
     "GaussianGANResult": "the record train_gaussian_gan returns; users read it",
     "TrainResult": "the record train returns; its sample method is swept",
+    "ModeCoverage": "the record mode_coverage returns; users read it",
     "PopulationResult": "the sequence of TrainResult that train returns for a population",
 }
 
@@ -217,7 +223,7 @@ ACCEPTED = [
      "a 1-D density or quantile at one point is a scalar"),
     ("Normal.*|Mixture.*|dirac_vector_field|dirac_simulate", "x|u|theta*|psi*", "empty",
      "a function evaluated pointwise (or on a batch of starts) maps no points to none"),
-    ("*pdf|*logpdf|*cdf|*ppf", "x|u", "other_namespace",
+    ("*pdf|*logpdf|*cdf|*ppf|mode_coverage", "x|u|samples", "other_namespace",
      "the only array argument: its namespace is the result's"),
     ("MultivariateNormal|Mixture|Affine|generator|discriminator", "mean|cov|weights|shift|scale",
      "other_namespace",
@@ -248,6 +254,9 @@ ACCEPTED = [
     ("gradient_penalty|r1_penalty", "real|fake", "negative|unnormalised|nan|inf",
      "sample points are any real numbers; values are not checked inside the training "
      "step (see the losses)"),
+    ("mode_coverage", "samples", "negative|unnormalised|inf",
+     "samples are points, any real values; an infinite one is documented as not high "
+     "quality (a diverged generator is scored, not refused)"),
     ("sample_distances", "generated|target", "negative|unnormalised",
      "sample points are any real numbers"),
     ("sample_distances", "generated|target", "other_namespace",

@@ -343,7 +343,22 @@ def test_cli_train_trains_a_population_on_samples(tmp_path, capsys):
     assert "4 member(s)" in capsys.readouterr().out
 
 
+def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "ring"
+    status = gancore.cli.main(["train", "--data", "ring(6)", "--pack", "2", "--seeds", "2",
+                               "--steps", "3", "--device", "cpu", "--out", str(out),
+                               "--no-progress"])
+    assert status == 0
+    configs = json.loads((out / "config.json").read_text())
+    assert [c["pack"] for c in configs] == [2, 2]
+    assert "MultivariateNormal" in configs[0]["data"]
+    assert "of 6 modes, high quality" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, match", [
+    (["train", "--data", "grid(0)"], "--data"),
+    (["train", "--pack", "0", "--no-progress"], "pack"),
     (["train", "--data", "normal(3)"], "--data"),
     (["train", "--data", "cauchy(0, 1)"], "--data"),
     (["train", "--loss", "lsgan"], "--loss"),

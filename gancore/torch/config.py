@@ -87,6 +87,13 @@ class TrainConfig:
     with torch's global RNG seeded with the member's ``seed``, and with
     ``standardize`` wraps the module in the data-units maps as it does the MLPs.
 
+    ``pack`` (Lin et al. 2018, PacGAN): the discriminator judges ``pack`` samples of one
+    kind at once, concatenated into one input of dimension ``pack * d``; a batch is
+    ``batch_size`` such inputs, so each step draws ``batch_size * pack`` real and as
+    many generated samples (as in the PacGAN code). A user's discriminator then maps
+    ``(n, pack * d)`` to ``(n,)``. WGAN-GP interpolates whole packs and penalises the
+    gradient's norm over the pack; R1 likewise. ``pack=1`` is the unpacked GAN.
+
     ``gp_lambda`` is a length in data units (the critic's values are distances): in one
     dimension the generator's mean swings by about ``2 * gp_lambda`` around the target,
     so the published 10 runs away there; about 0.01 times the data's standard
@@ -107,6 +114,7 @@ class TrainConfig:
     steps: int = 2000             # generator steps
     batch_size: int | None = None
     n_critic: int | None = None   # discriminator / critic steps per generator step
+    pack: int = 1                 # PacGAN: D judges pack samples of one kind at once
     lr: float | None = None       # both players
     betas: tuple | None = None    # Adam's (beta1, beta2)
     clip: float = 0.01            # WGAN: weights clipped to [-clip, clip]
@@ -171,7 +179,8 @@ def _check_config(cfg):
     errors name the field."""
     one_of("loss", cfg.loss, LOSSES)
     defaults = published_defaults(cfg.loss)
-    for name in ("steps", "batch_size", "n_critic", "latent_dim", "data_pool", "log_every",
+    for name in ("steps", "batch_size", "n_critic", "pack", "latent_dim", "data_pool",
+                 "log_every",
                  "eval_every", "eval_samples", "checkpoint_every", "seed"):
         value = getattr(cfg, name)
         if value is not None or name not in defaults:

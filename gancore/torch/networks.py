@@ -17,7 +17,8 @@ def build_networks(cfgs, pools, device, dtype):
     Member i's networks are built with torch's global RNG seeded with its seed (and
     restored after), in the data's units when ``standardize``: the generator's output
     mapped by ``shift + scale * .`` and the discriminator's input by
-    ``(. - shift) / scale``, with the member's data mean and standard deviation; a
+    ``(. - shift) / scale``, with the member's data mean and standard deviation (for
+    each of a pack's ``pack`` samples); a
     Wasserstein critic's output is multiplied by the mean scale (its values are
     distances)."""
     gens, discs = [], []
@@ -28,7 +29,8 @@ def build_networks(cfgs, pools, device, dtype):
                  generator(cfg.dim, latent_dim=cfg.latent_dim, widths=tuple(cfg.widths),
                            activation=cfg.activation))
             d = (cfg.discriminator() if cfg.discriminator else
-                 discriminator(cfg.dim, widths=tuple(cfg.widths), activation=cfg.activation))
+                 discriminator(cfg.dim * cfg.pack, widths=tuple(cfg.widths),
+                               activation=cfg.activation))
         for name, net in (("generator", g), ("discriminator", d)):
             if not isinstance(net, nn.Module):
                 raise TypeError(f"{name}() must return a torch.nn.Module; got "
@@ -43,7 +45,7 @@ def build_networks(cfgs, pools, device, dtype):
             shift, std = pool.mean(0), pool.std(0)
             scale = torch.where(std > 0, std, torch.ones_like(std))
             g_layers.append(Affine(shift, scale, inverse=True))
-            d_layers.insert(0, Affine(shift, scale))
+            d_layers.insert(0, Affine(shift.repeat(cfg.pack), scale.repeat(cfg.pack)))
             if cfg.loss in ("wgan", "wgan-gp"):
                 d_layers.append(Affine(0.0, scale.mean(), inverse=True))
         g, d = (nn.Sequential(*layers).to(device, dtype) for layers in (g_layers, d_layers))
@@ -66,15 +68,21 @@ def _layers(net):
 
 def _check_output(g, d, cfg, device, dtype):
     """``ValueError`` unless the generator maps (n, latent_dim) to (n, d) and the
-    discriminator (n, d) to (n,) logits, tried on n = 3 points."""
+    discriminator (n, pack * d) to (n,) logits, tried on n = 3 (packs of) points."""
+    p = cfg.pack
     with torch.no_grad():
-        x = g(torch.zeros(3, cfg.latent_dim, device=device, dtype=dtype))
-        if tuple(x.shape) != (3, cfg.dim):
+        x = g(torch.zeros(3 * p, cfg.latent_dim, device=device, dtype=dtype))
+        if tuple(x.shape) != (3 * p, cfg.dim):
             raise ValueError(f"generator must map (n, latent_dim={cfg.latent_dim}) to "
-                             f"(n, {cfg.dim}) points; on 3 noise vectors it returned shape "
-                             f"{tuple(x.shape)}")
-        y = d(x)
+                             f"(n, {cfg.dim}) points; on {3 * p} noise vectors it returned "
+                             f"shape {tuple(x.shape)}")
+        inputs = "points" if p == 1 else f"packs of {p} points"
+        try:
+            y = d(x.reshape(3, p * cfg.dim))
+        except RuntimeError as err:
+            raise ValueError(f"discriminator must take (n, {p * cfg.dim}) {inputs}; on 3 "
+                             f"inputs it failed: {err}") from None
         if tuple(y.shape) != (3,):
-            raise ValueError(f"discriminator must map (n, {cfg.dim}) points to n logits, "
-                             f"shape (n,) or (n, 1); on 3 points it returned "
+            raise ValueError(f"discriminator must map (n, {p * cfg.dim}) {inputs} to n "
+                             f"logits, shape (n,) or (n, 1); on 3 inputs it returned "
                              f"{tuple(y.shape)} after flattening")

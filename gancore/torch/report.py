@@ -6,6 +6,7 @@ import ast
 import numpy as np
 
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
+from ..modes import gaussian_grid, gaussian_ring
 
 __all__ = ["parse_data", "parse_sweep", "plot_population"]
 
@@ -15,13 +16,16 @@ _SPECS = {
     "mixture": ("mixture([weights...], [[mean, std]...])",
                 lambda w, parts: Mixture([Normal(m, s) for m, s in parts], w)),
     "segment": ("segment(theta)", lambda theta: LineSegment(theta)),
+    "ring": ("ring(modes)", lambda *modes: gaussian_ring(*modes)),
+    "grid": ("grid(side)", lambda *side: gaussian_grid(*side)),
 }
 
 
 def parse_data(spec, /):
     """A gancore distribution from a spec such as ``"normal(3, 0.5)"``,
-    ``"mvnormal([0, 0], [[1, 0.5], [0.5, 1]])"``, ``"mixture([0.5, 0.5], [[-2, 1], [2, 1]])"``
-    or ``"segment(0.5)"``, or the samples in a ``.npy`` file (shape ``(n,)`` or
+    ``"mvnormal([0, 0], [[1, 0.5], [0.5, 1]])"``, ``"mixture([0.5, 0.5], [[-2, 1], [2, 1]])"``,
+    ``"segment(0.5)"``, ``"ring(8)"`` or ``"grid(5)"`` (the mode-coverage benchmarks
+    :func:`gancore.gaussian_ring`, :func:`gancore.gaussian_grid`), or the samples in a ``.npy`` file (shape ``(n,)`` or
     ``(n, d)``); ``ValueError`` naming the accepted forms otherwise."""
     forms = ", ".join(form for form, _ in _SPECS.values())
     if spec.strip().endswith(".npy"):
@@ -35,7 +39,7 @@ def parse_data(spec, /):
                          "samples")
     form, build = _SPECS[name.strip()]
     try:
-        args = ast.literal_eval(f"({rest[:-1]},)")
+        args = ast.literal_eval(f"({rest[:-1]},)") if rest[:-1].strip() else ()
         return build(*args)
     except (ValueError, TypeError, SyntaxError) as err:
         raise ValueError(f"--data {spec!r}: expected {form} ({err})") from None

@@ -116,9 +116,12 @@ def train(config, /, *, resume=None, progress=None):
     if resume is not None:
         restore_state(resume, state, records, RESUMABLE, device=device)
         last_saved = (state.step, resume)
-    k, m = cfg.n_critic, cfg.batch_size
+    k, m, p = cfg.n_critic, cfg.batch_size, cfg.pack
     at = obj.penalty and obj.penalty.at  # the critic inputs whose gradient is penalised
     interpolate = at == "x_hat"  # WGAN-GP's interpolates
+
+    def packed(x, steps):  # (members, steps * m * p, d) as (members, steps, m, p * d)
+        return x.reshape(len(cfgs), steps, m, -1)
 
     def noise(*shape):  # N(0, 1) draws of ``shape`` per member, from its own generator
         return draws(state.rngs, [partial(torch.randn, *shape, device=device, dtype=dtype)]
@@ -139,13 +142,14 @@ def train(config, /, *, resume=None, progress=None):
         """One generator step after ``n_critic`` critic steps, for every member; returns
         what the step logs (losses, D's outputs on real and on fake), on the device."""
         # the iteration's draws at once: the batches of all n_critic critic steps and
-        # the generator's own batch in one generator pass (G is fixed until its step)
-        real = batches(pools, sizes, state.rngs, k * m).unflatten(1, (k, m))
-        z = noise((k + 1) * m, cfg.latent_dim)
+        # the generator's own batch in one generator pass (G is fixed until its step);
+        # D's inputs are packs of p samples, (members, steps, m, p * d)
+        real = packed(batches(pools, sizes, state.rngs, k * m * p), k)
+        z = noise((k + 1) * m * p, cfg.latent_dim)
         if interpolate:
             eps = uniform(k * m, 1).unflatten(1, (k, m))
-        fake_all = G(z)
-        fake, fake_g = fake_all[:, :k * m].detach().unflatten(1, (k, m)), fake_all[:, k * m:]
+        fake_all = packed(G(z), k + 1)
+        fake, fake_g = fake_all[:, :k].detach(), fake_all[:, k]
 
         # -- critic: n_critic steps down  L_D(D) [+ weight * mean (||grad D|| - t)^2 at the
         #    data (R1, t = 0) or at x_hat = eps x + (1 - eps) G(z) (WGAN-GP, t = 1)];
