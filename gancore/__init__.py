@@ -9,6 +9,8 @@ array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
 from .divergences import jsd, kl, tv
+from .f_divergences import (F_DIVERGENCES, conjugate, f_divergence, optimal_critic,
+                            variational_bound)
 from .gaussian_gan import (
     GaussianGANResult,
     gaussian_criterion,
@@ -31,15 +33,18 @@ from .wasserstein import w1, w1_empirical
 __version__ = "0.1.0"
 
 __all__ = [
+    "F_DIVERGENCES",
     "GaussianGANResult",
     "LineSegment",
     "Mixture",
     "ModeCoverage",
     "MultivariateNormal",
     "Normal",
+    "conjugate",
     "dirac_jacobian",
     "dirac_simulate",
     "dirac_vector_field",
+    "f_divergence",
     "gaussian_criterion",
     "gaussian_gan_gradients",
     "gaussian_grid",
@@ -51,12 +56,14 @@ __all__ = [
     "minibatch_value",
     "minibatch_value_from_logits",
     "mode_coverage",
+    "optimal_critic",
     "optimal_discriminator",
     "optimal_discriminator_logits",
     "train_gaussian_gan",
     "tv",
     "value",
     "value_from_logits",
+    "variational_bound",
     "virtual_criterion",
     "w1",
     "w1_empirical",

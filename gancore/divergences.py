@@ -12,7 +12,7 @@ sizes are bounded by the result: for KL, ``p |log(p/q)| <= |q - p| + (p log(p/q)
 + q)`` sums to at most ``2 + KL``; for JSD each term is at most ``(p + q) log 2``, so
 they sum to at most ``4 log 2``; TV's direct form, ``sum(max(p, kq)) / P - 1``, sums
 terms of total ``1 + TV``. The rounding error is a few ulps of that (plus the
-dot products' accumulation), so a result of at least ``_DIRECT_FLOOR = 1/16`` is
+dot products' accumulation), so a result of at least ``DIRECT_FLOOR = 1/16`` (in ``_masses.py``) is
 accurate to a few hundred ulps (below 1e-13 relative in float64) and is returned.
 Smaller results, non-finite ones (an overflowing ratio), and inputs with zero masses
 are recomputed term by term in a form that is non-negative and free of cancellation,
@@ -21,7 +21,7 @@ and ``q`` are nearly equal, nearly disjoint, or tiny (TV, which moves at first o
 with the rounding of the totals, keeps an absolute error of a few ulps).
 
 On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
-arrays in blocks of ``_BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
+arrays in blocks of ``BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
 each input is read from memory about twice (validation, then the formula); on a GPU
 each is one whole-array pass.
 """
@@ -29,9 +29,10 @@ each is one whole-array pass.
 import math
 
 import numpy as np
-from array_api_compat import device
 
-from ._arrays import boolean, log_ratio, positive_number, validated_pair
+from ._arrays import boolean, log_ratio
+from ._masses import (accepted, aligned, block_sum, careful_sum, log_base, mass_pair,
+                      shaped)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -41,91 +42,10 @@ __all__ = ["jsd", "kl", "tv"]
 _PSI_COEFFS = tuple(1.0 / (2 * ((j + 1) // 2) + 1) for j in range(20))
 _PSI_SERIES_BELOW = 0.125
 
-# Direct-formula results at or above this are returned (see the module docstring): the
-# bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
-_DIRECT_FLOOR = 1.0 / 16.0
-# Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
-# so the temporaries of a block are recycled from the heap rather than paged in.
-_BLOCK_ELEMENTS = 1 << 13
-
-
-def _on_host(x):
-    """Whether ``x`` lives in host memory (so that blocking pays), not on a GPU."""
-    dev = device(x)
-    return "cpu" in str(getattr(dev, "type", dev)).lower()
-
-
-def _block_sum(xp, kernel, *arrays):
-    """``sum`` over blocks of the last axis of ``kernel(*blocks)`` (each of batch shape)."""
-    n = arrays[0].shape[-1]
-    batch = math.prod(arrays[0].shape[:-1])
-    step = max(1, _BLOCK_ELEMENTS // max(batch, 1)) if _on_host(arrays[0]) else n
-    parts = [kernel(*(x[..., i:min(i + step, n)] for x in arrays))
-             for i in range(0, n, step)]
-    return parts[0] if len(parts) == 1 else xp.sum(xp.stack(parts), axis=0)
-
-
-def _pair(p, q, axis, dx, normalize):
-    """Validated masses with the distribution axis last, their totals, and positivity.
-
-    Returns ``(xp, p, q, p_total, q_total, positive, ax)``: masses (densities times
-    array weights; a scalar spacing cancels in every divergence), their sums along the
-    last axis with that axis kept, whether every mass is positive, and where the
-    distribution axis was (non-negative, in the broadcast shape).
-    """
-    xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
-        ("p", "q"), p, q, axis, dx, normalize)
-    if w.ndim == 0:
-        p_total, q_total = p_total / w, q_total / w
-    else:  # zero weights make zero masses, which the direct formulas leave alone
-        p, q = p * w, q * w
-    if ax != p.ndim - 1:
-        p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
-        p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
-    return xp, p, q, p_total, q_total, positive, ax
-
-
-def _log_base(base):
-    """``log(base)`` for a logarithm base (positive, finite, not 1); 1.0 for ``None``."""
-    if base is None:
-        return 1.0
-    if positive_number("base", base) == 1:
-        raise ValueError(f"base must be a positive finite number other than 1; got {base!r}")
-    return math.log(base)
-
-
-def _shaped(xp, out, ax, keepdims):
-    """The result with the distribution axis put back as a length-1 axis, if asked."""
-    return xp.expand_dims(out, axis=ax) if boolean("keepdims", keepdims) else out
-
-
-def _accepted(xp, direct):
-    """Whether a direct-formula result is finite and large enough to be returned."""
-    low, high = float(xp.min(direct)), float(xp.max(direct))  # NaN propagates to both
-    return math.isfinite(low) and math.isfinite(high) and low >= _DIRECT_FLOOR
-
-
-def _aligned(p_total, q_total, *, xp):
-    """Exact power-of-two scales that bring both totals near 1 and within sqrt 2 of each
-    other, and what remains of their mismatch.
-
-    Returns ``(cp, cq, P, k, delta)`` (each with the totals' shape): ``p * cp`` and
-    ``q * cq`` are exact (no rounding), ``P = p_total * cp``, ``k = P / (q_total * cq)``
-    and ``delta = k - 1``, formed as ``(P - Q) / Q`` (exact subtraction, as P/Q lies
-    within a factor of 2). The normalised masses are then ``a / P`` and ``k b / P`` for
-    the scaled ``a, b``, and their difference is ``((a - b) - delta b) / P``: when p and
-    q are nearly equal, ``a - b`` is exact and ``delta b`` is tiny, so the difference
-    keeps full relative precision, which dividing each by its own total would not.
-    """
-    cp = 2.0 ** -xp.round(xp.log2(p_total))
-    cq = cp * 2.0 ** -xp.round(xp.log2(q_total / p_total))
-    p_scaled, q_scaled = p_total * cp, q_total * cq
-    return cp, cq, p_scaled, p_scaled / q_scaled, (p_scaled - q_scaled) / q_scaled
-
 
 def _kl_terms(a, b, k, delta, *, xp):
     """Per-point ``a log(a/kb) - a + kb`` (>= 0): inf where ``b = 0 < a``, ``kb`` where
-    ``a = 0``; summed and divided by P (see :func:`_aligned`) it is KL.
+    ``a = 0``; summed and divided by P (see :func:`aligned`) it is KL.
 
     Adding ``kb - a`` leaves the sum unchanged for normalised measures and makes every
     term non-negative. Near ``a = kb`` it is evaluated through ``u = (a - kb)/(a + kb)``
@@ -149,7 +69,7 @@ def _kl_terms(a, b, k, delta, *, xp):
 
 def _jsd_terms(a, b, k, delta, *, xp):
     """Per-point ``(a log(2a/s) + kb log(2kb/s)) / 2``, ``s = a + kb`` (>= 0, at most
-    ``s log 2 / 2``); summed and divided by P (see :func:`_aligned`) it is JSD.
+    ``s log 2 / 2``); summed and divided by P (see :func:`aligned`) it is JSD.
 
     With ``u = (a - kb)/s`` the term is ``s phi(u) / 4``, where
     ``phi(u) = (1+u) log(1+u) + (1-u) log(1-u) = 2 u atanh(u) + log1p(-u**2)``. The
@@ -171,15 +91,6 @@ def _jsd_terms(a, b, k, delta, *, xp):
     return xp.where(pos, s * phi / 4.0, 0.0)
 
 
-def _careful(xp, terms, p, q, p_total, q_total):
-    """The sum of ``terms`` over the scaled masses, divided by P: KL or JSD evaluated
-    term by term without cancellation."""
-    cp, cq, p_scaled, k, delta = _aligned(p_total, q_total, xp=xp)
-    total = _block_sum(xp, lambda a, b: xp.sum(terms(a * cp, b * cq, k, delta, xp=xp),
-                                               axis=-1), p, q)
-    return total / p_scaled[..., 0]
-
-
 def _jsd_direct(xp, p, q, p_total, q_total):
     """JSD by the direct formula, for positive masses (see the module docstring).
 
@@ -195,7 +106,7 @@ def _jsd_direct(xp, p, q, p_total, q_total):
         return xp.vecdot(a, xp.log(x)) + k_row * xp.vecdot(b, xp.log(1.0 - x))
 
     with np.errstate(all="ignore"):  # x rounding to 0 or 1 gives a non-finite result
-        return _block_sum(xp, terms, p, q) / (2.0 * p_total[..., 0]) + math.log(2.0)
+        return block_sum(xp, terms, p, q) / (2.0 * p_total[..., 0]) + math.log(2.0)
 
 
 def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -263,17 +174,17 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     >>> round(float(gancore.kl(np.array([0.5, 0.5]), np.array([0.25, 0.75]), base=2)), 12)
     0.207518749639
     """
-    log_base, _ = _log_base(base), boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, positive, ax = _pair(p, q, axis, dx, normalize)
+    scale, _ = log_base(base), boolean("keepdims", keepdims)
+    xp, p, q, p_total, q_total, positive, ax = mass_pair(p, q, axis, dx, normalize)
     out = None
     if positive:
         # KL = sum(p log(p/q)) / P + log(Q/P) for masses p, q of totals P, Q.
         with np.errstate(all="ignore"):  # a ratio that overflows falls through below
-            dots = _block_sum(xp, lambda a, b: xp.vecdot(a, xp.log(a / b)), p, q)
+            dots = block_sum(xp, lambda a, b: xp.vecdot(a, xp.log(a / b)), p, q)
         out = dots / p_total[..., 0] + xp.log(q_total / p_total)[..., 0]
-    if out is None or not _accepted(xp, out):
-        out = _careful(xp, _kl_terms, p, q, p_total, q_total)
-    return _shaped(xp, out if base is None else out / log_base, ax, keepdims)
+    if out is None or not accepted(xp, out):
+        out = careful_sum(xp, _kl_terms, p, q, p_total, q_total)
+    return shaped(xp, out if base is None else out / scale, ax, keepdims)
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -318,13 +229,13 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
     >>> float(gancore.jsd(np.array([1.0, 0.0]), np.array([0.0, 1.0]), base=2))
     1.0
     """
-    log_base, _ = _log_base(base), boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, positive, ax = _pair(p, q, axis, dx, normalize)
+    scale, _ = log_base(base), boolean("keepdims", keepdims)
+    xp, p, q, p_total, q_total, positive, ax = mass_pair(p, q, axis, dx, normalize)
     out = _jsd_direct(xp, p, q, p_total, q_total) if positive else None
-    if out is None or not _accepted(xp, out):
-        out = _careful(xp, _jsd_terms, p, q, p_total, q_total)
+    if out is None or not accepted(xp, out):
+        out = careful_sum(xp, _jsd_terms, p, q, p_total, q_total)
     out = xp.clip(out, 0.0, math.log(2.0))
-    return _shaped(xp, out if base is None else out / log_base, ax, keepdims)
+    return shaped(xp, out if base is None else out / scale, ax, keepdims)
 
 
 def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
@@ -367,18 +278,18 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     0.5
     """
     boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, _, ax = _pair(p, q, axis, dx, normalize)
+    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize)
     # direct: |x - y| = 2 max(x, y) - x - y, so TV = sum(max(p, k q)) / P - 1, k = P/Q
     k = p_total / q_total
-    direct = (_block_sum(xp, lambda a, b: xp.sum(xp.maximum(a, k * b), axis=-1), p, q)
+    direct = (block_sum(xp, lambda a, b: xp.sum(xp.maximum(a, k * b), axis=-1), p, q)
               / p_total[..., 0] - 1.0)
-    if _accepted(xp, direct):
-        return _shaped(xp, xp.clip(direct, 0.0, 1.0), ax, keepdims)
-    cp, cq, p_scaled, _, delta = _aligned(p_total, q_total, xp=xp)
+    if accepted(xp, direct):
+        return shaped(xp, xp.clip(direct, 0.0, 1.0), ax, keepdims)
+    cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
 
     def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
         a, b = a * cp, b * cq
         return xp.sum(xp.abs((a - b) - delta * b), axis=-1)
 
-    dist = _block_sum(xp, distance, p, q)
-    return _shaped(xp, xp.clip(0.5 * dist / p_scaled[..., 0], 0.0, 1.0), ax, keepdims)
+    dist = block_sum(xp, distance, p, q)
+    return shaped(xp, xp.clip(0.5 * dist / p_scaled[..., 0], 0.0, 1.0), ax, keepdims)

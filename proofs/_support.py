@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 import pytest
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace
+from array_api_compat import device as array_device
 from hypothesis import HealthCheck, settings
 
 from gancore._arrays import to_numpy
@@ -62,6 +63,18 @@ def _cupy():
     return compat_cupy
 
 
+@pytest.fixture(scope="module", params=["torch", "torch_cuda"])
+def device(request):
+    """The trainer's device, ``"cpu"`` or ``"cuda"``: each runs only where it is among
+    the selected backends, and CUDA only where torch sees a GPU."""
+    if request.param not in selected_backends():
+        pytest.skip(f"{request.param} not among GANCORE_NAMESPACES")
+    torch = pytest.importorskip("torch")
+    if request.param == "torch_cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return "cuda" if request.param == "torch_cuda" else "cpu"
+
+
 @pytest.fixture(params=selected_backends(), scope="module")
 def xp(request):
     """An array namespace; torch_cuda and cupy skip where no GPU is available.
@@ -102,5 +115,5 @@ def host(x):
 def assert_lives_with(result, like):
     """``result`` is in ``like``'s namespace, on its device, with its dtype."""
     assert array_namespace(result) is array_namespace(like)
-    assert device(result) == device(like)
+    assert array_device(result) == array_device(like)
     assert result.dtype == like.dtype

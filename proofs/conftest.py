@@ -5,7 +5,7 @@ import functools
 import pytest
 
 from . import _record
-from ._support import load_profile, xp  # noqa: F401  (xp is a fixture)
+from ._support import device, load_profile, xp  # noqa: F401  (fixtures)
 
 load_profile()
 

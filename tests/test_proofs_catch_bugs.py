@@ -16,6 +16,7 @@ import gancore
 from proofs import test_closed_forms as closed_forms
 from proofs import test_dirac_gan as dirac
 from proofs import test_example1 as example1
+from proofs import test_f_divergences as fdiv
 from proofs import test_gaussian_gan as gaussian_gan
 from proofs import test_proposition1 as prop1
 from proofs import test_theorem1 as theorem1
@@ -152,6 +153,31 @@ def dirac_jacobian_half_damping(*, kind="gan", gamma=1.0, lam=10.0, noise=1.0):
     return jac
 
 
+def f_divergence_printed_pearson(p, q, /, *, f, **kwargs):
+    """Pearson's chi^2 as the f-GAN paper prints it, sum (q - p)^2 / p (Neyman's)."""
+    return REAL["f_divergence"](p, q, f="neyman" if f == "pearson" else f, **kwargs)
+
+
+def f_divergence_paper_jensen_shannon(p, q, /, *, f, **kwargs):
+    """The paper's Jensen-Shannon f, whose D_f is 2 JSD, under gancore's name."""
+    out = REAL["f_divergence"](p, q, f=f, **kwargs)
+    return 2 * out if f == "jensen-shannon" else out
+
+
+def conjugate_over_all_reals(f, t, /):
+    """Pearson's conjugate t^2/4 + t everywhere: the supremum over all real u."""
+    if f != "pearson":
+        return REAL["conjugate"](f, t)
+    return t * t / 4 + t
+
+
+def gan_critic_without_log(p_data, p_g, /, *, f):
+    """T*_GAN as D* instead of log D*."""
+    if f != "gan":
+        return REAL["optimal_critic"](p_data, p_g, f=f)
+    return REAL["optimal_discriminator"](p_data, p_g)
+
+
 BUGS = [
     ("optimal_discriminator", dstar_inverted,
      [prop1.test_optimal_discriminator_maximises_value,
@@ -189,6 +215,17 @@ BUGS = [
      [theorem1.test_virtual_criterion_is_minus_log4_plus_2jsd]),
     ("kl", kl_clamped, [example1.test_divergences_jump_at_zero]),
     ("jsd", jsd_clamped, [theorem1.test_virtual_criterion_is_minus_log4_plus_2jsd]),
+    ("f_divergence", f_divergence_printed_pearson,
+     [fdiv.test_f_divergence_is_the_sum_of_q_f_of_the_ratio,
+      fdiv.test_variational_bound_holds_for_every_critic_and_is_attained_at_t_star]),
+    ("f_divergence", f_divergence_paper_jensen_shannon,
+     [fdiv.test_f_divergence_is_the_sum_of_q_f_of_the_ratio,
+      fdiv.test_gan_f_divergence_is_the_virtual_criterion]),
+    ("conjugate", conjugate_over_all_reals,
+     [fdiv.test_conjugate_below_the_slope_at_zero_is_minus_f_of_zero]),
+    ("optimal_critic", gan_critic_without_log,
+     [fdiv.test_gan_optimal_critic_is_log_optimal_discriminator,
+      fdiv.test_variational_bound_holds_for_every_critic_and_is_attained_at_t_star]),
 ]
 
 

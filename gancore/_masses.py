@@ -1,0 +1,99 @@
+"""Private machinery shared by the divergences: validated pairs of mass arrays, blocked
+sums on the host, and the exact rescaling that lets per-point terms be summed without
+cancellation (see :mod:`gancore.divergences`' docstring)."""
+
+import math
+
+from array_api_compat import device
+
+from ._arrays import boolean, positive_number, validated_pair
+
+# Direct-formula results at or above this are returned (see gancore.divergences): the
+# bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
+DIRECT_FLOOR = 1.0 / 16.0
+# Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
+# so the temporaries of a block are recycled from the heap rather than paged in.
+BLOCK_ELEMENTS = 1 << 13
+
+
+def on_host(x):
+    """Whether ``x`` lives in host memory (so that blocking pays), not on a GPU."""
+    dev = device(x)
+    return "cpu" in str(getattr(dev, "type", dev)).lower()
+
+
+def block_sum(xp, kernel, *arrays):
+    """``sum`` over blocks of the last axis of ``kernel(*blocks)`` (each of batch shape)."""
+    n = arrays[0].shape[-1]
+    batch = math.prod(arrays[0].shape[:-1])
+    step = max(1, BLOCK_ELEMENTS // max(batch, 1)) if on_host(arrays[0]) else n
+    parts = [kernel(*(x[..., i:min(i + step, n)] for x in arrays))
+             for i in range(0, n, step)]
+    return parts[0] if len(parts) == 1 else xp.sum(xp.stack(parts), axis=0)
+
+
+def mass_pair(p, q, axis, dx, normalize):
+    """Validated masses with the distribution axis last, their totals, and positivity.
+
+    Returns ``(xp, p, q, p_total, q_total, positive, ax)``: masses (densities times
+    array weights; a scalar spacing cancels in every divergence), their sums along the
+    last axis with that axis kept, whether every mass is positive, and where the
+    distribution axis was (non-negative, in the broadcast shape).
+    """
+    xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
+        ("p", "q"), p, q, axis, dx, normalize)
+    if w.ndim == 0:
+        p_total, q_total = p_total / w, q_total / w
+    else:  # zero weights make zero masses, which the direct formulas leave alone
+        p, q = p * w, q * w
+    if ax != p.ndim - 1:
+        p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
+        p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
+    return xp, p, q, p_total, q_total, positive, ax
+
+
+def log_base(base):
+    """``log(base)`` for a logarithm base (positive, finite, not 1); 1.0 for ``None``."""
+    if base is None:
+        return 1.0
+    if positive_number("base", base) == 1:
+        raise ValueError(f"base must be a positive finite number other than 1; got {base!r}")
+    return math.log(base)
+
+
+def shaped(xp, out, ax, keepdims):
+    """The result with the distribution axis put back as a length-1 axis, if asked."""
+    return xp.expand_dims(out, axis=ax) if boolean("keepdims", keepdims) else out
+
+
+def accepted(xp, direct):
+    """Whether a direct-formula result is finite and large enough to be returned."""
+    low, high = float(xp.min(direct)), float(xp.max(direct))  # NaN propagates to both
+    return math.isfinite(low) and math.isfinite(high) and low >= DIRECT_FLOOR
+
+
+def aligned(p_total, q_total, *, xp):
+    """Exact power-of-two scales that bring both totals near 1 and within sqrt 2 of each
+    other, and what remains of their mismatch.
+
+    Returns ``(cp, cq, P, k, delta)`` (each with the totals' shape): ``p * cp`` and
+    ``q * cq`` are exact (no rounding), ``P = p_total * cp``, ``k = P / (q_total * cq)``
+    and ``delta = k - 1``, formed as ``(P - Q) / Q`` (exact subtraction, as P/Q lies
+    within a factor of 2). The normalised masses are then ``a / P`` and ``k b / P`` for
+    the scaled ``a, b``, and their difference is ``((a - b) - delta b) / P``: when p and
+    q are nearly equal, ``a - b`` is exact and ``delta b`` is tiny, so the difference
+    keeps full relative precision, which dividing each by its own total would not.
+    """
+    cp = 2.0 ** -xp.round(xp.log2(p_total))
+    cq = cp * 2.0 ** -xp.round(xp.log2(q_total / p_total))
+    p_scaled, q_scaled = p_total * cp, q_total * cq
+    return cp, cq, p_scaled, p_scaled / q_scaled, (p_scaled - q_scaled) / q_scaled
+
+
+def careful_sum(xp, terms, p, q, p_total, q_total):
+    """The sum of ``terms`` over the scaled masses, divided by P: KL or JSD evaluated
+    term by term without cancellation."""
+    cp, cq, p_scaled, k, delta = aligned(p_total, q_total, xp=xp)
+    total = block_sum(xp, lambda a, b: xp.sum(terms(a * cp, b * cq, k, delta, xp=xp),
+                                               axis=-1), p, q)
+    return total / p_scaled[..., 0]

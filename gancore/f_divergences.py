@@ -1,0 +1,375 @@
+r"""The f-divergence family of f-GAN (Nowozin, Cseke and Tomioka, 2016).
+
+For a convex :math:`f` on :math:`[0, \infty)`,
+:math:`D_f(P \| Q) = \sum_x q(x)\, f(p(x) / q(x))`, and for every critic T,
+:math:`D_f(P \| Q) \ge E_P[T] - E_Q[f^*(T)]` with the convex conjugate
+:math:`f^*(t) = \sup_u (u t - f(u))`; equality holds at :math:`T^* = f'(p / q)`.
+
+gancore's functions, one row per name (:data:`F_DIVERGENCES`):
+
+===================  ========================================  ======================
+name                 f(u)                                      D_f(P || Q)
+===================  ========================================  ======================
+``total-variation``  :math:`\tfrac12|u - 1|`                   TV
+``kl``               :math:`u \log u`                          KL(P || Q)
+``reverse-kl``       :math:`-\log u`                           KL(Q || P)
+``pearson``          :math:`(u - 1)^2`                         :math:`\sum (p - q)^2 / q`
+``neyman``           :math:`(1 - u)^2 / u`                     :math:`\sum (p - q)^2 / p`
+``hellinger``        :math:`(\sqrt u - 1)^2`                   :math:`\sum (\sqrt p - \sqrt q)^2`
+``jensen-shannon``   :math:`\tfrac12 [u \log u - (u + 1) \log \tfrac{u + 1}2]`  JSD
+``gan``              :math:`u \log u - (u + 1) \log (u + 1)`   2 JSD - log 4 = C(G)
+===================  ========================================  ======================
+
+Conventions: the Jensen-Shannon row is gancore's standard JSD (with its 1/2, as
+everywhere in gancore), so its f is half of the f-GAN paper's, whose D_f is 2 JSD; its
+conjugate and optimal critic are halved accordingly. The paper prints Pearson's D_f
+as :math:`(q - p)^2 / p`; :math:`f = (u - 1)^2` gives :math:`(p - q)^2 / q`, as here.
+"""
+
+import math
+
+from ._arrays import (boolean, check_axis, namespace, one_of, require_float, require_not_nan,
+                      softplus)
+from ._masses import careful_sum, mass_pair, shaped
+from .divergences import jsd, kl, tv
+from .game import optimal_discriminator_logits
+
+__all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
+           "variational_bound"]
+
+F_DIVERGENCES = ("total-variation", "kl", "reverse-kl", "pearson", "neyman", "hellinger",
+                 "jensen-shannon", "gan")
+_LOG2 = math.log(2.0)
+
+
+def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False):
+    r""":math:`D_f(P \| Q) = \sum q\, f(p / q)\,dx` for ``f`` one of :data:`F_DIVERGENCES`.
+
+    Parameters
+    ----------
+    p, q : array
+        Masses (``dx=1``) or densities on a grid, as in :func:`gancore.kl`.
+    f : str
+        One of ``"total-variation"``, ``"kl"``, ``"reverse-kl"``, ``"pearson"``,
+        ``"neyman"``, ``"hellinger"``, ``"jensen-shannon"``, ``"gan"`` (the module
+        docstring gives each f).
+    axis, dx, keepdims, normalize
+        As in :func:`gancore.kl`.
+
+    Returns
+    -------
+    array
+        :math:`D_f` along ``axis``, in the inputs' namespace, device and dtype. 0 exactly
+        when ``p = q``, except ``"gan"``, whose f(1) = -log 4: it is
+        :math:`2\,\mathrm{JSD} - \log 4 \in [-\log 4, 0]`. At the other edge: TV 1,
+        Hellinger 2, JSD log 2 and GAN 0 for disjoint supports; KL and Pearson are
+        ``inf`` where some point has ``q = 0 < p``, reverse KL and Neyman where
+        ``p = 0 < q``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gancore.kl`; an unknown ``f``.
+
+    Notes
+    -----
+    Every f-divergence behaves as :math:`\tfrac{f''(1)}{2} \chi^2` near ``p = q``, so
+    its terms must not cancel there. TV, KL, reverse KL, JSD and GAN are
+    :func:`gancore.tv`, :func:`gancore.kl` (with the arguments swapped for reverse KL)
+    and :func:`gancore.jsd` (GAN: :math:`2\,\mathrm{JSD} - \log 4`), which keep full
+    precision there. Pearson, Neyman and Hellinger sum non-negative terms,
+    :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p` and
+    :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2`, with each difference :math:`p - q` of the
+    normalised masses formed without rounding it away (exact power-of-two rescalings
+    of the totals, as for KL). Cost: O(n) time.
+
+    References
+    ----------
+    Nowozin, Cseke and Tomioka, "f-GAN: Training generative neural samplers using
+    variational divergence minimization", NeurIPS 2016.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+    >>> round(float(gancore.f_divergence(p, q, f="pearson")), 12)   # 0.0625/0.25 + 0.0625/0.75
+    0.333333333333
+    >>> bool(gancore.f_divergence(p, q, f="kl") == gancore.kl(p, q))
+    True
+    """
+    name = one_of("f", f, F_DIVERGENCES)
+    options = {"axis": axis, "dx": dx, "keepdims": keepdims, "normalize": normalize}
+    if name in ("total-variation", "kl", "jensen-shannon", "gan"):
+        direct = {"total-variation": tv, "kl": kl}.get(name, jsd)(p, q, **options)
+        return 2.0 * direct - math.log(4.0) if name == "gan" else direct
+    boolean("keepdims", keepdims)
+    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize)
+    if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
+        out = kl(q, p, normalize=True)
+    elif name == "hellinger":
+        out = careful_sum(xp, _hellinger_terms, p, q, p_total, q_total)
+    else:  # Neyman's chi^2 is Pearson's with the measures swapped
+        first, second = (p, q) if name == "pearson" else (q, p)
+        totals = (p_total, q_total) if name == "pearson" else (q_total, p_total)
+        out = careful_sum(xp, _pearson_terms, first, second, *totals)
+    return shaped(xp, out, ax, keepdims)
+
+
+def _difference(a, b, delta):
+    """``a - k b`` (k = 1 + delta) for rescaled masses, exact when a and b are close."""
+    return (a - b) - delta * b
+
+
+def _pearson_terms(a, b, k, delta, *, xp):
+    """Per-point ``(a - kb)^2 / (kb)`` (>= 0; inf where ``b = 0 < a``); summed and divided
+    by P it is Pearson's chi^2 (see ``_masses.aligned``)."""
+    kb = k * b
+    d = _difference(a, b, delta)
+    # d (d / kb), not d^2 / kb: d^2 underflows for tiny masses whose term need not
+    return xp.where(kb > 0, d * (d / xp.where(kb > 0, kb, 1.0)),
+                    xp.where(a > 0, math.inf, xp.zeros_like(a)))
+
+
+def _hellinger_terms(a, b, k, delta, *, xp):
+    """Per-point ``(a - kb)^2 / (sqrt a + sqrt kb)^2`` (>= 0, at most ``a + kb``); summed
+    and divided by P it is the squared Hellinger distance sum (sqrt p - sqrt q)^2."""
+    d = _difference(a, b, delta)
+    root = xp.sqrt(a) + xp.sqrt(k * b)
+    ratio = d / xp.where(root > 0, root, 1.0)
+    return xp.where(root > 0, ratio * ratio, 0.0)
+
+
+def conjugate(f, t, /):
+    r"""The convex conjugate :math:`f^*(t) = \sup_{u \ge 0} (u t - f(u))`.
+
+    ====================  ===============================================  =================
+    f                     f*(t)                                            where finite
+    ====================  ===============================================  =================
+    ``total-variation``   :math:`\max(t, -1/2)`                           :math:`t \le 1/2`
+    ``kl``                :math:`e^{t - 1}`                                all t
+    ``reverse-kl``        :math:`-1 - \log(-t)`                            t < 0
+    ``pearson``           :math:`t^2/4 + t` for t >= -2, -1 below          all t
+    ``neyman``            :math:`2 - 2\sqrt{1 - t}`                        t <= 1
+    ``hellinger``         :math:`t / (1 - t)`                              t < 1
+    ``jensen-shannon``    :math:`-\tfrac12 \log(2 - e^{2t})`               t < log(2) / 2
+    ``gan``               :math:`-\log(1 - e^t)`                           t < 0
+    ====================  ===============================================  =================
+
+    The supremum is over u >= 0, the values a density ratio takes (what the bound
+    :math:`D_f \ge E_P[T] - E_Q[f^*(T)]` needs). Below the slope of f at 0 it is
+    attained at u = 0, :math:`f^*(t) = -f(0)`: for Pearson below t = -2 (the paper's
+    :math:`t^2/4 + t` is the supremum over all real u, at u = 1 + t/2 < 0 there), and
+    for TV below t = -1/2 (where the paper's table, over all real u, is infinite). Jensen-Shannon's is for gancore's f
+    (half the paper's): :math:`f^*(t) = \tfrac12 f_{paper}^*(2t)`.
+
+    Parameters
+    ----------
+    f : str
+        One of :data:`F_DIVERGENCES`.
+    t : array
+        Real floating values, no NaN (infinities allowed), of any namespace.
+
+    Returns
+    -------
+    array
+        :math:`f^*(t)` elementwise: ``inf`` outside the domain where it is finite (the
+        supremum is unbounded there), and the limits at ``t = -inf``: 0 (KL, GAN),
+        -1/2 (TV), -1 (Pearson, Hellinger), -log(2)/2 (Jensen-Shannon), ``-inf``
+        (reverse KL, Neyman). Computed without cancellation: :math:`2t / (1 + \sqrt{1 - t})` for
+        Neyman near 0, :math:`\log(1 - e^x)` by ``log(-expm1(x))`` or
+        ``log1p(-exp(x))`` as x is above or below -log 2.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> gancore.conjugate("gan", np.array([-np.log(2.0), 0.0]))   # -log(1 - 1/2) = log 2
+    array([0.69314718,        inf])
+    """
+    name = one_of("f", f, F_DIVERGENCES)
+    xp, arrays = namespace(t=t)
+    t = arrays["t"]
+    require_float(xp, "t", t)
+    require_not_nan(xp, "t", t)
+    inside = _DOMAINS[name](t)
+    safe = xp.where(inside, t, xp.zeros_like(t) + _INSIDE[name])
+    return xp.where(inside, _CONJUGATES[name](safe, xp=xp), math.inf)
+
+
+def _log1mexp(x, *, xp):
+    """``log(1 - exp(x))`` for x < 0, accurate for every x (Maechler, 2012)."""
+    near = x > -_LOG2
+    return xp.where(near, xp.log(-xp.expm1(xp.where(near, x, -1.0))),
+                    xp.log1p(-xp.exp(xp.where(near, -1.0, x))))
+
+
+_DOMAINS = {
+    "total-variation": lambda t: t <= 0.5,
+    "kl": lambda t: t < math.inf,
+    "reverse-kl": lambda t: t < 0,
+    "pearson": lambda t: t < math.inf,
+    "neyman": lambda t: t <= 1,
+    "hellinger": lambda t: t < 1,
+    "jensen-shannon": lambda t: t < _LOG2 / 2,
+    "gan": lambda t: t < 0,
+}
+# a point inside each domain, fed to the formula where t lies outside (then discarded)
+_INSIDE = {"total-variation": 0.0, "kl": 0.0, "reverse-kl": -1.0, "pearson": 0.0,
+           "neyman": 0.0, "hellinger": 0.0, "jensen-shannon": -1.0, "gan": -1.0}
+_CONJUGATES = {
+    "total-variation": lambda t, *, xp: xp.maximum(t, -0.5),
+    "kl": lambda t, *, xp: xp.exp(t - 1.0),
+    "reverse-kl": lambda t, *, xp: -1.0 - xp.log(-t),
+    "pearson": lambda t, *, xp: xp.where(t >= -2.0, _pearson(xp.maximum(t, -2.0)), -1.0),
+    # each in two forms: one without cancellation near t = 0, one that keeps the
+    # limit at t = -inf (-inf for Neyman, -1 for Hellinger) instead of inf / inf
+    "neyman": lambda t, *, xp: xp.where(t < -1.0, 2.0 - 2.0 * xp.sqrt(1.0 - t),
+                                        2.0 * t / (1.0 + xp.sqrt(1.0 - xp.maximum(t, -1.0)))),
+    "hellinger": lambda t, *, xp: xp.where(t < -1.0, 1.0 / (1.0 - t) - 1.0,
+                                           xp.maximum(t, -1.0) / (1.0 - t)),
+    "jensen-shannon": lambda t, *, xp: -0.5 * (_LOG2 + _log1mexp(2.0 * t - _LOG2, xp=xp)),
+    "gan": lambda t, *, xp: -_log1mexp(t, xp=xp),
+}
+
+
+def _pearson(t):
+    """``t^2 / 4 + t`` for ``t >= -2``: the supremum of ``u t - (u - 1)^2`` at u = 1 + t/2."""
+    return t * t / 4.0 + t
+
+
+def optimal_critic(p_data, p_g, /, *, f):
+    r"""The critic that attains the variational bound, :math:`T^* = f'(p_{data} / p_g)`.
+
+    Evaluated from the log-ratio :math:`\ell = \log(p_{data} / p_g)`
+    (:func:`gancore.optimal_discriminator_logits`), in forms that stay exact as the
+    ratio overflows or nears 1:
+
+    ====================  =====================================  =============================
+    f                     :math:`T^*`                            at p_g = 0 < p_data; p_data = 0 < p_g
+    ====================  =====================================  =============================
+    ``total-variation``   :math:`\tfrac12 \operatorname{sign}\ell`  1/2; -1/2
+    ``kl``                :math:`1 + \ell`                       inf; -inf
+    ``reverse-kl``        :math:`-e^{-\ell}`                     0; -inf
+    ``pearson``           :math:`2\,\mathrm{expm1}(\ell)`        inf; -2
+    ``neyman``            :math:`-\mathrm{expm1}(-2\ell)`        1; -inf
+    ``hellinger``         :math:`-\mathrm{expm1}(-\ell/2)`       1; -inf
+    ``jensen-shannon``    :math:`\tfrac12(\log 2 - \mathrm{softplus}(-\ell))`  log(2)/2; -inf
+    ``gan``               :math:`-\mathrm{softplus}(-\ell) = \log D^*`  0; -inf
+    ====================  =====================================  =============================
+
+    For ``"gan"``, :math:`T^* = \log D^*`: Proposition 1 of the GAN paper recovered.
+    Where both densities are 0, :math:`\ell = 0` and :math:`T^* = f'(1)`.
+
+    Parameters
+    ----------
+    p_data, p_g : array
+        As in :func:`gancore.optimal_discriminator` (non-negative, finite, broadcasting;
+        need not be normalised).
+    f : str
+        One of :data:`F_DIVERGENCES`.
+
+    Returns
+    -------
+    array
+        :math:`T^*` elementwise, inside the closure of the domain of :math:`f^*`.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> gancore.optimal_critic(np.array([0.5, 0.25]), np.array([0.25, 0.25]), f="kl")
+    array([1.69314718, 1.        ])
+    """
+    name = one_of("f", f, F_DIVERGENCES)
+    logits = optimal_discriminator_logits(p_data, p_g)
+    xp, _ = namespace(logits=logits)
+    return _CRITICS[name](logits, xp=xp)
+
+
+_CRITICS = {
+    "total-variation": lambda v, *, xp: 0.5 * xp.sign(v),
+    "kl": lambda v, *, xp: 1.0 + v,
+    "reverse-kl": lambda v, *, xp: -xp.exp(-v),
+    "pearson": lambda v, *, xp: 2.0 * xp.expm1(v),
+    "neyman": lambda v, *, xp: -xp.expm1(-2.0 * v),
+    "hellinger": lambda v, *, xp: -xp.expm1(-0.5 * v),
+    "jensen-shannon": lambda v, *, xp: 0.5 * (_LOG2 - softplus(-v, xp=xp)),
+    "gan": lambda v, *, xp: -softplus(-v, xp=xp),
+}
+
+
+def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=None,
+                      axis=-1):
+    r"""The f-GAN lower bound :math:`E_P[T] - E_Q[f^*(T)] \le D_f(P \| Q)`.
+
+    With samples, ``t_data`` holds the critic at points drawn from P and ``t_gen`` at
+    points drawn from Q, and the expectations are sample means. With quadrature, both
+    hold the critic at grid points and the weights are the masses :math:`p\,dx` and
+    :math:`q\,dx` there: the expectations are :math:`\sum w T / \sum w`.
+
+    Parameters
+    ----------
+    t_data, t_gen : array
+        Critic values, real floats without NaN (``-inf`` in ``t_data`` and ``+inf`` in
+        ``t_gen`` are allowed where their weight is 0: a zero weight contributes 0).
+    f : str
+        One of :data:`F_DIVERGENCES`.
+    data_weights, gen_weights : array, optional
+        Non-negative finite weights along ``axis`` with a positive sum; ``None`` means
+        equal weights (sample means).
+    axis : int, optional
+        The axis of the samples or grid points; the others are batch axes.
+
+    Returns
+    -------
+    array
+        The bound along ``axis``: ``-inf`` where a critic value of positive weight
+        leaves the domain of :math:`f^*` (``f*`` is infinite there) or ``t_data`` is
+        ``-inf``, whatever the other expectation is; ``inf`` only where ``E_P T`` is;
+        equal to :math:`D_f` at :func:`optimal_critic` in quadrature.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+    >>> t = gancore.optimal_critic(p, q, f="hellinger")
+    >>> bound = gancore.variational_bound(t, t, f="hellinger", data_weights=p, gen_weights=q)
+    >>> bool(np.isclose(bound, gancore.f_divergence(p, q, f="hellinger")))
+    True
+    """
+    name = one_of("f", f, F_DIVERGENCES)
+    xp, arrays = namespace(optional=("data_weights", "gen_weights"), t_data=t_data,
+                           t_gen=t_gen, data_weights=data_weights, gen_weights=gen_weights)
+    means = []
+    for values, weights in (("t_data", "data_weights"), ("t_gen", "gen_weights")):
+        t, w = arrays[values], arrays[weights]
+        require_float(xp, values, t)
+        require_not_nan(xp, values, t)
+        check_axis(values, t, axis)
+        if t.shape[axis] == 0:
+            raise ValueError(f"{values} must not be empty along axis {axis}; got shape "
+                             f"{tuple(t.shape)}")
+        if values == "t_gen":
+            t = conjugate(name, t)
+        means.append(_weighted_mean(xp, t, w, weights, axis))
+    # E_Q f*(T) = inf or E_P T = -inf: the bound is -inf, whatever the other term is
+    # (inf - inf and -inf + inf included)
+    data, gen = means
+    void = (gen == math.inf) | (data == -math.inf)
+    return xp.where(void, -math.inf, xp.where(void, 0.0, data) - xp.where(void, 0.0, gen))
+
+
+def _weighted_mean(xp, t, w, name, axis):
+    """``sum(w t) / sum(w)`` along ``axis`` (the plain mean for ``w=None``), a zero weight
+    contributing 0 whatever ``t`` is."""
+    if w is None:
+        return xp.mean(t, axis=axis)
+    require_float(xp, name, w)
+    if w.shape != t.shape:
+        raise ValueError(f"{name} must have the shape of its critic values {tuple(t.shape)}; "
+                         f"got {tuple(w.shape)}")
+    if not bool(xp.all(xp.isfinite(w))) or bool(xp.any(w < 0)):
+        raise ValueError(f"{name} must be non-negative and finite")
+    total = xp.sum(w, axis=axis)
+    if bool(xp.any(total <= 0)):
+        raise ValueError(f"{name} must have a positive sum along axis {axis}")
+    terms = xp.where(w > 0, w * xp.where(w > 0, t, 0.0), 0.0)
+    return xp.sum(terms, axis=axis) / total

@@ -1,0 +1,96 @@
+"""f_divergence, conjugate, optimal_critic and variational_bound: edge values, batches,
+namespaces and errors (the theorems are in proofs/test_f_divergences.py)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import gancore
+from proofs._support import arr, assert_lives_with, host
+
+P, Q = np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])
+
+
+# D_f of two measures with disjoint parts: half the mass on a shared point. Each value
+# from the module's table: TV = 1/2; KL = Pearson = inf (q = 0 < p); reverse KL = Neyman
+# = inf (p = 0 < q); Hellinger (sqrt .5 - 0)^2 * 2 = 1; JSD = log(2) / 2;
+# GAN = 2 JSD - log 4 = -log 2.
+DISJOINT_HALF = {"total-variation": 0.5, "kl": math.inf, "reverse-kl": math.inf,
+                 "pearson": math.inf, "neyman": math.inf, "hellinger": 1.0,
+                 "jensen-shannon": math.log(2) / 2, "gan": -math.log(2)}
+
+
+@pytest.mark.parametrize("name", gancore.F_DIVERGENCES)
+def test_edge_values(xp, name):
+    got = gancore.f_divergence(arr(xp, P), arr(xp, Q), f=name)
+    assert_lives_with(got, arr(xp, P))
+    assert float(host(got)) == pytest.approx(DISJOINT_HALF[name], rel=1e-15)
+    same = float(host(gancore.f_divergence(arr(xp, P), arr(xp, P), f=name)))
+    assert same == (-math.log(4) if name == "gan" else 0.0)
+
+
+@pytest.mark.parametrize("name", gancore.F_DIVERGENCES)
+def test_batches_keepdims_and_grid_spacing(xp, name):
+    rng = np.random.default_rng(1)
+    p, q = rng.random((3, 5)) + 0.1, rng.random((3, 5)) + 0.1
+    p, q = p / p.sum(1, keepdims=True), q / q.sum(1, keepdims=True)
+    batch = host(gancore.f_divergence(arr(xp, p.T), arr(xp, q.T), f=name, axis=0,
+                                      keepdims=True))
+    assert batch.shape == (1, 3)
+    rows = [float(host(gancore.f_divergence(arr(xp, a), arr(xp, b), f=name)))
+            for a, b in zip(p, q)]
+    np.testing.assert_allclose(batch[0], rows, rtol=1e-13)
+    # densities on a grid of spacing 0.5 (masses = densities * 0.5)
+    on_grid = host(gancore.f_divergence(arr(xp, 2 * p), arr(xp, 2 * q), f=name, dx=0.5))
+    np.testing.assert_allclose(on_grid, rows, rtol=1e-13)
+
+
+def test_optimal_critic_edge_values(xp):
+    p, q = arr(xp, [0.5, 0.0, 0.0, 0.3]), arr(xp, [0.0, 0.5, 0.0, 0.3])
+    expected = {  # at p_g = 0 < p_data; p_data = 0 < p_g; both 0 (f'(1)); p_data = p_g
+        "total-variation": [0.5, -0.5, 0.0, 0.0], "kl": [math.inf, -math.inf, 1.0, 1.0],
+        "reverse-kl": [0.0, -math.inf, -1.0, -1.0], "pearson": [math.inf, -2.0, 0.0, 0.0],
+        "neyman": [1.0, -math.inf, 0.0, 0.0], "hellinger": [1.0, -math.inf, 0.0, 0.0],
+        "jensen-shannon": [math.log(2) / 2, -math.inf, 0.0, 0.0],
+        "gan": [0.0, -math.inf, -math.log(2), -math.log(2)]}
+    for name, want in expected.items():
+        got = gancore.optimal_critic(p, q, f=name)
+        assert_lives_with(got, p)
+        np.testing.assert_allclose(host(got), want, rtol=1e-15, atol=0, err_msg=name)
+
+
+def test_bound_at_the_optimal_critic_with_zero_masses(xp):
+    # T* is infinite where one density is 0; the zero weights there contribute 0, so
+    # the bound is D_f, inf included
+    p, q = arr(xp, P), arr(xp, Q)
+    for name in gancore.F_DIVERGENCES:
+        t = gancore.optimal_critic(p, q, f=name)
+        bound = gancore.variational_bound(t, t, f=name, data_weights=p, gen_weights=q)
+        assert_lives_with(bound, p)
+        assert float(host(bound)) == pytest.approx(DISJOINT_HALF[name], rel=1e-15), name
+
+
+def test_bound_outside_the_domain_is_minus_infinity(xp):
+    t = arr(xp, [0.0, 0.5])  # t = 0.5 is outside the GAN conjugate's domain t < 0
+    assert float(host(gancore.variational_bound(t, t, f="gan"))) == -math.inf
+    inf_both = arr(xp, [math.inf])  # E_P T = inf and E_Q f*(T) = inf: -inf, not NaN
+    assert float(host(gancore.variational_bound(inf_both, inf_both, f="kl"))) == -math.inf
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match=r"f must be one of"):
+        gancore.f_divergence(P, Q, f="chi2")
+    with pytest.raises(TypeError, match=r"f must be one of"):
+        gancore.conjugate(None, np.zeros(2))
+    with pytest.raises(ValueError, match="t must not hold NaN"):
+        gancore.conjugate("kl", np.array([math.nan]))
+    with pytest.raises(ValueError, match="data_weights must be non-negative"):
+        gancore.variational_bound(np.zeros(2), np.zeros(2), f="kl",
+                                  data_weights=np.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match="gen_weights must have the shape"):
+        gancore.variational_bound(np.zeros(2), np.zeros(2), f="kl", gen_weights=np.ones(3))
+    with pytest.raises(ValueError, match="t_gen must not be empty"):
+        gancore.variational_bound(np.zeros(2), np.zeros(0), f="kl")
+    with pytest.raises(ValueError, match="p_g must be non-negative"):
+        gancore.optimal_critic(P, -Q, f="kl")
