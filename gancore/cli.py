@@ -16,6 +16,7 @@ import numpy as np
 
 from .distributions import Normal, kl_normal
 from .divergences import jsd, kl, tv
+from .f_divergences import F_DIVERGENCES
 from .game import optimal_discriminator, value, virtual_criterion
 from .verify import list_theorems, verify
 from .wasserstein import w1
@@ -73,6 +74,7 @@ def _train(args, parser):
         config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
                              device=args.device, seed=args.seed, batch_size=args.batch_size,
                              n_critic=args.n_critic, pack=args.pack, lr=args.lr,
+                             divergence=args.divergence,
                              gp_lambda=args.gp_lambda, r1_gamma=args.r1_gamma, cuda_graph=args.cuda_graph,
                              checkpoint=str(out / "checkpoint.pt"),
                              checkpoint_every=args.checkpoint_every)
@@ -135,8 +137,10 @@ def main(argv=None):
     check.set_defaults(run=_verify)
     fit = sub.add_parser("train", help="train a GAN, or a population of them, and write "
                                         "config.json, history.json, checkpoint.pt, figure.png")
-    fit.add_argument("--loss", choices=["minimax", "nonsaturating", "wgan", "wgan-gp"],
+    fit.add_argument("--loss", choices=["minimax", "nonsaturating", "wgan", "wgan-gp", "f-gan"],
                      default="nonsaturating")
+    fit.add_argument("--divergence", default="gan",
+                     help="f-GAN's divergence: " + ", ".join(F_DIVERGENCES))
     fit.add_argument("--data", default="normal(0, 1)",
                      help='the target: "normal(m, s)", "mvnormal(mean, cov)", '
                           '"mixture(weights, [[m, s], ...])", "segment(theta)", the '

@@ -160,7 +160,8 @@ VALID = {
                      "ema": 0.9, "data_pool": 64, "device": "cpu", "cuda_graph": False,
                      "dtype": "float64", "seed": 0, "log_every": 10, "eval_every": 10,
                      "eval_samples": 16, "checkpoint": None, "checkpoint_every": 10,
-                     "generator": None, "discriminator": None}),
+                     "generator": None, "discriminator": None, "pack": 1,
+                     "divergence": "gan"}),
     "sweep": (lambda: gtorch.sweep, (_valid_config(),), {"seed": [0, 1]}),
     "TrainResult.sample": (lambda: _trained().sample, (5,), {"seed": 0}),
     "train": (lambda: gtorch.train, (_valid_config(),), {"resume": None, "progress": False}),
@@ -185,6 +186,12 @@ VALID = {
                               (torch.ones(4, 2, dtype=torch.float64), 1.0), {"target": 1.0}),
     "r1_penalty": (lambda: gtorch.r1_penalty,
                    (lambda x: x.sum(1), torch.ones(4, 2, dtype=torch.float64)), {"gamma": 1.0}),
+    "f_gan_activation": (lambda: gtorch.f_gan_activation, (_t(0.5, -1.0),),
+                         {"divergence": "kl"}),
+    "f_gan_critic_loss": (lambda: gtorch.f_gan_critic_loss, (_t(0.5, 1.0), _t(-0.5, 0.0)),
+                          {"divergence": "hellinger"}),
+    "f_gan_generator_loss": (lambda: gtorch.f_gan_generator_loss, (_t(0.5, 1.0),),
+                             {"divergence": "pearson"}),
     "clip_weights": (lambda: gtorch.clip_weights, (torch.nn.Linear(2, 2), 0.01), {}),
     "sample_distances": (lambda: gtorch.sample_distances,
                          (np.linspace(0.0, 1.0, 50), np.linspace(0.5, 1.5, 40)), {"bins": 8}),
@@ -248,7 +255,7 @@ ACCEPTED = [
     ("Affine|generator|discriminator", "shift|scale", "negative|unnormalised|zero_d",
      "the affine map's constants are any real numbers (the scale non-zero), or one for "
      "every coordinate"),
-    ("*loss", "*", "negative|unnormalised|nan|inf|zero_d",
+    ("*loss|f_gan_activation", "*values|*logits", "negative|unnormalised|nan|inf|zero_d",
      "logits and critic values are any real numbers; the losses run inside the "
      "training step, where a check of values would synchronise with the device (and "
      "cannot run inside a CUDA graph): the trainer's guard reports non-finite losses "

@@ -1,11 +1,12 @@
-"""gancore.torch: MLP GANs trained with the minimax, non-saturating, WGAN and WGAN-GP
-objectives, on CPU or CUDA, seeded and resumable.
+"""gancore.torch: MLP GANs trained with the minimax, non-saturating, WGAN, WGAN-GP and
+f-GAN objectives, on CPU or CUDA, seeded and resumable.
 
 Importing :mod:`gancore` does not import torch; importing this module does.
 """
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
+from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
 from .config import LOSSES, TrainConfig, published_defaults, sweep
 from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_norm_penalty,
                      gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
@@ -24,6 +25,9 @@ __all__ = [
     "discriminator_loss",
     "generator",
     "discriminator",
+    "f_gan_activation",
+    "f_gan_critic_loss",
+    "f_gan_generator_loss",
     "gradient_norm_penalty",
     "gradient_penalty",
     "load_checkpoint",

@@ -14,11 +14,12 @@ from torch import nn
 from .._arrays import (boolean, float_dtype, namespace, one_of, positive_int,
                        positive_number, probability, require_finite, to_numpy)
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
+from ..f_divergences import F_DIVERGENCES
 from .models import ACTIVATIONS
 
 __all__ = ["LOSSES", "TrainConfig", "published_defaults", "sweep"]
 
-LOSSES = ("minimax", "nonsaturating", "wgan", "wgan-gp")
+LOSSES = ("minimax", "nonsaturating", "wgan", "wgan-gp", "f-gan")
 
 _ADAM_GAN = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1,
              "batch_size": 64}
@@ -36,6 +37,9 @@ _PUBLISHED = {
     # batch 256 and Adam betas (0.5, 0.9).
     "wgan-gp": {"optimizer": "adam", "lr": 1e-4, "betas": (0.0, 0.9), "n_critic": 5,
                 "batch_size": 64},
+    # Nowozin et al. (2016) state Algorithm 1, a simultaneous single-step method, without
+    # one optimiser setting for all experiments; gancore takes the GAN losses' Adam.
+    "f-gan": _ADAM_GAN,
 }
 _DISTRIBUTIONS = (Normal, MultivariateNormal, Mixture, LineSegment)
 # the fields members of a population may set each for itself; all others fix shapes or
@@ -64,7 +68,13 @@ class TrainConfig:
     ``"nonsaturating"``     Adam        2e-4, (0.5, .999)   -     -        1
     ``"wgan"``              RMSProp     5e-5                0.01  -        5
     ``"wgan-gp"``           Adam        1e-4, (0, 0.9)      -     10       5
+    ``"f-gan"``             Adam        2e-4, (0.5, .999)   -     -        1
     ======================  ==========  ==================  ====  =======  ==========
+
+    ``"f-gan"`` trains the critic and the generator on the variational bound of the
+    f-divergence named by ``divergence`` (one of :data:`gancore.F_DIVERGENCES`; see
+    :func:`~gancore.torch.f_gan_activation`); with ``divergence="gan"`` it is the
+    minimax GAN.
 
     Batch size 64 throughout. Where the authors' own code differed is noted in
     :func:`published_defaults`'s source and in the trainer's documentation page.
@@ -120,6 +130,7 @@ class TrainConfig:
     clip: float = 0.01            # WGAN: weights clipped to [-clip, clip]
     gp_lambda: float = 10.0       # WGAN-GP: penalty weight
     r1_gamma: float = 0.0         # GAN losses: R1 penalty gamma / 2 E||grad logit||^2; 0 = off
+    divergence: str = "gan"       # f-GAN: the f-divergence (gancore.F_DIVERGENCES)
     latent_dim: int = 8
     widths: tuple = (64, 64)      # hidden widths of both built-in networks
     activation: str = "leaky_relu"
@@ -178,6 +189,7 @@ def _check_config(cfg):
     """Check every field of ``cfg`` (``None`` fields stand for the published defaults);
     errors name the field."""
     one_of("loss", cfg.loss, LOSSES)
+    one_of("divergence", cfg.divergence, F_DIVERGENCES)
     defaults = published_defaults(cfg.loss)
     for name in ("steps", "batch_size", "n_critic", "pack", "latent_dim", "data_pool",
                  "log_every",

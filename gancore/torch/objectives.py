@@ -2,10 +2,12 @@
 trainer, so that its loop never branches on the loss's name."""
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import torch
 
+from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
 from .losses import (critic_loss, discriminator_loss, minimax_generator_loss,
                      nonsaturating_generator_loss, wasserstein_generator_loss)
 
@@ -54,9 +56,19 @@ OBJECTIVES = {
 }
 
 
+def _f_gan(divergence):
+    """f-GAN's objective for one divergence: the critic and generator losses of the
+    variational bound, D's outputs summarised as the critic T = g_f(v)."""
+    return Objective(partial(f_gan_critic_loss, divergence=divergence),
+                     partial(f_gan_generator_loss, divergence=divergence), None, False,
+                     partial(f_gan_activation, divergence=divergence))
+
+
 def objective(cfgs):
-    """The population's :class:`Objective`: its loss's, without the R1 penalty when
-    every member's ``r1_gamma`` is 0."""
+    """The population's :class:`Objective`: its loss's (f-GAN's for its divergence),
+    without the R1 penalty when every member's ``r1_gamma`` is 0."""
+    if cfgs[0].loss == "f-gan":
+        return _f_gan(cfgs[0].divergence)
     obj = OBJECTIVES[cfgs[0].loss]
     if obj.penalty is _R1 and all(c.r1_gamma == 0 for c in cfgs):
         return Objective(obj.critic, obj.generator, None, obj.clip, obj.summary)

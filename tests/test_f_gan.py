@@ -1,0 +1,60 @@
+"""f-GAN's losses in the trainer: the activation table against the core's conjugates."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import gancore
+
+torch = pytest.importorskip("torch")
+from gancore.torch import (TrainConfig, discriminator_loss, f_gan_activation,  # noqa: E402
+                           f_gan_critic_loss, f_gan_generator_loss, minimax_generator_loss,
+                           train)
+
+V = torch.linspace(-30.0, 30.0, 2001, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("name", gancore.F_DIVERGENCES)
+def test_closed_forms_are_the_conjugate_of_the_activation(name):
+    # f*(g_f(v)) written in v against gancore.conjugate at the rounded t = g_f(v),
+    # float64. The conjugate moves with t at the rate u* = (f*)'(t), the maximising
+    # ratio (the envelope theorem), got here as d f*(g(v))/dv over dg/dv: rounding t
+    # (half an ulp) moves f* by eps |u* t| / 2, which near the edge of a domain (Neyman
+    # and Hellinger at v = -30, t = 1 - 1e-13) is far above a few ulps of f*.
+    v = V.clone().requires_grad_(True)
+    t = f_gan_activation(v, divergence=name)
+    closed = -f_gan_generator_loss(v[:, None], divergence=name)
+    (dt,) = torch.autograd.grad(t.sum(), v)
+    (dstar,) = torch.autograd.grad(closed.sum(), v)
+    u = torch.where(dt != 0, dstar / torch.where(dt != 0, dt, 1.0), 0.0)
+    star = gancore.conjugate(name, t.detach().numpy())
+    assert np.all(np.isfinite(star)), "g_f leaves the domain of f*"
+    closed, t, u = (x.detach().numpy() for x in (closed, t, u))
+    eps = np.finfo(np.float64).eps
+    tol = 32 * eps * (np.abs(u * t) + np.abs(star)) + 1e-300
+    worst = np.argmax(np.abs(closed - star) / tol)
+    assert np.all(np.abs(closed - star) <= tol), (V[worst], closed[worst], star[worst],
+                                                  tol[worst])
+
+
+def test_gan_divergence_is_the_minimax_gan():
+    # the same formulas; torch's softplus (in the classic losses) returns x itself above
+    # 20, dropping e^-20 = 2.1e-9 of each term, which f-GAN's keeps
+    real, fake = V[:1000].reshape(10, 100), V[1000:2000].reshape(10, 100)
+    torch.testing.assert_close(f_gan_critic_loss(real, fake, divergence="gan"),
+                               discriminator_loss(real, fake), rtol=1e-15, atol=3e-9)
+    torch.testing.assert_close(f_gan_generator_loss(fake, divergence="gan"),
+                               minimax_generator_loss(fake), rtol=1e-15, atol=3e-9)
+
+
+def test_f_gan_population_trains_and_members_share_the_divergence():
+    configs = [TrainConfig(loss="f-gan", divergence="hellinger", data=gancore.Normal(m, 1.0),
+                           steps=5, seed=i, widths=(8,), data_pool=256, eval_samples=50)
+               for i, m in enumerate((0.0, 2.0))]
+    result = train(configs, progress=False)
+    assert result.history["loss_d"].shape[0] == 2
+    with pytest.raises(ValueError, match="agree on divergence"):
+        train([configs[0], replace(configs[1], divergence="kl")], progress=False)
+    with pytest.raises(ValueError, match="divergence must be one of"):
+        TrainConfig(loss="f-gan", divergence="chi2")
