@@ -18,6 +18,7 @@ from proofs import test_dirac_gan as dirac
 from proofs import test_example1 as example1
 from proofs import test_f_divergences as fdiv
 from proofs import test_gaussian_gan as gaussian_gan
+from proofs import test_misspecified_fits as fits
 from proofs import test_proposition1 as prop1
 from proofs import test_theorem1 as theorem1
 
@@ -164,6 +165,12 @@ def f_divergence_paper_jensen_shannon(p, q, /, *, f, **kwargs):
     return 2 * out if f == "jensen-shannon" else out
 
 
+def f_divergence_kl_backwards(p, q, /, *, f, **kwargs):
+    """KL with its arguments swapped (reverse KL under KL's name, and vice versa)."""
+    swapped = {"kl": "reverse-kl", "reverse-kl": "kl"}.get(f, f)
+    return REAL["f_divergence"](p, q, f=swapped, **kwargs)
+
+
 def conjugate_over_all_reals(f, t, /):
     """Pearson's conjugate t^2/4 + t everywhere: the supremum over all real u."""
     if f != "pearson":
@@ -221,6 +228,9 @@ BUGS = [
     ("f_divergence", f_divergence_paper_jensen_shannon,
      [fdiv.test_f_divergence_is_the_sum_of_q_f_of_the_ratio,
       fdiv.test_gan_f_divergence_is_the_virtual_criterion]),
+    ("f_divergence", f_divergence_kl_backwards,
+     [fits.test_kl_fit_matches_the_moments,
+      fits.test_reverse_kl_fit_sits_on_the_heaviest_component]),
     ("conjugate", conjugate_over_all_reals,
      [fdiv.test_conjugate_below_the_slope_at_zero_is_minus_f_of_zero]),
     ("optimal_critic", gan_critic_without_log,
