@@ -5,20 +5,16 @@ For a convex :math:`f` on :math:`[0, \infty)`,
 :math:`D_f(P \| Q) \ge E_P[T] - E_Q[f^*(T)]` with the convex conjugate
 :math:`f^*(t) = \sup_u (u t - f(u))`; equality holds at :math:`T^* = f'(p / q)`.
 
-gancore's functions, one row per name (:data:`F_DIVERGENCES`):
+gancore's f for each name of :data:`F_DIVERGENCES`, and the divergence it gives:
 
-===================  ========================================  ======================
-name                 f(u)                                      D_f(P || Q)
-===================  ========================================  ======================
-``total-variation``  :math:`\tfrac12|u - 1|`                   TV
-``kl``               :math:`u \log u`                          KL(P || Q)
-``reverse-kl``       :math:`-\log u`                           KL(Q || P)
-``pearson``          :math:`(u - 1)^2`                         :math:`\sum (p - q)^2 / q`
-``neyman``           :math:`(1 - u)^2 / u`                     :math:`\sum (p - q)^2 / p`
-``hellinger``        :math:`(\sqrt u - 1)^2`                   :math:`\sum (\sqrt p - \sqrt q)^2`
-``jensen-shannon``   :math:`\tfrac12 [u \log u - (u + 1) \log \tfrac{u + 1}2]`  JSD
-``gan``              :math:`u \log u - (u + 1) \log (u + 1)`   2 JSD - log 4 = C(G)
-===================  ========================================  ======================
+- ``total-variation``: :math:`\tfrac12|u - 1|`, total variation;
+- ``kl``: :math:`u \log u`, KL(P || Q);
+- ``reverse-kl``: :math:`-\log u`, KL(Q || P);
+- ``pearson``: :math:`(u - 1)^2`, :math:`\sum (p - q)^2 / q`;
+- ``neyman``: :math:`(1 - u)^2 / u`, :math:`\sum (p - q)^2 / p`;
+- ``hellinger``: :math:`(\sqrt u - 1)^2`, :math:`\sum (\sqrt p - \sqrt q)^2`;
+- ``jensen-shannon``: :math:`\tfrac12 [u \log u - (u + 1) \log \tfrac{u + 1}2]`, JSD;
+- ``gan``: :math:`u \log u - (u + 1) \log (u + 1)`, 2 JSD - log 4 = C(G).
 
 Conventions: the Jensen-Shannon row is gancore's standard JSD (with its 1/2, as
 everywhere in gancore), so its f is half of the f-GAN paper's, whose D_f is 2 JSD; its
@@ -142,25 +138,22 @@ def _hellinger_terms(a, b, k, delta, *, xp):
 def conjugate(f, t, /):
     r"""The convex conjugate :math:`f^*(t) = \sup_{u \ge 0} (u t - f(u))`.
 
-    ====================  ===============================================  =================
-    f                     f*(t)                                            where finite
-    ====================  ===============================================  =================
-    ``total-variation``   :math:`\max(t, -1/2)`                           :math:`t \le 1/2`
-    ``kl``                :math:`e^{t - 1}`                                all t
-    ``reverse-kl``        :math:`-1 - \log(-t)`                            t < 0
-    ``pearson``           :math:`t^2/4 + t` for t >= -2, -1 below          all t
-    ``neyman``            :math:`2 - 2\sqrt{1 - t}`                        t <= 1
-    ``hellinger``         :math:`t / (1 - t)`                              t < 1
-    ``jensen-shannon``    :math:`-\tfrac12 \log(2 - e^{2t})`               t < log(2) / 2
-    ``gan``               :math:`-\log(1 - e^t)`                           t < 0
-    ====================  ===============================================  =================
+    - ``total-variation``: :math:`\max(t, -\tfrac12)`, finite for :math:`t \le \tfrac12`;
+    - ``kl``: :math:`e^{t - 1}`, all t;
+    - ``reverse-kl``: :math:`-1 - \log(-t)`, t < 0;
+    - ``pearson``: :math:`t^2/4 + t` for t >= -2, -1 below, all t;
+    - ``neyman``: :math:`2 - 2\sqrt{1 - t}`, t <= 1;
+    - ``hellinger``: :math:`t / (1 - t)`, t < 1;
+    - ``jensen-shannon``: :math:`-\tfrac12 \log(2 - e^{2t})`, t < log(2) / 2;
+    - ``gan``: :math:`-\log(1 - e^t)`, t < 0.
 
     The supremum is over u >= 0, the values a density ratio takes (what the bound
     :math:`D_f \ge E_P[T] - E_Q[f^*(T)]` needs). Below the slope of f at 0 it is
     attained at u = 0, :math:`f^*(t) = -f(0)`: for Pearson below t = -2 (the paper's
     :math:`t^2/4 + t` is the supremum over all real u, at u = 1 + t/2 < 0 there), and
-    for TV below t = -1/2 (where the paper's table, over all real u, is infinite). Jensen-Shannon's is for gancore's f
-    (half the paper's): :math:`f^*(t) = \tfrac12 f_{paper}^*(2t)`.
+    for TV below t = -1/2 (where the paper's table, over all real u, is infinite).
+    Jensen-Shannon's is for gancore's f (half the paper's):
+    :math:`f^*(t) = \tfrac12 f_{paper}^*(2t)`.
 
     Parameters
     ----------
@@ -243,18 +236,16 @@ def optimal_critic(p_data, p_g, /, *, f):
     (:func:`gancore.optimal_discriminator_logits`), in forms that stay exact as the
     ratio overflows or nears 1:
 
-    ====================  =====================================  =============================
-    f                     :math:`T^*`                            at p_g = 0 < p_data; p_data = 0 < p_g
-    ====================  =====================================  =============================
-    ``total-variation``   :math:`\tfrac12 \operatorname{sign}\ell`  1/2; -1/2
-    ``kl``                :math:`1 + \ell`                       inf; -inf
-    ``reverse-kl``        :math:`-e^{-\ell}`                     0; -inf
-    ``pearson``           :math:`2\,\mathrm{expm1}(\ell)`        inf; -2
-    ``neyman``            :math:`-\mathrm{expm1}(-2\ell)`        1; -inf
-    ``hellinger``         :math:`-\mathrm{expm1}(-\ell/2)`       1; -inf
-    ``jensen-shannon``    :math:`\tfrac12(\log 2 - \mathrm{softplus}(-\ell))`  log(2)/2; -inf
-    ``gan``               :math:`-\mathrm{softplus}(-\ell) = \log D^*`  0; -inf
-    ====================  =====================================  =============================
+    - ``total-variation``: :math:`\tfrac12 \operatorname{sign}\ell` (1/2; -1/2);
+    - ``kl``: :math:`1 + \ell` (inf; -inf);
+    - ``reverse-kl``: :math:`-e^{-\ell}` (0; -inf);
+    - ``pearson``: :math:`2\,\mathrm{expm1}(\ell)` (inf; -2);
+    - ``neyman``: :math:`-\mathrm{expm1}(-2\ell)` (1; -inf);
+    - ``hellinger``: :math:`-\mathrm{expm1}(-\ell/2)` (1; -inf);
+    - ``jensen-shannon``: :math:`\tfrac12(\log 2 - \mathrm{softplus}(-\ell))` (log(2)/2; -inf);
+    - ``gan``: :math:`-\mathrm{softplus}(-\ell) = \log D^*` (0; -inf),
+
+    the values in brackets at :math:`p_g = 0 < p_{data}` and at :math:`p_{data} = 0 < p_g`.
 
     For ``"gan"``, :math:`T^* = \log D^*`: Proposition 1 of the GAN paper recovered.
     Where both densities are 0, :math:`\ell = 0` and :math:`T^* = f'(1)`.

@@ -49,18 +49,15 @@ _TABLE = {
 def f_gan_activation(values, /, *, divergence):
     r"""The critic :math:`T = g_f(v)` from its raw outputs v, inside the domain of f*.
 
-    ====================  ==========================================  =========================
-    divergence            :math:`g_f(v)`                              :math:`f^*(g_f(v))`
-    ====================  ==========================================  =========================
-    ``total-variation``   :math:`\tfrac12 \tanh v`                    :math:`\tfrac12 \tanh v`
-    ``kl``                :math:`v`                                   :math:`e^{v - 1}`
-    ``reverse-kl``        :math:`-e^v`                                :math:`-1 - v`
-    ``pearson``           :math:`v`                                   :math:`v^2/4 + v`; -1 below -2
-    ``neyman``            :math:`1 - e^v`                             :math:`2 - 2e^{v/2}`
-    ``hellinger``         :math:`1 - e^v`                             :math:`e^{-v} - 1`
-    ``jensen-shannon``    :math:`\tfrac12(\log 2 - \mathrm{softplus}(-v))`  :math:`\tfrac12(\mathrm{softplus}(v) - \log 2)`
-    ``gan``               :math:`-\mathrm{softplus}(-v) = \log \sigma(v)`  :math:`\mathrm{softplus}(v)`
-    ====================  ==========================================  =========================
+    - ``total-variation``: :math:`g_f = \tfrac12 \tanh v`, :math:`f^*(g_f) = \tfrac12 \tanh v`;
+    - ``kl``: :math:`v`, :math:`e^{v - 1}`;
+    - ``reverse-kl``: :math:`-e^v`, :math:`-1 - v`;
+    - ``pearson``: :math:`v`, :math:`v^2/4 + v` (-1 below v = -2);
+    - ``neyman``: :math:`1 - e^v`, :math:`2 - 2e^{v/2}`;
+    - ``hellinger``: :math:`1 - e^v`, :math:`e^{-v} - 1`;
+    - ``jensen-shannon``: :math:`\tfrac12(\log 2 - \mathrm{softplus}(-v))`,
+      :math:`\tfrac12(\mathrm{softplus}(v) - \log 2)`;
+    - ``gan``: :math:`-\mathrm{softplus}(-v) = \log \sigma(v)`, :math:`\mathrm{softplus}(v)`.
 
     The activations are the f-GAN paper's, halved for Jensen-Shannon (gancore's f is
     half the paper's); for ``"gan"`` the critic is :math:`\log D` with :math:`D = \sigma(v)`,
