@@ -123,15 +123,15 @@ def test_fenchel_young_inequality_with_equality_at_the_derivative(xp, name, u, v
 
 
 @given(name=st.sampled_from(NAMES), u=st.floats(1e-2, 1e2))
-def test_conjugate_is_the_numerical_supremum(name, u):
+def test_conjugate_is_the_numerical_supremum(xp, name, u):
     # at t = f'(u) the supremum of v t - f(v) is attained at v = u (f is strictly
     # convex there, except TV, whose supremum over the kink at v = 1 is f*(t) = t):
     # a bounded scalar search over [u / 100, 100 u] to 1e-12 u in v finds it to about
     # f''(u) * 1e-24, far below the tolerance of 1e-9 (1 + |f*|)
-    t = float(gancore.optimal_critic(np.array([u]), np.array([1.0]), f=name)[0])
+    t = float(host(gancore.optimal_critic(arr(xp, [u]), arr(xp, [1.0]), f=name))[0])
     found = minimize_scalar(lambda v: _f_float(name, v) - v * t, bounds=(u / 100, 100 * u),
                             method="bounded", options={"xatol": 1e-12 * u})
-    star = float(gancore.conjugate(name, np.array(t)))
+    star = float(host(gancore.conjugate(name, arr(xp, t))))
     close(star, -found.fun, 1e-9 * (1 + abs(star)), f"f*({t:.6g}) = numerical sup")
 
 
