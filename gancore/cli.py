@@ -74,8 +74,8 @@ def _train(args, parser):
         config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
                              device=args.device, seed=args.seed, batch_size=args.batch_size,
                              n_critic=args.n_critic, pack=args.pack, lr=args.lr,
-                             divergence=args.divergence,
-                             gp_lambda=args.gp_lambda, r1_gamma=args.r1_gamma, cuda_graph=args.cuda_graph,
+                             divergence=args.divergence, gp_lambda=args.gp_lambda,
+                             r1_gamma=args.r1_gamma, cuda_graph=args.cuda_graph,
                              checkpoint=str(out / "checkpoint.pt"),
                              checkpoint_every=args.checkpoint_every)
         configs = sweep(config, seed=range(args.seed, args.seed + args.seeds),

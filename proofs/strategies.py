@@ -157,3 +157,19 @@ def grid_for(*dists, points=4001, width=12.0):
     hi = max(c.loc + width * c.scale for c in comps)
     x = np.linspace(lo, hi, points)
     return x, float(x[1] - x[0])
+
+
+@st.composite
+def benchmark_mixtures(draw):
+    """A ring of K in [2, 12] modes (radius in [0.5, 5]) or a grid of side in [2, 5]
+    (spacing in [0.5, 5]), with a standard deviation of 1/40 to 1/12 of the distance
+    between neighbouring means (so that a sample's own mean is its nearest: another is
+    at least 12 standard deviations away)."""
+    if draw(st.booleans()):
+        k, radius = draw(st.integers(2, 12)), draw(st.floats(0.5, 5.0))
+        gap = 2 * radius * math.sin(math.pi / k)
+        return gancore.gaussian_ring(k, radius=radius,
+                                     scale=gap / draw(st.floats(12.0, 40.0)))
+    side, spacing = draw(st.integers(2, 5)), draw(st.floats(0.5, 5.0))
+    return gancore.gaussian_grid(side, spacing=spacing,
+                                 scale=spacing / draw(st.floats(12.0, 40.0)))

@@ -76,3 +76,12 @@ def test_mixtures_respect_their_ranges(mix):
     x, dx = gs.grid_for(mix)
     # the grid holds all but a negligible part of the mass
     assert abs(mix.pdf(x).sum() * dx - 1) < 1e-9
+
+
+@given(gs.benchmark_mixtures())
+def test_benchmark_mixtures_keep_their_modes_12_deviations_apart(mixture):
+    means = np.array([c.mean for c in mixture.components])
+    sd = float(np.sqrt(mixture.components[0].cov[0, 0]))
+    gaps = np.linalg.norm(means[:, None] - means[None], axis=-1)
+    assert 4 <= len(means) <= 25 or 2 <= len(means) <= 12
+    assert np.min(gaps[~np.eye(len(means), dtype=bool)]) >= 12 * sd * (1 - 1e-12)
