@@ -7,6 +7,7 @@ from :data:`BACKENDS`) restricts the ``xp`` fixture; by default every backend is
 and those without their library or a GPU skip.
 """
 
+import math
 import os
 
 import numpy as np
@@ -117,3 +118,27 @@ def assert_lives_with(result, like):
     assert array_namespace(result) is array_namespace(like)
     assert array_device(result) == array_device(like)
     assert result.dtype == like.dtype
+
+
+def direct_fit(mixture, f, start, x):
+    """The Gaussian N(mu, sigma^2) that minimises ``D_f(mixture || N(mu, sigma^2))``,
+    found by Nelder-Mead over (mu, log sigma) from ``start`` (three restarts: a simplex
+    can stall on a flat valley's side), with D_f by quadrature (``gancore.f_divergence``
+    on the uniform grid ``x``, masses normalised): ``(mu, sigma, min D_f)``."""
+    import gancore
+    from scipy.optimize import minimize
+
+    dx, p = float(x[1] - x[0]), mixture.pdf(x)
+
+    def divergence(theta):
+        # a trial sigma so small that q underflows where p is positive gives D_f = inf;
+        # the simplex needs finite values to compare, and 1e300 is above every finite one
+        q = gancore.Normal(theta[0], math.exp(theta[1])).pdf(x)
+        value = float(gancore.f_divergence(p, q, f=f, dx=dx, normalize=True))
+        return value if math.isfinite(value) else 1e300
+
+    for _ in range(3):
+        found = minimize(divergence, start, method="Nelder-Mead",
+                         options={"xatol": 1e-10, "fatol": 1e-15, "maxiter": 4000})
+        start = found.x
+    return found.x[0], math.exp(found.x[1]), found.fun

@@ -16,13 +16,12 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import minimize
 
 import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
-from ._support import arr, host
+from ._support import arr, direct_fit, host
 
 THEOREM = "Misspecified fits (f-GAN)"
 STATEMENT = ("one Gaussian fitted to two: min KL(P || Q) matches the moments (maximum "
@@ -33,29 +32,14 @@ FEW = settings(max_examples=max(4, settings().max_examples // 4))
 
 
 def _fit(xp, mixture, name, start, x):
-    """argmin over (mu, log sigma) of D_f(mixture || N(mu, sigma^2)) on the uniform grid
-    ``x`` (Nelder-Mead from ``start``, in NumPy: a few thousand evaluations), and D_f at
-    the argmin evaluated in ``xp``, which must agree with NumPy's to 1e-12."""
-    dx = float(x[1] - x[0])
-    p = mixture.pdf(x)
-
-    def divergence(theta):
-        # a trial sigma so small that q underflows where p is positive gives D_f = inf;
-        # the simplex needs finite values to compare, and 1e300 is above every finite one
-        q = gancore.Normal(theta[0], math.exp(theta[1])).pdf(x)
-        value = float(gancore.f_divergence(p, q, f=name, dx=dx, normalize=True))
-        return value if math.isfinite(value) else 1e300
-
-    for _ in range(3):  # restarts: a simplex can stall on a flat valley's side
-        found = minimize(divergence, start, method="Nelder-Mead",
-                         options={"xatol": 1e-10, "fatol": 1e-15, "maxiter": 4000})
-        start = found.x
-    mu, sigma = found.x[0], math.exp(found.x[1])
-    q = gancore.Normal(mu, sigma).pdf(x)
-    in_xp = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f=name, dx=dx,
-                                            normalize=True)))
-    close(in_xp, found.fun, 1e-12 * abs(found.fun), f"D_{name} at the fit in {xp.__name__}")
-    return mu, sigma, found.fun
+    """:func:`direct_fit` of ``mixture`` for ``name``, and D_f at the argmin evaluated in
+    ``xp``, which must agree with NumPy's to 1e-12."""
+    mu, sigma, value = direct_fit(mixture, name, start, x)
+    p, q = mixture.pdf(x), gancore.Normal(mu, sigma).pdf(x)
+    in_xp = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f=name,
+                                            dx=float(x[1] - x[0]), normalize=True)))
+    close(in_xp, value, 1e-12 * abs(value), f"D_{name} at the fit in {xp.__name__}")
+    return mu, sigma, value
 
 
 @FEW

@@ -173,7 +173,6 @@ def test_value_matches_mpmath_at_the_float_extremes(xp, pq, data):
     _close_to_mp(float(host(gancore.value_from_logits(arr(xp, logits), P, Q))), want, size,
                  n, "V(sigmoid(l)) = mpmath")
     # minibatch estimates: the mean of log D over data points, of log(1 - D) over fakes
-    m = mpmath.mpf(n)
     # on the drawn values, and on fixed finite edge values whatever was drawn (so that a
     # clamp is caught in every example, not only when the draw reaches the edges)
     for real, fake in ((d, d[::-1].copy()), EDGE_D):

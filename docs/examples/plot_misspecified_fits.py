@@ -1,0 +1,73 @@
+"""
+One Gaussian fitted to two, by each f-divergence
+================================================
+
+The target is P = 0.3 N(-2, 0.5^2) + 0.7 N(2, 0.5^2); the model is one Gaussian. For
+each f-divergence, the Gaussian that minimises D_f(P || N(mu, sigma^2)) directly
+(quadrature and ``scipy.optimize``, by descent from N(0, 1)) is drawn dashed, and an
+affine generator G(z) = b + w z, a user's own ``torch.nn.Linear(1, 1)`` started at
+N(0, 1) and trained by f-GAN for 5000 steps, solid.
+"""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from scipy.optimize import minimize
+
+import gancore
+from gancore.torch import TrainConfig, train
+
+target = gancore.Mixture([gancore.Normal(-2.0, 0.5), gancore.Normal(2.0, 0.5)], [0.3, 0.7])
+x = np.linspace(-10.0, 10.0, 4001)
+dx, p = x[1] - x[0], target.pdf(x)
+
+
+def direct_fit(f):
+    """argmin over (mu, log sigma) of D_f(P || N(mu, sigma^2)) from N(0, 1)."""
+    def divergence(theta):
+        q = gancore.Normal(theta[0], math.exp(theta[1])).pdf(x)
+        value = float(gancore.f_divergence(p, q, f=f, dx=dx, normalize=True))
+        return value if math.isfinite(value) else 1e300   # the simplex compares values
+
+    found = minimize(divergence, [0.0, 0.0], method="Nelder-Mead",
+                     options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000})
+    return found.x[0], math.exp(found.x[1])
+
+
+def affine():
+    """G(z) = b + w z, starting at b = 0, w = 1: N(0, 1)."""
+    g = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        g.weight.fill_(1.0)
+        g.bias.zero_()
+    return g
+
+
+# %%
+# Direct and trained fits
+# -----------------------
+# ``standardize=False`` keeps the generator in data units, so that it starts at N(0, 1)
+# rather than at the mixture's moments; Adam at lr 2e-3 (the published 2e-4 moves b by
+# at most 2e-4 a step). KL and Pearson cover both modes; Hellinger, Jensen-Shannon and
+# GAN settle on a wide local minimiser (their global one is the heavier mode). Reverse
+# KL drifts toward the heavier mode more slowly; TV's and Neyman's critics let the
+# generator spread (Neyman's D_f is infinite for every sigma above 1/sqrt 2).
+
+fig, axes = plt.subplots(2, 4, figsize=(12, 5.5), layout="constrained", sharex=True)
+for ax, f in zip(axes.flat, gancore.F_DIVERGENCES):
+    result = train(TrainConfig(loss="f-gan", divergence=f, data=target, generator=affine,
+                               latent_dim=1, standardize=False, lr=2e-3, steps=5000,
+                               eval_every=5000, eval_samples=2000), progress=False)
+    with torch.no_grad():
+        g0, g1 = result.average(torch.tensor([[0.0], [1.0]])).reshape(-1).tolist()
+    trained, direct = (g0, abs(g1 - g0)), direct_fit(f)
+    ax.fill_between(x, p, color="0.85", label="target")
+    ax.plot(x, gancore.Normal(*direct).pdf(x), "k--", label="direct fit")
+    ax.plot(x, gancore.Normal(*trained).pdf(x), color="C0", label="trained")
+    ax.set_title(f"{f}\ndirect ({direct[0]:.2f}, {direct[1]:.2f}), "
+                 f"trained ({trained[0]:.2f}, {trained[1]:.2f})", fontsize="small")
+    ax.set(xlim=(-6, 6), ylim=(0, 0.9))
+axes.flat[0].legend(fontsize="small")
+plt.show()

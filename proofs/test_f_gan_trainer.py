@@ -1,0 +1,165 @@
+"""The f-GAN trainer minimises the f-divergence it is named for.
+
+Two populations per divergence, each trained as one run (``loss="f-gan"``):
+
+- a misspecified fit: an affine generator G(z) = mu + sigma z (a user module) trained
+  on P = 0.3 N(-2, 0.5^2) + 0.7 N(2, 0.5^2) lands on the Gaussian that minimises D_f
+  directly (quadrature and ``scipy.optimize``, from the generator's starting point);
+- a recovery: the built-in MLPs on generated targets N(m, s^2) reach W1 < tol * s at a
+  stated rate, with the binomial bound of the trainer proofs.
+
+Gradient training is local: from N(0, 1) the direct descent reaches the mode-covering
+fit for KL and Pearson (the global minimisers) and a wide local minimiser for squared
+Hellinger, Jensen-Shannon and GAN (their global ones sit on the heavier mode). Total
+variation, reverse KL and Neyman are not in the misspecified-fit proof: measured on 16
+seeds at Adam(2e-3), 4000-10000 steps, their critics did not lead the generator to the
+direct minimiser. Reverse KL drifts toward the mode (2, 0.5) but half the members are
+still between the modes after 10000 steps; Neyman's D_f is infinite for every
+sigma > 1/sqrt 2 (its q^2 / p integrand grows in the tails), and the trained sigma grows
+to 6-30; TV's sigma grows to 10-50 (its critic, 1/2 tanh v, saturates away from the
+data). See docs/theory/f-gan.md.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+import gancore
+
+from . import strategies as gs
+from ._record import at_most, close
+from ._support import direct_fit
+
+torch = pytest.importorskip("torch")
+from gancore.torch import TrainConfig, train  # noqa: E402
+
+THEOREM = "f-GAN trainer"
+STATEMENT = ("f-GAN populations minimise their D_f: an affine generator lands on the direct "
+             "Gaussian fit to a two-mode mixture (KL, Pearson, Hellinger, JS, GAN); every "
+             "divergence recovers N(m, s^2) at a stated rate")
+# one seeded population per proof (no shrinking: a smaller seed is not a simpler
+# population, and each try is a long run)
+ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+RISK = 1e-3  # chance that a trainer whose rate is below the stated one passes
+
+MIXTURE = gancore.Mixture([gancore.Normal(-2.0, 0.5), gancore.Normal(2.0, 0.5)], [0.3, 0.7])
+FITTED = ("kl", "pearson", "hellinger", "jensen-shannon", "gan")
+FIT_MEMBERS, FIT_STEPS, FIT_LR = 8, 5000, 2e-3
+
+
+class AffineGenerator(torch.nn.Module):
+    """G(z) = mu + sigma z on a 1-D latent, starting at N(0, 1) (sigma = e^{log_sigma})."""
+
+    def __init__(self):
+        super().__init__()
+        self.mu = torch.nn.Parameter(torch.zeros(1))
+        self.log_sigma = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, z):
+        return self.mu + torch.exp(self.log_sigma) * z
+
+
+def trained_gaussian(member):
+    """(mu, sigma) of a trained affine generator, read off its averaged network exactly:
+    mu = G(0), sigma = G(1) - G(0)."""
+    net = member.average if member.average is not None else member.generator
+    param = next(net.parameters())
+    with torch.no_grad():
+        out = net(torch.tensor([[0.0], [1.0]], dtype=param.dtype, device=param.device))
+    g0, g1 = (float(v) for v in out.reshape(-1).cpu())
+    return g0, g1 - g0
+
+
+def fit_population(divergence, *, seed=0, device="cpu", members=FIT_MEMBERS):
+    """The affine population of the misspecified fit: ``members`` seeds from ``seed``,
+    trained on :data:`MIXTURE` in data units (``standardize=False``: the generator starts
+    at N(0, 1), not at the mixture's moments) with Adam at lr 2e-3 (the published 2e-4
+    moves mu by at most 2e-4 a step: too slow for the distance to travel)."""
+    configs = [TrainConfig(loss="f-gan", divergence=divergence, data=MIXTURE,
+                           generator=AffineGenerator, latent_dim=1, standardize=False,
+                           lr=FIT_LR, steps=FIT_STEPS, seed=seed + i, device=device,
+                           eval_every=FIT_STEPS, eval_samples=2000)
+               for i in range(members)]
+    return np.array([trained_gaussian(m) for m in train(configs, progress=False)])
+
+
+@ONE
+@given(seed=st.integers(0, 2**31))
+@pytest.mark.parametrize("divergence", FITTED)
+def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
+    # The direct minimiser reached by descent from the generator's start N(0, 1).
+    x, _ = gs.grid_for(MIXTURE, points=4001, width=16.0)
+    mu, sigma, _ = direct_fit(MIXTURE, divergence, [0.0, 0.0], x)
+    fits = fit_population(divergence, seed=seed, device=device)
+    # The members are independent runs: the median of N of them is off its centre by
+    # about 1.25 sd / sqrt(N) (the median's efficiency at the normal), so it must be
+    # within 4 such errors of the direct fit (sd floored at 0.01, the jitter of Adam's
+    # 2e-3 steps left in the weight average, so that identical members are not held to
+    # zero), plus 0.02 (about 1% of the fit's scale) for the generator's remaining
+    # approach: the critic, trained at the generator's pace, lags it, and the wide fits
+    # end slightly wider than the direct one. Measured on seeds 0 and 1000 (8 members
+    # each): member sd 0.01-0.04; medians within 0.035 of the direct fit in mu and
+    # 0.02 in sigma (Hellinger's sigma 1.843 against 1.822, which 10000 steps bring to
+    # 1.828). The spread itself is bounded by 0.05 (a fortieth of the fit's scale of
+    # about 1.9), so that a noisy population cannot pass by its width. KL's fit and the
+    # wide fits of Hellinger and JS differ by 0.04-0.08 in (mu, sigma).
+    for k, (name, want) in enumerate((("mu", mu), ("sigma", sigma))):
+        spread = float(np.std(fits[:, k], ddof=1))
+        at_most(spread, 0.05, 0.0, f"sd of the trained {name} over the members")
+        error = 4 * 1.25 * max(spread, 0.01) / math.sqrt(len(fits)) + 0.02
+        close(float(np.median(fits[:, k])), want, error,
+              f"median trained {name} = the direct fit's")
+
+
+def _least_successes(n, rate):
+    """The least k with P(Bin(n, rate) >= k) <= RISK."""
+    from scipy.stats import binom
+
+    return int(binom.isf(RISK, n, rate)) + 1
+
+
+# members per recovery population: 32 under ci and dev, 256 under thorough
+RECOVERY_MEMBERS = 256 if settings().max_examples >= 1000 else 32
+# Per divergence: the step budget, the W1 / s to reach and the stated per-target rate.
+# Measured on the 32 targets of seed 0 (U[-5, 5] means, U[0.2, 3] scales) with the
+# built-in MLPs at the published Adam(2e-4, (0.5, 0.999)):
+RECOVERY = {
+    # 1200 steps: 30-32 of 32 below 0.1 s (medians 0.04-0.05 s): rate 0.5, k = 26 of 32
+    # (205 of 256), which a trainer whose true rate is 0.93 reaches with probability
+    # above 0.99
+    "reverse-kl": (1200, 0.1, 0.5),
+    "pearson": (1200, 0.1, 0.5),
+    "neyman": (1200, 0.1, 0.5),
+    "hellinger": (1200, 0.1, 0.5),
+    "jensen-shannon": (1200, 0.1, 0.5),
+    "gan": (1200, 0.1, 0.5),
+    # KL is slower (13 of 32 at 1200 steps, median 0.15 s); at 2500 steps 31 of 32
+    "kl": (2500, 0.1, 0.5),
+    # TV: about a fifth of the members wander off (W1 1.8-3.2 s at 1200 steps, on seeds
+    # 0 and 1); the rest end near 0.13 s. Judged at 0.25 s (26 of 32 on seeds 0 and 1)
+    # with a stated rate of 0.35: k = 19 of 32
+    "total-variation": (1200, 0.25, 0.35),
+}
+
+
+@ONE
+@given(seed=st.integers(0, 2**31))
+@pytest.mark.parametrize("divergence", list(RECOVERY))
+def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, divergence, seed):
+    steps, tolerance, rate = RECOVERY[divergence]
+    rng = np.random.default_rng(seed)
+    targets = list(zip(rng.uniform(-5.0, 5.0, RECOVERY_MEMBERS),
+                       rng.uniform(0.2, 3.0, RECOVERY_MEMBERS)))
+    configs = [TrainConfig(loss="f-gan", divergence=divergence, data=gancore.Normal(m, s),
+                           steps=steps, seed=i, device=device, eval_every=steps)
+               for i, (m, s) in enumerate(targets)]
+    result = train(configs, progress=False)
+    # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s)
+    w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])
+    reached = int(np.sum(w1 < tolerance))
+    at_most(_least_successes(RECOVERY_MEMBERS, rate), reached, 0.0,
+            f"members below {tolerance} s: {reached} of {RECOVERY_MEMBERS} "
+            f"(median W1 / s {np.median(w1):.3f})")
