@@ -85,7 +85,7 @@ def train(config, /, *, resume=None, progress=None):
     """
     single = isinstance(config, TrainConfig)
     cfgs = resolve_population([config] if single else config)
-    cfg = cfgs[0]  # the fields every member shares
+    cfg, members = cfgs[0], len(cfgs)  # the fields every member shares; how many
     if progress is not None:
         boolean("progress", progress)
     if resume is not None and not isinstance(resume, (str, os.PathLike)):
@@ -121,21 +121,23 @@ def train(config, /, *, resume=None, progress=None):
     interpolate = at == "x_hat"  # WGAN-GP's interpolates
 
     def packed(x, steps):  # (members, steps * m * p, d) as (members, steps, m, p * d)
-        return x.reshape(len(cfgs), steps, m, -1)
+        return x.reshape(members, steps, m, -1)
 
     def noise(*shape):  # N(0, 1) draws of ``shape`` per member, from its own generator
         return draws(state.rngs, [partial(torch.randn, *shape, device=device, dtype=dtype)]
-                     * len(cfgs))
+                     * members)
 
     def uniform(*shape):  # U[0, 1) draws likewise
         return draws(state.rngs, [partial(torch.rand, *shape, device=device, dtype=dtype)]
-                     * len(cfgs))
+                     * members)
+
+    params = {"generator": G.param_list, "discriminator": D.param_list}  # fixed views
 
     def descend(net, loss, player):
         """One optimiser step of every member down its own loss (a member's gradient
         of the members' sum is the gradient of its own loss)."""
-        grads = torch.autograd.grad(loss.sum(), net.param_list)
-        update(net.flat, torch.cat([g.reshape(len(net.flat), -1) for g in grads], 1),
+        grads = torch.autograd.grad(loss.sum(), params[player])
+        update(net.flat, torch.cat([g.reshape(members, -1) for g in grads], 1),
                state.optimisers[player])
 
     def iteration():
@@ -182,7 +184,7 @@ def train(config, /, *, resume=None, progress=None):
     show = sys.stderr.isatty() if progress is None else progress
     from tqdm.auto import tqdm
     bar = tqdm(total=cfg.steps, initial=state.step, disable=not show, dynamic_ncols=True,
-               desc=cfg.loss if single else f"{cfg.loss} x {len(cfgs)}")
+               desc=cfg.loss if single else f"{cfg.loss} x {members}")
     pending = []
     try:
         while state.step < cfg.steps:
