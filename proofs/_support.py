@@ -142,3 +142,12 @@ def direct_fit(mixture, f, start, x):
                          options={"xatol": 1e-10, "fatol": 1e-15, "maxiter": 4000})
         start = found.x
     return found.x[0], math.exp(found.x[1]), found.fun
+
+
+def least_successes(n, rate, risk=1e-3):
+    """The least k with P(Bin(n, rate) >= k) <= ``risk``: a trainer whose per-member
+    success rate is at most ``rate`` reaches k successes of n with probability at most
+    ``risk``."""
+    from scipy.stats import binom
+
+    return int(binom.isf(risk, n, rate)) + 1

@@ -31,7 +31,7 @@ import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
-from ._support import direct_fit
+from ._support import direct_fit, least_successes
 
 torch = pytest.importorskip("torch")
 from gancore.torch import TrainConfig, train  # noqa: E402
@@ -43,7 +43,6 @@ STATEMENT = ("f-GAN populations minimise their D_f: an affine generator lands on
 # one seeded population per proof (no shrinking: a smaller seed is not a simpler
 # population, and each try is a long run)
 ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-RISK = 1e-3  # chance that a trainer whose rate is below the stated one passes
 
 MIXTURE = gancore.Mixture([gancore.Normal(-2.0, 0.5), gancore.Normal(2.0, 0.5)], [0.3, 0.7])
 FIT_MEMBERS = 8
@@ -123,13 +122,6 @@ def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
         close(centre, want, error, f"median trained {name} = the direct fit's")
 
 
-def _least_successes(n, rate):
-    """The least k with P(Bin(n, rate) >= k) <= RISK."""
-    from scipy.stats import binom
-
-    return int(binom.isf(RISK, n, rate)) + 1
-
-
 # members per recovery population: 32 under ci and dev, 256 under thorough
 RECOVERY_MEMBERS = 256 if settings().max_examples >= 1000 else 32
 # Per divergence: the step budget, the W1 / s to reach and the stated per-target rate.
@@ -170,6 +162,6 @@ def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, diverge
     # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s)
     w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])
     reached = int(np.sum(w1 < tolerance))
-    at_most(_least_successes(RECOVERY_MEMBERS, rate), reached, 0.0,
+    at_most(least_successes(RECOVERY_MEMBERS, rate), reached, 0.0,
             f"members below {tolerance} s: {reached} of {RECOVERY_MEMBERS} "
             f"(median W1 / s {np.median(w1):.3f})")

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import gancore
 
 from ._record import at_most, close
+from ._support import least_successes
 
 torch = pytest.importorskip("torch")
 from gancore.torch import (TrainConfig, critic_loss, discriminator,  # noqa: E402
@@ -35,16 +36,6 @@ TWO = settings(max_examples=max(2, settings().max_examples // 20))
 ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 # members per population: 64 under ci and dev, 512 under thorough
 POPULATION = 512 if settings().max_examples >= 1000 else 64
-RISK = 1e-3  # chance that a trainer whose rate is below the stated one passes
-
-
-def _least_successes(n, rate):
-    """The least k with P(Bin(n, rate) >= k) <= RISK: a trainer whose per-target success
-    rate is at most ``rate`` reaches k successes of n with probability at most RISK.
-    (For rate 0.65: k = 54 of 64 and 367 of 512; for 0.8: 61 of 64, 438 of 512.)"""
-    from scipy.stats import binom
-
-    return int(binom.isf(RISK, n, rate)) + 1
 
 
 def _targets(seed, n):
@@ -83,14 +74,15 @@ CONVERGENCE = {
 def test_training_converges_on_gaussians_at_the_stated_rate(device, loss, seed):
     # One population of N generated targets trained as one run, each member with the
     # published settings and its own seed; at least k members must reach W1 < tol * s,
-    # k derived from the stated rate by the binomial bound of _least_successes.
+    # k derived from the stated rate by the binomial bound of least_successes
+    # (risk 1e-3: for rate 0.65, k = 54 of 64 and 367 of 512).
     steps, tolerance, rate = CONVERGENCE[loss]
     targets = _targets(seed, POPULATION)
     configs = [TrainConfig(loss=loss, data=gancore.Normal(m, s), steps=steps, seed=i,
                            gp_lambda=0.01 * s, device=device, eval_every=steps)
                for i, (m, s) in enumerate(targets)]
     reached, worst = _successes(train(configs, progress=False), targets, tolerance)
-    least = _least_successes(POPULATION, rate)
+    least = least_successes(POPULATION, rate)
     at_most(least, reached, 0.0, f"members below {tolerance} s: {reached} of {POPULATION} "
                                  f"(worst W1 / s {worst:.3f})")
 
@@ -108,7 +100,7 @@ def test_training_on_samples_converges_like_their_distribution(device, seed):
                            steps=1200, seed=i, device=device, eval_every=1200)
                for i, (m, s) in enumerate(targets)]
     reached, worst = _successes(train(configs, progress=False), targets, 0.1)
-    at_most(_least_successes(POPULATION, 0.65), reached, 0.0,
+    at_most(least_successes(POPULATION, 0.65), reached, 0.0,
             f"members below 0.1 s: {reached} of {POPULATION} (worst W1 / s {worst:.3f})")
 
 
@@ -141,7 +133,7 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
         bures = np.trace(cov + fitted - 2 * np.real(sqrtm(root @ fitted @ root)))
         w2.append(math.sqrt(np.sum((x.mean(0) - mean) ** 2) + max(bures, 0.0)) / 0.7)
     reached = int(np.sum(np.array(w2) < 0.1))
-    at_most(_least_successes(POPULATION, 0.65), reached, 0.0,
+    at_most(least_successes(POPULATION, 0.65), reached, 0.0,
             f"members with W2 below 0.1 s_min: {reached} of {POPULATION} "
             f"(worst W2 / s_min {max(w2):.3f})")
 
