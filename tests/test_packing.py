@@ -30,10 +30,11 @@ def test_discriminator_sees_batch_size_packs_of_pack_samples(loss, pack):
                       discriminator=lambda: _Recording(2 * pack, shapes), standardize=False)
     result = train(cfg, progress=False)
     # every call sees inputs of width 2 * pack (pack samples of R^2), in batches of 16
-    # packs (32 where real and fake go through in one pass); the set-up check first
+    # packs (the generator's step), 32 (the critic's real and fake in one pass) or 48
+    # (one GAN's WGAN-GP critic: real, fake and interpolates); the set-up check first
     # tries 3 packs
     assert shapes[0] == (3, 2 * pack)
-    assert set(shapes[1:]) <= {(16, 2 * pack), (32, 2 * pack)}
+    assert set(shapes[1:]) <= {(16, 2 * pack), (32, 2 * pack), (48, 2 * pack)}
     assert (16, 2 * pack) in shapes[1:]
     assert result.sample(5).shape == (5, 2)
 
