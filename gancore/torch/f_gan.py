@@ -62,13 +62,43 @@ def f_gan_activation(values, /, *, divergence):
     The activations are the f-GAN paper's, halved for Jensen-Shannon (gancore's f is
     half the paper's); for ``"gan"`` the critic is :math:`\log D` with :math:`D = \sigma(v)`,
     and the f-GAN losses are then the minimax GAN's.
+
+    Parameters
+    ----------
+    values : torch.Tensor
+        The critic's raw outputs v, any shape.
+    divergence : str
+        One of :data:`gancore.F_DIVERGENCES`.
+
+    Returns
+    -------
+    torch.Tensor
+        :math:`g_f(v)`, of ``values``' shape: in (-1/2, 1/2) for total variation,
+        negative for reverse KL and GAN, below 1 for Neyman and Hellinger, below
+        log 2 / 2 for Jensen-Shannon, any real for KL and Pearson.
     """
     return _TABLE[one_of("divergence", divergence, F_DIVERGENCES)][0](tensor("values", values))
 
 
 def f_gan_critic_loss(real_values, fake_values, /, *, divergence):
     r"""The critic's loss :math:`-F = \overline{f^*(g_f(v_{fake}))} - \overline{g_f(v_{real})}`,
-    averaged over the last axis (one loss per leading index)."""
+    averaged over the last axis (one loss per leading index).
+
+    Parameters
+    ----------
+    real_values, fake_values : torch.Tensor
+        The critic's raw outputs on data and on generated points, shape
+        ``(..., batch)``.
+    divergence : str
+        One of :data:`gancore.F_DIVERGENCES`.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(...)``; minus the bound F, which is at most :math:`D_f` in
+        expectation, so the loss is at least :math:`-D_f` and reaches it at the optimal
+        critic.
+    """
     g, conjugate = _TABLE[one_of("divergence", divergence, F_DIVERGENCES)]
     real, fake = tensor("real_values", real_values), tensor("fake_values", fake_values)
     return conjugate(fake).mean(-1) - g(real).mean(-1)
@@ -76,6 +106,19 @@ def f_gan_critic_loss(real_values, fake_values, /, *, divergence):
 
 def f_gan_generator_loss(fake_values, /, *, divergence):
     r"""The generator's loss :math:`-\overline{f^*(g_f(v_{fake}))}` (the part of F that
-    depends on G), averaged over the last axis."""
+    depends on G), averaged over the last axis.
+
+    Parameters
+    ----------
+    fake_values : torch.Tensor
+        The critic's raw outputs on generated points, shape ``(..., batch)``.
+    divergence : str
+        One of :data:`gancore.F_DIVERGENCES`.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(...)``.
+    """
     conjugate = _TABLE[one_of("divergence", divergence, F_DIVERGENCES)][1]
     return -conjugate(tensor("fake_values", fake_values)).mean(-1)
