@@ -1,7 +1,5 @@
 """A population's data: each member's training points and evaluation target."""
 
-from functools import partial
-
 import numpy as np
 import torch
 from array_api_compat import torch as xp_torch
@@ -36,16 +34,16 @@ def batches(pools, sizes, rngs, n):
 
     ``pools`` is ``(N, n_max, d)``, member i's points in its first ``sizes[i]`` rows;
     member i's indices come from ``rngs[i]``."""
-    index = draws(rngs, [partial(torch.randint, size, (n,), device=pools.device)
-                         for size in sizes])
     if len(pools) == 1:  # a population of one: plain indexing
-        return pools[0, index[0]].unsqueeze(0)
+        return pools[0][torch.randint(sizes[0], (1, n), generator=rngs[0], device=pools.device)]
+    index = torch.stack([torch.randint(size, (n,), generator=rng, device=pools.device)
+                         for size, rng in zip(sizes, rngs)])
     return torch.gather(pools, 1, index.unsqueeze(-1).expand(-1, -1, pools.shape[-1]))
 
 
-def draws(rngs, samplers):
-    """``samplers[i](generator=rngs[i])`` for every member, stacked along a leading
-    member axis (a population of one without the copy)."""
+def draws(rngs, sample, shape, /, **kwargs):
+    """``sample(shape, generator=rng, **kwargs)`` for every member's ``rng``, stacked:
+    shape ``(N, *shape)`` (a population of one draws it in that shape)."""
     if len(rngs) == 1:
-        return samplers[0](generator=rngs[0]).unsqueeze(0)
-    return torch.stack([sample(generator=rng) for sample, rng in zip(samplers, rngs)])
+        return sample((1, *shape), generator=rngs[0], **kwargs)
+    return torch.stack([sample(shape, generator=rng, **kwargs) for rng in rngs])

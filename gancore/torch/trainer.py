@@ -129,12 +129,10 @@ def train(config, /, *, resume=None, progress=None):
         return x.reshape(members, steps, m, -1)
 
     def noise(*shape):  # N(0, 1) draws of ``shape`` per member, from its own generator
-        return draws(state.rngs, [partial(torch.randn, *shape, device=device, dtype=dtype)]
-                     * members)
+        return draws(state.rngs, torch.randn, shape, device=device, dtype=dtype)
 
     def uniform(*shape):  # U[0, 1) draws likewise
-        return draws(state.rngs, [partial(torch.rand, *shape, device=device, dtype=dtype)]
-                     * members)
+        return draws(state.rngs, torch.rand, shape, device=device, dtype=dtype)
 
     params = {"generator": G.param_list, "discriminator": D.param_list}  # fixed views
 
