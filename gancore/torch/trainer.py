@@ -164,12 +164,12 @@ def train(config, /, *, resume=None, progress=None):
             inputs["x_hat"] = eps * real + (1 - eps) * fake
         for i in range(k):
             d = {}
-            for names in passes:  # each D(x) depends on its own x alone
-                x = torch.cat([inputs[name][:, i] for name in names], 1)
-                d.update(zip(names, D(x.requires_grad_(at in names)).split(m, 1)))
-                if at in names:  # the gradient of the sum is each input's gradient
+            for group in passes:  # each D(x) depends on its own x alone
+                x = torch.cat([inputs[name][:, i] for name in group], 1)
+                d.update(zip(group, D(x.requires_grad_(at in group)).split(m, 1)))
+                if at in group:  # the gradient of the sum is each input's gradient
                     (grad,) = torch.autograd.grad(d[at].sum(), x, create_graph=True)
-                    grad = grad.split(m, 1)[names.index(at)]
+                    grad = grad.split(m, 1)[group.index(at)]
             loss_d = obj.critic(d["real"], d["fake"])
             if at:
                 loss_d = loss_d + gradient_norm_penalty(grad, penalty_weight,
