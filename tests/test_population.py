@@ -126,6 +126,14 @@ def test_batched_mlp_and_torch_func_paths_agree_with_each_module(dtype):
     with torch.no_grad():
         slow.flat.mul_(2)  # the modules' parameters are views of the stack's rows
     torch.testing.assert_close(slow(x), torch.stack([n(x[i]) for i, n in enumerate(nets)]))
+    # a population of one runs its layers' functions: the module's arithmetic exactly,
+    # and still after its row changes in place
+    one = stack([nets[0]])
+    assert one.batched_mlp
+    for _ in range(2):
+        assert torch.equal(one(x[:1]), nets[0](x[0]).unsqueeze(0))
+        with torch.no_grad():
+            one.flat.add_(0.5)
 
 
 def test_stacking_refuses_networks_of_different_architectures():
