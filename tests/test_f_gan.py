@@ -48,6 +48,31 @@ def test_gan_divergence_is_the_minimax_gan():
                                minimax_generator_loss(fake), rtol=1e-15, atol=3e-9)
 
 
+def test_r1_penalises_the_f_gan_critic_as_it_does_the_gan_discriminator():
+    # f = GAN's critic value is the minimax GAN's logit: at the first step (the same
+    # networks and batches) the logged critic losses, R1 included, agree to float64
+    # rounding, and R1 adds the same gamma / 2 E_P ||grad v||^2 to both (an f-GAN that
+    # ignored r1_gamma would add 0). The critic is a user's module: the built-in one
+    # starts constant (a zero last layer), where the penalty is 0.
+    def critic():
+        return torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(),
+                                   torch.nn.Linear(8, 1))
+
+    fields = dict(data=gancore.Normal(1.0, 2.0), steps=1, widths=(8,), latent_dim=2,
+                  data_pool=256, eval_samples=50, dtype="float64", eval_every=1,
+                  discriminator=critic)
+
+    def first_loss_d(loss, r1_gamma):
+        config = TrainConfig(loss=loss, r1_gamma=r1_gamma, divergence="gan", **fields)
+        return float(train(config, progress=False).history["loss_d"][0])
+
+    gan = {r1: first_loss_d("minimax", r1) for r1 in (0.0, 1.0)}
+    f_gan = {r1: first_loss_d("f-gan", r1) for r1 in (0.0, 1.0)}
+    assert f_gan[1.0] == pytest.approx(gan[1.0], rel=1e-12)
+    assert gan[1.0] - gan[0.0] > 1e-3
+    assert f_gan[1.0] - f_gan[0.0] == pytest.approx(gan[1.0] - gan[0.0], rel=1e-9)
+
+
 def test_f_gan_population_trains_and_members_share_the_divergence():
     configs = [TrainConfig(loss="f-gan", divergence="hellinger", data=gancore.Normal(m, 1.0),
                            steps=5, seed=i, widths=(8,), data_pool=256, eval_samples=50)

@@ -129,7 +129,7 @@ class TrainConfig:
     betas: tuple | None = None    # Adam's (beta1, beta2)
     clip: float = 0.01            # WGAN: weights clipped to [-clip, clip]
     gp_lambda: float = 10.0       # WGAN-GP: penalty weight
-    r1_gamma: float = 0.0         # GAN losses: R1 penalty gamma / 2 E||grad logit||^2; 0 = off
+    r1_gamma: float = 0.0         # GAN and f-GAN: R1 gamma / 2 E_P||grad v||^2 (v: logit); 0 = off
     divergence: str = "gan"       # f-GAN: the f-divergence (gancore.F_DIVERGENCES)
     latent_dim: int = 8
     widths: tuple = (64, 64)      # hidden widths of both built-in networks

@@ -58,18 +58,18 @@ OBJECTIVES = {
 
 def _f_gan(divergence):
     """f-GAN's objective for one divergence: the critic and generator losses of the
-    variational bound, D's outputs summarised as the critic T = g_f(v)."""
+    variational bound, R1 on the critic's value v at the data, D's outputs summarised
+    as the critic T = g_f(v)."""
     return Objective(partial(f_gan_critic_loss, divergence=divergence),
-                     partial(f_gan_generator_loss, divergence=divergence), None, False,
+                     partial(f_gan_generator_loss, divergence=divergence), _R1, False,
                      partial(f_gan_activation, divergence=divergence))
 
 
 def objective(cfgs):
     """The population's :class:`Objective`: its loss's (f-GAN's for its divergence),
     without the R1 penalty when every member's ``r1_gamma`` is 0."""
-    if cfgs[0].loss == "f-gan":
-        return _f_gan(cfgs[0].divergence)
-    obj = OBJECTIVES[cfgs[0].loss]
+    obj = (_f_gan(cfgs[0].divergence) if cfgs[0].loss == "f-gan"
+           else OBJECTIVES[cfgs[0].loss])
     if obj.penalty is _R1 and all(c.r1_gamma == 0 for c in cfgs):
         return Objective(obj.critic, obj.generator, None, obj.clip, obj.summary)
     return obj

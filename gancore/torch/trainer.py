@@ -45,6 +45,8 @@ def train(config, /, *, resume=None, progress=None):
       :func:`wasserstein_generator_loss`.
     - ``"wgan-gp"``: the critic minimises :func:`critic_loss` plus the gradient
       penalty (:func:`gradient_penalty`); G as for WGAN.
+    - ``"f-gan"``: the critic minimises :func:`f_gan_critic_loss` (+ R1 on its value
+      v when ``r1_gamma > 0``); G minimises :func:`f_gan_generator_loss`.
 
     A population's members are trained together: their networks are rows of stacked
     parameters (:mod:`gancore.torch.stacking`), each member with its own data, seed
