@@ -38,6 +38,36 @@ def test_closed_forms_are_the_conjugate_of_the_activation(name):
                                                   tol[worst])
 
 
+# the open range (inf, sup) of each g_f over finite v, from the table of f_gan_activation
+RANGES = {"total-variation": (-0.5, 0.5), "kl": (-np.inf, np.inf),
+          "reverse-kl": (-np.inf, 0.0), "pearson": (-np.inf, np.inf), "neyman": (-np.inf, 1.0),
+          "hellinger": (-np.inf, 1.0), "jensen-shannon": (-np.inf, np.log(2.0) / 2),
+          "gan": (-np.inf, 0.0)}
+
+
+@pytest.mark.parametrize("name", gancore.F_DIVERGENCES)
+def test_the_optimal_critic_is_a_finite_value_for_every_f_but_total_variation(name):
+    # T* = f'(p/q) at log-ratios in [-15, 15] (p, q > 0, p != q) lies strictly inside
+    # g_f's range, so a finite critic value v attains it; TV's T* = sign(p - q) / 2 is
+    # the edge of tanh(v) / 2's range, reached only as v -> +-infinity. (Past a
+    # log-ratio of 18, Neyman's 1 - e^{-2 l} rounds to its supremum 1 in float64.) The
+    # range itself is checked against g_f at v = +-40 (within 1e-12 of its finite ends).
+    v = torch.tensor([-40.0, 40.0], dtype=torch.float64)
+    low, high = RANGES[name]
+    ends = np.sort(f_gan_activation(v, divergence=name).numpy())  # some g_f decrease
+    for end, bound in zip(ends, (low, high)):
+        if np.isfinite(bound):
+            assert end == pytest.approx(bound, abs=1e-12)
+    ratio = np.exp(np.linspace(-15.0, 15.0, 601))
+    ratio = ratio[np.abs(np.log(ratio)) > 1e-9]
+    t = np.asarray(gancore.optimal_critic(ratio, np.ones_like(ratio), f=name))
+    inside = (t > low) & (t < high)
+    if name == "total-variation":
+        assert not inside.any() and np.all(np.abs(t) == 0.5)
+    else:
+        assert inside.all(), t[~inside]
+
+
 def test_gan_divergence_is_the_minimax_gan():
     # the same formulas; torch's softplus (in the classic losses) returns x itself above
     # 20, dropping e^-20 = 2.1e-9 of each term, which f-GAN's keeps
