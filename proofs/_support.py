@@ -123,8 +123,10 @@ def assert_lives_with(result, like):
 def direct_fit(mixture, f, start, x):
     """The Gaussian N(mu, sigma^2) that minimises ``D_f(mixture || N(mu, sigma^2))``,
     found by Nelder-Mead over (mu, log sigma) from ``start`` (three restarts: a simplex
-    can stall on a flat valley's side), with D_f by quadrature (``gancore.f_divergence``
-    on the uniform grid ``x``, masses normalised): ``(mu, sigma, min D_f)``."""
+    can stall on a flat valley's side), with D_f by quadrature on the uniform grid ``x``
+    (masses normalised): ``gancore.f_divergence`` for a name ``f``, or ``f(p, q)`` of the
+    two mass vectors for a callable (such as :func:`penalised_total_variation`):
+    ``(mu, sigma, min D_f)``."""
     import gancore
     from scipy.optimize import minimize
 
@@ -134,7 +136,8 @@ def direct_fit(mixture, f, start, x):
         # a trial sigma so small that q underflows where p is positive gives D_f = inf;
         # the simplex needs finite values to compare, and 1e300 is above every finite one
         q = gancore.Normal(theta[0], math.exp(theta[1])).pdf(x)
-        value = float(gancore.f_divergence(p, q, f=f, dx=dx, normalize=True))
+        value = float(f(p / p.sum(), q / q.sum()) if callable(f) else
+                      gancore.f_divergence(p, q, f=f, dx=dx, normalize=True))
         return value if math.isfinite(value) else 1e300
 
     for _ in range(3):
@@ -142,6 +145,43 @@ def direct_fit(mixture, f, start, x):
                          options={"xatol": 1e-10, "fatol": 1e-15, "maxiter": 4000})
         start = found.x
     return found.x[0], math.exp(found.x[1]), found.fun
+
+
+def penalised_total_variation(p, q, lam):
+    r"""What f-GAN's total-variation game with ``value_penalty`` lam > 0 minimises:
+    :math:`D_{f_\lambda}(P \| Q) = \sum_x (p + q)\,\varphi_\lambda(r)`, with
+    :math:`r = (p - q) / (p + q)` and :math:`\varphi_\lambda(r) = \max_v\,
+    \tfrac12 r \tanh v - \tfrac\lambda2 v^2` (the bound less the penalty, maximised
+    pointwise over the critic's value v; ``gancore.torch.f_gan_critic_loss``).
+
+    For r >= 0 the maximiser solves :math:`r\,\mathrm{sech}^2 v = 2\lambda v`, whose left
+    side falls and right side rises on [0, r / (2 lambda)], where they cross once: found
+    by bisection to the float spacing; :math:`\varphi_\lambda` is even in r. ``p``
+    and ``q`` are mass vectors summing to 1."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    total = p + q
+    r = np.abs(p - q) / np.where(total > 0, total, 1.0)
+    lo, hi = np.zeros_like(r), r / (2 * lam)
+    for _ in range(200):  # bracket halves each time; 200 halvings pass the float spacing
+        mid = (lo + hi) / 2
+        e = np.exp(-2 * mid)  # sech^2 v = 4 e^{-2v} / (1 + e^{-2v})^2, free of overflow
+        rising = 4 * r * e / (1 + e) ** 2 > 2 * lam * mid
+        lo, hi = np.where(rising, mid, lo), np.where(rising, hi, mid)
+    v = (lo + hi) / 2
+    return float(np.sum(total * (r * np.tanh(v) - lam * v * v) / 2))
+
+
+def total_variation_gap(lam):
+    r"""An upper bound on :math:`TV - D_{f_\lambda}` for every P, Q:
+    :math:`\min_{V \ge 0}\,(1 - \tanh V) + \lambda V^2`. At v = V sign(r),
+    :math:`\varphi_\lambda(r) \ge \tfrac12 |r| \tanh V - \tfrac\lambda2 V^2`, so
+    :math:`\tfrac12|r| - \varphi_\lambda(r) \le \tfrac12(1 - \tanh V) + \tfrac\lambda2
+    V^2`, and p + q sums to 2."""
+    from scipy.optimize import minimize_scalar
+
+    found = minimize_scalar(lambda V: 1.0 - math.tanh(V) + lam * V * V,
+                            bounds=(0.0, 50.0), method="bounded")
+    return float(found.fun)
 
 
 def least_successes(n, rate, risk=1e-3):

@@ -103,6 +103,54 @@ def test_r1_penalises_the_f_gan_critic_as_it_does_the_gan_discriminator():
     assert f_gan[1.0] - f_gan[0.0] == pytest.approx(gan[1.0] - gan[0.0], rel=1e-9)
 
 
+@pytest.mark.parametrize("name", gancore.F_DIVERGENCES)
+def test_the_value_penalty_is_lambda_half_the_mean_squares_in_both_losses(name):
+    # one lambda per member (rows): the critic's loss gains lambda / 2 (mean v_real^2 +
+    # mean v_fake^2) and the generator's loses lambda / 2 mean v_fake^2, so that both
+    # play the same penalised bound F_lambda
+    gen = torch.Generator().manual_seed(0)
+    real, fake = (torch.randn(2, 50, generator=gen, dtype=torch.float64) for _ in range(2))
+    lam = torch.tensor([0.0, 0.3], dtype=torch.float64)
+    squares = lam / 2 * ((real ** 2).mean(-1) + (fake ** 2).mean(-1))
+    torch.testing.assert_close(
+        f_gan_critic_loss(real, fake, divergence=name, value_penalty=lam),
+        f_gan_critic_loss(real, fake, divergence=name) + squares, rtol=1e-15, atol=1e-15)
+    torch.testing.assert_close(
+        f_gan_generator_loss(fake, divergence=name, value_penalty=lam),
+        f_gan_generator_loss(fake, divergence=name) - lam / 2 * (fake ** 2).mean(-1),
+        rtol=1e-15, atol=1e-15)
+
+
+def test_the_trainer_adds_the_value_penalty_to_the_critic_loss():
+    # a critic whose value is the constant c at the first step (zero weight, bias c):
+    # its first logged loss grows by lambda / 2 (c^2 + c^2) = lambda c^2 with the penalty
+    c, lam = 1.5, 0.2
+
+    def critic():
+        layer = torch.nn.Linear(1, 1)
+        with torch.no_grad():
+            layer.weight.zero_()
+            layer.bias.fill_(c)
+        return layer
+
+    config = TrainConfig(loss="f-gan", divergence="kl", data=gancore.Normal(0.0, 1.0),
+                         steps=1, widths=(8,), data_pool=256, eval_samples=50,
+                         eval_every=1, dtype="float64", standardize=False,
+                         discriminator=critic)
+    first = [float(train(replace(config, value_penalty=v), progress=False)
+                   .history["loss_d"][0]) for v in (0.0, lam)]
+    assert first[1] - first[0] == pytest.approx(lam * c * c, rel=1e-12)
+
+
+def test_penalties_a_loss_has_no_place_for_are_refused():
+    with pytest.raises(ValueError, match="value_penalty applies to loss 'f-gan'"):
+        TrainConfig(loss="nonsaturating", value_penalty=0.1)
+    with pytest.raises(ValueError, match="r1_gamma applies to loss 'minimax' or"):
+        TrainConfig(loss="wgan-gp", r1_gamma=1.0)
+    with pytest.raises(ValueError, match="value_penalty must be a finite number >= 0"):
+        TrainConfig(loss="f-gan", value_penalty=-1e-3)
+
+
 def test_f_gan_population_trains_and_members_share_the_divergence():
     configs = [TrainConfig(loss="f-gan", divergence="hellinger", data=gancore.Normal(m, 1.0),
                            steps=5, seed=i, widths=(8,), data_pool=256, eval_samples=50)

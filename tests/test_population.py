@@ -72,11 +72,17 @@ def test_one_config_trains_as_a_population_of_one(loss):
     _same(train(config, progress=False), train([config], progress=False)[0])
 
 
-@pytest.mark.parametrize("loss, r1", [("wgan-gp", 0.0), ("wgan", 0.0), ("nonsaturating", 1.0)])
+@pytest.mark.parametrize("loss, r1", [("wgan-gp", 0.0), ("wgan", 0.0), ("nonsaturating", 1.0),
+                                      ("f-gan", 1.0)])
 @pytest.mark.parametrize("change", [dict(data=gancore.Normal(10.0, 3.0)), dict(lr=1e-3),
-                                    dict(gp_lambda=1.0, clip=0.5, r1_gamma=5.0),
+                                    dict(gp_lambda=1.0, clip=0.5, r1_gamma=5.0,
+                                         value_penalty=0.1),
                                     dict(seed=123)])
 def test_members_do_not_touch_each_other(loss, r1, change):
+    # the penalties a loss has a place for (TrainConfig refuses the others)
+    has = {"r1_gamma": loss in ("minimax", "nonsaturating", "f-gan"),
+           "value_penalty": loss == "f-gan"}
+    change = {k: v for k, v in change.items() if has.get(k, True)}
     configs = _population(loss, r1_gamma=r1)
     before = train(configs, progress=False)
     configs[1] = replace(configs[1], **change)

@@ -44,7 +44,8 @@ _PUBLISHED = {
 _DISTRIBUTIONS = (Normal, MultivariateNormal, Mixture, LineSegment)
 # the fields members of a population may set each for itself; all others fix shapes or
 # the schedule and must agree
-PER_MEMBER = ("data", "seed", "lr", "betas", "clip", "gp_lambda", "r1_gamma", "ema")
+PER_MEMBER = ("data", "seed", "lr", "betas", "clip", "gp_lambda", "r1_gamma",
+              "value_penalty", "ema")
 # fields that may change between a checkpoint and its resumption
 RESUMABLE = ("steps", "log_every", "eval_every", "eval_samples", "checkpoint",
              "checkpoint_every", "cuda_graph")
@@ -75,6 +76,14 @@ class TrainConfig:
     f-divergence named by ``divergence`` (one of :data:`gancore.F_DIVERGENCES`; see
     :func:`~gancore.torch.f_gan_activation`); with ``divergence="gan"`` it is the
     minimax GAN.
+
+    ``value_penalty`` (f-GAN's lambda, default 0) takes lambda / 2 (mean v_real^2 +
+    mean v_fake^2) of the critic's raw values v off the bound that both players play
+    (:func:`~gancore.torch.f_gan_critic_loss`). The critic's optimum is then a finite
+    v, where total variation's T* = sign(p - q) / 2 lies at v = +-infinity and its
+    critic otherwise saturates and stops learning; the game minimises
+    D_{f_lambda} <= D_f, with f_lambda increasing to f as lambda -> 0 (the f-GAN
+    theory page).
 
     Batch size 64 throughout. Where the authors' own code differed is noted in
     :func:`published_defaults`'s source and in the trainer's documentation page.
@@ -116,7 +125,8 @@ class TrainConfig:
 
     In a population (a sequence of configs given to :func:`~gancore.torch.train`)
     the members may differ in ``data``, ``seed``, ``lr``, ``betas``, ``clip``,
-    ``gp_lambda``, ``r1_gamma`` and ``ema``; every other field must agree.
+    ``gp_lambda``, ``r1_gamma``, ``value_penalty`` and ``ema``; every other field must
+    agree.
     """
 
     loss: str = "nonsaturating"   # one of LOSSES
@@ -131,6 +141,7 @@ class TrainConfig:
     gp_lambda: float = 10.0       # WGAN-GP: penalty weight
     r1_gamma: float = 0.0         # GAN and f-GAN: R1 gamma / 2 E_P||grad v||^2 (v: logit); 0 = off
     divergence: str = "gan"       # f-GAN: the f-divergence (gancore.F_DIVERGENCES)
+    value_penalty: float = 0.0    # f-GAN: lambda / 2 (E_P v^2 + E_Q v^2) in the bound; 0 = off
     latent_dim: int = 8
     widths: tuple = (64, 64)      # hidden widths of both built-in networks
     activation: str = "leaky_relu"
@@ -197,10 +208,17 @@ def _check_config(cfg):
         value = getattr(cfg, name)
         if value is not None or name not in defaults:
             positive_int(name, value, least=0 if name in ("steps", "seed") else 1)
-    for name in ("lr", "clip", "gp_lambda", "r1_gamma"):
+    for name in ("lr", "clip", "gp_lambda", "r1_gamma", "value_penalty"):
         value = getattr(cfg, name)
         if value is not None or name not in defaults:
-            positive_number(name, value, allow_zero=name in ("gp_lambda", "r1_gamma"))
+            positive_number(name, value,
+                            allow_zero=name in ("gp_lambda", "r1_gamma", "value_penalty"))
+    # a penalty the loss has no place for is an error, not silently dropped
+    for name, losses in (("r1_gamma", ("minimax", "nonsaturating", "f-gan")),
+                         ("value_penalty", ("f-gan",))):
+        if getattr(cfg, name) > 0 and cfg.loss not in losses:
+            raise ValueError(f"{name} applies to loss {' or '.join(map(repr, losses))}; "
+                             f"got {name}={getattr(cfg, name)!r} with loss={cfg.loss!r}")
     if cfg.betas is not None:
         if not isinstance(cfg.betas, (tuple, list)) or len(cfg.betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2); got {cfg.betas!r}")

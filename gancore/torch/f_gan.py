@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from .._arrays import one_of
+from .._arrays import one_of, positive_number
 from ..f_divergences import F_DIVERGENCES
 from ._tensors import tensor
 
@@ -80,9 +80,27 @@ def f_gan_activation(values, /, *, divergence):
     return _TABLE[one_of("divergence", divergence, F_DIVERGENCES)][0](tensor("values", values))
 
 
-def f_gan_critic_loss(real_values, fake_values, /, *, divergence):
-    r"""The critic's loss :math:`-F = \overline{f^*(g_f(v_{fake}))} - \overline{g_f(v_{real})}`,
-    averaged over the last axis (one loss per leading index).
+def f_gan_critic_loss(real_values, fake_values, /, *, divergence, value_penalty=0.0):
+    r"""The critic's loss :math:`-F_\lambda`, minus the bound less a penalty on the
+    critic's values, averaged over the last axis (one loss per leading index):
+
+    .. math:: F_\lambda = \overline{g_f(v_{real}) - \tfrac\lambda2 v_{real}^2}
+              - \overline{f^*(g_f(v_{fake})) + \tfrac\lambda2 v_{fake}^2}
+              \ \le\ F.
+
+    Pointwise in x (at the ratio u = p/q) the critic's best value maximises
+    :math:`u\,g_f(v) - f^*(g_f(v)) - \tfrac\lambda2 (u + 1) v^2`, at most
+    :math:`f(u) - \tfrac\lambda2 (u + 1) v^2` by Fenchel-Young, so it is a finite v,
+    and :math:`\sup_v F_\lambda = D_{f_\lambda}(P \| Q)` with
+
+    .. math:: f_\lambda(u) = \sup_v \big[u\,(g_f(v) - \tfrac\lambda2 v^2)
+              - f^*(g_f(v)) - \tfrac\lambda2 v^2\big] \ \le\ f(u),
+
+    convex in u (a supremum of affine functions) and increasing to f as
+    :math:`\lambda \to 0`; :math:`f_\lambda(1) \le 0` is 0 where
+    :math:`g_f(0) = f'(1)`, as for total variation. For total variation, whose :math:`T^* = \pm\tfrac12` sits
+    at :math:`v = \pm\infty`, :math:`0 \le TV - D_{f_\lambda} \le
+    \min_{V \ge 0} (1 - \tanh V + \lambda V^2)` (0.0136 at :math:`\lambda = 10^{-3}`).
 
     Parameters
     ----------
@@ -91,22 +109,29 @@ def f_gan_critic_loss(real_values, fake_values, /, *, divergence):
         ``(..., batch)``.
     divergence : str
         One of :data:`gancore.F_DIVERGENCES`.
+    value_penalty : float or torch.Tensor, optional
+        :math:`\lambda \ge 0`, a number or one per leading index (shape ``(...)``);
+        0, the default, is the plain bound F.
 
     Returns
     -------
     torch.Tensor
-        Shape ``(...)``; minus the bound F, which is at most :math:`D_f` in
-        expectation, so the loss is at least :math:`-D_f` and reaches it at the optimal
-        critic.
+        Shape ``(...)``; minus the bound F (at :math:`\lambda = 0`), which is at most
+        :math:`D_f` in expectation, so the loss is at least :math:`-D_f` and reaches it
+        at the optimal critic.
     """
     g, conjugate = _TABLE[one_of("divergence", divergence, F_DIVERGENCES)]
     real, fake = tensor("real_values", real_values), tensor("fake_values", fake_values)
-    return conjugate(fake).mean(-1) - g(real).mean(-1)
+    loss = conjugate(fake).mean(-1) - g(real).mean(-1)
+    return loss + _penalty(value_penalty, real, fake)
 
 
-def f_gan_generator_loss(fake_values, /, *, divergence):
-    r"""The generator's loss :math:`-\overline{f^*(g_f(v_{fake}))}` (the part of F that
-    depends on G), averaged over the last axis.
+def f_gan_generator_loss(fake_values, /, *, divergence, value_penalty=0.0):
+    r"""The generator's loss: the part of :math:`F_\lambda` that depends on G,
+    :math:`-\overline{f^*(g_f(v_{fake})) + \tfrac\lambda2 v_{fake}^2}` (see
+    :func:`f_gan_critic_loss`), averaged over the last axis. With the penalty's term the
+    generator descends the same :math:`F_\lambda` that the critic ascends, so at the
+    critic's optimum its gradient is that of :math:`D_{f_\lambda}`.
 
     Parameters
     ----------
@@ -114,6 +139,8 @@ def f_gan_generator_loss(fake_values, /, *, divergence):
         The critic's raw outputs on generated points, shape ``(..., batch)``.
     divergence : str
         One of :data:`gancore.F_DIVERGENCES`.
+    value_penalty : float or torch.Tensor, optional
+        :math:`\lambda \ge 0`, as for :func:`f_gan_critic_loss`.
 
     Returns
     -------
@@ -121,4 +148,16 @@ def f_gan_generator_loss(fake_values, /, *, divergence):
         Shape ``(...)``.
     """
     conjugate = _TABLE[one_of("divergence", divergence, F_DIVERGENCES)][1]
-    return -conjugate(tensor("fake_values", fake_values)).mean(-1)
+    fake = tensor("fake_values", fake_values)
+    return -conjugate(fake).mean(-1) - _penalty(value_penalty, fake)
+
+
+def _penalty(value_penalty, *values):
+    """``lambda / 2`` times the sum of the values' mean squares over the last axis (0
+    without computing anything when lambda is 0). A number is checked (finite, >= 0);
+    a tensor, one lambda per leading index as the trainer passes, is not (the
+    trainer's configs were)."""
+    if not torch.is_tensor(value_penalty):
+        if positive_number("value_penalty", value_penalty, allow_zero=True) == 0:
+            return 0.0
+    return 0.5 * value_penalty * sum((v * v).mean(-1) for v in values)

@@ -7,6 +7,7 @@ from typing import Callable
 
 import torch
 
+from .config import column
 from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
 from .losses import (critic_loss, discriminator_loss, minimax_generator_loss,
                      nonsaturating_generator_loss, wasserstein_generator_loss)
@@ -56,20 +57,27 @@ OBJECTIVES = {
 }
 
 
-def _f_gan(divergence):
+def _f_gan(divergence, value_penalty):
     """f-GAN's objective for one divergence: the critic and generator losses of the
-    variational bound, R1 on the critic's value v at the data, D's outputs summarised
-    as the critic T = g_f(v)."""
-    return Objective(partial(f_gan_critic_loss, divergence=divergence),
-                     partial(f_gan_generator_loss, divergence=divergence), _R1, False,
+    variational bound (less the values' penalty with weights ``value_penalty``, or
+    without it when that is 0), R1 on the critic's value v at the data, D's outputs
+    summarised as the critic T = g_f(v)."""
+    losses = dict(divergence=divergence, value_penalty=value_penalty)
+    return Objective(partial(f_gan_critic_loss, **losses),
+                     partial(f_gan_generator_loss, **losses), _R1, False,
                      partial(f_gan_activation, divergence=divergence))
 
 
-def objective(cfgs):
-    """The population's :class:`Objective`: its loss's (f-GAN's for its divergence),
-    without the R1 penalty when every member's ``r1_gamma`` is 0."""
-    obj = (_f_gan(cfgs[0].divergence) if cfgs[0].loss == "f-gan"
-           else OBJECTIVES[cfgs[0].loss])
+def objective(cfgs, setting):
+    """The population's :class:`Objective`: its loss's (f-GAN's for its divergence,
+    with the members' ``value_penalty`` from ``setting``, the trainer's per-member
+    settings), without the R1 penalty when every member's ``r1_gamma`` is 0."""
+    if cfgs[0].loss == "f-gan":
+        weights = (0.0 if all(c.value_penalty == 0 for c in cfgs)
+                   else column(setting("value_penalty")))
+        obj = _f_gan(cfgs[0].divergence, weights)
+    else:
+        obj = OBJECTIVES[cfgs[0].loss]
     if obj.penalty is _R1 and all(c.r1_gamma == 0 for c in cfgs):
         return Objective(obj.critic, obj.generator, None, obj.clip, obj.summary)
     return obj

@@ -46,7 +46,8 @@ def train(config, /, *, resume=None, progress=None):
     - ``"wgan-gp"``: the critic minimises :func:`critic_loss` plus the gradient
       penalty (:func:`gradient_penalty`); G as for WGAN.
     - ``"f-gan"``: the critic minimises :func:`f_gan_critic_loss` (+ R1 on its value
-      v when ``r1_gamma > 0``); G minimises :func:`f_gan_generator_loss`.
+      v when ``r1_gamma > 0``); G minimises :func:`f_gan_generator_loss`; both with
+      the values' penalty when ``value_penalty > 0``.
 
     A population's members are trained together: their networks are rows of stacked
     parameters (:mod:`gancore.torch.stacking`), each member with its own data, seed
@@ -104,7 +105,7 @@ def train(config, /, *, resume=None, progress=None):
     lr, clip, ema = setting("lr"), setting("clip"), setting("ema")
     update = (partial(rmsprop_update, lr=lr) if cfg.optimizer == "rmsprop" else
               partial(adam_update, lr=lr, betas=(setting("betas", 0), setting("betas", 1))))
-    obj = objective(cfgs)
+    obj = objective(cfgs, setting)
     penalty_weight = obj.penalty and obj.penalty.factor * column(setting(obj.penalty.weight))
     state = RunState(step=0, flats={"generator": G.flat, "discriminator": D.flat,
                                     **({"average": A.flat} if A else {})},
