@@ -75,7 +75,7 @@ FIT_MEMBERS = 8
 # N(0, 1) the descent first widens onto a plateau of TV (0.515 at (0.8, 1.85), where
 # |grad TV| is 0.005), where batch-64 members stall (medians (0.84, 1.92) at lambda
 # 1e-2 and 1e-1; batch 512: 6 of 8 still there after 4000 steps; batch 2048 crosses
-# it in about 4000 steps: 100 s for 8 members).
+# it in about 4000 steps, 66 s for 4 members, with the weight averages still behind).
 FIT_BUDGET = {"kl": ((0.0, 1.0), FIT_MEMBERS, dict(steps=5000, lr=2e-3)),
               "reverse-kl": ((0.0, 1.0), FIT_MEMBERS, dict(steps=8000, lr=5e-3)),
               "pearson": ((0.0, 1.0), FIT_MEMBERS, dict(steps=5000, lr=2e-3)),
