@@ -71,7 +71,7 @@ FIT_MEMBERS = 8
 # wrong side out in the tails, and the generator spreads (sigma 8 after 1500 steps
 # from N(0, 1), 36 after 4000 at batch 2048). The values' penalty lambda = 1e-3 keeps
 # the critic's optimum finite (the game then minimises D_{f_lambda}, within 0.0136 of
-# TV everywhere: TOTAL_VARIATION_GAP). It starts at N(1, 0.5^2), like Neyman: from
+# TV everywhere: total_variation_gap). It starts at N(1, 0.5^2), like Neyman: from
 # N(0, 1) the descent first widens onto a plateau of TV (0.515 at (0.8, 1.85), where
 # |grad TV| is 0.005), where batch-64 members stall (medians (0.84, 1.92) at lambda
 # 1e-2 and 1e-1; batch 512: 6 of 8 still there after 4000 steps; batch 2048 crosses
@@ -169,9 +169,9 @@ def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
         error = 4 * 1.25 * max(spread, 0.01) / math.sqrt(len(fits)) + 0.02
         close(centre, want, error, f"median trained {name} = the direct fit's")
     if not isinstance(fitted_divergence(divergence), str):
-        # what the penalty gives up: TV at D_{f_lambda}'s minimiser exceeds TV's minimum
-        # (from the same start) by at most the bound's gap (the second minimum is at
-        # most TV at the first, and D_{f_lambda} <= TV <= D_{f_lambda} + gap)
+        # what the penalty gives up: with m D_{f_lambda}'s minimiser and t TV's (both
+        # from the same start), TV(m) <= D(m) + gap <= D(t) + gap <= TV(t) + gap, as
+        # D_{f_lambda} <= TV <= D_{f_lambda} + gap (the property test below)
         tv_min = direct_fit(MIXTURE, divergence, [mu0, math.log(sigma0)], x)[2]
         q = gancore.Normal(mu, sigma).pdf(x)
         tv = float(gancore.tv(MIXTURE.pdf(x), q, normalize=True))

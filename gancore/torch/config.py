@@ -79,11 +79,11 @@ class TrainConfig:
 
     ``value_penalty`` (f-GAN's lambda, default 0) takes lambda / 2 (mean v_real^2 +
     mean v_fake^2) of the critic's raw values v off the bound that both players play
-    (:func:`~gancore.torch.f_gan_critic_loss`). The critic's optimum is then a finite
-    v, where total variation's T* = sign(p - q) / 2 lies at v = +-infinity and its
-    critic otherwise saturates and stops learning; the game minimises
-    D_{f_lambda} <= D_f, with f_lambda increasing to f as lambda -> 0 (the f-GAN
-    theory page).
+    (:func:`~gancore.torch.f_gan_critic_loss`), so that the critic's optimum is a
+    finite v. Total variation needs it: its T* = sign(p - q) / 2 lies at
+    v = +-infinity, where its critic saturates and stops learning. The game then
+    minimises D_{f_lambda} <= D_f, with f_lambda increasing to f as lambda -> 0 (the
+    f-GAN theory page).
 
     Batch size 64 throughout. Where the authors' own code differed is noted in
     :func:`published_defaults`'s source and in the trainer's documentation page.
@@ -141,7 +141,7 @@ class TrainConfig:
     gp_lambda: float = 10.0       # WGAN-GP: penalty weight
     r1_gamma: float = 0.0         # GAN and f-GAN: R1 gamma / 2 E_P||grad v||^2 (v: logit); 0 = off
     divergence: str = "gan"       # f-GAN: the f-divergence (gancore.F_DIVERGENCES)
-    value_penalty: float = 0.0    # f-GAN: lambda / 2 (E_P v^2 + E_Q v^2) in the bound; 0 = off
+    value_penalty: float = 0.0    # f-GAN: lambda / 2 (E_P v^2 + E_Q v^2) off the bound; 0 = off
     latent_dim: int = 8
     widths: tuple = (64, 64)      # hidden widths of both built-in networks
     activation: str = "leaky_relu"

@@ -97,9 +97,10 @@ def f_gan_critic_loss(real_values, fake_values, /, *, divergence, value_penalty=
               - f^*(g_f(v)) - \tfrac\lambda2 v^2\big] \ \le\ f(u),
 
     convex in u (a supremum of affine functions) and increasing to f as
-    :math:`\lambda \to 0`; :math:`f_\lambda(1) \le 0` is 0 where
-    :math:`g_f(0) = f'(1)`, as for total variation. For total variation, whose :math:`T^* = \pm\tfrac12` sits
-    at :math:`v = \pm\infty`, :math:`0 \le TV - D_{f_\lambda} \le
+    :math:`\lambda \to 0`; :math:`f_\lambda(1) \le 0`, with equality where
+    :math:`g_f(0) = f'(1)`. Total variation needs the penalty: its
+    :math:`T^* = \pm\tfrac12` sits at :math:`v = \pm\infty`, where its critic
+    saturates and stops learning; with it, :math:`0 \le TV - D_{f_\lambda} \le
     \min_{V \ge 0} (1 - \tanh V + \lambda V^2)` (0.0136 at :math:`\lambda = 10^{-3}`).
 
     Parameters
