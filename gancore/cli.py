@@ -75,7 +75,8 @@ def _train(args, parser):
                              device=args.device, seed=args.seed, batch_size=args.batch_size,
                              n_critic=args.n_critic, pack=args.pack, lr=args.lr,
                              divergence=args.divergence, gp_lambda=args.gp_lambda,
-                             r1_gamma=args.r1_gamma, cuda_graph=args.cuda_graph,
+                             r1_gamma=args.r1_gamma, value_penalty=args.value_penalty,
+                             cuda_graph=args.cuda_graph,
                              checkpoint=str(out / "checkpoint.pt"),
                              checkpoint_every=args.checkpoint_every)
         configs = sweep(config, seed=range(args.seed, args.seed + args.seeds),
@@ -152,8 +153,8 @@ def main(argv=None):
     fit.add_argument("--seeds", type=int, default=1,
                      help="train a population of this many seeds (seed, seed + 1, ...)")
     fit.add_argument("--sweep", action="append", default=[], metavar="FIELD=V1,V2,...",
-                     help="also sweep a setting (lr, gp_lambda, r1_gamma, clip, ema) over "
-                          "values; repeatable; members are every combination")
+                     help="also sweep a setting (lr, gp_lambda, r1_gamma, value_penalty, "
+                          "clip, ema) over values; repeatable; members are every combination")
     fit.add_argument("--batch-size", type=int, default=None, help="default: the loss's published one")
     fit.add_argument("--n-critic", type=int, default=None, help="default: the loss's published one")
     fit.add_argument("--pack", type=int, default=1,
@@ -163,7 +164,10 @@ def main(argv=None):
                      help="WGAN-GP's penalty weight, a length in data units (published: 10; "
                           "on 1-D data use about 0.01 times its standard deviation)")
     fit.add_argument("--r1-gamma", type=float, default=0.0,
-                     help="R1 penalty for the GAN losses (0: off)")
+                     help="R1 penalty for the GAN and f-GAN losses (0: off)")
+    fit.add_argument("--value-penalty", type=float, default=0.0,
+                     help="f-GAN: lambda / 2 (mean v_real^2 + mean v_fake^2) taken off the "
+                          "bound, which total variation's critic needs (0: off)")
     fit.add_argument("--cuda-graph", action="store_true",
                      help="CUDA: replay each training iteration as one captured CUDA graph")
     fit.add_argument("--checkpoint-every", type=int, default=1000)

@@ -343,6 +343,24 @@ def test_cli_train_trains_a_population_on_samples(tmp_path, capsys):
     assert "4 member(s)" in capsys.readouterr().out
 
 
+def test_cli_train_sweeps_total_variations_value_penalty(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "tv"
+    status = gancore.cli.main(["train", "--loss", "f-gan", "--divergence", "total-variation",
+                               "--value-penalty", "0.01", "--sweep", "r1_gamma=0,1",
+                               "--steps", "3", "--device", "cpu", "--out", str(out),
+                               "--no-progress"])
+    assert status == 0
+    configs = json.loads((out / "config.json").read_text())
+    assert [(c["value_penalty"], c["r1_gamma"]) for c in configs] == [(0.01, 0.0), (0.01, 1.0)]
+    status = gancore.cli.main(["train", "--loss", "f-gan", "--sweep", "value_penalty=0,1e-3",
+                               "--steps", "3", "--device", "cpu", "--out", str(out / "swept"),
+                               "--no-progress"])
+    assert status == 0
+    configs = json.loads((out / "swept" / "config.json").read_text())
+    assert [c["value_penalty"] for c in configs] == [0.0, 1e-3]
+
+
 def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "ring"
@@ -364,6 +382,8 @@ def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):
     (["train", "--loss", "lsgan"], "--loss"),
     (["train", "--steps", "-3", "--no-progress"], "steps"),
     (["train", "--gp-lambda", "-1", "--no-progress"], "gp_lambda"),
+    (["train", "--value-penalty", "0.1", "--no-progress"], "value_penalty applies to loss"),
+    (["train", "--loss", "wgan", "--r1-gamma", "1", "--no-progress"], "r1_gamma applies"),
     (["train", "--cuda-graph", "--device", "cpu", "--no-progress"], "cuda_graph"),
     (["train", "--seeds", "0", "--no-progress"], "--seeds"),
     (["train", "--sweep", "widths=3,4", "--no-progress"], "--sweep"),

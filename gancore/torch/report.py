@@ -45,7 +45,7 @@ def parse_data(spec, /):
         raise ValueError(f"--data {spec!r}: expected {form} ({err})") from None
 
 
-SWEEPABLE = ("lr", "gp_lambda", "r1_gamma", "clip", "ema")
+SWEEPABLE = ("lr", "gp_lambda", "r1_gamma", "value_penalty", "clip", "ema")
 
 
 def parse_sweep(specs, /):
