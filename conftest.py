@@ -1,5 +1,21 @@
-"""Root test set-up: the shared hypothesis profiles and ``xp`` fixture (proofs/_support.py)."""
+"""Root test set-up: the shared hypothesis profiles and ``xp`` fixture (proofs/_support.py).
 
-from proofs._support import load_profile, xp  # noqa: F401  (xp is a fixture)
+Under pytest-xdist (``pytest -n N``) each worker computes on one thread: N workers
+already share the cores, and torch's and BLAS's own thread pools on top of them
+oversubscribe the machine (busy-waiting threads slow every worker down)."""
+
+import os
+
+if "PYTEST_XDIST_WORKER" in os.environ:  # before numpy and torch load their pools
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        torch.set_num_threads(1)
+
+from proofs._support import load_profile, xp  # noqa: E402,F401  (xp is a fixture)
 
 load_profile()
