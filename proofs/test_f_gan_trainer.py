@@ -115,13 +115,13 @@ def fit_population(divergence, *, seed=0, device="cpu"):
     """The affine population of the misspecified fit: the members' seeds from ``seed``,
     trained on :data:`MIXTURE` in data units (``standardize=False``: the generator starts
     where :data:`FIT_BUDGET` says, not at the mixture's moments) with that budget."""
-    start, members, settings_ = FIT_BUDGET[divergence]
+    start, members, overrides = FIT_BUDGET[divergence]
     generator = partial(AffineGenerator, *start)   # one callable: members must agree on it
-    steps = settings_["steps"]
+    steps = overrides["steps"]
     configs = [TrainConfig(loss="f-gan", divergence=divergence, data=MIXTURE,
                            generator=generator, latent_dim=1, standardize=False,
                            seed=seed + i, device=device, eval_every=steps,
-                           eval_samples=2000, **settings_)
+                           eval_samples=2000, **overrides)
                for i in range(members)]
     return np.array([trained_gaussian(m) for m in train(configs, progress=False)])
 
