@@ -27,7 +27,10 @@ from .game import (
     value_from_logits,
     virtual_criterion,
 )
+from .lipschitz import lipschitz_precision_bound
 from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
+from .sampling import (MetropolisHastingsResult, RejectionResult, metropolis_hastings,
+                       rejection_sample)
 from .wasserstein import w1, w1_empirical
 
 __version__ = "0.1.0"
@@ -36,10 +39,12 @@ __all__ = [
     "F_DIVERGENCES",
     "GaussianGANResult",
     "LineSegment",
+    "MetropolisHastingsResult",
     "Mixture",
     "ModeCoverage",
     "MultivariateNormal",
     "Normal",
+    "RejectionResult",
     "conjugate",
     "dirac_jacobian",
     "dirac_simulate",
@@ -53,12 +58,15 @@ __all__ = [
     "jsd",
     "kl",
     "kl_normal",
+    "lipschitz_precision_bound",
+    "metropolis_hastings",
     "minibatch_value",
     "minibatch_value_from_logits",
     "mode_coverage",
     "optimal_critic",
     "optimal_discriminator",
     "optimal_discriminator_logits",
+    "rejection_sample",
     "train_gaussian_gan",
     "tv",
     "value",

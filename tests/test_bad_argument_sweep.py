@@ -130,6 +130,16 @@ VALID = {
     "mode_coverage": (lambda: gancore.mode_coverage,
                       (np.array([[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]), gancore.gaussian_ring(4)),
                       {"within": 3.0}),
+    "rejection_sample": (lambda: gancore.rejection_sample,
+                         (np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 0.5]]),
+                          np.array([-1.0, 0.5, 0.25])),
+                         {"log_m": 1.0, "exact": True, "seed": 0}),
+    "metropolis_hastings": (lambda: gancore.metropolis_hastings,
+                            (np.arange(12.0).reshape(2, 3, 2),
+                             np.array([[0.5, -1.0, 0.25], [0.0, 1.0, -2.0]])), {"seed": 0}),
+    "lipschitz_precision_bound": (lambda: gancore.lipschitz_precision_bound,
+                                  (np.array([0.5, 1.0]), np.array([1.0, 2.0])),
+                                  {"masses": np.array([0.5, 0.25])}),
     "dirac_vector_field": (lambda: gancore.dirac_vector_field, (np.array([1.0]), np.array([0.5])),
                            {"kind": "r1", "gamma": 1.0, "lam": 10.0, "noise": 1.0}),
     "dirac_jacobian": (lambda: gancore.dirac_jacobian, (),
@@ -213,6 +223,8 @@ NOT_CALLED = {
     "GaussianGANResult": "the record train_gaussian_gan returns; users read it",
     "TrainResult": "the record train returns; its sample method is swept",
     "ModeCoverage": "the record mode_coverage returns; users read it",
+    "RejectionResult": "the record rejection_sample returns; users read it",
+    "MetropolisHastingsResult": "the record metropolis_hastings returns; users read it",
     "PopulationResult": "the sequence of TrainResult that train returns for a population",
 }
 
@@ -288,7 +300,16 @@ ACCEPTED = [
     ("sample_distances", "generated|target", "other_namespace",
      "each sample is copied to the host on its own: a generated torch sample against a "
      "NumPy target is the usual call"),
-    ("*sample|train_gaussian_gan", "seed", "none",
+    ("rejection_sample|metropolis_hastings", "samples|proposals", "negative|unnormalised|inf",
+     "draws are points, any real values: they are carried to the result, never computed "
+     "with"),
+    ("rejection_sample|metropolis_hastings", "log_ratio", "negative|unnormalised",
+     "a log density ratio is any real number below +inf"),
+    ("lipschitz_precision_bound", "*", "zero_d|unnormalised",
+     "the bound is elementwise (a scalar broadcasts), and half a distance, a Lipschitz "
+     "constant or a fraction is another valid one"),
+    ("lipschitz_precision_bound", "masses", "none", "None means two sets of equal mass"),
+    ("*sample|train_gaussian_gan|metropolis_hastings", "seed", "none",
      "None draws a fresh seed from the operating system"),
     ("*", "seed", "zero", "seed 0 is a seed like any other"),
     ("Normal|LineSegment", "loc|theta", "negative|zero",
