@@ -191,3 +191,68 @@ def least_successes(n, rate, risk=1e-3):
     from scipy.stats import binom
 
     return int(binom.isf(risk, n, rate)) + 1
+
+
+def rosenblatt(mixture, x):
+    r"""The Rosenblatt transform of points ``x`` (NumPy, shape ``(n,)`` or ``(n, 2)``)
+    under a mixture of normals: uniform on :math:`[0, 1]^d` exactly when x follows it.
+
+    In 1-D it is the distribution function, :math:`u = F(x)`. In 2-D it is
+    :math:`(u_1, u_2) = (F_1(x_1), F_{2|1}(x_2 \mid x_1))`: with components
+    :math:`N(\mu_k, \Sigma_k)`, :math:`x_1` has the mixture of
+    :math:`N(\mu_{k1}, \Sigma_{k,11})`, and given :math:`x_1`, :math:`x_2` has the
+    mixture of :math:`N(\mu_{k2} + \Sigma_{k,21}(x_1 - \mu_{k1}) / \Sigma_{k,11},
+    \Sigma_{k,22} - \Sigma_{k,21}^2 / \Sigma_{k,11})` with weights
+    :math:`\propto w_k N(x_1; \mu_{k1}, \Sigma_{k,11})`. SciPy's normal functions, on
+    the host. Returns an array of shape ``(n, d)``."""
+    from scipy import stats
+    from scipy.special import logsumexp
+
+    x = np.asarray(x, dtype=np.float64)
+    if mixture.dim == 1:
+        return np.asarray(mixture.cdf(x), dtype=np.float64)[:, None]
+    w = np.asarray(mixture.weights)
+    mu = np.array([c.mean for c in mixture.components])
+    cov = np.array([c.cov for c in mixture.components])
+    s1 = np.sqrt(cov[:, 0, 0])
+    x1 = x[:, :1]
+    u1 = np.sum(w * stats.norm.cdf(x1, mu[:, 0], s1), axis=1)
+    log_post = np.log(w) + stats.norm.logpdf(x1, mu[:, 0], s1)
+    post = np.exp(log_post - logsumexp(log_post, axis=1, keepdims=True))
+    slope = cov[:, 1, 0] / cov[:, 0, 0]
+    centre = mu[:, 1] + slope * (x1 - mu[:, 0])
+    spread = np.sqrt(cov[:, 1, 1] - slope * cov[:, 1, 0])
+    u2 = np.sum(post * stats.norm.cdf(x[:, 1:], centre, spread), axis=1)
+    return np.stack([u1, u2], axis=1)
+
+
+def ks_uniform(u, risk, what):
+    """Assert that the columns of ``u`` (shape ``(n, d)``) pass the one-sample
+    Kolmogorov-Smirnov test against U(0, 1) at total ``risk`` (Bonferroni over the
+    columns; the critical distance is SciPy's exact ``kstwo`` quantile), and record
+    each distance against its critical value."""
+    from scipy import stats
+
+    from ._record import close
+
+    n, d = u.shape
+    critical = float(stats.kstwo.isf(risk / d, n))
+    for j in range(d):
+        distance = float(stats.kstest(u[:, j], "uniform").statistic)
+        close(distance, 0.0, critical, f"{what}: KS distance of coordinate {j + 1} of {d} "
+                                       f"({n} points) from U(0, 1)")
+
+
+def binomial_count(k, n, rate, risk, what):
+    """Assert that ``k`` successes of ``n`` lie in the central interval of
+    Binomial(n, rate) that holds with probability at least 1 - ``risk`` (SciPy's
+    quantiles), recording the count's distance from the expected n * rate against the
+    interval's half-width on that side."""
+    from scipy import stats
+
+    from ._record import close
+
+    lo, hi = stats.binom.ppf(risk / 2, n, rate), stats.binom.isf(risk / 2, n, rate)
+    mean = n * rate
+    close(k, mean, (hi - mean) if k >= mean else (mean - lo),
+          f"{what}: {k} of {n}, expected {mean:.1f} (rate {rate:.4g})")

@@ -173,3 +173,81 @@ def benchmark_mixtures(draw):
     side, spacing = draw(st.integers(2, 5)), draw(st.floats(0.5, 5.0))
     return gancore.gaussian_grid(side, spacing=spacing,
                                  scale=spacing / draw(st.floats(12.0, 40.0)))
+
+
+def _sup_log_ratio(mean, cov, centre, s):
+    r""":math:`\sup_x \log N(x; \mu, \Sigma) / N(x; m, s^2 I)` for :math:`s^2 I \succ
+    \Sigma`: :math:`\tfrac12(d \log s^2 - \log\det\Sigma) + \tfrac12 (\mu - m)^T
+    (s^2 I - \Sigma)^{-1} (\mu - m)` (the log-ratio is a concave quadratic in x; its
+    maximum, found by setting the gradient to zero)."""
+    d = len(mean)
+    gap = np.asarray(mean) - centre
+    return 0.5 * (d * math.log(s * s) - math.log(np.linalg.det(cov))) + 0.5 * float(
+        gap @ np.linalg.solve(s * s * np.eye(d) - cov, gap))
+
+
+def _moments(components, weights):
+    """Each component's mean and covariance (as arrays), and the mixture's mean and
+    covariance."""
+    means = [np.atleast_1d(getattr(c, "mean", getattr(c, "loc", None))).astype(float)
+             for c in components]
+    covs = [np.atleast_2d(c.cov) if hasattr(c, "cov") else np.array([[c.scale ** 2]])
+            for c in components]
+    centre = sum(w * m for w, m in zip(weights, means))
+    cov = sum(w * (s + np.outer(m - centre, m - centre))
+              for w, m, s in zip(weights, means, covs))
+    return means, covs, centre, cov
+
+
+@st.composite
+def targets_and_proposals(draw, *, dims=(1, 2)):
+    """``(p, q, log_m)``: a Gaussian-mixture target p, a wider Gaussian proposal q and
+    :math:`\\log M \\ge \\sup \\log(p / q)` in closed form.
+
+    p is a ``gancore.Mixture``: in 1-D one to three normals (means in [-3, 3], scales in
+    [0.3, 1.5], raw weights in [0.1, 1]); in 2-D one Gaussian with a generated
+    covariance (scales in [0.3, 1.5] along a rotated frame), a ring of 3 to 8 modes
+    (radius in [1, 2]) or a grid of side 2 or 3 (spacing in [1, 2]), their standard
+    deviation 0.2 to 0.35 of the radius or spacing (so that M stays below a few
+    hundred). q is :math:`N(m, s^2 I)` (a ``Normal`` in 1-D), m the mixture's mean
+    moved by up to 0.3 s per coordinate, and s = c times the root of the largest
+    eigenvalue among the mixture's and the components' covariances, c in [1.1, 1.4]
+    (so :math:`s^2 I \\succ \\Sigma_k`). Then :math:`p / q = \\sum_k w_k p_k / q \\le
+    \\sum_k w_k M_k`, :math:`M_k` each component's supremum (:func:`_sup_log_ratio`):
+    log M is that sum's log, the supremum itself for one component.
+    """
+    dim = draw(st.sampled_from(dims))
+    if dim == 1:
+        k = draw(st.integers(1, 3))
+        comps = [gancore.Normal(draw(st.floats(-3.0, 3.0)), draw(st.floats(0.3, 1.5)))
+                 for _ in range(k)]
+        raw = np.array(draw(st.lists(st.floats(0.1, 1.0), min_size=k, max_size=k)))
+        p = gancore.Mixture(comps, raw / raw.sum(), normalize=True)
+    else:
+        kind = draw(st.sampled_from(["gaussian", "ring", "grid"]))
+        if kind == "gaussian":
+            angle = draw(st.floats(0.0, math.pi))
+            rot = np.array([[math.cos(angle), -math.sin(angle)],
+                            [math.sin(angle), math.cos(angle)]])
+            scales = np.array([draw(st.floats(0.3, 1.5)), draw(st.floats(0.3, 1.5))])
+            mean = np.array([draw(st.floats(-2.0, 2.0)), draw(st.floats(-2.0, 2.0))])
+            p = gancore.Mixture([gancore.MultivariateNormal(
+                mean, rot @ np.diag(scales ** 2) @ rot.T)], [1.0])
+        elif kind == "ring":
+            radius = draw(st.floats(1.0, 2.0))
+            p = gancore.gaussian_ring(draw(st.integers(3, 8)), radius=radius,
+                                      scale=radius * draw(st.floats(0.2, 0.35)))
+        else:
+            spacing = draw(st.floats(1.0, 2.0))
+            p = gancore.gaussian_grid(draw(st.integers(2, 3)), spacing=spacing,
+                                      scale=spacing * draw(st.floats(0.2, 0.35)))
+    means, covs, centre, cov = _moments(p.components, p.weights)
+    widest = max(np.linalg.eigvalsh(c).max() for c in [cov, *covs])
+    s = draw(st.floats(1.1, 1.4)) * math.sqrt(widest)
+    centre = centre + s * np.array([draw(st.floats(-0.3, 0.3)) for _ in range(dim)])
+    q = (gancore.Normal(float(centre[0]), s) if dim == 1
+         else gancore.MultivariateNormal(centre, s * s * np.eye(dim)))
+    logs = [math.log(w) + _sup_log_ratio(m, c, centre, s)
+            for w, m, c in zip(p.weights, means, covs)]
+    top = max(logs)
+    return p, q, top + math.log(sum(math.exp(v - top) for v in logs))

@@ -5,6 +5,7 @@ runs the proofs that state the theorem it breaks; each of them must fail. A proo
 passes on broken code would be a bug in the suite.
 """
 
+import math
 
 import numpy as np
 import pytest
@@ -18,8 +19,11 @@ from proofs import test_dirac_gan as dirac
 from proofs import test_example1 as example1
 from proofs import test_f_divergences as fdiv
 from proofs import test_gaussian_gan as gaussian_gan
+from proofs import test_metropolis_hastings as mh
 from proofs import test_misspecified_fits as fits
+from proofs import test_no_gans_land as no_gans_land
 from proofs import test_proposition1 as prop1
+from proofs import test_rejection as rejection
 from proofs import test_theorem1 as theorem1
 
 REAL = {name: getattr(gancore, name) for name in gancore.__all__}
@@ -185,6 +189,32 @@ def gan_critic_without_log(p_data, p_g, /, *, f):
     return REAL["optimal_discriminator"](p_data, p_g)
 
 
+def rejection_with_d(samples, log_ratio, /, *, log_m=None, exact=False, seed=None):
+    """Acceptance D(x) / D_M, D = sigmoid(l), in place of the odds ratio D / (1 - D) over
+    M: passed to the real sampler as the log-ratio log D(x) - log D_M + log M."""
+    xp = array_namespace(log_ratio)
+    top = float(xp.max(log_ratio)) if log_m is None else log_m
+    log_sigmoid = -(xp.maximum(-log_ratio, 0.0) + xp.log1p(xp.exp(-xp.abs(log_ratio))))
+    log_d_m = -math.log1p(math.exp(-top)) if top >= 0 else top - math.log1p(math.exp(top))
+    return REAL["rejection_sample"](samples, log_sigmoid - log_d_m + top, log_m=top,
+                                    exact=exact, seed=seed)
+
+
+def rejection_without_m(samples, log_ratio, /, *, log_m=None, exact=False, seed=None):
+    """Acceptance min(1, exp(l)): the bound M left out (log M = 0)."""
+    return REAL["rejection_sample"](samples, log_ratio, log_m=0.0, seed=seed)
+
+
+def mh_ratio_inverted(proposals, log_ratio, /, *, seed=None):
+    """Moves accepted with min(1, exp(l(x) - l(y))): the odds ratio upside down."""
+    return REAL["metropolis_hastings"](proposals, -log_ratio, seed=seed)
+
+
+def bound_with_delta_not_half(separation, lipschitz, /, *, masses=None):
+    """For equal masses 2 Phi(-delta / L): delta where the bound has delta / 2."""
+    return REAL["lipschitz_precision_bound"](2 * separation, lipschitz, masses=masses)
+
+
 BUGS = [
     ("optimal_discriminator", dstar_inverted,
      [prop1.test_optimal_discriminator_maximises_value,
@@ -233,6 +263,15 @@ BUGS = [
       fits.test_reverse_kl_fit_sits_on_the_heaviest_component]),
     ("conjugate", conjugate_over_all_reals,
      [fdiv.test_conjugate_below_the_slope_at_zero_is_minus_f_of_zero]),
+    ("rejection_sample", rejection_with_d,
+     [rejection.test_rejection_with_a_bound_on_the_ratio_draws_p_exactly_at_rate_one_over_m,
+      rejection.test_rejection_with_m_too_small_draws_min_of_p_and_m_q]),
+    ("rejection_sample", rejection_without_m,
+     [rejection.test_rejection_with_a_bound_on_the_ratio_draws_p_exactly_at_rate_one_over_m,
+      rejection.test_rejection_with_m_too_small_draws_min_of_p_and_m_q]),
+    ("metropolis_hastings", mh_ratio_inverted, [mh.test_independent_chains_end_at_draws_of_p]),
+    ("lipschitz_precision_bound", bound_with_delta_not_half,
+     [no_gans_land.test_the_clipped_map_attains_the_bound_for_every_split]),
     ("optimal_critic", gan_critic_without_log,
      [fdiv.test_gan_optimal_critic_is_log_optimal_discriminator,
       fdiv.test_variational_bound_holds_for_every_critic_and_is_attained_at_t_star]),
