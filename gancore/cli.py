@@ -63,6 +63,7 @@ def _train(args, parser):
     try:
         from .torch import TrainConfig, sweep, train
         from .torch.config import record
+        from .torch.refine import log_ratio_of_critic, refined_sample
         from .torch.report import parse_data, parse_sweep, plot_population
     except ImportError as err:
         parser.error(f"gancore train needs torch, tqdm and matplotlib "
@@ -81,6 +82,9 @@ def _train(args, parser):
                              checkpoint_every=args.checkpoint_every)
         configs = sweep(config, seed=range(args.seed, args.seed + args.seeds),
                         **parse_sweep(args.sweep))
+        if args.refine is not None:  # refused before training where D estimates no ratio
+            for c in configs:
+                log_ratio_of_critic(c)
         results = train(configs, resume=args.resume,
                         progress=False if args.no_progress else None)
     except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as err:
@@ -89,19 +93,34 @@ def _train(args, parser):
     (out / "config.json").write_text(json.dumps([record(r.config, device) for r in results],
                                                 indent=2) + "\n")
     (out / "history.json").write_text(json.dumps([r.history for r in results]) + "\n")
-    plot_population(results, out / "figure.png")
+    refined = None
+    if args.refine is not None:
+        refined = [refined_sample(r, 2500, args.refine, 0) for r in results]
+    plot_population(results, out / "figure.png",
+                    refined=None if refined is None else [r.samples for r in refined],
+                    refine=args.refine)
     w1 = np.nanmedian(results.history["w1"][:, -1])
     print(f"{args.loss}: {len(results)} member(s), {results[0].step} steps, median "
           f"W1(generated, target) = {w1:.4g}; wrote {out}/config.json, history.json, "
           "checkpoint.pt, figure.png")
+    if refined is not None:
+        what = ("packs kept per pack drawn" if args.refine == "rejection" else
+                "moves accepted")
+        print(f"refined with {args.refine} (the raw generator's draws, judged by the "
+              f"discriminator): {what} {np.mean([r.rate for r in refined]):.3g} (mean "
+              "over members)")
     if _gaussian_mixture(config.data):
         from .modes import mode_coverage
-        score = mode_coverage(np.stack([r.sample(2500, seed=0).double().cpu().numpy()
-                                        for r in results]), config.data)
-        print(f"mode coverage of 2500 samples (mean over members): "
-              f"{np.mean(score.modes):.3g} of {len(config.data.components)} modes, "
-              f"high quality {100 * np.mean(score.high_quality):.3g}%, reverse KL "
-              f"{np.mean(score.reverse_kl):.3g}")
+        draws = {"generator": [r.sample(2500, seed=0) for r in results]}
+        if refined is not None:
+            draws[f"refined ({args.refine})"] = [r.samples for r in refined]
+        for name, samples in draws.items():
+            score = mode_coverage(np.stack([x.double().cpu().numpy() for x in samples]),
+                                  config.data)
+            print(f"mode coverage of 2500 samples, {name} (mean over members): "
+                  f"{np.mean(score.modes):.3g} of {len(config.data.components)} modes, "
+                  f"high quality {100 * np.mean(score.high_quality):.3g}%, reverse KL "
+                  f"{np.mean(score.reverse_kl):.3g}")
     return 0
 
 
@@ -168,6 +187,11 @@ def main(argv=None):
     fit.add_argument("--value-penalty", type=float, default=0.0,
                      help="f-GAN: lambda / 2 (mean v_real^2 + mean v_fake^2) taken off the "
                           "bound, which total variation's critic needs (0: off)")
+    fit.add_argument("--refine", choices=["rejection", "mh"], default=None,
+                     help="also draw 2500 samples of each member's raw generator refined "
+                          "with its discriminator (rejection sampling or Metropolis-"
+                          "Hastings), print their mode coverage beside the unrefined "
+                          "one's and draw them in the figure")
     fit.add_argument("--cuda-graph", action="store_true",
                      help="CUDA: replay each training iteration as one captured CUDA graph")
     fit.add_argument("--checkpoint-every", type=int, default=1000)

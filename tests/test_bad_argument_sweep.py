@@ -173,7 +173,9 @@ VALID = {
                      "generator": None, "discriminator": None, "pack": 1,
                      "divergence": "gan", "value_penalty": 0.0}),
     "sweep": (lambda: gtorch.sweep, (_valid_config(),), {"seed": [0, 1]}),
-    "TrainResult.sample": (lambda: _trained().sample, (5,), {"seed": 0}),
+    "TrainResult.sample": (lambda: _trained().sample, (5,), {"seed": 0, "refine": "mh"}),
+    "calibrate": (lambda: gtorch.calibrate, (_trained(),),
+                  {"steps": 2, "batch_size": 4, "lr": 1e-3, "seed": 0}),
     "train": (lambda: gtorch.train, (_valid_config(),), {"resume": None, "progress": False}),
     "published_defaults": (lambda: gtorch.published_defaults, ("wgan",), {}),
     "generator": (lambda: gtorch.generator, (2,),
@@ -337,6 +339,7 @@ ACCEPTED = [
     ("gradient_norm_penalty", "grads", "negative|unnormalised|nan|inf",
      "gradients are any real numbers; values are not checked inside the training step"),
     ("TrainConfig", "generator|discriminator", "none", "None means the built-in MLP"),
+    ("TrainResult.sample", "refine", "none", "None means draws of the generator, unrefined"),
     ("flatten_parameters", "out", "none", "None means a new vector"),
 ]
 

@@ -374,6 +374,20 @@ def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):
     assert "of 6 modes, high quality" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("refine", ["rejection", "mh"])
+def test_cli_train_refines_and_prints_mode_coverage_before_and_after(tmp_path, capsys, refine):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "ring"
+    status = gancore.cli.main(["train", "--data", "ring(4)", "--seeds", "2", "--steps", "3",
+                               "--device", "cpu", "--refine", refine, "--out", str(out),
+                               "--no-progress"])
+    assert status == 0 and (out / "figure.png").exists()
+    printed = capsys.readouterr().out
+    assert f"refined with {refine}" in printed
+    assert "2500 samples, generator (mean over members): " in printed
+    assert f"2500 samples, refined ({refine}) (mean over members): " in printed
+
+
 @pytest.mark.parametrize("argv, match", [
     (["train", "--data", "grid(0)"], "--data"),
     (["train", "--pack", "0", "--no-progress"], "pack"),
@@ -386,6 +400,8 @@ def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):
     (["train", "--loss", "wgan", "--r1-gamma", "1", "--no-progress"], "r1_gamma applies"),
     (["train", "--cuda-graph", "--device", "cpu", "--no-progress"], "cuda_graph"),
     (["train", "--seeds", "0", "--no-progress"], "--seeds"),
+    (["train", "--loss", "wgan", "--refine", "mh", "--no-progress"], "refine is refused"),
+    (["train", "--refine", "drs", "--no-progress"], "--refine"),
     (["train", "--sweep", "widths=3,4", "--no-progress"], "--sweep"),
     (["train", "--sweep", "lr=fast", "--no-progress"], "--sweep"),
     (["train", "--data", "missing.npy", "--no-progress"], "--data"),

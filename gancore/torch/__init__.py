@@ -12,6 +12,7 @@ from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_nor
                      gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
                      r1_penalty, wasserstein_generator_loss)
 from .models import Affine, discriminator, generator
+from .refine import calibrate
 from .trainer import PopulationResult, TrainResult, train
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "PopulationResult",
     "TrainConfig",
     "TrainResult",
+    "calibrate",
     "clip_weights",
     "critic_loss",
     "discriminator_loss",

@@ -66,10 +66,12 @@ def parse_sweep(specs, /):
     return axes
 
 
-def plot_population(results, path, /, *, shown=4):
-    """Save a two-panel PNG of a population: W1 to the target over training (median
-    and 10-90% band over the members, log axis), and the generated densities of up to
-    ``shown`` members over their target (a scatter of the first member in 2-D)."""
+def plot_population(results, path, /, *, shown=4, refined=None, refine=None):
+    """Save a PNG of a population: W1 to the target over training (median and 10-90%
+    band over the members, log axis), and the generated densities of up to ``shown``
+    members over their target (a scatter of the first member in 2-D); with
+    ``refined`` (each member's refined draws, by ``refine``), a third panel of the
+    same for them."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -77,32 +79,44 @@ def plot_population(results, path, /, *, shown=4):
 
     w1 = np.asarray(results.history["w1"], float)
     steps = results.history["eval_step"][0]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    panels = 2 if refined is None else 3
+    fig, (left, right, *extra) = plt.subplots(1, panels, figsize=(5 * panels, 4),
+                                              layout="constrained")
     left.semilogy(steps, np.nanmedian(w1, 0), "C0", label=f"median of {len(results)}")
     if len(results) > 1:
         left.fill_between(steps, *np.nanpercentile(w1, [10, 90], 0), color="C0",
                           alpha=0.3, label="10-90%")
     left.set(xlabel="generator step", title="W1 to the target")
     left.legend()
-    first = results[0]
-    cfg = first.config
+    cfg = results[0].config
     right.set_title(f"{cfg.loss}, {len(results)} member{'s' * (len(results) > 1)}")
-    if cfg.dim == 1:
-        for i, result in enumerate(results[:shown]):
-            x = result.sample(10_000, seed=0).double().cpu().numpy()
-            right.hist(x, bins=80, density=True, histtype="step", color=f"C{i}",
-                       label=f"member {i}")
-            _target(right, result.config.data, x, f"C{i}")
-        right.set(xlabel="x")
-    else:
-        x = first.sample(2000, seed=0).double().cpu().numpy()
-        data = cfg.data
-        y = data[:2000] if isinstance(data, np.ndarray) else data.sample(2000, seed=cfg.seed + 1)
-        right.scatter(*y[:, :2].T, s=2, alpha=0.4, label="target")
-        right.scatter(*x[:, :2].T, s=2, alpha=0.4, label="member 0")
-    right.legend()
+    _draws(right, results, [r.sample(10_000 if cfg.dim == 1 else 2000, seed=0)
+                            for r in results[:shown]])
+    if refined is not None:
+        extra[0].set_title(f"refined ({refine})")
+        _draws(extra[0], results, refined[:shown])
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _draws(ax, results, samples):
+    """Each member's draws over its target (1-D histograms), or the first member's
+    scatter over the target's (2-D)."""
+    cfg = results[0].config
+    if cfg.dim == 1:
+        for i, (result, x) in enumerate(zip(results, samples)):
+            x = x.double().cpu().numpy()
+            ax.hist(x, bins=80, density=True, histtype="step", color=f"C{i}",
+                    label=f"member {i}")
+            _target(ax, result.config.data, x, f"C{i}")
+        ax.set(xlabel="x")
+    else:
+        x = samples[0][:2000].double().cpu().numpy()
+        data = cfg.data
+        y = data[:2000] if isinstance(data, np.ndarray) else data.sample(2000, seed=cfg.seed + 1)
+        ax.scatter(*y[:, :2].T, s=2, alpha=0.4, label="target")
+        ax.scatter(*x[:, :2].T, s=2, alpha=0.4, label="member 0")
+    ax.legend()
 
 
 def _target(ax, data, x, color):
