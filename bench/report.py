@@ -158,8 +158,9 @@ def population_table(rows):
 
 
 # The published rows (modes / high-quality % / reverse KL, mean or mean +- standard
-# error): VEEGAN Table 1 (5 runs) and PacGAN Table 1 (10 trials). Their networks and
-# step counts differ from each other and from gancore's.
+# error): VEEGAN Table 1 (5 runs), PacGAN Table 1 (10 trials) and GDPP's table of the
+# synthetic data (modes and HQ only). Their networks and step counts differ from each
+# other and from gancore's; none reports the spread.
 PUBLISHED_MODES = [
     ("GAN (VEEGAN)", "1", "99.3", "-", "3.3", "0.5", "-"),
     ("Unrolled GAN (VEEGAN)", "7.6", "35.6", "-", "23.6", "16", "-"),
@@ -174,6 +175,8 @@ PUBLISHED_MODES = [
      "94.2 ± 0.4", "0.06 ± 0.02"),
     ("PacGAN4 (PacGAN)", "7.8 ± 0.1", "95.9 ± 1.4", "0.07 ± 0.02", "24.8 ± 0.2",
      "93.6 ± 0.6", "0.04 ± 0.01"),
+    ("WGAN-GP (GDPP)", "6.8", "59.6", "-", "24.2", "28.7", "-"),
+    ("GDPP (GDPP)", "8.0", "71.7", "-", "24.8", "68.5", "-"),
 ]
 
 
@@ -184,22 +187,30 @@ def modes_table(rows):
             if r["op"].startswith("mode coverage")}
     if not runs:
         return "Not measured in this run."
-    lines = ["| method | ring modes | ring HQ % | ring rKL | grid modes | grid HQ % | grid rKL "
-             "| wall (ring, grid) |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {' | '.join(row)} | |" for row in PUBLISHED_MODES]
+    lines = ["| method | ring modes | ring HQ % | ring rKL | ring spread | grid modes "
+             "| grid HQ % | grid rKL | grid spread | accepted % (ring, grid) "
+             "| wall (ring, grid) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, *cells in PUBLISHED_MODES:
+        lines.append(f"| {name} | {' | '.join(cells[:3])} | - | {' | '.join(cells[3:])} "
+                     "| - | | |")
     for name in dict.fromkeys(n for _, n in runs):
-        cells, walls = [], []
+        cells, accepted, walls = [], [], []
         for bench in ("ring", "grid"):
             r = runs.get((bench, name))
             if r is None:
-                cells += ["-"] * 3
+                cells += ["-"] * 4
                 continue
+            spread = r.get("spread")
             cells += [_estimate(r["modes"], 1), _estimate(r["high_quality"], 1),
-                      _estimate(r["reverse_kl"], 3)]
+                      _estimate(r["reverse_kl"], 3),
+                      "-" if spread is None else _estimate(spread, 2)]
+            if r.get("accepted") is not None:
+                accepted.append(_estimate(r["accepted"], 1))
             walls.append(f"{r['wall'] / 60:.1f} min")
         steps = {r["steps"] for (_, n), r in runs.items() if n == name}
         lines.append(f"| gancore {name}, {'/'.join(map(str, steps))} steps | "
-                     f"{' | '.join(cells)} | {', '.join(walls)} |")
+                     f"{' | '.join(cells)} | {', '.join(accepted) or '-'} | "
+                     f"{', '.join(walls)} |")
     return "\n".join(lines)
 
 

@@ -4,12 +4,19 @@ PacGAN tables.
 Each row trains 10 trials (seeds 0-9) of one configuration as one population, draws
 2500 samples from each trial's generator (its weight average where ``ema`` is on) and
 scores them with :func:`gancore.mode_coverage`: modes captured, the percentage of
-high-quality samples (within 3 standard deviations of a mode) and the reverse KL of
-the captured counts to the uniform weights, as mean and standard error over the
-trials. The wall time is the whole population's training. ``bench/report.py`` puts
-the rows beside the published ones.
+high-quality samples (within 3 standard deviations of a mode), the reverse KL of the
+captured counts to the uniform weights and the high-quality samples' spread (mean
+squared Mahalanobis distance to their mode, 1.90 for the data itself), as mean and
+standard error over the trials. The wall time is the whole population's training.
+
+A refined row draws its 2500 samples from each trial's raw generator, refined with its
+discriminator (``TrainResult.sample(refine=...)``) after :func:`gancore.torch.calibrate`
+(:data:`CALIBRATION`); it shares its training with the unrefined row of the same
+configuration, and its wall time is that training plus the calibration and the
+refinement. ``bench/report.py`` puts the rows beside the published ones.
 """
 
+import functools
 import time
 
 import numpy as np
@@ -25,48 +32,76 @@ BENCHMARKS = {"ring": gancore.gaussian_ring, "grid": gancore.gaussian_grid}
 # weight average 0.999; WGAN-GP at lambda = 0.1, its authors' toy-data value), then
 # gancore's best configuration found for this protocol (docs/theory/mode-collapse.md
 # lists what was tried)
+PACKED = {"loss": "nonsaturating", "widths": (128, 128, 128), "latent_dim": 2, "pack": 2}
+# rows: (generator steps, settings, refinement)
 ROWS = {
-    "minimax": (10_000, {"loss": "minimax"}),
-    "non-saturating": (10_000, {"loss": "nonsaturating"}),
-    "WGAN": (10_000, {"loss": "wgan"}),
-    "WGAN-GP": (10_000, {"loss": "wgan-gp", "gp_lambda": 0.1}),
+    "minimax": (10_000, {"loss": "minimax"}, None),
+    "non-saturating": (10_000, {"loss": "nonsaturating"}, None),
+    "WGAN": (10_000, {"loss": "wgan"}, None),
+    "WGAN-GP": (10_000, {"loss": "wgan-gp", "gp_lambda": 0.1}, None),
     "best: non-saturating, 3 x 128, latent 2": (
-        60_000, {"loss": "nonsaturating", "widths": (128, 128, 128), "latent_dim": 2}),
-    "the same, packed 2": (
-        20_000, {"loss": "nonsaturating", "widths": (128, 128, 128), "latent_dim": 2,
-                 "pack": 2}),
+        60_000, {"loss": "nonsaturating", "widths": (128, 128, 128), "latent_dim": 2}, None),
+    "the same, packed 2": (20_000, PACKED, None),
+    "the same, packed 2, calibrated D, rejection": (20_000, PACKED, "rejection"),
+    "the same, packed 2, calibrated D, MH": (20_000, PACKED, "mh"),
 }
+# the refined rows' calibration of each trial's discriminator (docs/theory/sampling.md)
+CALIBRATION = {"steps": 10_000, "batch_size": 512, "lr": 1e-4}
 
 
 @pytest.mark.parametrize("row", list(ROWS))
 @pytest.mark.parametrize("benchmark_name", list(BENCHMARKS))
 def test_mode_coverage(benchmark, request, benchmark_name, row):
-    from gancore.torch import TrainConfig, sweep, train
+    from gancore.torch import calibrate
+    from gancore.torch.refine import refined_sample
 
-    mixture = BENCHMARKS[benchmark_name]()
-    steps, fields = ROWS[row]
-    trials, pool = TRIALS, 2**20
+    steps, fields, refine = ROWS[row]
+    trials, pool, calibration = TRIALS, 2**20, CALIBRATION
     if request.config.getoption("benchmark_disable"):
-        steps, trials, pool = 5, 2, 2**12  # the smoke run checks that the protocol runs
-    configs = sweep(TrainConfig(data=mixture, steps=steps, eval_every=steps,
-                                eval_samples=1000, data_pool=pool, device="cpu", **fields),
-                    seed=range(trials))
-    start = time.perf_counter()
-    result = benchmark.pedantic(train, (configs,), {"progress": False}, rounds=1,
-                                iterations=1)
-    wall = time.perf_counter() - start
-    samples = np.stack([m.sample(SAMPLES, seed=10**6 + i).double().numpy()
-                        for i, m in enumerate(result)])
-    score = gancore.mode_coverage(samples, mixture)
+        # the smoke run checks that the protocol runs
+        steps, trials, pool, calibration = 5, 2, 2**12, {**CALIBRATION, "steps": 5}
+
+    def run():
+        population, wall = _population(benchmark_name, steps, tuple(fields.items()),
+                                       trials, pool)
+        if refine is None:
+            return wall, [m.sample(SAMPLES, seed=10**6 + i) for i, m in enumerate(population)
+                          ], None
+        start = time.perf_counter()
+        calibrated = calibrate(population, **calibration)
+        refined = [refined_sample(m, SAMPLES, refine, 10**6 + i)
+                   for i, m in enumerate(calibrated)]
+        return (wall + time.perf_counter() - start, [r.samples for r in refined],
+                [r.rate for r in refined])
+
+    wall, samples, rates = benchmark.pedantic(run, rounds=1, iterations=1)
+    mixture = BENCHMARKS[benchmark_name]()
+    score = gancore.mode_coverage(np.stack([x.double().numpy() for x in samples]), mixture)
     benchmark.group = f"mode coverage {benchmark_name}"
     benchmark.extra_info.update(
         op=f"mode coverage {benchmark_name}", n=steps, namespace="torch", dtype="float32",
         role="gancore", name=row, steps=steps, trials=trials, wall=wall,
         config={k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()},
+        refine=refine, calibration=calibration if refine else None,
+        accepted=None if rates is None else _mean_and_error(100 * np.asarray(rates)),
         **{field: _mean_and_error(v) for field, v in (
             ("modes", score.modes), ("high_quality", 100 * score.high_quality),
-            ("reverse_kl", score.reverse_kl))})
+            ("reverse_kl", score.reverse_kl), ("spread", score.spread))})
     assert score.counts.shape == (trials, len(mixture.components))
+
+
+@functools.cache
+def _population(benchmark_name, steps, fields, trials, pool):
+    """One configuration's population, trained once per session (the refined rows share
+    the unrefined row's training), and its training's wall time in seconds."""
+    from gancore.torch import TrainConfig, sweep, train
+
+    configs = sweep(TrainConfig(data=BENCHMARKS[benchmark_name](), steps=steps,
+                                eval_every=steps, eval_samples=1000, data_pool=pool,
+                                device="cpu", **dict(fields)), seed=range(trials))
+    start = time.perf_counter()
+    population = train(configs, progress=False)
+    return population, time.perf_counter() - start
 
 
 def _mean_and_error(values):

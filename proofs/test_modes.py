@@ -16,7 +16,7 @@ import math
 import numpy as np
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import integrate, stats
 
 import gancore
 
@@ -25,7 +25,8 @@ from ._record import at_most, close
 from ._support import arr, host
 
 THEOREM = "Mode coverage"
-STATEMENT = ("a mixture's own samples cover all K modes at HQ P(chi2_d < 9); a sampler on j "
+STATEMENT = ("a mixture's own samples cover all K modes at HQ P(chi2_d < 9) and spread "
+             "E[chi2_d | chi2_d < 9]; a sampler on j "
              "modes covers j with reverse KL >= log(K / j); the trainer captures all 8 ring "
              "modes in 9 of 10 trials")
 
@@ -47,6 +48,14 @@ def test_a_mixtures_own_samples_cover_every_mode(xp, mixture, seed):
     n_hq = float(np.sum(host(score.counts)))
     at_most(float(score.reverse_kl), 1.5 * stats.chi2.isf(1e-6, k - 1) / (2 * n_hq), 0.0,
             "reverse KL of the mixture's own samples")
+    # the spread is the mean of n_hq draws of chi2_2 truncated at 9 (the components
+    # are 12 sd apart or more, so the nearest mean is the own one): its mean and
+    # standard deviation by quadrature, 5 standard errors
+    pdf = stats.chi2(2).pdf
+    moments = [integrate.quad(lambda t, j=j: t**j * pdf(t), 0.0, 9.0)[0] / p for j in (1, 2)]
+    close(float(score.spread), moments[0],
+          5 * math.sqrt((moments[1] - moments[0] ** 2) / n_hq),
+          "spread = E[chi2_2 | chi2_2 < 9]")
 
 
 @given(mixture=gs.benchmark_mixtures(), data=st.data(), seed=st.integers(0, 2**32 - 1))

@@ -174,6 +174,8 @@ VALID = {
                      "divergence": "gan", "value_penalty": 0.0}),
     "sweep": (lambda: gtorch.sweep, (_valid_config(),), {"seed": [0, 1]}),
     "TrainResult.sample": (lambda: _trained().sample, (5,), {"seed": 0, "refine": "mh"}),
+    "lipschitz_upper_bound": (lambda: gtorch.lipschitz_upper_bound,
+                              (torch.nn.Sequential(torch.nn.Linear(2, 2)),), {}),
     "calibrate": (lambda: gtorch.calibrate, (_trained(),),
                   {"steps": 2, "batch_size": 4, "lr": 1e-3, "seed": 0}),
     "train": (lambda: gtorch.train, (_valid_config(),), {"resume": None, "progress": False}),

@@ -31,7 +31,7 @@ def test_every_public_trainer_name_is_in_the_api_reference():
 def test_every_theory_page_is_listed_and_shows_a_gallery_figure():
     index = (DOCS / "theory" / "index.md").read_text()
     pages = sorted(p for p in (DOCS / "theory").glob("*.md") if p.name != "index.md")
-    assert len(pages) == 13
+    assert len(pages) == 15
     scripts = {p.stem for p in (DOCS / "examples").glob("plot_*.py")}
     for page in pages:
         assert f"\n{page.stem}\n" in index, f"{page.name} is not in the theory toctree"

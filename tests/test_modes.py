@@ -61,6 +61,9 @@ def test_counts_of_hand_built_samples(xp):
     expected = stats.entropy(np.array(counts) / 16, np.full(8, 1 / 8))
     assert float(score.reverse_kl) == pytest.approx(expected, rel=1e-13)
     assert to_numpy(score.counts).dtype == np.int64
+    # every high-quality point sits 2.9 sd from its mode: spread 2.9^2
+    assert_lives_with(score.spread, samples)
+    assert float(score.spread) == pytest.approx(2.9**2, rel=1e-12)
 
 
 def test_a_collapsed_sampler_covers_one_mode_and_a_covering_one_all(xp):
@@ -97,6 +100,7 @@ def test_a_batch_is_scored_member_by_member(xp):
         assert host(batch.high_quality)[i] == float(one.high_quality)
         # KL sums its terms in another order for a batch: a few ulps apart
         assert host(batch.reverse_kl)[i] == pytest.approx(float(one.reverse_kl), rel=1e-14)
+        assert host(batch.spread)[i] == pytest.approx(float(one.spread), rel=1e-14)
 
 
 def test_distance_is_mahalanobis_per_component(xp):
@@ -127,6 +131,7 @@ def test_infinite_samples_are_not_high_quality_and_none_gives_infinite_kl(xp):
     assert float(score.high_quality) == pytest.approx(1 / 3, abs=1e-15)
     none = gancore.mode_coverage(arr(xp, [[0.0, 0.0]]), ring)
     assert int(none.modes) == 0 and float(none.reverse_kl) == math.inf
+    assert math.isnan(float(none.spread))
 
 
 def test_bad_arguments_are_named():

@@ -11,7 +11,7 @@ from .config import LOSSES, TrainConfig, published_defaults, sweep
 from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_norm_penalty,
                      gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
                      r1_penalty, wasserstein_generator_loss)
-from .models import Affine, discriminator, generator
+from .models import Affine, discriminator, generator, lipschitz_upper_bound
 from .refine import calibrate
 from .trainer import PopulationResult, TrainResult, train
 
@@ -32,6 +32,7 @@ __all__ = [
     "f_gan_generator_loss",
     "gradient_norm_penalty",
     "gradient_penalty",
+    "lipschitz_upper_bound",
     "load_checkpoint",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
