@@ -153,7 +153,7 @@ def mode_coverage(samples, mixture, /, *, within=3.0):
         [0, log(1 / min w)]: 0 when the counts are proportional to the weights,
         ``log K`` for equal weights when every high-quality sample sits in one
         component, and ``inf`` when no sample is high quality (q is undefined);
-        ``spread`` in [0, ``within``**2), NaN when no sample is high quality.
+        ``spread`` in [0, r^2) with r = ``within``, NaN when no sample is high quality.
 
     Raises
     ------

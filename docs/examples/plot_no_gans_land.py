@@ -31,7 +31,7 @@ from gancore.torch import TrainConfig, lipschitz_upper_bound, train
 # points.
 
 gaps = np.geomspace(1e-3, 10.0, 200)
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+fig, left = plt.subplots(figsize=(6, 4.2), layout="constrained")
 rng = np.random.default_rng(0)
 z = rng.normal(size=200_000)
 for w, color in ((0.5, "C0"), (1 / 8, "C1")):
@@ -46,6 +46,7 @@ for w, color in ((0.5, "C0"), (1 / 8, "C1")):
 left.set(xlabel="delta / L", ylabel="P(A) + P(B)",
          title="the bound, and clip(L z, a, a + delta) on it")
 left.legend()
+plt.show()
 
 # %%
 # Trained ring generators below it
@@ -59,6 +60,7 @@ left.legend()
 
 ring = gancore.gaussian_ring()
 delta = 2 * math.sin(math.pi / 8) - 6 * 0.01
+fig, right = plt.subplots(figsize=(6, 4.2), layout="constrained")
 right.semilogx(gaps, gancore.lipschitz_precision_bound(gaps, 1.0, masses=1 / 8), "C1",
                label="bound, w = 1/8")
 configs = {"2 x 64, latent 8": {}, "3 x 128, latent 2": {"widths": (128, 128, 128),

@@ -42,7 +42,7 @@ with torch.no_grad():
 draws = {"raw generator": raw,
          "rejection": run.sample(2500, seed=0, refine="rejection"),
          "Metropolis-Hastings": run.sample(2500, seed=0, refine="mh")}
-fig, axes = plt.subplots(1, 4, figsize=(15, 4), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(12, 4), layout="constrained")
 for ax, (name, x) in zip(axes, draws.items()):
     x = x.double().numpy()
     score = gancore.mode_coverage(x, ring)
@@ -75,12 +75,13 @@ for gamma in gammas:
     accept = 1 / (1 + np.exp(-f))
     rates.append(accept.mean())
     hq.append(np.sum(accept * good) / np.sum(accept))
-ax = axes[3]
+fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
 ax.semilogy(gammas, rates, "C0", label="acceptance rate")
 ax.set(xlabel="gamma", ylabel="acceptance rate", title="DRS's shift")
 twin = ax.twinx()
 twin.plot(gammas, 100 * np.array(hq), "C1", label="HQ of the accepted (%)")
 twin.set_ylabel("HQ %")
 ax.axvline(0.0, color="k", lw=0.6, ls=":")
-fig.legend(loc="lower right", fontsize="small")
+handles = ax.get_lines()[:1] + twin.get_lines()
+ax.legend(handles, [h.get_label() for h in handles], loc="center left", fontsize="small")
 plt.show()
