@@ -208,6 +208,11 @@ def modes_table(rows):
                 accepted.append(_estimate(r["accepted"], 1))
             walls.append(f"{r['wall'] / 60:.1f} min")
         steps = {r["steps"] for (_, n), r in runs.items() if n == name}
+        unfinished = [f"{bench}: {r['finished']} of {r['trials']} trials finished"
+                      for (bench, n), r in runs.items()
+                      if n == name and r.get("finished", r["trials"]) < r["trials"]]
+        if unfinished:
+            name = f"{name} ({'; '.join(unfinished)})"
         lines.append(f"| gancore {name}, {'/'.join(map(str, steps))} steps | "
                      f"{' | '.join(cells)} | {', '.join(accepted) or '-'} | "
                      f"{', '.join(walls)} |")

@@ -244,15 +244,18 @@ def ks_uniform(u, risk, what):
 
 
 def binomial_count(k, n, rate, risk, what):
-    """Assert that ``k`` successes of ``n`` lie in the central interval of
+    """Assert that ``k`` successes of ``n`` lie in the central interval [lo, hi] of
     Binomial(n, rate) that holds with probability at least 1 - ``risk`` (SciPy's
-    quantiles), recording the count's distance from the expected n * rate against the
-    interval's half-width on that side."""
+    quantiles), as ``|k - n rate|`` against the distance from n rate to half a count
+    beyond the interval's edge on k's side (hi + 1/2 or lo - 1/2): the integer k passes
+    exactly when it lies in [lo, hi], and a count at the edge holds below its
+    tolerance."""
     from scipy import stats
 
     from ._record import close
 
     lo, hi = stats.binom.ppf(risk / 2, n, rate), stats.binom.isf(risk / 2, n, rate)
     mean = n * rate
-    close(k, mean, (hi - mean) if k >= mean else (mean - lo),
-          f"{what}: {k} of {n}, expected {mean:.1f} (rate {rate:.4g})")
+    close(k, mean, (hi + 0.5 - mean) if k >= mean else (mean - lo + 0.5),
+          f"{what}: {k} of {n}, expected {mean:.1f} (rate {rate:.4g}), interval "
+          f"[{lo:.0f}, {hi:.0f}]")

@@ -127,3 +127,21 @@ def test_calibrate_trains_a_copy_of_the_discriminator_against_the_raw_generator(
                              + nn.functional.softplus(d(fake)).mean())
 
             assert loss(new.discriminator) <= loss(old.discriminator) + 1e-3
+
+
+class Spiked(nn.Module):
+    """A logit of 0, but 40 beyond x = 3.93 (probability 3e-4 under PROPOSAL, so the
+    burn-in of 10000 draws sees a few): DRS's M comes from the spikes, and every other
+    draw is kept with probability e^-40, about 3e-4 of them in all."""
+
+    def forward(self, x):
+        return torch.where(x[:, 0] > 3.93, 40.0, 0.0).to(x.dtype)
+
+
+def test_rejection_gives_up_with_a_clear_error_where_the_largest_logit_is_an_outlier():
+    run = _exact()
+    run.discriminator = Spiked()
+    # 10^7 draws keep about 3000 of the 10000 wanted
+    with pytest.raises(RuntimeError, match=r"refine='rejection' kept \d+ of 10000 after"):
+        run.sample(10_000, seed=0, refine="rejection")
+    assert run.sample(10, seed=0, refine="mh").shape == (10,)  # MH needs no M

@@ -29,7 +29,7 @@ REFINEMENTS = ("rejection", "mh")
 BURN_IN = 10_000      # draws whose largest logit starts log M (DRS's burn-in)
 CHAIN_STEPS = 100     # proposals per Metropolis-Hastings chain, its start included
 _BLOCK = 2**16        # draws evaluated at once
-_MOST = 10**8         # draws before rejection gives up
+_MOST = 10**7         # draws (or 1000 per pack wanted, if more) before rejection gives up
 
 # f-GAN: T* = f'(p / q) at the optimum and T = g_f(v), so log(p / q) = log f'^-1(g_f(v))
 _F_GAN_LOG_RATIO = {
@@ -128,11 +128,11 @@ def _rejection(draw, wanted, uniforms):
     log_m = float(burn.max())
     kept, count, drawn, batch = [], 0, 0, BURN_IN
     while count < wanted:
-        if drawn >= _MOST:
+        if drawn >= max(_MOST, 1000 * wanted):
             raise RuntimeError(
                 f"refine='rejection' kept {count} of {wanted} after {drawn} draws (log M "
-                f"= {log_m:.3g}): the discriminator's largest logit is far above its "
-                "typical one; refine='mh' needs no M")
+                f"= {log_m:.3g}, the largest logit seen): the discriminator's largest "
+                "logit is far above its typical one; refine='mh' needs no M")
         x, logs = draw(batch)
         log_m = max(log_m, float(logs.max()))
         got = rejection_sample(x, logs, log_m=log_m, seed=uniforms)
