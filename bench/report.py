@@ -205,7 +205,7 @@ def modes_table(rows):
                       _estimate(r["reverse_kl"], 3),
                       "-" if spread is None else _estimate(spread, 2)]
             if r.get("accepted") is not None:
-                accepted.append(_estimate(r["accepted"], 1))
+                accepted.append(_estimate(r["accepted"], 2))
             walls.append(f"{r['wall'] / 60:.1f} min")
         steps = {r["steps"] for (_, n), r in runs.items() if n == name}
         unfinished = [f"{bench}: {r['finished']} of {r['trials']} trials finished"

@@ -14,10 +14,19 @@ import numpy as np
 import pytest
 from array_api_compat import array_namespace
 from array_api_compat import device as array_device
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from gancore._arrays import to_numpy
 from gancore.verify import BACKENDS
+
+
+def one_run(test):
+    """Decorate a proof to run one seeded training per profile: the run is itself the
+    sample (a population of targets or of seeds), and no shrinking, since a smaller seed
+    is not a simpler run and each try is a long one. The loaded profile's other settings
+    (its deadline among them) apply, as the decorator runs when the proof's module is
+    imported, after the profile is loaded."""
+    return settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])(test)
 
 
 def load_profile():

@@ -31,14 +31,14 @@ from functools import partial
 
 import numpy as np
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
-from ._support import (direct_fit, least_successes, penalised_total_variation,
+from ._support import (direct_fit, least_successes, one_run, penalised_total_variation,
                        total_variation_gap)
 
 torch = pytest.importorskip("torch")
@@ -48,9 +48,6 @@ THEOREM = "f-GAN trainer"
 STATEMENT = ("f-GAN populations minimise their D_f: an affine generator lands on the direct "
              "Gaussian fit to a two-mode mixture (TV's with the critic values' penalty, within "
              "its gap of TV); every divergence recovers N(m, s^2) at a stated rate")
-# one seeded population per proof (no shrinking: a smaller seed is not a simpler
-# population, and each try is a long run)
-ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 MIXTURE = gancore.Mixture([gancore.Normal(-2.0, 0.5), gancore.Normal(2.0, 0.5)], [0.3, 0.7])
 FIT_MEMBERS = 8
@@ -136,7 +133,7 @@ def fitted_divergence(divergence):
     return partial(penalised_total_variation, lam=lam)
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**31))
 @pytest.mark.parametrize("divergence", list(FIT_BUDGET))
 def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
@@ -228,7 +225,7 @@ RECOVERY = {
 }
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**31))
 @pytest.mark.parametrize("divergence", list(RECOVERY))
 def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, divergence, seed):

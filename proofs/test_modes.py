@@ -14,7 +14,7 @@ in 2-D.
 import math
 
 import numpy as np
-from hypothesis import Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
@@ -22,7 +22,7 @@ import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
-from ._support import arr, host
+from ._support import arr, host, one_run
 
 THEOREM = "Mode coverage"
 STATEMENT = ("a mixture's own samples cover all K modes at HQ P(chi2_d < 9) and spread "
@@ -85,9 +85,6 @@ def test_a_sampler_on_j_modes_covers_j_with_reverse_kl_at_least_log_k_over_j(
             "sum of counts = high-quality fraction * n")
 
 
-# One population of 10 trials per example (no shrinking: a smaller seed is not a
-# simpler run, and each try trains for about 10 s)
-ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 # The trainer's documented configuration for the ring (docs/theory/mode-collapse.md):
 # the non-saturating GAN at its published optimiser settings with three hidden layers
 # of 128 and latent dimension 2. Measured at 3000 steps: 30 of 30 trials (seeds 0-9,
@@ -98,7 +95,7 @@ ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.genera
 RING = {"widths": (128, 128, 128), "latent_dim": 2, "steps": 3000}
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**32 - 10))
 def test_training_captures_every_mode_of_the_ring(device, seed):
     from gancore.torch import TrainConfig, sweep, train

@@ -11,14 +11,14 @@ the map clip(L <u, z>, a, a + delta) attains it, for every split.
 import math
 
 import numpy as np
-from hypothesis import Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
 import gancore
 
 from ._record import at_most, close
-from ._support import arr, binomial_count, host
+from ._support import arr, binomial_count, host, one_run
 
 THEOREM = "No GAN's land"
 STATEMENT = ("an L-Lipschitz generator of N(0, I) puts mass P(A) + P(B) <= the bound "
@@ -104,15 +104,13 @@ def test_lipschitz_networks_obey_the_bound(xp, d, out, width, cut, gap, seed):
             f"{separation / lipschitz:.3g})")
 
 
-# One training per example (no shrinking: a smaller seed is not a simpler run). The
-# mode-coverage benchmark's best configuration (non-saturating, 3 x 128, latent 2) on
-# the ring, trained for 1500 steps (about 4 s on one CPU core): enough to put most of
+# The mode-coverage benchmark's best configuration (non-saturating, 3 x 128, latent 2)
+# on the ring, trained for 1500 steps (about 4 s on one CPU core): enough to put most of
 # its mass near the modes, which is where the bound bites.
-ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 RING = {"widths": (128, 128, 128), "latent_dim": 2, "steps": 1500}
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**32 - 1))
 def test_trained_ring_generators_obey_the_bound(device, seed):
     import torch

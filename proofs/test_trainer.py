@@ -12,13 +12,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gancore
 
 from ._record import at_most, close
-from ._support import least_successes
+from ._support import least_successes, one_run
 
 torch = pytest.importorskip("torch")
 from gancore.torch import (TrainConfig, critic_loss, discriminator,  # noqa: E402
@@ -31,9 +31,6 @@ STATEMENT = ("populations of GAN, NS-GAN, WGAN, WGAN-GP (lambda = 0.01 s) reach 
 # training runs take seconds: a tenth of the profile's examples (4 under ci)
 FEW = settings(max_examples=max(4, settings().max_examples // 10))
 TWO = settings(max_examples=max(2, settings().max_examples // 20))
-# A population is itself the sample of targets: one seeded population per proof (no
-# shrinking: a smaller seed is not a simpler population, and each try is a long run)
-ONE = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 # members per population: 64 under ci and dev, 512 under thorough
 POPULATION = 512 if settings().max_examples >= 1000 else 64
 
@@ -68,7 +65,7 @@ CONVERGENCE = {
 }
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**32 - 1))
 @pytest.mark.parametrize("loss", list(CONVERGENCE))
 def test_training_converges_on_gaussians_at_the_stated_rate(device, loss, seed):
@@ -87,7 +84,7 @@ def test_training_converges_on_gaussians_at_the_stated_rate(device, loss, seed):
                                  f"(worst W1 / s {worst:.3f})")
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**32 - 1))
 def test_training_on_samples_converges_like_their_distribution(device, seed):
     # The non-saturating population of the proof above, each member given 20000 samples
@@ -104,7 +101,7 @@ def test_training_on_samples_converges_like_their_distribution(device, seed):
             f"members below 0.1 s: {reached} of {POPULATION} (worst W1 / s {worst:.3f})")
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**32 - 1))
 def test_gan_training_converges_on_correlated_gaussians(device, seed):
     # In 2-D, W1 between 1e4-point samples needs an O(n^3) assignment, so the check is
@@ -142,7 +139,7 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
 PHASE_RATIOS = np.logspace(-3, 1, 9)
 
 
-@ONE
+@one_run
 @given(seed=st.integers(0, 2**32 - 1))
 def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
     # On the line the generator's mean overshoots the data by up to 2 lambda before the

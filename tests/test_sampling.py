@@ -145,8 +145,10 @@ def test_bound_edges():
 @pytest.mark.parametrize("call, match", [
     (lambda: gancore.rejection_sample(ROWS, np.zeros(3)), r"log_ratio must have shape \(4,\)"),
     (lambda: gancore.rejection_sample(ROWS, np.zeros((4, 1))), "log_ratio must have shape"),
-    (lambda: gancore.rejection_sample(ROWS, [0.0, math.nan, 0.0, 0.0]), "log_ratio must not hold NaN"),
-    (lambda: gancore.rejection_sample(ROWS, [0.0, math.inf, 0.0, 0.0]), r"log_ratio must be < \+inf"),
+    (lambda: gancore.rejection_sample(ROWS, [0.0, math.nan, 0.0, 0.0]),
+     "log_ratio must not hold NaN"),
+    (lambda: gancore.rejection_sample(ROWS, [0.0, math.inf, 0.0, 0.0]),
+     r"log_ratio must be < \+inf"),
     (lambda: gancore.rejection_sample(ROWS, np.zeros(4), exact=True), "exact=True needs log_m"),
     (lambda: gancore.rejection_sample(ROWS, [0.0, 0.7, 0.0, 0.0], log_m=0.5, exact=True),
      "log_m = 0.5 is below the largest log_ratio 0.7"),
