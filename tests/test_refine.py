@@ -141,7 +141,7 @@ class Spiked(nn.Module):
 def test_rejection_gives_up_with_a_clear_error_where_the_largest_logit_is_an_outlier():
     run = _exact()
     run.discriminator = Spiked()
-    # 10^7 draws keep about 3000 of the 10000 wanted
-    with pytest.raises(RuntimeError, match=r"refine='rejection' kept \d+ of 10000 after"):
-        run.sample(10_000, seed=0, refine="rejection")
+    # 10^8 draws would keep about 30000 of the 50000 wanted: it gives up after 10^6
+    with pytest.raises(RuntimeError, match=r"refine='rejection' kept \d+ of 50000 after"):
+        run.sample(50_000, seed=0, refine="rejection")
     assert run.sample(10, seed=0, refine="mh").shape == (10,)  # MH needs no M

@@ -29,7 +29,8 @@ REFINEMENTS = ("rejection", "mh")
 BURN_IN = 10_000      # draws whose largest logit starts log M (DRS's burn-in)
 CHAIN_STEPS = 100     # proposals per Metropolis-Hastings chain, its start included
 _BLOCK = 2**16        # draws evaluated at once
-_MOST = 10**7         # draws (or 1000 per pack wanted, if more) before rejection gives up
+_MOST = 10**8         # draws (or 1000 per pack wanted, if more) rejection may take
+_PROBE = 10**6        # draws after which a rate too low for that makes it give up
 
 # f-GAN: T* = f'(p / q) at the optimum and T = g_f(v), so log(p / q) = log f'^-1(g_f(v))
 _F_GAN_LOG_RATIO = {
@@ -123,16 +124,20 @@ def refined_sample(result, n, refine, seed):
 def _rejection(draw, wanted, uniforms):
     """Discriminator rejection sampling's loop: log M is the largest log-ratio of a
     burn-in of :data:`BURN_IN` draws, raised before each later batch to that batch's
-    largest; batches are sized from the rate so far, until ``wanted`` are kept."""
+    largest; batches are sized from the rate so far, until ``wanted`` are kept. It gives
+    up once the rate so far would keep fewer than ``wanted`` in ``max(10^8, 1000
+    wanted)`` draws (judged from 10^6 draws on), or when those are spent."""
     _, burn = draw(BURN_IN)
     log_m = float(burn.max())
     kept, count, drawn, batch = [], 0, 0, BURN_IN
+    most = max(_MOST, 1000 * wanted)
     while count < wanted:
-        if drawn >= max(_MOST, 1000 * wanted):
+        if drawn >= most or (drawn >= _PROBE and count * most < wanted * drawn):
             raise RuntimeError(
-                f"refine='rejection' kept {count} of {wanted} after {drawn} draws (log M "
-                f"= {log_m:.3g}, the largest logit seen): the discriminator's largest "
-                "logit is far above its typical one; refine='mh' needs no M")
+                f"refine='rejection' kept {count} of {wanted} after {drawn} draws, a rate "
+                f"that keeps fewer than {wanted} in {most} (log M = {log_m:.3g}, the "
+                "largest logit seen): the discriminator's largest logit is far above its "
+                "typical one; refine='mh' needs no M")
         x, logs = draw(batch)
         log_m = max(log_m, float(logs.max()))
         got = rejection_sample(x, logs, log_m=log_m, seed=uniforms)

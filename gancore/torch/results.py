@@ -116,9 +116,10 @@ class TrainResult:
             ``n`` not an int >= 1, ``seed`` not an int >= 0, ``refine`` not one of the
             choices, or ``refine`` with a loss whose critic does not estimate the ratio.
         RuntimeError
-            ``refine="rejection"`` keeping fewer than n of :math:`\max(10^7, 1000 n)`
-            draws (a discriminator whose largest logit is far above its typical ones:
-            calibrated discriminators on the ring reach this; ``"mh"`` does not).
+            ``refine="rejection"`` at a rate that keeps fewer than n in
+            :math:`\max(10^8, 1000 n)` draws, judged from :math:`10^6` draws on (a
+            discriminator whose largest logit is far above its typical ones: calibrated
+            discriminators on the ring reach this; ``"mh"`` does not).
         """
         positive_int("n", n)
         if seed is not None:
