@@ -122,6 +122,7 @@ def lipschitz_precision_bound(separation, lipschitz, /, *, masses=None):
         delta, lip, w = np.broadcast_arrays(np.asarray(delta, np.float64),
                                             np.asarray(lip, np.float64),
                                             np.asarray(w, np.float64))
+        w = None if masses is None else w
     except ValueError:
         shapes = ", ".join(f"{name} {tuple(a.shape)}" for name, a in named)
         raise ValueError(f"the arguments' shapes do not broadcast: {shapes}") from None
@@ -131,9 +132,13 @@ def lipschitz_precision_bound(separation, lipschitz, /, *, masses=None):
 def _bound(gap, w):
     r"""The largest :math:`\alpha \le 1` with
     :math:`\Phi^{-1}(w\alpha) + \Phi^{-1}((1 - w)\alpha) \le -` ``gap`` (NumPy float64,
-    elementwise); :math:`2\Phi(-\mathrm{gap}/2)` exactly where :math:`w = 1/2`."""
+    elementwise; ``w`` None for 1/2): :math:`2\Phi(-\mathrm{gap}/2)` where
+    :math:`w = 1/2`, else the root found by bisection."""
     from scipy.special import ndtr, ndtri
 
+    equal = np.minimum(2 * ndtr(-gap / 2), 1.0)
+    if w is None:
+        return equal
     # Phi^-1(0) = -inf: a set of no mass; w in {0, 1} (-inf + inf) is handled apart
     with np.errstate(divide="ignore", invalid="ignore"):
         def excess(alpha):
@@ -148,5 +153,4 @@ def _bound(gap, w):
             below = excess(np.exp(mid)) <= 0
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         alpha = np.where(excess(np.exp(lo)) <= 0, np.exp(lo), 0.0)
-    alpha = np.where(whole, 1.0, alpha)
-    return np.where(w == 0.5, np.minimum(2 * ndtr(-gap / 2), 1.0), alpha)
+    return np.where(w == 0.5, equal, np.where(whole, 1.0, alpha))

@@ -283,6 +283,7 @@ def metropolis_hastings(proposals, log_ratio, /, *, seed=None):
     _log_ratios(xp, "proposal", log_ratio, (chains, steps))
     u = _uniforms(check_seed(seed), (chains, steps - 1), log_ratio, xp)
     dev = device(log_ratio)
+    step = xp.arange(steps, dtype=xp.int64, device=dev)  # on the device, made once
     at = xp.zeros((chains,), dtype=xp.int64, device=dev)  # each chain's proposal index
     current = log_ratio[:, 0]
     indices, moves = [at], []
@@ -291,7 +292,7 @@ def metropolis_hastings(proposals, log_ratio, /, *, seed=None):
         up = proposed >= current  # also where both are -inf: no -inf - -inf below
         move = up | _accept(xp.where(up, 0.0, proposed - xp.where(up, 0.0, current)),
                             u[:, t - 1], xp=xp)
-        at = xp.where(move, xp.asarray(t, dtype=xp.int64, device=dev), at)
+        at = xp.where(move, step[t], at)
         current = xp.where(move, proposed, current)
         indices.append(at)
         moves.append(move)

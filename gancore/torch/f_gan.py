@@ -46,6 +46,20 @@ _TABLE = {
 }
 
 
+# divergence -> log(p / q) estimated by the critic's raw output v: at the optimum
+# T* = f'(p / q) and T = g_f(v), so log(p / q) = log f'^-1(g_f(v)). Total variation has
+# none (f' = sign(u - 1) keeps only the ratio's side of 1).
+LOG_RATIO = {
+    "kl": lambda v: v - 1.0,                            # f' = 1 + log u
+    "reverse-kl": lambda v: -v,                         # f' = -1/u, g_f = -e^v
+    "pearson": lambda v: torch.where(                   # f' = 2 (u - 1), g_f = v
+        v > -2.0, torch.log1p(torch.clamp(v, min=-2.0) / 2.0), -math.inf),
+    "neyman": lambda v: -v / 2.0,                       # f' = 1 - 1/u^2, g_f = 1 - e^v
+    "hellinger": lambda v: -2.0 * v,                    # f' = 1 - 1/sqrt(u), g_f = 1 - e^v
+    "jensen-shannon": lambda v: v,                      # f' = log(2u/(u+1)) / 2
+    "gan": lambda v: v,                                 # f' = log(u/(u+1)) = log sigma(v)
+}
+
 def f_gan_activation(values, /, *, divergence):
     r"""The critic :math:`T = g_f(v)` from its raw outputs v, inside the domain of f*.
 

@@ -1,18 +1,18 @@
 """What each loss optimises: one :class:`Objective` per loss, looked up once by the
 trainer, so that its loop never branches on the loss's name."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable
 
 import torch
 
 from .config import column
-from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
+from .f_gan import LOG_RATIO, f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
 from .losses import (critic_loss, discriminator_loss, minimax_generator_loss,
                      nonsaturating_generator_loss, wasserstein_generator_loss)
 
-__all__ = ["OBJECTIVES", "Objective", "Penalty"]
+__all__ = ["OBJECTIVES", "Objective", "Penalty", "member_objective", "objective"]
 
 
 @dataclass(frozen=True)
@@ -34,26 +34,35 @@ class Penalty:
 class Objective:
     """One loss: the critic's and the generator's per-member losses (each averaged over
     the batch), what the critic's step is penalised with, whether the critic's weights
-    are clipped after each step, and how D's outputs are summarised (D itself for the
-    GAN losses, the critic's value otherwise)."""
+    are clipped after each step, how D's outputs are summarised (D itself for the
+    GAN losses, the critic's value otherwise), and the map from D's outputs to its
+    estimate of log(p_data / p_g) where its optimum determines one (None otherwise:
+    a Wasserstein critic is a Kantorovich potential), which refinement uses."""
 
     critic: Callable
     generator: Callable
     penalty: Penalty | None
     clip: bool
     summary: Callable
+    log_ratio: Callable | None
+
+
+def _logit(v):
+    """A GAN discriminator's logit is its log-ratio estimate: D* / (1 - D*) = p / q."""
+    return v
 
 
 _R1 = Penalty(at="real", weight="r1_gamma", target=0.0, factor=0.5)
 OBJECTIVES = {
     "minimax": Objective(discriminator_loss, minimax_generator_loss, _R1, False,
-                         torch.sigmoid),
+                         torch.sigmoid, _logit),
     "nonsaturating": Objective(discriminator_loss, nonsaturating_generator_loss, _R1, False,
-                               torch.sigmoid),
-    "wgan": Objective(critic_loss, wasserstein_generator_loss, None, True, torch.as_tensor),
+                               torch.sigmoid, _logit),
+    "wgan": Objective(critic_loss, wasserstein_generator_loss, None, True, torch.as_tensor,
+                      None),
     "wgan-gp": Objective(critic_loss, wasserstein_generator_loss,
                          Penalty(at="x_hat", weight="gp_lambda", target=1.0), False,
-                         torch.as_tensor),
+                         torch.as_tensor, None),
 }
 
 
@@ -65,19 +74,26 @@ def _f_gan(divergence, value_penalty):
     losses = dict(divergence=divergence, value_penalty=value_penalty)
     return Objective(partial(f_gan_critic_loss, **losses),
                      partial(f_gan_generator_loss, **losses), _R1, False,
-                     partial(f_gan_activation, divergence=divergence))
+                     partial(f_gan_activation, divergence=divergence),
+                     LOG_RATIO.get(divergence))
+
+
+def member_objective(cfg, value_penalty=None):
+    """The :class:`Objective` of one config's loss (f-GAN's for its divergence, with
+    ``value_penalty``: the config's own by default, or the population's column)."""
+    if cfg.loss == "f-gan":
+        return _f_gan(cfg.divergence,
+                      cfg.value_penalty if value_penalty is None else value_penalty)
+    return OBJECTIVES[cfg.loss]
 
 
 def objective(cfgs, setting):
     """The population's :class:`Objective`: its loss's (f-GAN's for its divergence,
     with the members' ``value_penalty`` from ``setting``, the trainer's per-member
     settings), without the R1 penalty when every member's ``r1_gamma`` is 0."""
-    if cfgs[0].loss == "f-gan":
-        weights = (0.0 if all(c.value_penalty == 0 for c in cfgs)
-                   else column(setting("value_penalty")))
-        obj = _f_gan(cfgs[0].divergence, weights)
-    else:
-        obj = OBJECTIVES[cfgs[0].loss]
+    weights = (0.0 if all(c.value_penalty == 0 for c in cfgs)
+               else column(setting("value_penalty")))
+    obj = member_objective(cfgs[0], weights)
     if obj.penalty is _R1 and all(c.r1_gamma == 0 for c in cfgs):
-        return Objective(obj.critic, obj.generator, None, obj.clip, obj.summary)
+        return replace(obj, penalty=None)
     return obj

@@ -19,8 +19,7 @@ import torch
 from .._arrays import positive_int, positive_number
 from ..sampling import metropolis_hastings, rejection_sample
 from .data import member_data
-from .f_gan import f_gan_critic_loss
-from .losses import discriminator_loss
+from .objectives import member_objective
 
 __all__ = ["BURN_IN", "CHAIN_STEPS", "REFINEMENTS", "Refined", "calibrate",
            "log_ratio_of_critic", "refined_sample"]
@@ -32,23 +31,10 @@ _BLOCK = 2**16        # draws evaluated at once
 _MOST = 10**8         # draws (or 1000 per pack wanted, if more) rejection may take
 _PROBE = 10**6        # draws after which a rate too low for that makes it give up
 
-# f-GAN: T* = f'(p / q) at the optimum and T = g_f(v), so log(p / q) = log f'^-1(g_f(v))
-_F_GAN_LOG_RATIO = {
-    "kl": lambda v: v - 1.0,                            # f' = 1 + log u
-    "reverse-kl": lambda v: -v,                         # f' = -1/u, g_f = -e^v
-    "pearson": lambda v: torch.where(                   # f' = 2 (u - 1), g_f = v
-        v > -2.0, torch.log1p(torch.clamp(v, min=-2.0) / 2.0), -math.inf),
-    "neyman": lambda v: -v / 2.0,                       # f' = 1 - 1/u^2, g_f = 1 - e^v
-    "hellinger": lambda v: -2.0 * v,                    # f' = 1 - 1/sqrt(u), g_f = 1 - e^v
-    "jensen-shannon": lambda v: v,                      # f' = log(2u/(u+1)) / 2
-    "gan": lambda v: v,                                 # f' = log(u/(u+1)) = log sigma(v)
-}
-
-
 def log_ratio_of_critic(config):
     r"""The map from the discriminator's raw outputs to its estimate of
-    :math:`\log(p_{data} / p_g)`, for the losses whose optimal critic determines the
-    ratio.
+    :math:`\log(p_{data} / p_g)`, from the loss's :class:`~.objectives.Objective`, for
+    the losses whose optimal critic determines the ratio.
 
     - ``"minimax"``, ``"nonsaturating"``: the logit itself, since
       :math:`D^* / (1 - D^*) = p_{data} / p_g`.
@@ -65,17 +51,14 @@ def log_ratio_of_critic(config):
         nothing of the density ratio) and for f-GAN's total variation (:math:`f'` is the
         sign of :math:`u - 1`, which loses the ratio's size).
     """
-    if config.loss in ("minimax", "nonsaturating"):
-        return lambda v: v
-    if config.loss == "f-gan" and config.divergence in _F_GAN_LOG_RATIO:
-        return _F_GAN_LOG_RATIO[config.divergence]
-    what = (f"f-GAN's {config.divergence} critic (f' = sign(u - 1) keeps only the "
-            "ratio's side of 1)" if config.loss == "f-gan" else
-            f"the {config.loss} critic (a Kantorovich potential: its values do not "
-            "estimate log(p_data / p_g))")
-    raise ValueError(f"refine needs a discriminator that estimates the density ratio "
-                     f"p_data / p_g; {what} does not, so refine is refused for "
-                     f"loss={config.loss!r}")
+    log_ratio = member_objective(config).log_ratio
+    if log_ratio is None:
+        raise ValueError("refine needs a discriminator that estimates the density ratio "
+                         f"p_data / p_g; the critic of loss={config.loss!r} (divergence "
+                         f"{config.divergence!r} for f-GAN) does not: a Kantorovich "
+                         "potential's values, or total variation's f' = sign(u - 1), keep "
+                         "no ratio, so refine is refused for it")
+    return log_ratio
 
 
 class Refined(NamedTuple):
@@ -171,9 +154,9 @@ def calibrate(result, /, *, steps=10_000, batch_size=512, lr=1e-4, seed=0):
     estimates :math:`\log(p_{data} / p_g)` for generators of past steps. Refinement
     (:meth:`TrainResult.sample` with ``refine``) needs it for the final raw
     generator: this function takes ``steps`` Adam steps (``lr``, betas (0.5, 0.999))
-    on a copy of the discriminator, minimising its loss (the GAN's
+    on a copy of the discriminator, minimising its loss's critic loss (the GAN's
     :func:`discriminator_loss`, or f-GAN's :func:`f_gan_critic_loss` with the
-    member's ``value_penalty``) on batches of ``batch_size`` data points (the
+    member's ``value_penalty``; no R1 penalty) on batches of ``batch_size`` data points (the
     member's training pool) and as many draws of the raw generator.
 
     Parameters
@@ -219,6 +202,7 @@ def calibrate(result, /, *, steps=10_000, batch_size=512, lr=1e-4, seed=0):
                         f"{type(result).__name__}")
     cfg = result.config
     log_ratio_of_critic(cfg)  # refuses the critics that estimate no ratio
+    critic_loss = member_objective(cfg).critic
     critic = copy.deepcopy(result.discriminator)
     trainable = [p.requires_grad for p in critic.parameters()]
     critic.requires_grad_(True)
@@ -234,10 +218,7 @@ def calibrate(result, /, *, steps=10_000, batch_size=512, lr=1e-4, seed=0):
         with torch.no_grad():
             fake = result.generator(torch.randn(packed, cfg.latent_dim, generator=rng,
                                                 device=param.device, dtype=param.dtype))
-        real_values, fake_values = critic(real), critic(fake.reshape(batch, -1))
-        loss = (discriminator_loss(real_values, fake_values) if cfg.loss != "f-gan" else
-                f_gan_critic_loss(real_values, fake_values, divergence=cfg.divergence,
-                                  value_penalty=cfg.value_penalty))
+        loss = critic_loss(critic(real), critic(fake.reshape(batch, -1)))
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
