@@ -21,6 +21,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "sphinx_copybutton",  # a copy button on every code block
     "theory_links",  # _ext/: a page per proof module; API entries link to their theory
+    "loss_table",  # _ext/: the trainer's table of losses, read from gancore.torch.LOSSES
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 myst_enable_extensions = ["dollarmath", "amsmath"]

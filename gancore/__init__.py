@@ -27,6 +27,8 @@ from .game import (
     value_from_logits,
     virtual_criterion,
 )
+from .hinge import hinge_critic_minimum, hinge_optimal_critic
+from .least_squares import least_squares_criterion, least_squares_optimal_discriminator
 from .lipschitz import lipschitz_precision_bound
 from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
 from .sampling import (MetropolisHastingsResult, RejectionResult, metropolis_hastings,
@@ -55,9 +57,13 @@ __all__ = [
     "gaussian_grid",
     "gaussian_optimal_discriminator",
     "gaussian_ring",
+    "hinge_critic_minimum",
+    "hinge_optimal_critic",
     "jsd",
     "kl",
     "kl_normal",
+    "least_squares_criterion",
+    "least_squares_optimal_discriminator",
     "lipschitz_precision_bound",
     "metropolis_hastings",
     "minibatch_value",

@@ -16,7 +16,6 @@ import numpy as np
 
 from .distributions import Normal, kl_normal
 from .divergences import jsd, kl, tv
-from .f_divergences import F_DIVERGENCES
 from .game import optimal_discriminator, value, virtual_criterion
 from .verify import list_theorems, verify
 from .wasserstein import w1
@@ -56,30 +55,57 @@ def _verify(args):
         print(list_theorems())
         return 0
     return verify(*args.theorems, profile=args.profile, namespaces=args.namespaces,
-                  verbose=args.verbose, wide=args.wide)
+                  verbose=args.verbose, wide=args.wide, loss=args.loss)
 
 
-def _train(args, parser):
+def _train_parser():
+    """``gancore train``'s parser: one option per TrainConfig field (generated from the
+    config's fields), and the run's own: seeds, sweeps, refinement, resumption, output."""
+    from .torch.arguments import add_config_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="gancore train", description="Train a GAN, or a population of them, and "
+        "write config.json, history.json, checkpoint.pt and figure.png. Every "
+        "TrainConfig field is an option; research code's networks and losses are "
+        "given as module:attr.")
+    add_config_arguments(parser)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="train a population of this many seeds (seed, seed + 1, ...)")
+    parser.add_argument("--sweep", action="append", default=[], metavar="FIELD=V1,V2,...",
+                        help="also sweep a per-member field over values (betas: pairs "
+                             "separated by ';'); repeatable; members are every combination")
+    parser.add_argument("--refine", choices=["rejection", "mh"], default=None,
+                        help="also draw 2500 samples of each member's raw generator "
+                             "refined with its discriminator (rejection sampling or "
+                             "Metropolis-Hastings), print their mode coverage beside the "
+                             "unrefined one's and draw them in the figure")
+    parser.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
+    parser.add_argument("--out", default="runs/demo", help="output directory")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _train(argv):
     try:
         from .torch import TrainConfig, sweep, train
+        from .torch.arguments import config_fields, parse_sweep
         from .torch.config import record
         from .torch.refine import log_ratio_of_critic, refined_sample
-        from .torch.report import parse_data, parse_sweep, plot_population
+        from .torch.report import plot_population
     except ImportError as err:
-        parser.error(f"gancore train needs torch, tqdm and matplotlib "
-                     f"(pip install 'gancore[torch]'): {err}")
+        print(f"gancore train needs torch, tqdm and matplotlib (pip install "
+              f"'gancore[torch]'): {err}", file=sys.stderr)
+        return 2
+    parser = _train_parser()
+    args = parser.parse_args(argv)
     out = Path(args.out)
     try:
         if args.seeds < 1:
             raise ValueError(f"--seeds must be at least 1; got {args.seeds}")
-        config = TrainConfig(loss=args.loss, data=parse_data(args.data), steps=args.steps,
-                             device=args.device, seed=args.seed, batch_size=args.batch_size,
-                             n_critic=args.n_critic, pack=args.pack, lr=args.lr,
-                             divergence=args.divergence, gp_lambda=args.gp_lambda,
-                             r1_gamma=args.r1_gamma, value_penalty=args.value_penalty,
-                             cuda_graph=args.cuda_graph,
-                             checkpoint=str(out / "checkpoint.pt"),
-                             checkpoint_every=args.checkpoint_every)
+        values = {f.name: getattr(args, f.name) for f in config_fields()}
+        if values["checkpoint"] is None:
+            values["checkpoint"] = str(out / "checkpoint.pt")
+        config = TrainConfig(**values)
         configs = sweep(config, seed=range(args.seed, args.seed + args.seeds),
                         **parse_sweep(args.sweep))
         if args.refine is not None:  # refused before training where D estimates no ratio
@@ -100,9 +126,9 @@ def _train(args, parser):
                     refined=None if refined is None else [r.samples for r in refined],
                     refine=args.refine)
     w1 = np.nanmedian(results.history["w1"][:, -1])
-    print(f"{args.loss}: {len(results)} member(s), {results[0].step} steps, median "
-          f"W1(generated, target) = {w1:.4g}; wrote {out}/config.json, history.json, "
-          "checkpoint.pt, figure.png")
+    print(f"{record(config, device)['loss']}: {len(results)} member(s), {results[0].step} "
+          f"steps, median W1(generated, target) = {w1:.4g}; wrote {out}/config.json, "
+          "history.json, checkpoint.pt, figure.png")
     if refined is not None:
         what = ("packs kept per pack drawn" if args.refine == "rejection" else
                 "moves accepted")
@@ -152,53 +178,19 @@ def main(argv=None):
     check.add_argument("--namespaces", default=None,
                        help="comma-separated backends: numpy, array_api_strict, torch, "
                             "torch_cuda, cupy (default: every available one)")
+    check.add_argument("--loss", default=None, metavar="MODULE:ATTR",
+                       help="a gancore.torch.Loss of research code: run the population "
+                            "convergence proof (and its stated optimal critic's) on it")
     check.add_argument("-v", "--verbose", action="store_true",
                        help="pytest's per-test lines and full tracebacks")
     check.set_defaults(run=_verify)
-    fit = sub.add_parser("train", help="train a GAN, or a population of them, and write "
-                                        "config.json, history.json, checkpoint.pt, figure.png")
-    fit.add_argument("--loss", choices=["minimax", "nonsaturating", "wgan", "wgan-gp", "f-gan"],
-                     default="nonsaturating")
-    fit.add_argument("--divergence", default="gan",
-                     help="f-GAN's divergence: " + ", ".join(F_DIVERGENCES))
-    fit.add_argument("--data", default="normal(0, 1)",
-                     help='the target: "normal(m, s)", "mvnormal(mean, cov)", '
-                          '"mixture(weights, [[m, s], ...])", "segment(theta)", the '
-                          'mode-coverage benchmarks "ring(8)" and "grid(5)", or a .npy '
-                          "file of samples, shape (n,) or (n, d)")
-    fit.add_argument("--steps", type=int, default=2000, help="generator steps")
-    fit.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda")
-    fit.add_argument("--seed", type=int, default=0, help="the first member's seed")
-    fit.add_argument("--seeds", type=int, default=1,
-                     help="train a population of this many seeds (seed, seed + 1, ...)")
-    fit.add_argument("--sweep", action="append", default=[], metavar="FIELD=V1,V2,...",
-                     help="also sweep a setting (lr, gp_lambda, r1_gamma, value_penalty, "
-                          "clip, ema) over values; repeatable; members are every combination")
-    fit.add_argument("--batch-size", type=int, default=None, help="default: the loss's published one")
-    fit.add_argument("--n-critic", type=int, default=None, help="default: the loss's published one")
-    fit.add_argument("--pack", type=int, default=1,
-                     help="PacGAN: the discriminator judges this many samples at once")
-    fit.add_argument("--lr", type=float, default=None, help="default: the loss's published one")
-    fit.add_argument("--gp-lambda", type=float, default=10.0,
-                     help="WGAN-GP's penalty weight, a length in data units (published: 10; "
-                          "on 1-D data use about 0.01 times its standard deviation)")
-    fit.add_argument("--r1-gamma", type=float, default=0.0,
-                     help="R1 penalty for the GAN and f-GAN losses (0: off)")
-    fit.add_argument("--value-penalty", type=float, default=0.0,
-                     help="f-GAN: lambda / 2 (mean v_real^2 + mean v_fake^2) taken off the "
-                          "bound, which total variation's critic needs (0: off)")
-    fit.add_argument("--refine", choices=["rejection", "mh"], default=None,
-                     help="also draw 2500 samples of each member's raw generator refined "
-                          "with its discriminator (rejection sampling or Metropolis-"
-                          "Hastings), print their mode coverage beside the unrefined "
-                          "one's and draw them in the figure")
-    fit.add_argument("--cuda-graph", action="store_true",
-                     help="CUDA: replay each training iteration as one captured CUDA graph")
-    fit.add_argument("--checkpoint-every", type=int, default=1000)
-    fit.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
-    fit.add_argument("--out", default="runs/demo", help="output directory")
-    fit.add_argument("--no-progress", action="store_true", help="no progress bar")
-    fit.set_defaults(run=lambda a: _train(a, fit))
+    sub.add_parser("train", add_help=False,
+                   help="train a GAN, or a population of them, and write config.json, "
+                        "history.json, checkpoint.pt, figure.png (gancore train --help "
+                        "lists its options, one per TrainConfig field)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:  # its options come from TrainConfig, which imports torch
+        return _train(argv[1:])
     args = parser.parse_args(argv)
     return args.run(args)
 

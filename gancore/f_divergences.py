@@ -14,7 +14,10 @@ gancore's f for each name of :data:`F_DIVERGENCES`, and the divergence it gives:
 - ``neyman``: :math:`(1 - u)^2 / u`, :math:`\sum (p - q)^2 / p`;
 - ``hellinger``: :math:`(\sqrt u - 1)^2`, :math:`\sum (\sqrt p - \sqrt q)^2`;
 - ``jensen-shannon``: :math:`\tfrac12 [u \log u - (u + 1) \log \tfrac{u + 1}2]`, JSD;
-- ``gan``: :math:`u \log u - (u + 1) \log (u + 1)`, 2 JSD - log 4 = C(G).
+- ``gan``: :math:`u \log u - (u + 1) \log (u + 1)`, 2 JSD - log 4 = C(G);
+- ``triangular``: :math:`(u - 1)^2 / (u + 1)`, the triangular discrimination
+  :math:`\sum (p - q)^2 / (p + q)`, twice the least-squares GAN's C(G) (Mao et al.
+  2017, with codes a = -1, b = 1, c = 0).
 
 Conventions: the Jensen-Shannon row is gancore's standard JSD (with its 1/2, as
 everywhere in gancore), so its f is half of the f-GAN paper's, whose D_f is 2 JSD; its
@@ -25,7 +28,7 @@ as :math:`(q - p)^2 / p`; :math:`f = (u - 1)^2` gives :math:`(p - q)^2 / q`, as 
 import math
 
 from ._arrays import (boolean, check_axis, namespace, one_of, require_float, require_not_nan,
-                      softplus)
+                      sigmoid, softplus)
 from ._masses import careful_sum, mass_pair, shaped
 from .divergences import jsd, kl, tv
 from .game import optimal_discriminator_logits
@@ -34,7 +37,7 @@ __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
            "variational_bound"]
 
 F_DIVERGENCES = ("total-variation", "kl", "reverse-kl", "pearson", "neyman", "hellinger",
-                 "jensen-shannon", "gan")
+                 "jensen-shannon", "gan", "triangular")
 _LOG2 = math.log(2.0)
 
 
@@ -58,7 +61,7 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         :math:`D_f` along ``axis``, in the inputs' namespace, device and dtype. 0 exactly
         when ``p = q``, except ``"gan"``, whose f(1) = -log 4: it is
         :math:`2\,\mathrm{JSD} - \log 4 \in [-\log 4, 0]`. At the other edge: TV 1,
-        Hellinger 2, JSD log 2 and GAN 0 for disjoint supports; KL and Pearson are
+        Hellinger 2, triangular 2, JSD log 2 and GAN 0 for disjoint supports; KL and Pearson are
         ``inf`` where some point has ``q = 0 < p``, reverse KL and Neyman where
         ``p = 0 < q``.
 
@@ -73,9 +76,9 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     its terms must not cancel there. TV, KL, reverse KL, JSD and GAN are
     :func:`gancore.tv`, :func:`gancore.kl` (with the arguments swapped for reverse KL)
     and :func:`gancore.jsd` (GAN: :math:`2\,\mathrm{JSD} - \log 4`), which keep full
-    precision there. Pearson, Neyman and Hellinger sum non-negative terms,
-    :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p` and
-    :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2`, with each difference :math:`p - q` of the
+    precision there. Pearson, Neyman, Hellinger and the triangular discrimination sum
+    non-negative terms, :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p`,
+    :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2` and :math:`(p - q)^2 / (p + q)`, with each difference :math:`p - q` of the
     normalised masses formed without rounding it away (exact power-of-two rescalings
     of the totals, as for KL). Cost: O(n) time.
 
@@ -104,6 +107,8 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         out = kl(q, p, normalize=True)
     elif name == "hellinger":
         out = careful_sum(xp, _hellinger_terms, p, q, p_total, q_total)
+    elif name == "triangular":
+        out = careful_sum(xp, _triangular_terms, p, q, p_total, q_total)
     else:  # Neyman's chi^2 is Pearson's with the measures swapped
         first, second = (p, q) if name == "pearson" else (q, p)
         totals = (p_total, q_total) if name == "pearson" else (q_total, p_total)
@@ -126,6 +131,14 @@ def _pearson_terms(a, b, k, delta, *, xp):
                     xp.where(a > 0, math.inf, xp.zeros_like(a)))
 
 
+def _triangular_terms(a, b, k, delta, *, xp):
+    """Per-point ``(a - kb)^2 / (a + kb)`` (>= 0, at most ``a + kb``); summed and divided
+    by P it is the triangular discrimination sum (p - q)^2 / (p + q)."""
+    d = _difference(a, b, delta)
+    total = a + k * b
+    return xp.where(total > 0, d * (d / xp.where(total > 0, total, 1.0)), 0.0)
+
+
 def _hellinger_terms(a, b, k, delta, *, xp):
     """Per-point ``(a - kb)^2 / (sqrt a + sqrt kb)^2`` (>= 0, at most ``a + kb``); summed
     and divided by P it is the squared Hellinger distance sum (sqrt p - sqrt q)^2."""
@@ -145,11 +158,14 @@ def conjugate(f, t, /):
     - ``neyman``: :math:`2 - 2\sqrt{1 - t}`, t <= 1;
     - ``hellinger``: :math:`t / (1 - t)`, t < 1;
     - ``jensen-shannon``: :math:`-\tfrac12 \log(2 - e^{2t})`, t < log(2) / 2;
-    - ``gan``: :math:`-\log(1 - e^t)`, t < 0.
+    - ``gan``: :math:`-\log(1 - e^t)`, t < 0;
+    - ``triangular``: :math:`4 - t - 4\sqrt{1 - t} = t (3 - s) / (1 + s)` with
+      :math:`s = \sqrt{1 - t}`, for :math:`-3 \le t \le 1`, and -1 below.
 
     The supremum is over u >= 0, the values a density ratio takes (what the bound
     :math:`D_f \ge E_P[T] - E_Q[f^*(T)]` needs). Below the slope of f at 0 it is
-    attained at u = 0, :math:`f^*(t) = -f(0)`: for Pearson below t = -2 (the paper's
+    attained at u = 0, :math:`f^*(t) = -f(0)`: for the triangular discrimination
+    below t = -3, for Pearson below t = -2 (the paper's
     :math:`t^2/4 + t` is the supremum over all real u, at u = 1 + t/2 < 0 there), and
     for TV below t = -1/2 (where the paper's table, over all real u, is infinite).
     Jensen-Shannon's is for gancore's f (half the paper's):
@@ -167,7 +183,7 @@ def conjugate(f, t, /):
     array
         :math:`f^*(t)` elementwise: ``inf`` outside the domain where it is finite (the
         supremum is unbounded there), and the limits at ``t = -inf``: 0 (KL, GAN),
-        -1/2 (TV), -1 (Pearson, Hellinger), -log(2)/2 (Jensen-Shannon), ``-inf``
+        -1/2 (TV), -1 (Pearson, Hellinger, triangular), -log(2)/2 (Jensen-Shannon), ``-inf``
         (reverse KL, Neyman). Computed without cancellation: :math:`2t / (1 + \sqrt{1 - t})` for
         Neyman near 0, :math:`\log(1 - e^x)` by ``log(-expm1(x))`` or
         ``log1p(-exp(x))`` as x is above or below -log 2.
@@ -204,10 +220,12 @@ _DOMAINS = {
     "hellinger": lambda t: t < 1,
     "jensen-shannon": lambda t: t < _LOG2 / 2,
     "gan": lambda t: t < 0,
+    "triangular": lambda t: t <= 1,
 }
 # a point inside each domain, fed to the formula where t lies outside (then discarded)
 _INSIDE = {"total-variation": 0.0, "kl": 0.0, "reverse-kl": -1.0, "pearson": 0.0,
-           "neyman": 0.0, "hellinger": 0.0, "jensen-shannon": -1.0, "gan": -1.0}
+           "neyman": 0.0, "hellinger": 0.0, "jensen-shannon": -1.0, "gan": -1.0,
+           "triangular": 0.0}
 _CONJUGATES = {
     "total-variation": lambda t, *, xp: xp.maximum(t, -0.5),
     "kl": lambda t, *, xp: xp.exp(t - 1.0),
@@ -221,7 +239,17 @@ _CONJUGATES = {
                                            xp.maximum(t, -1.0) / (1.0 - t)),
     "jensen-shannon": lambda t, *, xp: -0.5 * (_LOG2 + _log1mexp(2.0 * t - _LOG2, xp=xp)),
     "gan": lambda t, *, xp: -_log1mexp(t, xp=xp),
+    "triangular": lambda t, *, xp: xp.where(t >= -3.0, _triangular(xp.maximum(t, -3.0), xp=xp),
+                                            -1.0),
 }
+
+
+def _triangular(t, *, xp):
+    """``4 - t - 4 sqrt(1 - t)`` for ``-3 <= t <= 1`` as ``t (3 - s) / (1 + s)``, s =
+    sqrt(1 - t): the supremum of ``u t - (u - 1)^2 / (u + 1)`` at u = 2 / s - 1, with
+    no cancellation near t = 0."""
+    s = xp.sqrt(1.0 - t)
+    return t * (3.0 - s) / (1.0 + s)
 
 
 def _pearson(t):
@@ -243,7 +271,9 @@ def optimal_critic(p_data, p_g, /, *, f):
     - ``neyman``: :math:`-\mathrm{expm1}(-2\ell)` (1; -inf);
     - ``hellinger``: :math:`-\mathrm{expm1}(-\ell/2)` (1; -inf);
     - ``jensen-shannon``: :math:`\tfrac12(\log 2 - \mathrm{softplus}(-\ell))` (log(2)/2; -inf);
-    - ``gan``: :math:`-\mathrm{softplus}(-\ell) = \log D^*` (0; -inf),
+    - ``gan``: :math:`-\mathrm{softplus}(-\ell) = \log D^*` (0; -inf);
+    - ``triangular``: :math:`1 - 4\sigma(-\ell)^2 = \tanh(\ell/2)(1 + 2\sigma(-\ell))`
+      (1; -3),
 
     the values in brackets at :math:`p_g = 0 < p_{data}` and at :math:`p_{data} = 0 < p_g`.
 
@@ -284,6 +314,7 @@ _CRITICS = {
     "hellinger": lambda v, *, xp: -xp.expm1(-0.5 * v),
     "jensen-shannon": lambda v, *, xp: 0.5 * (_LOG2 - softplus(-v, xp=xp)),
     "gan": lambda v, *, xp: -softplus(-v, xp=xp),
+    "triangular": lambda v, *, xp: xp.tanh(0.5 * v) * (1.0 + 2.0 * sigmoid(-v, xp=xp)),
 }
 
 

@@ -53,11 +53,15 @@ def theorems():
     return found
 
 
+RESEARCH = "research_loss"  # the key of the proofs that gancore verify --loss runs
+
+
 def _select(names):
-    """The proof files for the theorems named (by name or key, any case), or an error."""
+    """The proof files for the theorems named (by name or key, any case), or an error;
+    all of them but the research loss's (which needs ``--loss``) by default."""
     known = theorems()
     if not names:
-        return [t[4] for t in known], None
+        return [t[4] for t in known if t[0] != RESEARCH], None
     chosen, unknown = [], []
     for name in names:
         hits = [t[4] for t in known if _key(name) in (_key(t[0]), _key(t[1]))]
@@ -240,7 +244,7 @@ def list_theorems(*, width=None):
     return "\n".join(out)
 
 
-def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False):
+def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, loss=None):
     """Run the theory suite (or the theorems named); print the table; return 0 if every
     theorem holds, else 1 (2 for bad arguments).
 
@@ -259,6 +263,10 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False):
         Show pytest's per-test lines and full tracebacks instead of a line per theorem.
     wide : bool
         Print each statement in a column of the table, on one line, whatever the width.
+    loss : str, optional
+        A :class:`gancore.torch.Loss` of research code as ``module:attr``: run the
+        research-loss proofs on it (its population's convergence at the stated rate,
+        and its stated optimal critic) and the theorems named, if any.
     """
     missing = [m for m in ("pytest", "hypothesis") if importlib.util.find_spec(m) is None]
     if missing:
@@ -270,6 +278,20 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False):
         print(f"gancore verify: unknown namespaces {unknown}; choose from {list(BACKENDS)}",
               file=sys.stderr)
         return 2
+    if loss is not None:
+        try:
+            from gancore.torch.arguments import import_string
+            from gancore.torch.objectives import Loss
+
+            record = import_string(loss, what="loss record")
+            if not isinstance(record, Loss):
+                raise ValueError(f"{loss!r} is a {type(record).__name__}, not a "
+                                 "gancore.torch.Loss")
+        except (ImportError, ValueError) as err:
+            print(f"gancore verify: --loss {err}", file=sys.stderr)
+            return 2
+        os.environ["GANCORE_VERIFY_LOSS"] = loss
+        names = (*names, RESEARCH) if names else (RESEARCH,)
     files, error = _select(names)
     if error:
         print(f"gancore verify: {error}", file=sys.stderr)

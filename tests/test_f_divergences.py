@@ -15,10 +15,12 @@ P, Q = np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])
 # D_f of two measures with disjoint parts: half the mass on a shared point. Each value
 # from the module's table: TV = 1/2; KL = Pearson = inf (q = 0 < p); reverse KL = Neyman
 # = inf (p = 0 < q); Hellinger (sqrt .5 - 0)^2 * 2 = 1; JSD = log(2) / 2;
-# GAN = 2 JSD - log 4 = -log 2.
+# GAN = 2 JSD - log 4 = -log 2; triangular 2 * 0.5^2 / 0.5 = 1.
 DISJOINT_HALF = {"total-variation": 0.5, "kl": math.inf, "reverse-kl": math.inf,
                  "pearson": math.inf, "neyman": math.inf, "hellinger": 1.0,
-                 "jensen-shannon": math.log(2) / 2, "gan": -math.log(2)}
+                 "jensen-shannon": math.log(2) / 2, "gan": -math.log(2),
+                 # (p - q)^2 / (p + q): 0.5^2 / 0.5 at each unshared point, 0 at the shared
+                 "triangular": 1.0}
 
 
 @pytest.mark.parametrize("name", gancore.F_DIVERGENCES)
@@ -53,7 +55,8 @@ def test_optimal_critic_edge_values(xp):
         "reverse-kl": [0.0, -math.inf, -1.0, -1.0], "pearson": [math.inf, -2.0, 0.0, 0.0],
         "neyman": [1.0, -math.inf, 0.0, 0.0], "hellinger": [1.0, -math.inf, 0.0, 0.0],
         "jensen-shannon": [math.log(2) / 2, -math.inf, 0.0, 0.0],
-        "gan": [0.0, -math.inf, -math.log(2), -math.log(2)]}
+        "gan": [0.0, -math.inf, -math.log(2), -math.log(2)],
+        "triangular": [1.0, -3.0, 0.0, 0.0]}  # 1 - 4 q^2 / (p + q)^2
     for name, want in expected.items():
         got = gancore.optimal_critic(p, q, f=name)
         assert_lives_with(got, p)

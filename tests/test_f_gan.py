@@ -42,7 +42,7 @@ def test_closed_forms_are_the_conjugate_of_the_activation(name):
 RANGES = {"total-variation": (-0.5, 0.5), "kl": (-np.inf, np.inf),
           "reverse-kl": (-np.inf, 0.0), "pearson": (-np.inf, np.inf), "neyman": (-np.inf, 1.0),
           "hellinger": (-np.inf, 1.0), "jensen-shannon": (-np.inf, np.log(2.0) / 2),
-          "gan": (-np.inf, 0.0)}
+          "gan": (-np.inf, 0.0), "triangular": (-np.inf, 1.0)}
 
 
 @pytest.mark.parametrize("name", gancore.F_DIVERGENCES)

@@ -19,6 +19,8 @@ from proofs import test_dirac_gan as dirac
 from proofs import test_example1 as example1
 from proofs import test_f_divergences as fdiv
 from proofs import test_gaussian_gan as gaussian_gan
+from proofs import test_hinge as hinge
+from proofs import test_least_squares as least_squares
 from proofs import test_metropolis_hastings as mh
 from proofs import test_misspecified_fits as fits
 from proofs import test_no_gans_land as no_gans_land
@@ -189,6 +191,27 @@ def gan_critic_without_log(p_data, p_g, /, *, f):
     return REAL["optimal_discriminator"](p_data, p_g)
 
 
+def least_squares_codes_swapped(p_data, p_g, /, *, a=-1.0, b=1.0):
+    """LSGAN's D* with the codes swapped: (a p + b q) / (p + q)."""
+    return REAL["least_squares_optimal_discriminator"](p_data, p_g, a=b, b=a)
+
+
+def least_squares_without_offset(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, **kwargs):
+    """LSGAN's C(G) as (b - a)^2 / 8 Delta alone: right only where a + b = 2c."""
+    delta = REAL["f_divergence"](p_data, p_g, f="triangular", **kwargs)
+    return (b - a) ** 2 / 8 * delta
+
+
+def hinge_critic_flipped(p_data, p_g, /):
+    """The hinge optimum sign(q - p): the critic facing the wrong way."""
+    return REAL["hinge_optimal_critic"](p_g, p_data)
+
+
+def hinge_minimum_of_tv(p_data, p_g, /, **kwargs):
+    """The hinge critic's minimum as 2 TV instead of 2 (1 - TV)."""
+    return 2 * REAL["tv"](p_data, p_g, **kwargs)
+
+
 def rejection_with_d(samples, log_ratio, /, *, log_m=None, exact=False, seed=None):
     """Acceptance D(x) / D_M, D = sigmoid(l), in place of the odds ratio D / (1 - D) over
     M: passed to the real sampler as the log-ratio log D(x) - log D_M + log M."""
@@ -272,6 +295,17 @@ BUGS = [
     ("metropolis_hastings", mh_ratio_inverted, [mh.test_independent_chains_end_at_draws_of_p]),
     ("lipschitz_precision_bound", bound_with_delta_not_half,
      [no_gans_land.test_the_clipped_map_attains_the_bound_for_every_split]),
+    ("least_squares_optimal_discriminator", least_squares_codes_swapped,
+     [least_squares.test_optimal_discriminator_minimises_the_loss_pointwise]),
+    ("least_squares_criterion", least_squares_without_offset,
+     [least_squares.test_virtual_criterion_is_affine_in_the_triangular_discrimination,
+      least_squares.test_the_zero_one_coding_does_not_give_the_identity]),
+    ("hinge_optimal_critic", hinge_critic_flipped,
+     [hinge.test_sign_of_p_minus_q_minimises_the_hinge_loss_pointwise,
+      hinge.test_critic_minimum_is_twice_one_minus_total_variation]),
+    ("hinge_critic_minimum", hinge_minimum_of_tv,
+     [hinge.test_critic_minimum_is_twice_one_minus_total_variation,
+      hinge.test_critic_minimum_of_two_normals_matches_quadrature]),
     ("optimal_critic", gan_critic_without_log,
      [fdiv.test_gan_optimal_critic_is_log_optimal_discriminator,
       fdiv.test_variational_bound_holds_for_every_critic_and_is_attained_at_t_star]),

@@ -79,8 +79,11 @@ def test_refinement_is_seeded_and_shaped():
 
 @pytest.mark.parametrize("f", sorted(set(gancore.F_DIVERGENCES) - {"total-variation"}))
 def test_f_gan_log_ratio_inverts_the_optimal_critic(f):
-    # T = g_f(v) is f'(r) at r = exp(log_ratio(v)): T* of the pointwise ratio r : 1
-    v = torch.linspace(-1.9, 3.0, 41, dtype=torch.float64)
+    # T = g_f(v) is f'(r) at r = exp(log_ratio(v)): T* of the pointwise ratio r : 1,
+    # on values whose T is some ratio's T* (Pearson's T* >= -2 = g_f(-2); the triangular
+    # discrimination's T* = 1 - 4 / (r + 1)^2 >= -3 = g_f(2 log 2))
+    top = 1.38 if f == "triangular" else 3.0
+    v = torch.linspace(-1.9, top, 41, dtype=torch.float64)
     config = TrainConfig(loss="f-gan", divergence=f)
     r = torch.exp(log_ratio_of_critic(config)(v))
     t_star = gancore.optimal_critic(r.numpy(), np.ones(41), f=f)

@@ -1,5 +1,6 @@
-"""gancore.torch: MLP GANs trained with the minimax, non-saturating, WGAN, WGAN-GP and
-f-GAN objectives, on CPU or CUDA, seeded and resumable.
+"""gancore.torch: GANs trained with the losses of a table (minimax, non-saturating,
+WGAN, WGAN-GP, f-GAN, least-squares, hinge) or research code's own, one GAN or a
+population, on CPU or CUDA, seeded and resumable.
 
 Importing :mod:`gancore` does not import torch; importing this module does.
 """
@@ -7,10 +8,13 @@ Importing :mod:`gancore` does not import torch; importing this module does.
 from .checkpoint import load_checkpoint, save_checkpoint
 from .evaluate import sample_distances
 from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
-from .config import LOSSES, TrainConfig, published_defaults, sweep
+from .config import TrainConfig, published_defaults
+from .population import sweep
 from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_norm_penalty,
-                     gradient_penalty, minimax_generator_loss, nonsaturating_generator_loss,
-                     r1_penalty, wasserstein_generator_loss)
+                     gradient_penalty, hinge_critic_loss, least_squares_discriminator_loss,
+                     least_squares_generator_loss, minimax_generator_loss,
+                     nonsaturating_generator_loss, r1_penalty, wasserstein_generator_loss)
+from .objectives import LOSSES, Loss, Penalty
 from .models import Affine, discriminator, generator, lipschitz_upper_bound
 from .refine import calibrate
 from .trainer import PopulationResult, TrainResult, train
@@ -18,6 +22,8 @@ from .trainer import PopulationResult, TrainResult, train
 __all__ = [
     "LOSSES",
     "Affine",
+    "Loss",
+    "Penalty",
     "PopulationResult",
     "TrainConfig",
     "TrainResult",
@@ -32,6 +38,9 @@ __all__ = [
     "f_gan_generator_loss",
     "gradient_norm_penalty",
     "gradient_penalty",
+    "hinge_critic_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
     "lipschitz_upper_bound",
     "load_checkpoint",
     "minimax_generator_loss",

@@ -2,12 +2,11 @@
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-__all__ = ["RunState", "load_checkpoint", "restore_state", "save_checkpoint", "save_state"]
+__all__ = ["load_checkpoint", "restore_state", "save_checkpoint", "save_state"]
 
 
 def _path(path):
@@ -60,41 +59,9 @@ def load_checkpoint(path, /, *, map_location="cpu"):
 FORMAT = 3  # of the trainer's checkpoints: 3 holds a population
 
 
-@dataclass
-class RunState:
-    """What the training loop changes, and so what a checkpoint holds.
-
-    Attributes
-    ----------
-    step : int
-        Generator steps taken.
-    flats : dict of str to torch.Tensor
-        ``"generator"``, ``"discriminator"`` and (with a weight average) ``"average"``:
-        the members' parameters, shape ``(N, P)``, a row each.
-    optimisers : dict of str to dict
-        The players' optimiser states (:func:`~gancore.torch.updates.optimiser_state`).
-    rngs : list of torch.Generator
-        One per member: its noise, batch indices and interpolation weights.
-    histories : list of dict
-        Each member's metrics so far.
-    stopped : list
-        ``None`` for a live member, ``(step, message)`` for one that went non-finite.
-    frozen : dict of int to dict
-        A stopped member's parameter rows (keyed as ``flats``) as they were when it
-        stopped.
-    """
-
-    step: int
-    flats: dict
-    optimisers: dict
-    rngs: list
-    histories: list
-    stopped: list
-    frozen: dict = field(default_factory=dict)
-
-
 def save_state(state, records, path, /):
-    """Write ``state`` with the members' config ``records`` to ``path`` atomically."""
+    """Write ``state`` (a :class:`~gancore.torch.steps.TrainState`) with the members'
+    config ``records`` to ``path`` atomically."""
     save_checkpoint({"format": FORMAT, "configs": records, "step": state.step,
                      "flats": state.flats, "optimisers": state.optimisers,
                      "rngs": [r.get_state() for r in state.rngs],

@@ -1,14 +1,12 @@
-"""What defines a training run: :class:`TrainConfig`, the published defaults, and
-:func:`sweep`, which builds a population's configs."""
+"""What defines a training run: :class:`TrainConfig`, its checks, the published defaults,
+and the config as plain data."""
 
 import hashlib
-import itertools
 import os
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
-import torch
 from torch import nn
 
 from .._arrays import (boolean, float_dtype, namespace, one_of, positive_int,
@@ -16,36 +14,11 @@ from .._arrays import (boolean, float_dtype, namespace, one_of, positive_int,
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from ..f_divergences import F_DIVERGENCES
 from .models import ACTIVATIONS
+from .objectives import LOSSES, defaults_table, fingerprint, loss_record
 
-__all__ = ["LOSSES", "TrainConfig", "published_defaults", "sweep"]
+__all__ = ["TrainConfig", "published_defaults"]
 
-LOSSES = ("minimax", "nonsaturating", "wgan", "wgan-gp", "f-gan")
-
-_ADAM_GAN = {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1,
-             "batch_size": 64}
-_PUBLISHED = {
-    # Goodfellow et al. (2014) take k = 1 discriminator step per generator step; their
-    # code used SGD with momentum. Adam(2e-4, betas (0.5, 0.999)) is Radford et al.
-    # (2016)'s setting, the one most GAN code has used since.
-    "minimax": _ADAM_GAN,
-    "nonsaturating": _ADAM_GAN,
-    # Arjovsky et al. (2017), Algorithm 1. Their code also ran 100 critic steps for the
-    # first 25 generator steps and on every 500th.
-    "wgan": {"optimizer": "rmsprop", "lr": 5e-5, "betas": None, "n_critic": 5,
-             "batch_size": 64},
-    # Gulrajani et al. (2017), Algorithm 1. Their toy-data script used lambda = 0.1,
-    # batch 256 and Adam betas (0.5, 0.9).
-    "wgan-gp": {"optimizer": "adam", "lr": 1e-4, "betas": (0.0, 0.9), "n_critic": 5,
-                "batch_size": 64},
-    # Nowozin et al. (2016) state Algorithm 1, a simultaneous single-step method, without
-    # one optimiser setting for all experiments; gancore takes the GAN losses' Adam.
-    "f-gan": _ADAM_GAN,
-}
 _DISTRIBUTIONS = (Normal, MultivariateNormal, Mixture, LineSegment)
-# the fields members of a population may set each for itself; all others fix shapes or
-# the schedule and must agree
-PER_MEMBER = ("data", "seed", "lr", "betas", "clip", "gp_lambda", "r1_gamma",
-              "value_penalty", "ema")
 # fields that may change between a checkpoint and its resumption
 RESUMABLE = ("steps", "log_every", "eval_every", "eval_samples", "checkpoint",
              "checkpoint_every", "cuda_graph")
@@ -53,24 +26,31 @@ HELD_OUT = 0.2  # the part of a sample array kept for evaluation
 
 
 def published_defaults(loss, /):
-    """The published optimiser, learning rate, betas, n_critic and batch size for
-    ``loss`` (see :class:`TrainConfig`); a new dict."""
-    return dict(_PUBLISHED[one_of("loss", loss, LOSSES)])
+    """The published optimiser, learning rate, betas, n_critic and batch size of
+    ``loss`` (a name of :data:`~gancore.torch.LOSSES` or a :class:`~gancore.torch.Loss`),
+    as a new dict; the table in :class:`TrainConfig` lists them."""
+    return loss_record(loss).defaults
+
+
+def _field(default, help):
+    """A config field with its default and its one-line help (``gancore train --help``
+    prints it)."""
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines a training run; ``None`` means the published default.
 
-    ======================  ==========  ==================  ====  =======  ==========
-    loss                    optimiser   lr, betas           c     lambda   n_critic
-    ======================  ==========  ==================  ====  =======  ==========
-    ``"minimax"``           Adam        2e-4, (0.5, .999)   -     -        1
-    ``"nonsaturating"``     Adam        2e-4, (0.5, .999)   -     -        1
-    ``"wgan"``              RMSProp     5e-5                0.01  -        5
-    ``"wgan-gp"``           Adam        1e-4, (0, 0.9)      -     10       5
-    ``"f-gan"``             Adam        2e-4, (0.5, .999)   -     -        1
-    ======================  ==========  ==================  ====  =======  ==========
+    ``loss`` names a record of :data:`~gancore.torch.LOSSES` or is a
+    :class:`~gancore.torch.Loss` of research code's own. The published defaults, and
+    the fields each loss accepts beyond the common ones (read from the table):
+
+<defaults>
+
+    A field that belongs to other losses (``clip``, ``gp_lambda``, ``r1_gamma``,
+    ``divergence``, ``value_penalty``) set away from its default is an error, not
+    silently dropped.
 
     ``"f-gan"`` trains the critic and the generator on the variational bound of the
     f-divergence named by ``divergence`` (one of :data:`gancore.F_DIVERGENCES`; see
@@ -85,8 +65,8 @@ class TrainConfig:
     minimises D_{f_lambda} <= D_f, with f_lambda increasing to f as lambda -> 0 (the
     f-GAN theory page).
 
-    Batch size 64 throughout. Where the authors' own code differed is noted in
-    :func:`published_defaults`'s source and in the trainer's documentation page.
+    Where the authors' own code differed is noted in each record's
+    ``defaults_source`` and on the trainer's documentation page.
 
     ``data`` is a gancore distribution (:class:`~gancore.Normal`,
     :class:`~gancore.MultivariateNormal`, :class:`~gancore.Mixture`,
@@ -124,41 +104,60 @@ class TrainConfig:
     the eager run computes; the tests compare the two wherever a GPU is present.
 
     In a population (a sequence of configs given to :func:`~gancore.torch.train`)
-    the members may differ in ``data``, ``seed``, ``lr``, ``betas``, ``clip``,
-    ``gp_lambda``, ``r1_gamma``, ``value_penalty`` and ``ema``; every other field must
-    agree.
+    the members may differ in the fields of
+    :data:`~gancore.torch.settings.PER_MEMBER` (``data``, ``seed``, ``lr``, ``betas``,
+    ``clip``, ``gp_lambda``, ``r1_gamma``, ``value_penalty`` and ``ema``); every other
+    field must agree.
     """
 
-    loss: str = "nonsaturating"   # one of LOSSES
-    data: object = field(default_factory=lambda: Normal(0.0, 1.0), compare=False)
-    steps: int = 2000             # generator steps
-    batch_size: int | None = None
-    n_critic: int | None = None   # discriminator / critic steps per generator step
-    pack: int = 1                 # PacGAN: D judges pack samples of one kind at once
-    lr: float | None = None       # both players
-    betas: tuple | None = None    # Adam's (beta1, beta2)
-    clip: float = 0.01            # WGAN: weights clipped to [-clip, clip]
-    gp_lambda: float = 10.0       # WGAN-GP: penalty weight
-    r1_gamma: float = 0.0         # GAN and f-GAN: R1 gamma / 2 E_P||grad v||^2 (v: logit); 0 = off
-    divergence: str = "gan"       # f-GAN: the f-divergence (gancore.F_DIVERGENCES)
-    value_penalty: float = 0.0    # f-GAN: lambda / 2 (E_P v^2 + E_Q v^2) off the bound; 0 = off
-    latent_dim: int = 8
-    widths: tuple = (64, 64)      # hidden widths of both built-in networks
-    activation: str = "leaky_relu"
-    generator: object = None      # None: the built-in MLP; else a callable -> nn.Module
-    discriminator: object = None  # likewise
-    standardize: bool = True      # networks work in the data's standard units (Affine)
-    ema: float | None = 0.999     # decay of the generator's weight average; None = off
-    data_pool: int = 2**20        # points drawn once from a distribution for batches
-    device: str = "auto"          # "auto": CUDA when available, else CPU
-    cuda_graph: bool = False      # CUDA: replay each iteration as one captured CUDA graph
-    dtype: str = "float32"
-    seed: int = 0
-    log_every: int = 100          # metrics copied to the host every log_every steps
-    eval_every: int = 500         # W1 and JSD to the target every eval_every steps
-    eval_samples: int = 10_000
-    checkpoint: str | None = None  # path of the checkpoint file
-    checkpoint_every: int = 1000
+    loss: object = _field("nonsaturating", "the loss: a name of the table, or a "
+                          "gancore.torch.Loss record")
+    data: object = field(default_factory=lambda: Normal(0.0, 1.0), compare=False,
+                         metadata={"help": "the target distribution, or an array of "
+                                           "samples of shape (n,) or (n, d)"})
+    steps: int = _field(2000, "generator steps")
+    batch_size: int | None = _field(None, "points per batch (packs, with pack > 1); "
+                                          "default: the loss's published one")
+    n_critic: int | None = _field(None, "critic steps per generator step; default: the "
+                                        "loss's published one")
+    pack: int = _field(1, "PacGAN: the discriminator judges this many samples of one "
+                          "kind at once")
+    lr: float | None = _field(None, "both players' learning rate; default: the loss's "
+                                    "published one")
+    betas: tuple | None = _field(None, "Adam's (beta1, beta2); default: the loss's "
+                                       "published ones")
+    clip: float = _field(0.01, "weight clipping: the critic's weights stay in [-clip, "
+                               "clip]")
+    gp_lambda: float = _field(10.0, "the gradient penalty's weight, a length in data "
+                                    "units (on 1-D data about 0.01 times its standard "
+                                    "deviation converges)")
+    r1_gamma: float = _field(0.0, "R1: gamma / 2 E_P ||grad v||^2 on the critic's raw "
+                                  "output v at the data; 0 is off")
+    divergence: str = _field("gan", "f-GAN's f-divergence: one of "
+                                    + ", ".join(F_DIVERGENCES))
+    value_penalty: float = _field(0.0, "f-GAN: lambda / 2 (E_P v^2 + E_Q v^2) taken off "
+                                       "the bound, which total variation needs; 0 is off")
+    latent_dim: int = _field(8, "the noise's dimension")
+    widths: tuple = _field((64, 64), "hidden widths of both built-in networks")
+    activation: str = _field("leaky_relu", "hidden activation of both built-in "
+                                           "networks: " + ", ".join(ACTIVATIONS))
+    generator: object = _field(None, "None: the built-in MLP; else a callable taking no "
+                                     "argument and returning a new torch.nn.Module")
+    discriminator: object = _field(None, "likewise, for the discriminator")
+    standardize: bool = _field(True, "the networks work in the data's standard units")
+    ema: float | None = _field(0.999, "decay of the generator's weight average; None "
+                                      "is off")
+    data_pool: int = _field(2**20, "points drawn once from a distribution for batches")
+    device: str = _field("auto", "auto (CUDA when available), cpu, cuda or cuda:N")
+    cuda_graph: bool = _field(False, "CUDA: replay each iteration as one captured CUDA "
+                                     "graph")
+    dtype: str = _field("float32", "float32 or float64")
+    seed: int = _field(0, "seeds the networks, the data and every random draw")
+    log_every: int = _field(100, "metrics are copied to the host every log_every steps")
+    eval_every: int = _field(500, "W1 and JSD to the target every eval_every steps")
+    eval_samples: int = _field(10_000, "points of each evaluation")
+    checkpoint: str | None = _field(None, "path of the checkpoint file")
+    checkpoint_every: int = _field(1000, "steps between checkpoints")
 
     def __post_init__(self):
         if not isinstance(self.data, _DISTRIBUTIONS):
@@ -173,7 +172,11 @@ class TrainConfig:
     @property
     def optimizer(self):
         """``"adam"`` or ``"rmsprop"``: the loss's published optimiser."""
-        return _PUBLISHED[self.loss]["optimizer"]
+        return loss_record(self.loss).optimizer
+
+
+TrainConfig.__doc__ = TrainConfig.__doc__.replace("<defaults>", "\n".join(
+    "    " + line for line in defaults_table().splitlines()))
 
 
 def _samples(data):
@@ -199,9 +202,9 @@ def _samples(data):
 def _check_config(cfg):
     """Check every field of ``cfg`` (``None`` fields stand for the published defaults);
     errors name the field."""
-    one_of("loss", cfg.loss, LOSSES)
+    loss = loss_record(cfg.loss)
     one_of("divergence", cfg.divergence, F_DIVERGENCES)
-    defaults = published_defaults(cfg.loss)
+    defaults = loss.defaults
     for name in ("steps", "batch_size", "n_critic", "pack", "latent_dim", "data_pool",
                  "log_every",
                  "eval_every", "eval_samples", "checkpoint_every", "seed"):
@@ -213,12 +216,7 @@ def _check_config(cfg):
         if value is not None or name not in defaults:
             positive_number(name, value,
                             allow_zero=name in ("gp_lambda", "r1_gamma", "value_penalty"))
-    # a penalty the loss has no place for is an error, not silently dropped
-    for name, losses in (("r1_gamma", ("minimax", "nonsaturating", "f-gan")),
-                         ("value_penalty", ("f-gan",))):
-        if getattr(cfg, name) > 0 and cfg.loss not in losses:
-            raise ValueError(f"{name} applies to loss {' or '.join(map(repr, losses))}; "
-                             f"got {name}={getattr(cfg, name)!r} with loss={cfg.loss!r}")
+    _check_loss_fields(cfg, loss)
     if cfg.betas is not None:
         if not isinstance(cfg.betas, (tuple, list)) or len(cfg.betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2); got {cfg.betas!r}")
@@ -260,6 +258,27 @@ def _check_config(cfg):
                              f"at least {int(np.ceil(batch / (1 - HELD_OUT))) + 1})")
 
 
+_DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}
+# the fields some loss of the table accepts (each other loss refuses them)
+_LOSS_FIELDS = {name for loss in LOSSES.values() for name in loss.fields}
+
+
+def _check_loss_fields(cfg, loss):
+    """The fields of ``loss`` are config fields, and no field of another loss is set
+    away from its default: such a value is an error, not silently dropped."""
+    unknown = [name for name in loss.fields if name not in _DEFAULTS]
+    if unknown:
+        raise ValueError(f"loss {loss.name!r} names {unknown} among its fields (options "
+                         "and penalty weight), which are not TrainConfig fields")
+    for name in sorted(_LOSS_FIELDS - set(loss.fields)):
+        value, default = getattr(cfg, name), _DEFAULTS[name]
+        if value != default:
+            accepting = [key for key, other in LOSSES.items() if name in other.fields]
+            raise ValueError(f"{name} applies to loss {' or '.join(map(repr, accepting))}; "
+                             f"got {name}={value!r} with loss={loss.name!r} (which accepts "
+                             f"{', '.join(loss.fields) or 'none of them'})")
+
+
 def held_out(cfg):
     """How many points of a sample array are held out for evaluation."""
     return min(cfg.eval_samples, int(HELD_OUT * len(cfg.data)))
@@ -269,39 +288,21 @@ def resolve(config):
     """``config`` with its ``None`` fields set to the published defaults."""
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig; got {type(config).__name__}")
-    defaults = published_defaults(config.loss)
+    defaults = loss_record(config.loss).defaults
     filled = {k: defaults[k] for k in ("batch_size", "n_critic", "lr", "betas")
               if getattr(config, k) is None}
     return replace(config, **filled)
 
 
-def resolve_population(configs):
-    """The resolved configs of a population; ``ValueError`` naming the first field
-    outside :data:`PER_MEMBER` on which two members differ, and the two members."""
-    if isinstance(configs, TrainConfig) or not isinstance(configs, (list, tuple)):
-        raise TypeError("configs must be a TrainConfig or a list or tuple of them; got "
-                        f"{type(configs).__name__}")
-    if not configs:
-        raise ValueError("configs must not be empty")
-    cfgs = [resolve(c) for c in configs]
-    first = cfgs[0]
-    for name in [f.name for f in fields(TrainConfig) if f.name not in PER_MEMBER]:
-        for i, cfg in enumerate(cfgs[1:], 1):
-            if getattr(cfg, name) != getattr(first, name):
-                raise ValueError(f"members of a population must agree on {name}: member 0 "
-                                 f"has {name}={getattr(first, name)!r}, member {i} has "
-                                 f"{name}={getattr(cfg, name)!r}")
-    for i, cfg in enumerate(cfgs[1:], 1):
-        if cfg.dim != first.dim:
-            raise ValueError(f"members of a population must agree on the data's dimension: "
-                             f"member 0 has d={first.dim}, member {i} has d={cfg.dim}")
-    return cfgs
-
-
 def record(cfg, device):
     """The config as plain data (for checkpoints and ``config.json``); an array of
-    samples is recorded by its shape and a SHA-256 of its bytes."""
-    out = asdict(replace(cfg, data=Normal()))
+    samples is recorded by its shape and a SHA-256 of its bytes, a loss by its name (and
+    a research-code record by what it computes too), a network factory by its name."""
+    loss = loss_record(cfg.loss)
+    out = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
+    out["loss"] = loss.name
+    if loss is not LOSSES.get(loss.name):  # research code's record: what it computes
+        out["loss_record"] = fingerprint(loss)
     out["data"] = (repr(cfg.data) if isinstance(cfg.data, _DISTRIBUTIONS) else
                    f"samples of shape {cfg.data.shape}, sha256 "
                    f"{hashlib.sha256(cfg.data.tobytes()).hexdigest()[:16]}")
@@ -312,69 +313,3 @@ def record(cfg, device):
         out[name] = None if factory is None else getattr(factory, "__qualname__",
                                                          type(factory).__name__)
     return out
-
-
-def sweep(config, /, **axes):
-    """The configs of a population: ``config`` with every combination of ``axes``.
-
-    ``sweep(cfg, seed=range(16), gp_lambda=[1e-3, 1e-2, 0.1])`` is 48 configs in
-    the order of nested loops over the axes as given, the last varying fastest:
-    seed 0 with each lambda, then seed 1 with each lambda, and so on (the order of
-    :func:`itertools.product`).
-
-    Parameters
-    ----------
-    config : TrainConfig
-    **axes : iterables
-        Field name to the values it takes; each value is checked as the field is.
-
-    Returns
-    -------
-    list of TrainConfig
-
-    Examples
-    --------
-    >>> from gancore.torch import TrainConfig, sweep
-    >>> configs = sweep(TrainConfig(loss="wgan-gp"), seed=range(2), gp_lambda=[0.1, 1.0])
-    >>> [(c.seed, c.gp_lambda) for c in configs]
-    [(0, 0.1), (0, 1.0), (1, 0.1), (1, 1.0)]
-    """
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig; got {type(config).__name__}")
-    names = {f.name for f in fields(TrainConfig)}
-    values = {}
-    for name, axis in axes.items():
-        if name not in names:
-            raise ValueError(f"sweep: {name!r} is not a TrainConfig field")
-        try:
-            if isinstance(axis, (str, bytes)):
-                raise TypeError
-            values[name] = list(axis)
-        except TypeError:
-            raise TypeError(f"sweep: {name} must be an iterable of values; got "
-                            f"{axis!r}") from None
-        if not values[name]:
-            raise ValueError(f"sweep: {name} has no values")
-    return [replace(config, **dict(zip(values, combo)))
-            for combo in itertools.product(*values.values())]
-
-
-def per_member(cfgs, name, index=None, *, device, dtype):
-    """Field ``name`` (item ``index`` of it) of every member, shape ``(members, 1)``,
-    or a number in a population of one (whose arithmetic is then a single run's);
-    ``ema=None`` is a decay of 0 (the average is the generator)."""
-    values = [getattr(c, name) if index is None else getattr(c, name)[index] for c in cfgs]
-    values = [0.0 if v is None else float(v) for v in values]
-    if len(values) == 1:
-        return values[0]
-    return torch.tensor(values, device=device, dtype=dtype).unsqueeze(1)
-
-
-def column(value):
-    """A per-member setting as one value per member (shape ``(members,)``)."""
-    return value[:, 0] if torch.is_tensor(value) else value
-
-
-def minimum(value, bound):
-    """``min(value, bound)`` for a per-member setting (a number or a column)."""
-    return torch.clamp(value, max=bound) if torch.is_tensor(value) else min(value, bound)

@@ -20,7 +20,7 @@ from .._arrays import one_of, positive_number
 from ..f_divergences import F_DIVERGENCES
 from ._tensors import tensor
 
-__all__ = ["f_gan_activation", "f_gan_critic_loss", "f_gan_generator_loss"]
+__all__ = ["f_gan_activation", "f_gan_critic_loss", "f_gan_generator_loss", "f_gan_log_ratio"]
 
 _LOG2 = math.log(2.0)
 
@@ -43,6 +43,11 @@ _TABLE = {
     "jensen-shannon": (lambda v: 0.5 * (_LOG2 - softplus(-v)),
                        lambda v: 0.5 * (softplus(v) - _LOG2)),
     "gan": (lambda v: -softplus(-v), lambda v: softplus(v)),
+    # f*(1 - e^v) = (1 - e^{v/2}) (3 - e^{v/2}) for v <= 2 log 2 (t >= -3), else -1
+    "triangular": (lambda v: -torch.expm1(v),
+                   lambda v: torch.where(v <= 2.0 * _LOG2, -torch.expm1(v / 2.0) * (
+                       2.0 - torch.expm1(torch.clamp(v, max=2.0 * _LOG2) / 2.0)),
+                       torch.full_like(v, -1.0))),
 }
 
 
@@ -58,7 +63,32 @@ LOG_RATIO = {
     "hellinger": lambda v: -2.0 * v,                    # f' = 1 - 1/sqrt(u), g_f = 1 - e^v
     "jensen-shannon": lambda v: v,                      # f' = log(2u/(u+1)) / 2
     "gan": lambda v: v,                                 # f' = log(u/(u+1)) = log sigma(v)
+    "triangular": lambda v: torch.where(                # f' = 1 - 4/(u+1)^2, g_f = 1 - e^v
+        v < 2.0 * _LOG2, torch.log(torch.expm1(_LOG2 - torch.clamp(v, max=2.0 * _LOG2) / 2.0)),
+        -math.inf),
 }
+
+
+def f_gan_log_ratio(values, /, *, divergence):
+    r"""The critic's estimate of :math:`\log(p/q)` from its raw outputs v: at the optimum
+    :math:`T^* = f'(p/q)` and :math:`T = g_f(v)`, so :math:`\log(p/q) = \log
+    f'^{-1}(g_f(v))`: :math:`v - 1` (KL), :math:`-v` (reverse KL), :math:`\log(1 + v/2)`
+    (Pearson; :math:`-\infty` for :math:`v \le -2`), :math:`-v/2` (Neyman), :math:`-2v`
+    (squared Hellinger), v (Jensen-Shannon, GAN) and :math:`\log(2e^{-v/2} - 1)`
+    (triangular; :math:`-\infty` for :math:`v \ge 2\log 2`).
+
+    Raises
+    ------
+    ValueError
+        For total variation, whose :math:`f' = \mathrm{sign}(u - 1)` keeps only the
+        ratio's side of 1.
+    """
+    one_of("divergence", divergence, F_DIVERGENCES)
+    if divergence not in LOG_RATIO:
+        raise ValueError(f"the critic of divergence {divergence!r} estimates no density "
+                         "ratio: its f' = sign(u - 1) keeps only the ratio's side of 1")
+    return LOG_RATIO[divergence](tensor("values", values))
+
 
 def f_gan_activation(values, /, *, divergence):
     r"""The critic :math:`T = g_f(v)` from its raw outputs v, inside the domain of f*.
@@ -71,7 +101,9 @@ def f_gan_activation(values, /, *, divergence):
     - ``hellinger``: :math:`1 - e^v`, :math:`e^{-v} - 1`;
     - ``jensen-shannon``: :math:`\tfrac12(\log 2 - \mathrm{softplus}(-v))`,
       :math:`\tfrac12(\mathrm{softplus}(v) - \log 2)`;
-    - ``gan``: :math:`-\mathrm{softplus}(-v) = \log \sigma(v)`, :math:`\mathrm{softplus}(v)`.
+    - ``gan``: :math:`-\mathrm{softplus}(-v) = \log \sigma(v)`, :math:`\mathrm{softplus}(v)`;
+    - ``triangular``: :math:`1 - e^v`, :math:`(1 - e^{v/2})(3 - e^{v/2})` (-1 above
+      :math:`v = 2 \log 2`).
 
     The activations are the f-GAN paper's, halved for Jensen-Shannon (gancore's f is
     half the paper's); for ``"gan"`` the critic is :math:`\log D` with :math:`D = \sigma(v)`,
@@ -88,7 +120,7 @@ def f_gan_activation(values, /, *, divergence):
     -------
     torch.Tensor
         :math:`g_f(v)`, of ``values``' shape: in (-1/2, 1/2) for total variation,
-        negative for reverse KL and GAN, below 1 for Neyman and Hellinger, below
+        negative for reverse KL and GAN, below 1 for Neyman, Hellinger and triangular, below
         log 2 / 2 for Jensen-Shannon, any real for KL and Pearson.
     """
     return _TABLE[one_of("divergence", divergence, F_DIVERGENCES)][0](tensor("values", values))

@@ -1,4 +1,5 @@
-r"""The four classic GAN objectives and their penalties, as PyTorch losses.
+r"""The GAN objectives and their penalties, as PyTorch losses: the minimax,
+non-saturating, Wasserstein, least-squares and hinge losses.
 
 Every loss is to be *minimised* by the player it names. Logits ``l`` are the
 discriminator's pre-sigmoid outputs, :math:`D = \sigma(l)`, so that
@@ -13,12 +14,15 @@ References
 Goodfellow et al. (2014), Generative adversarial nets. Arjovsky, Chintala, Bottou (2017),
 Wasserstein GAN. Gulrajani et al. (2017), Improved training of Wasserstein GANs.
 Mescheder, Geiger, Nowozin (2018), Which training methods for GANs do actually converge?
+Mao et al. (2017), Least squares generative adversarial networks. Lim and Ye (2017),
+Geometric GAN. Miyato et al. (2018), Spectral normalization for generative adversarial
+networks.
 """
 
 import torch
 from torch.nn.functional import softplus
 
-from .._arrays import positive_number
+from .._arrays import positive_number, real_number
 from . import _tensors
 from ._tensors import function, tensor
 
@@ -28,6 +32,9 @@ __all__ = [
     "discriminator_loss",
     "gradient_norm_penalty",
     "gradient_penalty",
+    "hinge_critic_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
     "minimax_generator_loss",
     "nonsaturating_generator_loss",
     "r1_penalty",
@@ -84,13 +91,73 @@ def wasserstein_generator_loss(fake_values):
     return -tensor("fake_values", fake_values).mean(-1)
 
 
+def least_squares_discriminator_loss(real_values, fake_values, /, *, a=-1.0, b=1.0):
+    r"""The least-squares discriminator's loss (Mao et al. 2017, equation 2):
+
+    .. math:: \tfrac12\,\overline{(D(x_i) - b)^2} + \tfrac12\,\overline{(D(G(z_j)) - a)^2}
+
+    with D the discriminator's raw output (no sigmoid), b the data's code and a the
+    generated points'. Pointwise in x it is smallest at
+    :math:`D^* = (b\,p_{data} + a\,p_g) / (p_{data} + p_g)`. Returns a value in
+    :math:`[0, \infty)`; :math:`(a^2 + b^2) / 2` when every output is 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import least_squares_discriminator_loss
+    >>> float(least_squares_discriminator_loss(torch.ones(4), -torch.ones(4)))
+    0.0
+    """
+    real, fake = tensor("real_values", real_values), tensor("fake_values", fake_values)
+    if real_number("a", a) == real_number("b", b):
+        raise ValueError(f"a and b must differ (the codes of generated points and data); "
+                         f"got a = b = {a!r}")
+    return 0.5 * ((real - b) ** 2).mean(-1) + 0.5 * ((fake - a) ** 2).mean(-1)
+
+
+def least_squares_generator_loss(fake_values, /, *, c=0.0):
+    r"""The least-squares generator's loss :math:`\tfrac12\,\overline{(D(G(z_j)) - c)^2}`
+    (Mao et al. 2017, equation 2; the data's term of their equation 3 is constant in
+    G). With :math:`b - c = 1` and :math:`b - a = 2`, at :math:`D^*` the generator
+    minimises :math:`\tfrac12 \int (p_{data} - p_g)^2 / (p_{data} + p_g)`, half the
+    triangular discrimination (:func:`gancore.f_divergence` with ``"triangular"``).
+    Returns a value in :math:`[0, \infty)`.
+    """
+    fake = tensor("fake_values", fake_values)
+    return 0.5 * ((fake - real_number("c", c)) ** 2).mean(-1)
+
+
+def hinge_critic_loss(real_values, fake_values, /):
+    r"""The hinge critic's loss (Lim and Ye 2017; Miyato et al. 2018, equation 16):
+
+    .. math:: \overline{\max(0, 1 - D(x_i))} + \overline{\max(0, 1 + D(G(z_j)))}.
+
+    Pointwise in x, :math:`p\max(0, 1 - t) + q\max(0, 1 + t)` is smallest at
+    :math:`t = \mathrm{sign}(p - q)` (anywhere in [-1, 1] where p = q), with value
+    :math:`2\min(p, q)`, so over all critics the loss's minimum is
+    :math:`2\,(1 - \mathrm{TV}(P_{data}, P_g))`. The generator minimises
+    :math:`-\overline{D(G(z_j))}` (:func:`wasserstein_generator_loss`). Returns a value
+    in :math:`[0, \infty)`; 2 when every output is 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import hinge_critic_loss
+    >>> float(hinge_critic_loss(torch.tensor([1.0, 3.0]), torch.tensor([-1.0, 0.0])))
+    0.5
+    """
+    real, fake = tensor("real_values", real_values), tensor("fake_values", fake_values)
+    return torch.relu(1 - real).mean(-1) + torch.relu(1 + fake).mean(-1)
+
+
 def _input_gradients(values, x):
-    """Per-sample gradients of ``values`` (each computed from its own row of ``x``, a
-    tensor that requires grad) with respect to ``x``, one flattened row per row of
-    ``x``, kept in the graph. Summing over the batch before differentiating is exact:
-    each value depends on its own row of ``x`` alone."""
+    """Per-sample gradients of ``values`` (shape ``(..., m)``, each computed from its own
+    sample of ``x``, a tensor of shape ``(..., m, ...)`` that requires grad) with respect
+    to ``x``: shape ``(..., m, k)``, one flattened gradient per sample, kept in the
+    graph. Summing over the batch before differentiating is exact: each value depends
+    on its own sample alone."""
     (grad,) = torch.autograd.grad(values.sum(), x, create_graph=True)
-    return grad.flatten(1)
+    return grad.flatten(values.ndim)
 
 
 def gradient_norm_penalty(grads, weight, /, *, target=1.0):
@@ -135,7 +202,7 @@ def gradient_norm_penalty(grads, weight, /, *, target=1.0):
     return weight * ((torch.linalg.vector_norm(grads, dim=-1) - target) ** 2).mean(-1)
 
 
-def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
+def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=None):
     r"""The WGAN-GP penalty :math:`\lambda\,\frac1m\sum_i (\|\nabla f(\hat x_i)\|_2 - 1)^2`.
 
     :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)\tilde x_i` with one
@@ -147,18 +214,24 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     Parameters
     ----------
     critic : callable
-        Maps ``(m, ...)`` to ``(m,)``.
+        Maps samples ``(..., m, ...)`` to values ``(..., m)``: ``(m, ...)`` to ``(m,)``
+        for one critic, or a population's ``(N, m, ...)`` to ``(N, m)``.
     real, fake : torch.Tensor
-        Same shape ``(m, ...)``; ``fake`` is detached here.
-    lam : float
-        :math:`\lambda` (10 in Gulrajani et al., 2017).
+        Same shape; ``fake`` is detached here.
+    lam : float or torch.Tensor
+        :math:`\lambda` (10 in Gulrajani et al., 2017); a tensor gives one per leading
+        index (shape ``(N,)`` for a population).
+    eps : torch.Tensor, optional
+        The :math:`\epsilon_i`, one per sample, broadcasting against ``real`` (shape
+        ``(m, 1, ...)``); by default drawn here.
     generator : torch.Generator, optional
-        Source of the :math:`\epsilon_i`.
+        Source of the :math:`\epsilon_i` when ``eps`` is None.
 
     Returns
     -------
     torch.Tensor
-        A scalar; 0 exactly when every interpolate has gradient norm 1.
+        One penalty per leading index (a scalar for one critic); 0 exactly when every
+        interpolate has gradient norm 1.
 
     Examples
     --------
@@ -171,17 +244,20 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
     >>> float(gradient_penalty(lambda x: x @ a, torch.ones(6, 2), torch.zeros(6, 2)).detach())
     160.0
     """
-    positive_number("lam", lam, allow_zero=True)
+    _weight("lam", lam)
     function("critic", critic)
     tensor("real", real, min_ndim=1), tensor("fake", fake, min_ndim=1)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None; got "
-                        f"{type(generator).__name__}")
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
                          f"and {tuple(fake.shape)}")
-    eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
-                     device=real.device, dtype=real.dtype)
+    if eps is None:
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None; got "
+                            f"{type(generator).__name__}")
+        eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
+                         device=real.device, dtype=real.dtype)
+    else:
+        tensor("eps", eps)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     return gradient_norm_penalty(_input_gradients(critic(x_hat), x_hat), lam)
 
@@ -189,10 +265,23 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, generator=None):
 def r1_penalty(discriminator, real, /, *, gamma):
     r"""The R1 penalty :math:`\frac\gamma2\,\frac1m\sum_i \|\nabla_x l(x_i)\|^2` on data.
 
-    Here l is the discriminator's logit; the penalty is equation 9 of Mescheder,
-    Geiger and Nowozin (2018).
+    Here l is the discriminator's logit (its raw output); the penalty is equation 9 of
+    Mescheder, Geiger and Nowozin (2018).
 
-    Returns a scalar, 0 when ``gamma`` is 0.
+    Parameters
+    ----------
+    discriminator : callable
+        Maps samples ``(..., m, ...)`` to raw outputs ``(..., m)``: one network's, or a
+        population's ``(N, m, ...)`` to ``(N, m)``.
+    real : torch.Tensor
+        The data, shape ``(..., m, ...)``; detached here.
+    gamma : float or torch.Tensor
+        :math:`\gamma`; a tensor gives one per leading index (shape ``(N,)``).
+
+    Returns
+    -------
+    torch.Tensor
+        One penalty per leading index (a scalar for one network); 0 when ``gamma`` is 0.
 
     Examples
     --------
@@ -201,17 +290,45 @@ def r1_penalty(discriminator, real, /, *, gamma):
     >>> float(r1_penalty(lambda x: x @ torch.tensor([3.0, 4.0]), torch.ones(4, 2), gamma=2.0).detach())
     25.0
     """
-    positive_number("gamma", gamma, allow_zero=True)
+    _weight("gamma", gamma)
     function("discriminator", discriminator)
     tensor("real", real, min_ndim=1)
     x = real.detach().requires_grad_(True)
     return gradient_norm_penalty(_input_gradients(discriminator(x), x), gamma / 2, target=0)
 
 
+def _weight(name, value):
+    """A penalty's weight: a number >= 0, or a tensor of them (one per leading index,
+    whose values the trainer's configs checked)."""
+    if isinstance(value, torch.Tensor):
+        return tensor(name, value)
+    return positive_number(name, value, allow_zero=True)
+
+
 @torch.no_grad()
-def clip_weights(module, c, /):
-    """Clip every parameter of ``module`` to ``[-c, c]`` in place (WGAN, after every
-    critic step; Arjovsky et al. use c = 0.01)."""
+def clip_weights(params, c, /):
+    """Clip every parameter of ``params`` to ``[-c, c]`` in place (WGAN, after every
+    critic step; Arjovsky et al. use c = 0.01).
+
+    ``params`` is a module, or a tensor of parameters such as a population's ``(N, P)``
+    rows; ``c`` is a number > 0, or for a tensor one bound per row (shape ``(N, 1)``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import clip_weights
+    >>> rows = torch.tensor([[0.5, -2.0], [0.05, 0.2]])
+    >>> clip_weights(rows, torch.tensor([[1.0], [0.1]])).tolist()
+    [[0.5, -1.0], [0.05000000074505806, 0.10000000149011612]]
+    """
+    if isinstance(params, torch.Tensor):
+        if isinstance(c, torch.Tensor):
+            tensor("c", c)
+        else:
+            positive_number("c", c)
+        return params.clamp_(-c, c)
     positive_number("c", c)
-    for p in _tensors.module("module", module).parameters():
+    module = _tensors.module("params", params)
+    for p in module.parameters():
         p.clamp_(-c, c)
+    return module

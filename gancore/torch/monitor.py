@@ -4,18 +4,20 @@ logging boundary, then copied to the host at once and checked for non-finite val
 import numpy as np
 import torch
 
+from .steps import Metrics
+
 __all__ = ["METRICS", "flush", "freeze"]
 
-METRICS = ("loss_d", "loss_g", "d_real", "d_fake")
+METRICS = Metrics._fields
 
 
 def flush(pending, summary, *, start_step, histories, stopped, nets):
     """Append the ``pending`` steps' metrics to the live members' ``histories`` and stop
     the members that went non-finite.
 
-    ``pending`` holds one ``(loss_d, loss_g, D outputs on real, on fake)`` per step,
-    each with a leading member axis; ``summary`` maps D's outputs to what is logged
-    (D, or the critic's value). A live member (``stopped[i] is None``) whose metric is
+    ``pending`` holds one :class:`~gancore.torch.steps.Metrics` per step, each field
+    with a leading member axis; ``summary`` maps D's outputs to what is logged (D, or
+    the critic's value). A live member (``stopped[i] is None``) whose metric is
     not finite at some step, or whose parameters in ``nets`` (name to ``(N, P)``
     tensor) are not finite at the end, gets ``stopped[i] = (step, message)``; its
     history ends before that step. Returns the members stopped by this call.
@@ -23,8 +25,10 @@ def flush(pending, summary, *, start_step, histories, stopped, nets):
     if not pending:
         return []
     n_steps, members = len(pending), len(histories)
-    losses = torch.stack([torch.stack(row[:2], -1) for row in pending])   # (S, N, 2)
-    outputs = torch.stack([torch.cat(row[2:], -1) for row in pending])   # (S, N, 2m)
+    losses = torch.stack([torch.stack((row.loss_d, row.loss_g), -1)
+                          for row in pending])                            # (S, N, 2)
+    outputs = torch.stack([torch.cat((row.d_real, row.d_fake), -1)
+                           for row in pending])                           # (S, N, 2m)
     means = summary(outputs).unflatten(-1, (2, -1)).mean(-1)              # (S, N, 2)
     finite = torch.stack([flat.isfinite().all(1) for flat in nets.values()], 1)
     values, finite = (t.cpu().numpy() for t in (torch.cat([losses, means], -1),

@@ -5,7 +5,9 @@ import copy
 import torch
 from torch import nn
 
+from .losses import clip_weights
 from .models import Affine, discriminator, generator
+from .objectives import loss_record
 from .stacking import stack
 
 __all__ = ["build_networks"]
@@ -18,47 +20,71 @@ def build_networks(cfgs, pools, device, dtype):
     restored after), in the data's units when ``standardize``: the generator's output
     mapped by ``shift + scale * .`` and the discriminator's input by
     ``(. - shift) / scale``, with the member's data mean and standard deviation (for
-    each of a pack's ``pack`` samples); a
-    Wasserstein critic's output is multiplied by the mean scale (its values are
-    distances)."""
+    each of a pack's ``pack`` samples); a critic whose loss has ``data_units`` has its
+    output multiplied by the mean scale (its values are distances). The built-in MLPs
+    take these maps as arguments (:func:`~gancore.torch.generator`,
+    :func:`~gancore.torch.discriminator`); a user's modules get them as layers around
+    their own. A loss that clips starts its critics clipped."""
+    loss = loss_record(cfgs[0].loss)
     gens, discs = [], []
     for cfg, pool in zip(cfgs, pools):
+        maps = _standard_units(pool, cfg.pack, loss.data_units) if cfg.standardize else {}
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
-            g = (cfg.generator() if cfg.generator else
+            g = (_wrapped("generator", cfg.generator(), maps, generator=True)
+                 if cfg.generator else
                  generator(cfg.dim, latent_dim=cfg.latent_dim, widths=tuple(cfg.widths),
-                           activation=cfg.activation))
-            d = (cfg.discriminator() if cfg.discriminator else
+                           activation=cfg.activation, shift=maps.get("shift"),
+                           scale=maps.get("scale")))
+            d = (_wrapped("discriminator", cfg.discriminator(), maps, generator=False)
+                 if cfg.discriminator else
                  discriminator(cfg.dim * cfg.pack, widths=tuple(cfg.widths),
-                               activation=cfg.activation))
-        for name, net in (("generator", g), ("discriminator", d)):
-            if not isinstance(net, nn.Module):
-                raise TypeError(f"{name}() must return a torch.nn.Module; got "
-                                f"{type(net).__name__}")
-        # a Sequential's layers are spliced in (fewer module calls per step); the
-        # discriminator's (n, 1) logits become (n,)
-        g_layers, d_layers = _layers(g), _layers(d)
-        last = d_layers[-1]
-        if not (isinstance(last, nn.Flatten) and (last.start_dim, last.end_dim) == (0, -1)):
-            d_layers.append(nn.Flatten(0))
-        if cfg.standardize:
-            shift, std = pool.mean(0), pool.std(0)
-            scale = torch.where(std > 0, std, torch.ones_like(std))
-            g_layers.append(Affine(shift, scale, inverse=True))
-            d_layers.insert(0, Affine(shift.repeat(cfg.pack), scale.repeat(cfg.pack)))
-            if cfg.loss in ("wgan", "wgan-gp"):
-                d_layers.append(Affine(0.0, scale.mean(), inverse=True))
-        g, d = (nn.Sequential(*layers).to(device, dtype) for layers in (g_layers, d_layers))
+                               activation=cfg.activation, shift=maps.get("packed_shift"),
+                               scale=maps.get("packed_scale"),
+                               value_scale=maps.get("value_scale")))
+        g, d = g.to(device, dtype), d.to(device, dtype)
         _check_output(g, d, cfg, device, dtype)
-        if cfg.loss == "wgan":
-            with torch.no_grad():
-                for p in d.parameters():
-                    p.clamp_(-cfg.clip, cfg.clip)
+        if loss.clip:
+            clip_weights(d, cfg.clip)
         gens.append(g)
         discs.append(d)
     average = (stack([copy.deepcopy(g).requires_grad_(False) for g in gens])
                if any(c.ema is not None for c in cfgs) else None)
     return stack(gens), stack(discs), average
+
+
+def _standard_units(pool, pack, data_units):
+    """The data-units maps of a member's training points: its mean and standard
+    deviation (1 where a coordinate is constant), repeated for a pack's samples, and
+    the critic's value scale when its values are distances."""
+    shift, std = pool.mean(0), pool.std(0)
+    scale = torch.where(std > 0, std, torch.ones_like(std))
+    maps = {"shift": shift, "scale": scale, "packed_shift": shift.repeat(pack),
+            "packed_scale": scale.repeat(pack)}
+    if data_units:
+        maps["value_scale"] = scale.mean()
+    return maps
+
+
+def _wrapped(name, net, maps, *, generator):
+    """A user's module as a Sequential (its layers spliced in when it is one: fewer
+    module calls per step), between the data-units maps; a discriminator's ``(n, 1)``
+    logits become ``(n,)``."""
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"{name}() must return a torch.nn.Module; got {type(net).__name__}")
+    layers = _layers(net)
+    if generator:
+        if maps:
+            layers.append(Affine(maps["shift"], maps["scale"], inverse=True))
+        return nn.Sequential(*layers)
+    last = layers[-1]
+    if not (isinstance(last, nn.Flatten) and (last.start_dim, last.end_dim) == (0, -1)):
+        layers.append(nn.Flatten(0))
+    if maps:
+        layers.insert(0, Affine(maps["packed_shift"], maps["packed_scale"]))
+        if "value_scale" in maps:
+            layers.append(Affine(0.0, maps["value_scale"], inverse=True))
+    return nn.Sequential(*layers)
 
 
 def _layers(net):

@@ -11,6 +11,7 @@ calibrated. :meth:`TrainResult.sample` calls :func:`refined_sample` with
 import copy
 import dataclasses
 import math
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -19,7 +20,8 @@ import torch
 from .._arrays import positive_int, positive_number
 from ..sampling import metropolis_hastings, rejection_sample
 from .data import member_data
-from .objectives import member_objective
+from .objectives import loss_record
+from .settings import PER_MEMBER
 
 __all__ = ["BURN_IN", "CHAIN_STEPS", "REFINEMENTS", "Refined", "calibrate",
            "log_ratio_of_critic", "refined_sample"]
@@ -33,31 +35,37 @@ _PROBE = 10**6        # draws after which a rate too low for that makes it give 
 
 def log_ratio_of_critic(config):
     r"""The map from the discriminator's raw outputs to its estimate of
-    :math:`\log(p_{data} / p_g)`, from the loss's :class:`~.objectives.Objective`, for
-    the losses whose optimal critic determines the ratio.
+    :math:`\log(p_{data} / p_g)`: the loss record's ``log_ratio``, with the config's
+    options, for the losses whose optimal critic determines the ratio.
 
     - ``"minimax"``, ``"nonsaturating"``: the logit itself, since
       :math:`D^* / (1 - D^*) = p_{data} / p_g`.
-    - ``"f-gan"``: the optimal critic is :math:`T^* = f'(p/q)` and :math:`T = g_f(v)`,
-      so :math:`\log(p/q) = \log f'^{-1}(g_f(v))`: :math:`v - 1` (KL), :math:`-v`
-      (reverse KL), :math:`\log(1 + v/2)` (Pearson; :math:`-\infty` for
-      :math:`v \le -2`), :math:`-v/2` (Neyman), :math:`-2v` (squared Hellinger) and
-      v (Jensen-Shannon, GAN).
+    - ``"least-squares"``: :math:`D^* = (p - q) / (p + q)`, so
+      :math:`\log(p/q) = \log(1 + D) - \log(1 - D)`.
+    - ``"f-gan"``: :func:`~gancore.torch.f_gan.f_gan_log_ratio`, from
+      :math:`T^* = f'(p/q)`.
 
     Raises
     ------
     ValueError
-        For ``"wgan"`` and ``"wgan-gp"`` (a Kantorovich potential, whose values say
-        nothing of the density ratio) and for f-GAN's total variation (:math:`f'` is the
-        sign of :math:`u - 1`, which loses the ratio's size).
+        For ``"wgan"``, ``"wgan-gp"`` and ``"hinge"`` (a Kantorovich potential, or a
+        critic whose optimum sign(p - q) keeps only the ratio's side of 1) and for
+        f-GAN's total variation (likewise).
     """
-    log_ratio = member_objective(config).log_ratio
-    if log_ratio is None:
-        raise ValueError("refine needs a discriminator that estimates the density ratio "
-                         f"p_data / p_g; the critic of loss={config.loss!r} (divergence "
-                         f"{config.divergence!r} for f-GAN) does not: a Kantorovich "
-                         "potential's values, or total variation's f' = sign(u - 1), keep "
-                         "no ratio, so refine is refused for it")
+    loss = loss_record(config.loss)
+    why = ("refine needs a discriminator that estimates the density ratio p_data / p_g; "
+           f"the critic of loss={loss.name!r}")
+    if loss.log_ratio is None:
+        raise ValueError(f"{why} does not (its optimum keeps no ratio), so refine is "
+                         "refused for it")
+    log_ratio = partial(loss.log_ratio, **{name: getattr(config, name)
+                                           for name in loss.options
+                                           if name not in PER_MEMBER})
+    try:  # a loss whose map depends on its options refuses some of them (f-GAN's TV)
+        log_ratio(torch.zeros(1))
+    except ValueError as err:
+        raise ValueError(f"{why} with these options does not: {err}; so refine is "
+                         "refused for it") from None
     return log_ratio
 
 
@@ -202,7 +210,8 @@ def calibrate(result, /, *, steps=10_000, batch_size=512, lr=1e-4, seed=0):
                         f"{type(result).__name__}")
     cfg = result.config
     log_ratio_of_critic(cfg)  # refuses the critics that estimate no ratio
-    critic_loss = member_objective(cfg).critic
+    loss = loss_record(cfg.loss)
+    critic_loss = partial(loss.critic, **{name: getattr(cfg, name) for name in loss.options})
     critic = copy.deepcopy(result.discriminator)
     trainable = [p.requires_grad for p in critic.parameters()]
     critic.requires_grad_(True)

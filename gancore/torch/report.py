@@ -1,5 +1,5 @@
-"""What ``gancore train`` reads and writes: the data spec parser, the sweep parser and
-the population's figure."""
+"""What ``gancore train`` reads and writes: the data spec parser and the population's
+figure."""
 
 import ast
 
@@ -8,7 +8,7 @@ import numpy as np
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from ..modes import gaussian_grid, gaussian_ring
 
-__all__ = ["parse_data", "parse_sweep", "plot_population"]
+__all__ = ["parse_data", "plot_population"]
 
 _SPECS = {
     "normal": ("normal(mean, std)", lambda m, s: Normal(m, s)),
@@ -43,27 +43,6 @@ def parse_data(spec, /):
         return build(*args)
     except (ValueError, TypeError, SyntaxError) as err:
         raise ValueError(f"--data {spec!r}: expected {form} ({err})") from None
-
-
-SWEEPABLE = ("lr", "gp_lambda", "r1_gamma", "value_penalty", "clip", "ema")
-
-
-def parse_sweep(specs, /):
-    """``{"gp_lambda": [0.001, 0.01]}`` from ``["gp_lambda=1e-3,1e-2"]`` (dashes in the
-    name read as underscores); ``ValueError`` for another field or a value that is not a
-    number."""
-    axes = {}
-    for spec in specs:
-        name, _, values = spec.partition("=")
-        name = name.strip().replace("-", "_")
-        if name not in SWEEPABLE or not values:
-            raise ValueError(f"--sweep {spec!r}: expected FIELD=V1,V2,... with FIELD one "
-                             f"of {', '.join(SWEEPABLE)}")
-        try:
-            axes[name] = [float(v) for v in values.split(",")]
-        except ValueError:
-            raise ValueError(f"--sweep {spec!r}: the values must be numbers") from None
-    return axes
 
 
 def plot_population(results, path, /, *, shown=4, refined=None, refine=None):

@@ -158,11 +158,11 @@ class PopulationResult(Sequence):
         return len(self.members)
 
 
-def member_results(cfgs, nets, state):
-    """Each member's :class:`TrainResult`: its networks (``nets``: the stacked
+def member_results(cfgs, state):
+    """Each member's :class:`TrainResult`: its networks (the state's stacked
     generators, discriminators and averages), history and stopping record; a stopped
     member's networks hold the parameters it had when it stopped."""
-    g, d, a = nets
+    g, d, a = state.generator, state.discriminator, state.average
     results = [TrainResult(config=c, generator=g.modules[i], discriminator=d.modules[i],
                            average=a.modules[i] if a and c.ema is not None else None,
                            history=state.histories[i], step=state.step,

@@ -1,0 +1,137 @@
+r"""The least-squares GAN (Mao et al., 2017): its optimal discriminator and its virtual
+criterion.
+
+The discriminator D (a real output, no sigmoid) minimises
+:math:`\tfrac12 E_{p_{data}}(D - b)^2 + \tfrac12 E_{p_g}(D - a)^2`, and the generator
+:math:`\tfrac12 E_{p_{data}}(D - c)^2 + \tfrac12 E_{p_g}(D - c)^2` (the data's term is
+constant in G). Pointwise the discriminator's loss is smallest at
+:math:`D^* = (b\,p_{data} + a\,p_g) / (p_{data} + p_g)`, and the generator's loss at
+:math:`D^*` is
+
+.. math:: C(G) = \frac{(a + b - 2c)^2}{4} + \frac{(b - a)^2}{8}\,\Delta(p_{data}, p_g),
+          \qquad \Delta(p, q) = \sum \frac{(p - q)^2}{p + q},
+
+the triangular discrimination (:func:`gancore.f_divergence` with ``f="triangular"``):
+with :math:`(\beta, \alpha) = (b - c, a - c)`, :math:`(\beta p + \alpha q)^2 / (p + q)`
+splits into :math:`(\tfrac{\beta + \alpha}2)^2 (p + q)`, a multiple of :math:`p - q`
+that sums to 0, and :math:`(\tfrac{\beta - \alpha}2)^2 (p - q)^2 / (p + q)`. Mao et al.'s
+conditions :math:`b - c = 1`, :math:`b - a = 2` (such as a = -1, b = 1, c = 0) make
+it :math:`C(G) = \tfrac12 \Delta`, which the paper writes
+:math:`2C(G) = \chi^2_{Pearson}(p_{data} + p_g \| 2p_g)`. The 0-1 coding used in much
+code (a = 0, b = c = 1) gives :math:`\tfrac14 + \tfrac18 \Delta` instead: another
+constant and scale, the same minimiser.
+
+References
+----------
+X. Mao et al., "Least squares generative adversarial networks", ICCV 2017.
+"""
+
+from ._arrays import measures, real_number
+from .f_divergences import f_divergence
+from .game import _pointwise_pair
+
+__all__ = ["least_squares_criterion", "least_squares_optimal_discriminator"]
+
+
+def _codes(**codes):
+    """The codes as floats; ``ValueError`` when a equals b (D* is then that code,
+    whatever the densities)."""
+    values = {name: real_number(name, value) for name, value in codes.items()}
+    if values["a"] == values["b"]:
+        raise ValueError(f"a and b must differ (the codes of generated points and data); "
+                         f"got a = b = {codes['a']!r}")
+    return values
+
+
+def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
+    r"""The least-squares GAN's optimal discriminator
+    :math:`D^* = (b\,p_{data} + a\,p_g) / (p_{data} + p_g)`.
+
+    For fixed G it minimises :math:`\tfrac12 p_{data}(D - b)^2 + \tfrac12 p_g (D - a)^2`
+    at every point: the derivative :math:`p_{data}(D - b) + p_g(D - a)` vanishes there.
+
+    Parameters
+    ----------
+    p_data, p_g : array
+        Densities or masses at the same points, as in
+        :func:`gancore.optimal_discriminator` (need not be normalised).
+    a, b : float
+        The codes of generated points and of data (Mao et al. 2017: -1 and 1); a != b.
+
+    Returns
+    -------
+    array
+        D* between a and b: b where only ``p_data`` is positive, a where only ``p_g``
+        is, and (a + b) / 2 where both are 0 (the value at ``p_g = p_data``).
+        Cost: O(n) time.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gancore.optimal_discriminator`; a code that is not a finite real
+        number, or a = b.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> gancore.least_squares_optimal_discriminator(np.array([0.3, 0.0, 0.0]),
+    ...                                             np.array([0.1, 0.5, 0.0]))
+    array([ 0.5, -1. ,  0. ])
+    """
+    codes = _codes(a=a, b=b)
+    xp, p_data, p_g = _pointwise_pair(p_data, p_g)
+    a, b = codes["a"], codes["b"]
+    s = p_data + p_g
+    safe = xp.where(s > 0, s, 1.0)
+    # from the nearer code: b + (a - b) q / s where p >= q, a + (b - a) p / s otherwise;
+    # the share added is at most half the gap, so D* keeps the nearer code's digits
+    # (exactly b where p_g = 0, exactly a where p_data = 0)
+    near_b = b + (a - b) * (p_g / safe)
+    near_a = a + (b - a) * (p_data / safe)
+    return xp.where(s > 0, xp.where(p_data >= p_g, near_b, near_a), 0.5 * (a + b))
+
+
+def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx=1.0,
+                            normalize=False):
+    r"""The least-squares GAN's virtual criterion, the generator's loss at D*:
+
+    .. math:: C(G) = \tfrac12 \sum (p_{data} + p_g)(D^* - c)^2\,dx
+              = \frac{(a + b - 2c)^2}{4} + \frac{(b - a)^2}{8}\,\Delta(p_{data}, p_g)
+
+    (see the module's derivation), with Δ the triangular discrimination. With
+    :math:`b - c = 1` and :math:`b - a = 2` it is :math:`\tfrac12 \Delta`.
+
+    Parameters
+    ----------
+    p_data, p_g, axis, dx, normalize
+        As in :func:`gancore.kl`.
+    a, b, c : float
+        The codes (default -1, 1, 0: Mao et al.'s choice, for which C(G) = Δ / 2).
+
+    Returns
+    -------
+    array
+        C(G) along ``axis``: :math:`(a + b - 2c)^2 / 4` exactly when ``p_g = p_data``,
+        plus :math:`(b - a)^2 / 4` for disjoint supports (Δ = 2). Cost: that of
+        :func:`gancore.f_divergence` (O(n)).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gancore.kl`; a code that is not a finite real number, or a = b.
+
+    Examples
+    --------
+    >>> import numpy as np, gancore
+    >>> p, q = np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])
+    >>> float(gancore.least_squares_criterion(p, q))       # Delta = 1
+    0.5
+    >>> float(gancore.least_squares_criterion(p, q, a=0.0, b=1.0, c=1.0))  # 1/4 + 1/8
+    0.375
+    """
+    codes = _codes(a=a, b=b, c=real_number("c", c))
+    measures(("p_data", "p_g"), p_data, p_g, axis, dx, normalize)  # errors name these
+    delta = f_divergence(p_data, p_g, f="triangular", axis=axis, dx=dx, normalize=normalize)
+    scale = (codes["b"] - codes["a"]) ** 2 / 8.0
+    offset = (codes["a"] + codes["b"] - 2.0 * codes["c"]) ** 2 / 4.0
+    return offset + scale * delta if offset else scale * delta
