@@ -220,8 +220,11 @@ def modes_table(rows):
 
 
 def _estimate(mean_and_error, digits):
-    """``"m ± e"`` with ``digits`` decimals (the mean alone without an error)."""
+    """``"m ± e"`` with ``digits`` decimals (the mean alone without an error; "-" for a
+    NaN mean: a spread where no trial kept a high-quality sample)."""
     mean, error = mean_and_error
+    if mean != mean:
+        return "-"
     return f"{mean:.{digits}f}" + ("" if error is None else f" ± {error:.{digits}f}")
 
 

@@ -42,6 +42,8 @@ ROWS = {
     "non-saturating": (10_000, {"loss": "nonsaturating"}, None),
     "WGAN": (10_000, {"loss": "wgan"}, None),
     "WGAN-GP": (10_000, {"loss": "wgan-gp", "gp_lambda": 0.1}, None),
+    "least-squares": (10_000, {"loss": "least-squares"}, None),
+    "hinge": (10_000, {"loss": "hinge"}, None),
     "best: non-saturating, 3 x 128, latent 2": (60_000, BEST, None),
     "the same, packed 2": (20_000, {**BEST, "pack": 2}, None),
     "non-saturating, 3 x 128, latent 2": (20_000, BEST, None),

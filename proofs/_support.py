@@ -202,6 +202,15 @@ def least_successes(n, rate, risk=1e-3):
     return int(binom.isf(risk, n, rate)) + 1
 
 
+def most_successes(n, rate, risk=1e-3):
+    """The largest k with P(Bin(n, rate) <= k) <= ``risk``: a trainer whose per-member
+    success rate is at least ``rate`` shows k or fewer successes of n with probability
+    at most ``risk``."""
+    from scipy.stats import binom
+
+    return int(binom.ppf(risk, n, rate)) - 1
+
+
 def rosenblatt(mixture, x):
     r"""The Rosenblatt transform of points ``x`` (NumPy, shape ``(n,)`` or ``(n, 2)``)
     under a mixture of normals: uniform on :math:`[0, 1]^d` exactly when x follows it.

@@ -8,7 +8,8 @@ quadratic with curvature p + q, so L(y) - L(y*) = (p + q) (y - y*)^2 / 2 exactly
 minimum and its uniqueness as one identity that can fail.
 """
 
-import math
+
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -41,7 +42,10 @@ def test_optimal_discriminator_minimises_the_loss_pointwise(xp, p, q, a, b, y):
     assume(p + q > 0 and abs(a - b) > 1e-3)
     y_star = float(host(gancore.least_squares_optimal_discriminator(
         arr(xp, p), arr(xp, q), a=a, b=b)))
-    close(y_star, (b * p + a * q) / (p + q), 8 * EPS * (abs(a) + abs(b)), "D* = (bp+aq)/(p+q)")
+    # the reference in exact rational arithmetic (masses may be subnormal: b p rounds)
+    want = float((Fraction(b) * Fraction(p) + Fraction(a) * Fraction(q))
+                 / (Fraction(p) + Fraction(q)))
+    close(y_star, want, 8 * EPS * (abs(a) + abs(b)), "D* = (bp+aq)/(p+q)")
     # the loss is a quadratic of curvature p + q: the gap is exactly (p + q)(y - y*)^2 / 2
     # at the exact D*; each term is computed to a few ulps of its size (at most
     # 100 * 15^2), and the computed D* is off by at most delta (the check above), which

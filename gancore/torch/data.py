@@ -34,8 +34,6 @@ def batches(pools, sizes, rngs, n):
 
     ``pools`` is ``(N, n_max, d)``, member i's points in its first ``sizes[i]`` rows;
     member i's indices come from ``rngs[i]``."""
-    if len(pools) == 1:  # a population of one: plain indexing
-        return pools[0][torch.randint(sizes[0], (1, n), generator=rngs[0], device=pools.device)]
     index = torch.stack([torch.randint(size, (n,), generator=rng, device=pools.device)
                          for size, rng in zip(sizes, rngs)])
     return torch.gather(pools, 1, index.unsqueeze(-1).expand(-1, -1, pools.shape[-1]))
@@ -43,7 +41,5 @@ def batches(pools, sizes, rngs, n):
 
 def draws(rngs, sample, shape, /, **kwargs):
     """``sample(shape, generator=rng, **kwargs)`` for every member's ``rng``, stacked:
-    shape ``(N, *shape)`` (a population of one draws it in that shape)."""
-    if len(rngs) == 1:
-        return sample((1, *shape), generator=rngs[0], **kwargs)
+    shape ``(N, *shape)``."""
     return torch.stack([sample(shape, generator=rng, **kwargs) for rng in rngs])

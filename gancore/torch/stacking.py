@@ -64,11 +64,7 @@ class Stack:
     batched_mlp: bool
     base: nn.Module
     plan: list
-
-    @property
-    def param_list(self):
-        """``params``' tensors, in order (what gradients are taken with respect to)."""
-        return list(self.params.values())
+    param_list: list  #: ``params``' tensors, in order (what gradients are taken for)
 
     def __call__(self, x):
         """The members' outputs on ``x`` of shape ``(N, batch, ...)``: member i's
@@ -119,7 +115,7 @@ def stack(modules, /, *, batched_mlp=None):
     plan = (_plan(first, params, dict(first.named_buffers()) if n == 1 else buffers,
                   batched=n > 1) if mlp else [])
     return Stack(modules=list(modules), flat=flat, params=params, buffers=buffers,
-                 batched_mlp=mlp, base=base, plan=plan)
+                 batched_mlp=mlp, base=base, plan=plan, param_list=list(params.values()))
 
 
 def _is_mlp(module, last=True):

@@ -9,11 +9,11 @@ import torch
 
 from .data import batches, draws
 from .losses import clip_weights
-from .objectives import Loss
+from .objectives import Loss, Penalty
 from .settings import Settings, decay
 
 __all__ = ["Metrics", "Run", "TrainState", "average_step", "critic_step",
-           "generator_step", "iteration"]
+           "generator_step", "iteration", "penalty_of"]
 
 
 class Metrics(NamedTuple):
@@ -95,6 +95,11 @@ class Run:
         double backward then runs on their rows only: 1.4x faster at 64 members on
         the CPU). Both orders are kept as they were measured; a population of one
         passed apart computes the same numbers up to rounding.
+    penalty : Penalty or None
+        The loss's penalty, None when its weight is 0 for every member
+        (:func:`penalty_of`).
+    penalty_weight : dict
+        The penalty function's weight keyword and the members' weights.
     """
 
     loss: Loss
@@ -108,15 +113,8 @@ class Run:
     latent_dim: int
     update: Callable
     fused: bool
-
-    @property
-    def penalty(self):
-        """The loss's penalty, None when its weight is 0 for every member."""
-        pen = self.loss.penalty
-        if pen is None:
-            return None
-        weight = getattr(self.settings, pen.weight)
-        return None if not torch.is_tensor(weight) and weight == 0 else pen
+    penalty: Penalty | None = None
+    penalty_weight: dict = field(default_factory=dict)
 
     @property
     def shared(self):
@@ -124,12 +122,24 @@ class Run:
         return {k: v for k, v in self.options.items() if not hasattr(self.settings, k)}
 
 
+def penalty_of(loss, settings):
+    """The penalty a run applies: the loss's, unless its weight is 0 for every member;
+    and its weight as the penalty function's keyword (one value per member)."""
+    pen = loss.penalty
+    if pen is None:
+        return None, {}
+    weight = getattr(settings, pen.weight)
+    if not torch.is_tensor(weight) and weight == 0:
+        return None, {}
+    return pen, {pen.keyword: settings.column(pen.weight)}
+
+
 def _descend(state, run, player, loss):
     """One optimiser step of every member down its own loss (a member's gradient of the
     members' sum is the gradient of its own loss)."""
     net = getattr(state, player)
     grads = torch.autograd.grad(loss.sum(), net.param_list)
-    run.update(net.flat, torch.cat([g.reshape(len(net.modules), -1) for g in grads], 1),
+    run.update(net.flat, torch.cat([g.reshape(len(net.flat), -1) for g in grads], 1),
                state.optimisers[player])
 
 
@@ -153,11 +163,11 @@ def _critic_values(state, run, real, fake, eps):
     if not run.fused:
         evaluate([name for name in names if name != pen.at])
     group = names if run.fused else [pen.at]
-    weight = {pen.keyword: run.settings.column(pen.weight)}
     if pen.at == "real":
-        penalty = pen.function(lambda x: evaluate(group, x), real, **weight)
+        penalty = pen.function(lambda x: evaluate(group, x), real, **run.penalty_weight)
     else:
-        penalty = pen.function(lambda x: evaluate(group, x), real, fake, eps=eps, **weight)
+        penalty = pen.function(lambda x: evaluate(group, x), real, fake, eps=eps,
+                               **run.penalty_weight)
     return values["real"], values["fake"], penalty
 
 
@@ -203,8 +213,9 @@ def iteration(state, run):
         eps = draws(state.rngs, torch.rand, (k * m, 1), device=device,
                     dtype=dtype).unflatten(1, (k, m))
     fake = state.generator(z).reshape(members, k + 1, m, -1)
+    fixed = fake[:, :k].detach()  # the critic's inputs: G is fixed until its step
     for i in range(k):
-        loss_d, d_real, d_fake = critic_step(state, run, real[:, i], fake[:, i].detach(),
+        loss_d, d_real, d_fake = critic_step(state, run, real[:, i], fixed[:, i],
                                              None if eps is None else eps[:, i])
     loss_g = generator_step(state, run, fake[:, k])
     return Metrics(loss_d.detach(), loss_g.detach(), d_real.detach(), d_fake.detach())

@@ -27,7 +27,7 @@ from .networks import build_networks
 from .objectives import loss_record
 from .results import PopulationResult, TrainResult, member_results
 from .settings import member_settings
-from .steps import Run, TrainState, average_step, iteration
+from .steps import Run, TrainState, average_step, iteration, penalty_of
 from .updates import adam_update, optimiser_state, rmsprop_update
 
 __all__ = ["PopulationResult", "TrainResult", "train"]
@@ -146,7 +146,9 @@ def _setup(cfgs):
               partial(adam_update, lr=settings.lr, betas=settings.betas))
     options = {name: (settings.column(name) if hasattr(settings, name)
                       else getattr(cfg, name)) for name in loss.options}
-    run = Run(loss=loss, options=options, settings=settings,
+    penalty, weight = penalty_of(loss, settings)
+    run = Run(loss=loss, options=options, settings=settings, penalty=penalty,
+              penalty_weight=weight,
               pools=nn.utils.rnn.pad_sequence(pools, batch_first=True),
               sizes=[len(pool) for pool in pools], n_critic=cfg.n_critic,
               batch_size=cfg.batch_size, pack=cfg.pack, latent_dim=cfg.latent_dim,
