@@ -82,6 +82,14 @@ def test_the_cli_trains_a_research_loss_given_as_module_attr(lab, tmp_path, caps
     with pytest.raises(SystemExit):
         gancore.cli.main(["train", "--loss", "mylab_losses:nothing", "--out", str(out)])
     assert "cannot import the loss record" in capsys.readouterr().err
+    # and its networks, two members
+    status = gancore.cli.main(["train", "--loss", "mylab_losses:smoothed", "--generator",
+                               "mylab_nets:generator", "--discriminator", "mylab_nets:Critic",
+                               "--latent-dim", "2", "--seeds", "2", "--steps", "3",
+                               "--device", "cpu", "--out", str(out / "nets"), "--no-progress"])
+    assert status == 0
+    configs = json.loads((out / "nets" / "config.json").read_text())
+    assert [(c["generator"], c["discriminator"]) for c in configs] == [("generator", "Critic")] * 2
 
 
 def _verify(spec, *theorems):

@@ -412,3 +412,23 @@ def test_cli_train_bad_arguments_give_one_line(argv, match, capsys, tmp_path):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "Traceback" not in "\n".join(err) and match in err[-1]
+
+
+def test_cli_train_has_an_option_for_every_config_field(tmp_path, capsys):
+    # generated from TrainConfig's fields: none is left out, each with its help
+    from dataclasses import fields
+
+    parser = gancore.cli._train_parser()
+    options = {a.dest: a for a in parser._actions}
+    for f in fields(TrainConfig):
+        assert f.name in options, f.name
+        assert options[f.name].help, f.name
+    # the documented best mode-coverage configuration, and values a shell writes
+    args = parser.parse_args(["--widths", "128,128,128", "--latent-dim", "2", "--betas",
+                              "0.5,0.9", "--ema", "none", "--no-standardize", "--dtype",
+                              "float64", "--loss", "least-squares"])
+    assert args.widths == (128, 128, 128) and args.latent_dim == 2
+    assert args.betas == (0.5, 0.9) and args.ema is None and args.standardize is False
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--betas", "0.5"])
+    assert "--betas" in capsys.readouterr().err
