@@ -78,14 +78,15 @@ def test_research_loss_converges_on_gaussians_at_the_stated_rate(device, seed):
 
 
 @given(p=st.floats(1e-3, 100.0), q=st.floats(1e-3, 100.0), t=st.floats(-20.0, 20.0))
-def test_stated_optimal_critic_minimises_the_pointwise_critic_loss(p, q, t):
+def test_stated_optimal_critic_minimises_the_pointwise_critic_loss(device, p, q, t):
     if LOSS.optimal_critic is None:
         pytest.skip(f"loss {LOSS.name!r} states no optimal critic")
     options = _options()
     t_star = float(LOSS.optimal_critic(np.float64(p), np.float64(q), **options))
 
     def pointwise(value):  # p l_real(value) + q l_fake(value), up to a constant
-        v, s = (torch.tensor([x], dtype=torch.float64) for x in (value, t_star))
+        v, s = (torch.tensor([x], dtype=torch.float64, device=device)
+                for x in (value, t_star))
         return float(p * LOSS.critic(v, s, **options) + q * LOSS.critic(s, v, **options))
 
     best, other = pointwise(t_star), pointwise(t)
