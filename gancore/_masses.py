@@ -32,8 +32,9 @@ def block_sum(xp, kernel, *arrays):
     return parts[0] if len(parts) == 1 else xp.sum(xp.stack(parts), axis=0)
 
 
-def mass_pair(p, q, axis, dx, normalize):
-    """Validated masses with the distribution axis last, their totals, and positivity.
+def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
+    """Validated masses with the distribution axis last, their totals, and positivity
+    (errors name the arrays by ``names``).
 
     Returns ``(xp, p, q, p_total, q_total, positive, ax)``: masses (densities times
     array weights; a scalar spacing cancels in every divergence), their sums along the
@@ -41,7 +42,7 @@ def mass_pair(p, q, axis, dx, normalize):
     distribution axis was (non-negative, in the broadcast shape).
     """
     xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
-        ("p", "q"), p, q, axis, dx, normalize)
+        names, p, q, axis, dx, normalize)
     if w.ndim == 0:
         p_total, q_total = p_total / w, q_total / w
     else:  # zero weights make zero masses, which the direct formulas leave alone

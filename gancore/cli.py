@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def _train_parser():
 def _train(argv):
     try:
         from .torch import TrainConfig, sweep, train
-        from .torch.arguments import config_fields, parse_sweep
+        from .torch.arguments import parse_sweep
         from .torch.config import record
         from .torch.refine import log_ratio_of_critic, refined_sample
         from .torch.report import plot_population
@@ -102,7 +103,7 @@ def _train(argv):
     try:
         if args.seeds < 1:
             raise ValueError(f"--seeds must be at least 1; got {args.seeds}")
-        values = {f.name: getattr(args, f.name) for f in config_fields()}
+        values = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
         if values["checkpoint"] is None:
             values["checkpoint"] = str(out / "checkpoint.pt")
         config = TrainConfig(**values)

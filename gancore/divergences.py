@@ -277,8 +277,14 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     >>> float(gancore.tv(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     0.5
     """
+    return total_variation(p, q, axis=axis, dx=dx, keepdims=keepdims, normalize=normalize)
+
+
+def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q")):
+    """:func:`tv`, its errors naming the measures by ``names`` (for callers whose
+    arguments are ``p_data`` and ``p_g``)."""
     boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize)
+    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
     # direct: |x - y| = 2 max(x, y) - x - y, so TV = sum(max(p, k q)) / P - 1, k = P/Q
     k = p_total / q_total
     direct = (block_sum(xp, lambda a, b: xp.sum(xp.maximum(a, k * b), axis=-1), p, q)

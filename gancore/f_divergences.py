@@ -131,6 +131,13 @@ def _pearson_terms(a, b, k, delta, *, xp):
                     xp.where(a > 0, math.inf, xp.zeros_like(a)))
 
 
+def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q")):
+    """The triangular discrimination sum (p - q)^2 / (p + q) (``f_divergence`` with
+    ``f="triangular"``), its errors naming the measures by ``names``."""
+    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
+    return shaped(xp, careful_sum(xp, _triangular_terms, p, q, p_total, q_total), ax, False)
+
+
 def _triangular_terms(a, b, k, delta, *, xp):
     """Per-point ``(a - kb)^2 / (a + kb)`` (>= 0, at most ``a + kb``); summed and divided
     by P it is the triangular discrimination sum (p - q)^2 / (p + q)."""

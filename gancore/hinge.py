@@ -16,8 +16,7 @@ J. H. Lim and J. C. Ye, "Geometric GAN", 2017. T. Miyato et al., "Spectral
 normalization for generative adversarial networks", ICLR 2018.
 """
 
-from ._arrays import measures
-from .divergences import tv
+from .divergences import total_variation
 from .game import _pointwise_pair
 
 __all__ = ["hinge_critic_minimum", "hinge_optimal_critic"]
@@ -80,5 +79,5 @@ def hinge_critic_minimum(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.hinge_critic_minimum(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     1.0
     """
-    measures(("p_data", "p_g"), p_data, p_g, axis, dx, normalize)  # errors name these
-    return 2.0 * (1.0 - tv(p_data, p_g, axis=axis, dx=dx, normalize=normalize))
+    return 2.0 * (1.0 - total_variation(p_data, p_g, axis=axis, dx=dx, keepdims=False,
+                                        normalize=normalize, names=("p_data", "p_g")))

@@ -26,8 +26,8 @@ References
 X. Mao et al., "Least squares generative adversarial networks", ICCV 2017.
 """
 
-from ._arrays import measures, real_number
-from .f_divergences import f_divergence
+from ._arrays import real_number
+from .f_divergences import triangular_discrimination
 from .game import _pointwise_pair
 
 __all__ = ["least_squares_criterion", "least_squares_optimal_discriminator"]
@@ -130,8 +130,8 @@ def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx
     0.375
     """
     codes = _codes(a=a, b=b, c=real_number("c", c))
-    measures(("p_data", "p_g"), p_data, p_g, axis, dx, normalize)  # errors name these
-    delta = f_divergence(p_data, p_g, f="triangular", axis=axis, dx=dx, normalize=normalize)
+    delta = triangular_discrimination(p_data, p_g, axis=axis, dx=dx, normalize=normalize,
+                                      names=("p_data", "p_g"))
     scale = (codes["b"] - codes["a"]) ** 2 / 8.0
     offset = (codes["a"] + codes["b"] - 2.0 * codes["c"]) ** 2 / 4.0
     return offset + scale * delta if offset else scale * delta

@@ -432,3 +432,27 @@ def test_cli_train_has_an_option_for_every_config_field(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--betas", "0.5"])
     assert "--betas" in capsys.readouterr().err
+
+
+def test_least_squares_and_hinge_losses_are_their_pointwise_objectives():
+    # the trainer's losses at one real and one generated output are the core's pointwise
+    # objectives, and their records' optima are the core's optimal critics
+    from gancore.torch import (LOSSES, hinge_critic_loss, least_squares_discriminator_loss,
+                               least_squares_generator_loss, wasserstein_generator_loss)
+
+    t = torch.linspace(-3.0, 3.0, 13, dtype=torch.float64)[:, None]
+    s = torch.full_like(t, 0.25)
+    want = 0.5 * (t - 1) ** 2 + 0.5 * (s + 1) ** 2
+    assert torch.equal(least_squares_discriminator_loss(t, s), want[:, 0])
+    assert torch.equal(least_squares_generator_loss(t), (0.5 * t**2)[:, 0])
+    assert torch.equal(hinge_critic_loss(t, s), (torch.relu(1 - t) + torch.relu(1 + s))[:, 0])
+    assert LOSSES["hinge"].generator is wasserstein_generator_loss
+    p, q = np.array([0.3, 0.1, 0.2, 0.0]), np.array([0.1, 0.3, 0.2, 0.4])
+    np.testing.assert_array_equal(LOSSES["hinge"].optimal_critic(p, q),
+                                  gancore.hinge_optimal_critic(p, q))
+    np.testing.assert_allclose(LOSSES["least-squares"].optimal_critic(p, q),
+                               gancore.least_squares_optimal_discriminator(p, q), rtol=1e-15)
+    # and the least-squares log-ratio inverts D* = (p - q) / (p + q)
+    d = torch.as_tensor(gancore.least_squares_optimal_discriminator(p[:3], q[:3]))
+    np.testing.assert_allclose(LOSSES["least-squares"].log_ratio(d).numpy(),
+                               np.log(p[:3] / q[:3]), rtol=1e-14, atol=1e-15)

@@ -17,8 +17,7 @@ from .objectives import LOSSES, Loss
 from .report import parse_data
 from .settings import PER_MEMBER
 
-__all__ = ["add_config_arguments", "config_fields", "import_string", "parse_field",
-           "parse_sweep"]
+__all__ = ["add_config_arguments", "import_string", "parse_field", "parse_sweep"]
 
 
 def import_string(spec, /, *, what="object"):
@@ -70,14 +69,6 @@ def _numbers(convert, count=None):
     return parse
 
 
-def _bool(text):
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    raise ValueError(f"expected true or false; got {text!r}")
-
-
 _SPECIAL = {"loss": _loss, "data": parse_data, "generator": _factory,
             "discriminator": _factory, "widths": _numbers(int),
             "betas": _numbers(float, 2)}
@@ -87,20 +78,15 @@ _METAVARS = {"loss": "NAME|MODULE:ATTR", "data": "SPEC", "generator": "MODULE:AT
 
 
 def _converter(f):
-    """The parser of one field's value from its text."""
+    """The parser of one field's value from its text (booleans are flags instead); a
+    field that may be None reads ``none`` as None."""
     if f.name in _SPECIAL:
         convert = _SPECIAL[f.name]
     else:
         kinds = [t for t in typing.get_args(f.type) if t is not type(None)] or [f.type]
-        convert = {int: int, float: float, str: str, bool: _bool}[kinds[0]]
+        convert = {int: int, float: float, str: str}[kinds[0]]
     optional = isinstance(f.type, types.UnionType) and type(None) in typing.get_args(f.type)
-    return _none_or(convert) if optional and f.name not in ("loss",) else convert
-
-
-def config_fields():
-    """The TrainConfig fields ``gancore train`` exposes: all of them (``checkpoint``
-    defaults to the output directory's ``checkpoint.pt``)."""
-    return [f for f in fields(TrainConfig)]
+    return _none_or(convert) if optional else convert
 
 
 def parse_field(name, text, /):
@@ -127,7 +113,7 @@ def add_config_arguments(parser, /):
     """Add one option per TrainConfig field to ``parser`` (the field's name with dashes,
     its help and default); booleans get ``--name`` / ``--no-name``."""
     table = "; ".join(f"{name}: {loss.description}" for name, loss in LOSSES.items())
-    for f in config_fields():
+    for f in fields(TrainConfig):
         default = f.default if f.default is not MISSING else None
         help_text = f.metadata.get("help", "")
         if f.name == "loss":

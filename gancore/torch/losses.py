@@ -192,10 +192,7 @@ def gradient_norm_penalty(grads, weight, /, *, target=1.0):
     (80.0, 13.0)
     """
     tensor("grads", grads, min_ndim=2)
-    if isinstance(weight, torch.Tensor):
-        tensor("weight", weight)
-    else:
-        positive_number("weight", weight, allow_zero=True)
+    _weight("weight", weight)
     if target == 0:
         return weight * (grads ** 2).sum(-1).mean(-1)
     target = positive_number("target", target)

@@ -60,18 +60,14 @@ class Penalty:
 
 
 def _identity(values, /, **options):
-    """A critic's raw values, as they are (what a critic that is not a probability logs)."""
+    """A critic's raw values, as they are: what a critic that is not a probability logs,
+    and a GAN discriminator's log-ratio estimate (its logit: D* / (1 - D*) = p / q)."""
     return values
 
 
 def _sigmoid(values, /, **options):
     """D = sigmoid(logit): what a GAN discriminator logs."""
     return torch.sigmoid(values)
-
-
-def _logit(values, /, **options):
-    """A GAN discriminator's logit is its log-ratio estimate: D* / (1 - D*) = p / q."""
-    return values
 
 
 @dataclass(frozen=True)
@@ -224,10 +220,10 @@ _ADAM_GAN = ("Radford et al. (2016)'s Adam, the setting most GAN code has used s
 LOSSES = MappingProxyType({loss.name: loss for loss in (
     Loss("minimax", "the minimax GAN (Goodfellow et al. 2014): G minimises log(1 - D(G(z)))",
          discriminator_loss, minimax_generator_loss, defaults_source=_ADAM_GAN,
-         penalty=_R1, summary=_sigmoid, log_ratio=_logit, optimal_critic=_gan_optimum),
+         penalty=_R1, summary=_sigmoid, log_ratio=_identity, optimal_critic=_gan_optimum),
     Loss("nonsaturating", "the non-saturating GAN (Goodfellow et al. 2014): G minimises "
          "-log D(G(z))", discriminator_loss, nonsaturating_generator_loss,
-         defaults_source=_ADAM_GAN, penalty=_R1, summary=_sigmoid, log_ratio=_logit,
+         defaults_source=_ADAM_GAN, penalty=_R1, summary=_sigmoid, log_ratio=_identity,
          optimal_critic=_gan_optimum),
     Loss("wgan", "WGAN (Arjovsky et al. 2017): a weight-clipped critic estimates W1",
          critic_loss, wasserstein_generator_loss, optimizer="rmsprop", lr=5e-5, betas=None,
