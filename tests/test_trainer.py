@@ -450,9 +450,45 @@ def test_least_squares_and_hinge_losses_are_their_pointwise_objectives():
     p, q = np.array([0.3, 0.1, 0.2, 0.0]), np.array([0.1, 0.3, 0.2, 0.4])
     np.testing.assert_array_equal(LOSSES["hinge"].optimal_critic(p, q),
                                   gancore.hinge_optimal_critic(p, q))
-    np.testing.assert_allclose(LOSSES["least-squares"].optimal_critic(p, q),
-                               gancore.least_squares_optimal_discriminator(p, q), rtol=1e-15)
-    # and the least-squares log-ratio inverts D* = (p - q) / (p + q)
-    d = torch.as_tensor(gancore.least_squares_optimal_discriminator(p[:3], q[:3]))
-    np.testing.assert_allclose(LOSSES["least-squares"].log_ratio(d).numpy(),
-                               np.log(p[:3] / q[:3]), rtol=1e-14, atol=1e-15)
+    # the least-squares record at a config's codes: its losses are the public functions
+    # at those codes, its optimum the core's and its log-ratio inverts that optimum
+    ls = LOSSES["least-squares"]
+    for a, b, c in [(-1.0, 1.0, 0.0), (0.0, 1.0, 1.0), (-2.0, 3.0, 0.5)]:
+        codes = TrainConfig(loss="least-squares", codes=(a, b, c)).codes
+        assert torch.equal(ls.critic(t, s, codes=codes),
+                           least_squares_discriminator_loss(t, s, a=a, b=b))
+        assert torch.equal(ls.generator(t, codes=codes), least_squares_generator_loss(t, c=c))
+        np.testing.assert_allclose(ls.optimal_critic(p, q, codes=codes),
+                                   gancore.least_squares_optimal_discriminator(p, q, a=a, b=b),
+                                   rtol=1e-15)
+        d = torch.as_tensor(gancore.least_squares_optimal_discriminator(p[:3], q[:3], a=a, b=b))
+        np.testing.assert_allclose(ls.log_ratio(d, codes=codes).numpy(),
+                                   np.log(p[:3] / q[:3]), rtol=1e-14, atol=1e-15)
+    # D at or beyond a code is a ratio of 0 or infinity
+    edges = ls.log_ratio(torch.tensor([-1.5, -1.0, 1.0, 2.0]), codes=(-1.0, 1.0, 0.0))
+    assert edges.tolist() == [-math.inf, -math.inf, math.inf, math.inf]
+
+
+@pytest.mark.parametrize("codes, error, match", [
+    ((1.0, 0.0, 0.5), ValueError, r"codes \(a, b, c\): a, the generated points' code, "
+                                  r"must be below b"),
+    ((0.0, 0.0, 1.0), ValueError, "must be below b"),
+    ((0.0, 1.0), TypeError, r"codes must be a triple \(a, b, c\)"),
+    ("0,1,1", TypeError, "codes must be a triple"),
+    ((0.0, math.nan, 1.0), ValueError, r"codes\[1\] must be finite"),
+    ((0.0, 1.0, True), TypeError, r"codes\[2\] must be a real number"),
+])
+def test_least_squares_codes_are_checked(codes, error, match):
+    with pytest.raises(error, match=match):
+        TrainConfig(loss="least-squares", codes=codes)
+
+
+def test_codes_belong_to_the_least_squares_loss():
+    # set away from Mao's coding with another loss is an error; the default, as a list
+    # too, is not
+    with pytest.raises(ValueError, match="codes applies to loss 'least-squares'"):
+        TrainConfig(loss="hinge", codes=(0, 1, 1))
+    assert TrainConfig(loss="hinge", codes=[-1, 1, 0]).codes == (-1.0, 1.0, 0.0)
+    args = gancore.cli._train_parser().parse_args(["--loss", "least-squares", "--codes",
+                                                   "0,1,1"])
+    assert args.codes == (0.0, 1.0, 1.0)

@@ -71,10 +71,10 @@ def _numbers(convert, count=None):
 
 _SPECIAL = {"loss": _loss, "data": parse_data, "generator": _factory,
             "discriminator": _factory, "widths": _numbers(int),
-            "betas": _numbers(float, 2)}
+            "betas": _numbers(float, 2), "codes": _numbers(float, 3)}
 _METAVARS = {"loss": "NAME|MODULE:ATTR", "data": "SPEC", "generator": "MODULE:ATTR",
              "discriminator": "MODULE:ATTR", "widths": "W1,W2,...",
-             "betas": "BETA1,BETA2", "checkpoint": "PATH"}
+             "betas": "BETA1,BETA2", "codes": "A,B,C", "checkpoint": "PATH"}
 
 
 def _converter(f):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from torch import nn
 
-from .._arrays import (boolean, float_dtype, namespace, one_of, positive_int,
+from .._arrays import (boolean, float_dtype, namespace, one_of, positive_int, real_number,
                        positive_number, probability, require_finite, to_numpy)
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from ..f_divergences import F_DIVERGENCES
@@ -49,8 +49,15 @@ class TrainConfig:
 <defaults>
 
     A field that belongs to other losses (``clip``, ``gp_lambda``, ``r1_gamma``,
-    ``divergence``, ``value_penalty``) set away from its default is an error, not
-    silently dropped.
+    ``divergence``, ``value_penalty``, ``codes``) set away from its default is an
+    error, not silently dropped.
+
+    ``"least-squares"`` codes generated points a and data b in D's targets and the
+    generated points c in G's: ``codes=(a, b, c)``, a < b. Mao et al.'s default
+    (-1, 1, 0) makes G minimise half the triangular discrimination, but puts c at the
+    codes' midpoint, so near the data G's pull towards it is second order and G stalls
+    short of it; the 0-1 coding (0, 1, 1) pulls at first order and converges (the
+    least-squares theory page derives both, and the trainer's proofs measure both).
 
     ``"f-gan"`` trains the critic and the generator on the variational bound of the
     f-divergence named by ``divergence`` (one of :data:`gancore.F_DIVERGENCES`; see
@@ -137,6 +144,9 @@ class TrainConfig:
                                     + ", ".join(F_DIVERGENCES))
     value_penalty: float = _field(0.0, "f-GAN: lambda / 2 (E_P v^2 + E_Q v^2) taken off "
                                        "the bound, which total variation needs; 0 is off")
+    codes: tuple = _field((-1.0, 1.0, 0.0), "the least-squares GAN's codes (a, b, c): D's "
+                                            "targets for generated points and data, G's "
+                                            "for its own points; a < b")
     latent_dim: int = _field(8, "the noise's dimension")
     widths: tuple = _field((64, 64), "hidden widths of both built-in networks")
     activation: str = _field("leaky_relu", "hidden activation of both built-in "
@@ -216,6 +226,7 @@ def _check_config(cfg):
         if value is not None or name not in defaults:
             positive_number(name, value,
                             allow_zero=name in ("gp_lambda", "r1_gamma", "value_penalty"))
+    _check_codes(cfg)
     _check_loss_fields(cfg, loss)
     if cfg.betas is not None:
         if not isinstance(cfg.betas, (tuple, list)) or len(cfg.betas) != 2:
@@ -263,6 +274,19 @@ _DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}
 _LOSS_FIELDS = {name for loss in LOSSES.values() for name in loss.fields}
 
 
+def _check_codes(cfg):
+    """``codes`` is a triple of finite numbers (a, b, c) with a < b (a the generated
+    points' code, b the data's: D* = (b p + a q) / (p + q) then orders p against q as
+    the other losses' critics do); stored as a tuple of floats."""
+    if not isinstance(cfg.codes, (tuple, list)) or len(cfg.codes) != 3:
+        raise TypeError(f"codes must be a triple (a, b, c) of numbers; got {cfg.codes!r}")
+    a, b, c = (real_number(f"codes[{i}]", v) for i, v in enumerate(cfg.codes))
+    if not a < b:
+        raise ValueError(f"codes (a, b, c): a, the generated points' code, must be below "
+                         f"b, the data's; got a = {a!r}, b = {b!r}")
+    object.__setattr__(cfg, "codes", (a, b, c))
+
+
 def _check_loss_fields(cfg, loss):
     """The fields of ``loss`` are config fields, and no field of another loss is set
     away from its default: such a value is an error, not silently dropped."""
@@ -308,6 +332,7 @@ def record(cfg, device):
                    f"{hashlib.sha256(cfg.data.tobytes()).hexdigest()[:16]}")
     out["device"] = device.type
     out["widths"], out["betas"] = list(cfg.widths), cfg.betas and list(cfg.betas)
+    out["codes"] = list(cfg.codes)
     for name in ("generator", "discriminator"):
         factory = out[name]
         out[name] = None if factory is None else getattr(factory, "__qualname__",

@@ -196,16 +196,29 @@ def _gan_optimum(p, q, **options):
     return np.log(p) - np.log(q)
 
 
-def _least_squares_log_ratio(values, /, **options):
-    """log(p / q) from D = (p - q) / (p + q): log(1 + D) - log(1 - D), -inf at D <= -1 and
-    inf at D >= 1."""
-    inside = torch.clamp(values, -1.0, 1.0)
-    return torch.log1p(inside) - torch.log1p(-inside)
+def _least_squares_critic(real_values, fake_values, /, *, codes):
+    """:func:`~gancore.torch.least_squares_discriminator_loss` with the codes' a and b."""
+    a, b, _ = codes
+    return least_squares_discriminator_loss(real_values, fake_values, a=a, b=b)
 
 
-def _least_squares_optimum(p, q, **options):
-    """The least-squares discriminator's optimum (b p + a q) / (p + q), a = -1, b = 1."""
-    return (p - q) / (p + q)
+def _least_squares_generator(fake_values, /, *, codes):
+    """:func:`~gancore.torch.least_squares_generator_loss` with the codes' c."""
+    return least_squares_generator_loss(fake_values, c=codes[2])
+
+
+def _least_squares_log_ratio(values, /, *, codes, **options):
+    """log(p / q) from D = (b p + a q) / (p + q): log(D - a) - log(b - D), -inf at
+    D <= a and inf at D >= b (a < b)."""
+    a, b, _ = codes
+    inside = torch.clamp(values, a, b)
+    return torch.log(inside - a) - torch.log(b - inside)
+
+
+def _least_squares_optimum(p, q, *, codes, **options):
+    """The least-squares discriminator's optimum (b p + a q) / (p + q)."""
+    a, b, _ = codes
+    return (b * p + a * q) / (p + q)
 
 
 def _hinge_optimum(p, q, **options):
@@ -241,11 +254,12 @@ LOSSES = MappingProxyType({loss.name: loss for loss in (
          defaults_source="Nowozin et al. (2016) state no one optimiser setting; gancore "
          "takes the GAN losses' Adam", options=("divergence", "value_penalty"),
          penalty=_R1, summary=f_gan_activation, log_ratio=f_gan_log_ratio),
-    Loss("least-squares", "LSGAN (Mao et al. 2017), coding a = -1, b = 1, c = 0: G "
-         "minimises the triangular discrimination", least_squares_discriminator_loss,
-         least_squares_generator_loss, defaults_source="Mao et al. (2017), section 4: "
-         "Adam with lr 2e-4 and beta1 0.5", penalty=_R1,
-         log_ratio=_least_squares_log_ratio, optimal_critic=_least_squares_optimum),
+    Loss("least-squares", "LSGAN (Mao et al. 2017) with codes (a, b, c), by default "
+         "(-1, 1, 0): G minimises half the triangular discrimination; the 0-1 coding "
+         "(0, 1, 1) pulls G in faster", _least_squares_critic, _least_squares_generator,
+         defaults_source="Mao et al. (2017), section 4: Adam with lr 2e-4 and beta1 0.5",
+         options=("codes",), penalty=_R1, log_ratio=_least_squares_log_ratio,
+         optimal_critic=_least_squares_optimum),
     Loss("hinge", "the hinge GAN (Lim and Ye 2017; Miyato et al. 2018): the critic "
          "minimises E max(0, 1 - D) + E max(0, 1 + D), G minimises -E D",
          hinge_critic_loss, wasserstein_generator_loss, defaults_source="Miyato et al. "
