@@ -6,7 +6,8 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["load_checkpoint", "restore_state", "save_checkpoint", "save_state"]
+__all__ = ["checkpoint_state", "load_checkpoint", "restore_state", "save_checkpoint",
+           "save_state"]
 
 
 def _path(path):
@@ -59,20 +60,33 @@ def load_checkpoint(path, /, *, map_location="cpu"):
 FORMAT = 3  # of the trainer's checkpoints: 3 holds a population
 
 
+def checkpoint_state(state, records, /, *, start=0):
+    """What a checkpoint holds of ``state`` (a :class:`~gancore.torch.steps.TrainState`)
+    with the members' config ``records``: its step, its members' parameter and
+    optimiser rows, random streams, histories and stopping records. ``start`` is the
+    index of the state's first member in the population (a shard's), by which frozen
+    members are keyed."""
+    return {"format": FORMAT, "configs": records, "step": state.step,
+            "flats": state.flats, "optimisers": state.optimisers,
+            "rngs": [r.get_state() for r in state.rngs],
+            "histories": state.histories, "stopped": state.stopped,
+            "frozen": {start + i: rows for i, rows in state.frozen.items()}}
+
+
 def save_state(state, records, path, /):
     """Write ``state`` (a :class:`~gancore.torch.steps.TrainState`) with the members'
     config ``records`` to ``path`` atomically."""
-    save_checkpoint({"format": FORMAT, "configs": records, "step": state.step,
-                     "flats": state.flats, "optimisers": state.optimisers,
-                     "rngs": [r.get_state() for r in state.rngs],
-                     "histories": state.histories, "stopped": state.stopped,
-                     "frozen": state.frozen}, path)
+    save_checkpoint(checkpoint_state(state, records), path)
 
 
-def restore_state(path, state, records, resumable, /, *, device):
+def restore_state(path, state, records, resumable, /, *, device, members=None):
     """Load the checkpoint at ``path`` into ``state`` in place, after checking that it
     was written by this trainer for members with the same ``records`` (fields in
-    ``resumable`` may differ); ``ValueError`` naming the member and field otherwise."""
+    ``resumable`` may differ); ``ValueError`` naming the member and field otherwise.
+
+    ``records`` are the whole population's; ``members`` (a range, default all of them)
+    are those ``state`` holds, a shard's. A checkpoint holds the whole population
+    however many processes wrote it, so a run resumes on any number of processes."""
     saved = load_checkpoint(path, map_location=device)
     if saved.get("format") != FORMAT:
         raise ValueError(f"resume: {str(path)!r} is a checkpoint of format "
@@ -88,18 +102,23 @@ def restore_state(path, state, records, resumable, /, *, device):
                 raise ValueError(f"resume: {member}the checkpoint was written with "
                                  f"{name}={old[name]!r}, this config has "
                                  f"{name}={new.get(name)!r}")
+    members = range(len(records)) if members is None else members
+    rows = slice(members.start, members.stop)
     for name, flat in state.flats.items():
-        flat.copy_(saved["flats"][name])
+        flat.copy_(saved["flats"][name][rows])
     for player, mine in state.optimisers.items():
         for name, value in saved["optimisers"][player].items():
             if torch.is_tensor(mine[name]):  # the step count: an int on CPU, else a tensor
-                mine[name].copy_(torch.as_tensor(value))
+                value = torch.as_tensor(value)
+                mine[name].copy_(value[rows] if value.ndim else value)
             else:
                 mine[name] = int(value)
-    for rng, rng_state in zip(state.rngs, saved["rngs"]):
+    for rng, rng_state in zip(state.rngs, saved["rngs"][rows]):
         rng.set_state(rng_state.cpu())
     state.step = saved["step"]
-    state.histories[:] = [{k: list(v) for k, v in h.items()} for h in saved["histories"]]
+    state.histories[:] = [{k: list(v) for k, v in h.items()}
+                          for h in saved["histories"][rows]]
     state.stopped[:] = [None if s is None else (int(s[0]), str(s[1]))
-                        for s in saved["stopped"]]
-    state.frozen.update({int(i): rows for i, rows in saved["frozen"].items()})
+                        for s in saved["stopped"][rows]]
+    state.frozen.update({int(i) - members.start: kept for i, kept in saved["frozen"].items()
+                         if int(i) in members})

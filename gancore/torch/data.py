@@ -22,11 +22,18 @@ def member_data(cfg, device, dtype):
         order = np.random.default_rng(cfg.seed).permutation(len(cfg.data))
         held = held_out(cfg)
         target, train = cfg.data[order[:held]], cfg.data[order[held:]]
-        return torch.as_tensor(train, device=device, dtype=dtype), target
-    pool = cfg.data.sample(cfg.data_pool, seed=cfg.seed, xp=xp_torch, device=device,
-                           dtype=dtype).reshape(cfg.data_pool, cfg.dim)
-    target = np.asarray(cfg.data.sample(cfg.eval_samples, seed=cfg.seed + 1))
-    return pool, target.reshape(cfg.eval_samples, cfg.dim)
+        pool = torch.as_tensor(train, device=device, dtype=dtype)
+    else:
+        pool = cfg.data.sample(cfg.data_pool, seed=cfg.seed, xp=xp_torch, device=device,
+                               dtype=dtype).reshape(cfg.data_pool, cfg.dim)
+        target = np.asarray(cfg.data.sample(cfg.eval_samples, seed=cfg.seed + 1))
+        target = target.reshape(cfg.eval_samples, cfg.dim)
+    if not torch.isfinite(pool).all():  # finite floats beyond the training dtype's range
+        big = np.abs(cfg.data if isinstance(cfg.data, np.ndarray) else target).max()
+        raise ValueError(f"data (seed {cfg.seed}): its points are not finite in "
+                         f"{str(dtype).removeprefix('torch.')} (largest magnitude {big:.3g}); "
+                         "rescale them or train in float64")
+    return pool, target
 
 
 def batches(pools, sizes, rngs, n):

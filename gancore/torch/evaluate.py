@@ -90,13 +90,15 @@ def _histogram_jsd(x, y, bins):
 def evaluate_members(state, sampler, cfgs, targets, *, noise_seed):
     """W1 and JSD of every live member's generated samples (``eval_samples`` of them,
     from noise seeded with the member's seed + the step) to its target."""
+    live = [i for i, s in enumerate(state.stopped) if s is None]
+    if not live:
+        return
     n = cfgs[0].eval_samples
     rngs = [torch.Generator(sampler.flat.device).manual_seed(c.seed + noise_seed) for c in cfgs]
     with torch.no_grad():
         x = sampler(torch.stack([torch.randn(n, cfgs[0].latent_dim, generator=r,
                                              device=sampler.flat.device, dtype=sampler.flat.dtype)
                                  for r in rngs]))
-    live = [i for i, s in enumerate(state.stopped) if s is None]
     for i, (w, js) in zip(live, population_distances(x[live], [targets[i] for i in live])):
         history = state.histories[i]
         history["eval_step"].append(state.step)

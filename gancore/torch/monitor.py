@@ -6,7 +6,7 @@ import torch
 
 from .steps import Metrics
 
-__all__ = ["METRICS", "flush", "freeze"]
+__all__ = ["METRICS", "flush", "freeze", "no_member_left"]
 
 METRICS = Metrics._fields
 
@@ -57,22 +57,31 @@ def flush(pending, summary, *, start_step, histories, stopped, nets):
     return newly
 
 
+def _saved(last_saved):
+    return ("no checkpoint was written" if last_saved is None else
+            f"the last good checkpoint is {str(last_saved[1])!r} (step {last_saved[0]})")
+
+
 def freeze(members, state, single, last_saved):
     """Freeze the newly stopped ``members``: keep their parameter rows as they were and
     reset their rows and optimiser state to zeros, so that they compute finite numbers
     (which no other member sees) until the run ends. ``FloatingPointError`` for a run
-    of one, or when no member is left."""
-    saved = ("no checkpoint was written" if last_saved is None else
-             f"the last good checkpoint is {str(last_saved[1])!r} (step {last_saved[0]})")
+    of one."""
     for i in members:
         if single:
-            raise FloatingPointError(f"training stopped: {state.stopped[i][1]}; {saved}")
+            raise FloatingPointError(f"training stopped: {state.stopped[i][1]}; "
+                                     f"{_saved(last_saved)}")
         state.frozen[i] = {name: flat[i].clone() for name, flat in state.flats.items()}
         with torch.no_grad():
             for tensor in [*state.flats.values(), *(t for opt in state.optimisers.values()
                                                      for t in (opt["exp_avg"], opt["exp_avg_sq"]))]:
                 tensor[i] = 0
-    if all(s is not None for s in state.stopped):
-        raise FloatingPointError("training stopped: every member went non-finite (" +
-                                 "; ".join(f"member {i}: {s[1]}"
-                                           for i, s in enumerate(state.stopped)) + f"); {saved}")
+
+
+def no_member_left(stopped, last_saved):
+    """The ``FloatingPointError`` (to raise) naming every member's stop, for a
+    population whose members (their ``stopped`` records, in order) all went
+    non-finite."""
+    return FloatingPointError("training stopped: every member went non-finite (" +
+                             "; ".join(f"member {i}: {s[1]}" for i, s in enumerate(stopped))
+                             + f"); {_saved(last_saved)}")

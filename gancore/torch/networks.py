@@ -13,7 +13,7 @@ from .stacking import stack
 __all__ = ["build_networks"]
 
 
-def build_networks(cfgs, pools, device, dtype):
+def build_networks(cfgs, pools, device, dtype, *, alone, average):
     """The members' generators, discriminators and generator averages, each stacked.
 
     Member i's networks are built with torch's global RNG seeded with its seed (and
@@ -24,7 +24,10 @@ def build_networks(cfgs, pools, device, dtype):
     output multiplied by the mean scale (its values are distances). The built-in MLPs
     take these maps as arguments (:func:`~gancore.torch.generator`,
     :func:`~gancore.torch.discriminator`); a user's modules get them as layers around
-    their own. A loss that clips starts its critics clipped."""
+    their own. A loss that clips starts its critics clipped. ``alone`` runs a
+    population of one without the member axis (:func:`~gancore.torch.stacking.stack`);
+    ``average`` builds the weight averages (the population's choice, for a shard
+    too)."""
     loss = loss_record(cfgs[0].loss)
     gens, discs = [], []
     for cfg, pool in zip(cfgs, pools):
@@ -48,9 +51,9 @@ def build_networks(cfgs, pools, device, dtype):
             clip_weights(d, cfg.clip)
         gens.append(g)
         discs.append(d)
-    average = (stack([copy.deepcopy(g).requires_grad_(False) for g in gens])
-               if any(c.ema is not None for c in cfgs) else None)
-    return stack(gens), stack(discs), average
+    averages = (stack([copy.deepcopy(g).requires_grad_(False) for g in gens], alone=alone)
+                if average else None)
+    return stack(gens, alone=alone), stack(discs, alone=alone), averages
 
 
 def _standard_units(pool, pack, data_units):

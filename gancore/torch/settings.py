@@ -45,14 +45,18 @@ _WEIGHTS = ("gp_lambda", "r1_gamma", "value_penalty")
 PER_MEMBER = ("data", "seed", *(f.name for f in fields(Settings)))
 
 
-def member_settings(cfgs, *, device, dtype):
-    """The :class:`Settings` of the resolved configs ``cfgs``."""
+def member_settings(cfgs, *, device, dtype, members=None):
+    """The :class:`Settings` of the resolved configs ``cfgs`` (a population), for its
+    ``members`` (a range, default all: a shard's): which fields are numbers is the
+    population's choice."""
+    rows = slice(None) if members is None else slice(members.start, members.stop)
+
     def values(name, index=None):
         raw = [getattr(c, name) if index is None else getattr(c, name)[index] for c in cfgs]
         raw = [0.0 if v is None else float(v) for v in raw]
         if len(raw) == 1 or (name in _WEIGHTS and not any(raw)):
             return raw[0]
-        return torch.tensor(raw, device=device, dtype=dtype).unsqueeze(1)
+        return torch.tensor(raw[rows], device=device, dtype=dtype).unsqueeze(1)
 
     betas = (None if cfgs[0].betas is None else (values("betas", 0), values("betas", 1)))
     return Settings(lr=values("lr"), betas=betas, clip=values("clip"),

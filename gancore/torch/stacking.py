@@ -54,7 +54,10 @@ class Stack:
         The members' buffers, stacked.
     batched_mlp : bool
         Whether the networks are plain MLPs run through ``plan``: batched matrix
-        products, or for N = 1 the one module's layers' functions.
+        products, or for a population of one the one module's layers' functions.
+    alone : bool
+        Whether the one module runs without the member axis (a population of one; a
+        shard of one member of a larger population computes as the population does).
     """
 
     modules: list
@@ -65,11 +68,14 @@ class Stack:
     base: nn.Module
     plan: list
     param_list: list  #: ``params``' tensors, in order (what gradients are taken for)
+    alone: bool
 
     def __call__(self, x):
         """The members' outputs on ``x`` of shape ``(N, batch, ...)``: member i's
         module on ``x[i]``, stacked."""
-        one = len(self.modules) == 1  # a population of one: without the member axis
+        if len(self.modules) == 1 and not self.alone:
+            return self._as_one_of_two(x)
+        one = self.alone  # a population of one: without the member axis
         if self.batched_mlp:
             x = x.squeeze(0) if one else x
             for step in self.plan:
@@ -81,11 +87,30 @@ class Stack:
             self.params, self.buffers, x)
 
 
-def stack(modules, /, *, batched_mlp=None):
+    def _as_one_of_two(self, x):
+        """One member of a larger population (a shard's): computed beside a detached
+        copy of itself, which takes no gradient. Batched products of one member run
+        other kernels than those of two or more (``baddbmm``'s backward rounds
+        differently for a single output unit), so this keeps the member's numbers
+        the population's, bit for bit, at twice one member's cost."""
+        params = {k: torch.cat([p, p.detach()]) for k, p in self.params.items()}
+        buffers = {k: torch.cat([b, b]) for k, b in self.buffers.items()}
+        x = torch.cat([x, x.detach()])
+        if self.batched_mlp:
+            for step in _plan(self.modules[0], params, buffers, batched=True):
+                x = step(x)
+            return x[:1]
+        return vmap(lambda p, b, xi: functional_call(self.base, (p, b), (xi,)))(
+            params, buffers, x)[:1]
+
+
+def stack(modules, /, *, batched_mlp=None, alone=None):
     """Stack ``modules`` (one architecture, one dtype and device) into a :class:`Stack`.
 
     ``batched_mlp=None`` takes the batched-matmul path wherever the architecture
-    allows it; ``False`` forces the ``torch.func`` path (for comparison).
+    allows it; ``False`` forces the ``torch.func`` path (for comparison). ``alone``
+    (default: whether there is one module) runs one module without the member axis;
+    ``False`` runs it as a member of a population (a shard of one member does).
     """
     first = modules[0]
     shapes = [(n, p.shape) for n, p in first.named_parameters()]
@@ -96,6 +121,7 @@ def stack(modules, /, *, batched_mlp=None):
     if not shapes:
         raise ValueError("the networks have no parameters to train")
     n, trained = len(modules), any(p.requires_grad for p in first.parameters())
+    alone = n == 1 if alone is None else alone and n == 1
     flat = torch.empty(n, sum(shape.numel() for _, shape in shapes),
                        dtype=next(first.parameters()).dtype,
                        device=next(first.parameters()).device)
@@ -106,16 +132,17 @@ def stack(modules, /, *, batched_mlp=None):
         size = shape.numel()
         params[name] = flat[:, start:start + size].view(n, *shape).requires_grad_(trained)
         start += size
-    if n == 1:
+    if alone:
         params = dict(first.named_parameters())
     buffers = {name: torch.stack([dict(m.named_buffers())[name] for m in modules])
                for name, _ in first.named_buffers()}
     base = copy.deepcopy(first).to("meta")
     mlp = _is_mlp(first) if batched_mlp is None else bool(batched_mlp) and _is_mlp(first)
-    plan = (_plan(first, params, dict(first.named_buffers()) if n == 1 else buffers,
-                  batched=n > 1) if mlp else [])
+    plan = (_plan(first, params, dict(first.named_buffers()) if alone else buffers,
+                  batched=not alone) if mlp else [])
     return Stack(modules=list(modules), flat=flat, params=params, buffers=buffers,
-                 batched_mlp=mlp, base=base, plan=plan, param_list=list(params.values()))
+                 batched_mlp=mlp, base=base, plan=plan, param_list=list(params.values()),
+                 alone=alone)
 
 
 def _is_mlp(module, last=True):

@@ -16,17 +16,18 @@ import torch
 from torch import nn
 
 from .._arrays import boolean
-from .checkpoint import restore_state, save_state
+from .checkpoint import checkpoint_state, restore_state, save_checkpoint, save_state
 from .config import RESUMABLE, TrainConfig, record
 from .population import resolve_population
 from .data import member_data
 from .evaluate import evaluate_members
 from .graphs import graphed
-from .monitor import METRICS, flush, freeze
+from .monitor import METRICS, flush, freeze, no_member_left
 from .networks import build_networks
 from .objectives import loss_record
 from .results import PopulationResult, TrainResult, member_results
 from .settings import member_settings
+from .sharding import check_in, gather_checkpoint, gather_results, sharding
 from .steps import Run, TrainState, average_step, iteration, penalty_of
 from .updates import adam_update, optimiser_state, rmsprop_update
 
@@ -87,60 +88,127 @@ def train(config, /, *, resume=None, progress=None):
         boolean("progress", progress)
     if resume is not None and not isinstance(resume, (str, os.PathLike)):
         raise TypeError(f"resume must be a path or None; got {type(resume).__name__}")
-    state, run, targets = _setup(cfgs)
-    cfg, records, last_saved = cfgs[0], [record(c, run.pools.device) for c in cfgs], None
-    if resume is not None:
-        restore_state(resume, state, records, RESUMABLE, device=run.pools.device)
-        last_saved = (state.step, resume)
-    step = partial(iteration, state, run)
-    if cfg.cuda_graph:
-        step = graphed(step, state.rngs, run.pools.device)
-    from tqdm.auto import tqdm
-    bar = tqdm(total=cfg.steps, initial=state.step, dynamic_ncols=True,
-               disable=not (sys.stderr.isatty() if progress is None else progress),
-               desc=run.loss.name if single else f"{run.loss.name} x {len(cfgs)}")
-    pending = []
-    with bar:
-        while state.step < cfg.steps:
-            pending.append(step())
-            average_step(state, run)
-            state.step += 1
-            bar.update(1)
-            # -- side concerns: logging, the non-finite guard, evaluation, checkpoints
-            done, end = state.step, state.step == cfg.steps
-            save = cfg.checkpoint is not None and (done % cfg.checkpoint_every == 0 or end)
-            evaluate = done % cfg.eval_every == 0 or end
-            if done % cfg.log_every == 0 or end or save or evaluate:
-                stopped = flush(pending, partial(run.loss.summary, **run.shared),
-                                start_step=done - len(pending), histories=state.histories,
-                                stopped=state.stopped, nets={
-                                    "generator": state.generator.flat,
-                                    "discriminator": state.discriminator.flat})
-                pending = []
-                freeze(stopped, state, single, last_saved)
-                if evaluate:
-                    evaluate_members(state, state.average or state.generator, cfgs,
-                                     targets, noise_seed=done)
-                w1 = state.histories[0]["w1"]
-                bar.set_postfix(w1=f"{w1[-1]:.4g}" if w1 else "-")
-                if save:
-                    save_state(state, records, cfg.checkpoint)
-                    last_saved = (done, cfg.checkpoint)
-    results = member_results(cfgs, state)
+    with sharding(len(cfgs)) as shard:
+        device = _device(cfgs[0].device, shard)
+        try:
+            results = _train(cfgs, single, shard, device, resume, progress)
+            if shard is not None:
+                check_in(shard)  # a failure after the last boundary ends every rank too
+        except Exception as err:
+            if shard is None or getattr(err, "reported", False):
+                raise
+            check_in(shard, failure=err)  # raises it, naming this rank, on every rank
+        if shard is not None:
+            results = gather_results(shard, results, cfgs, device)
     return results[0] if single else PopulationResult(results)
 
 
-def _setup(cfgs):
-    """The run's initial :class:`~gancore.torch.steps.TrainState`, its fixed
-    :class:`~gancore.torch.steps.Run`, and the members' evaluation targets."""
-    cfg = cfgs[0]  # the fields every member shares
-    device, dtype = _device(cfg.device), getattr(torch, cfg.dtype)
+def _train(cfgs, single, shard, device, resume, progress):
+    """Train this process's members of the population ``cfgs`` (all of them, or a
+    shard's) on ``device``; their results."""
+    cfg, members = cfgs[0], range(len(cfgs)) if shard is None else shard.members
+    records, state, start = [record(c, device) for c in cfgs], None, 0
+    if members:
+        state, run, targets = _setup(cfgs, members, device)
+        if resume is not None:
+            restore_state(resume, state, records, RESUMABLE, device=device, members=members)
+        start = state.step
+    if shard is not None:  # an idle rank learns where a resumed run starts
+        _, start, _ = check_in(shard, alive=len(members), step=start)
+    last_saved = None if resume is None else (start, resume)
+    if not members:  # an idle rank meets the others at every boundary
+        for done, save, _ in boundaries(cfg, start):
+            _meet(shard, None, records, cfg.checkpoint if save else None, last_saved)
+            last_saved = (done, cfg.checkpoint) if save else last_saved
+        return []
+    step = partial(iteration, state, run)
+    if cfg.cuda_graph:
+        step = graphed(step, state.rngs, device)
+    from tqdm.auto import tqdm
+    bar = tqdm(total=cfg.steps, initial=state.step, dynamic_ncols=True,
+               disable=not (sys.stderr.isatty() if progress is None else progress) or (
+                   shard is not None and shard.rank != 0),
+               desc=run.loss.name if single else f"{run.loss.name} x {len(cfgs)}")
+    pending = []
+    with bar:
+        for done, save, evaluate in boundaries(cfg, state.step):
+            while state.step < done:
+                pending.append(step())
+                average_step(state, run)
+                state.step += 1
+                bar.update(1)
+            # -- side concerns: logging, the non-finite guard, evaluation, checkpoints
+            stopped = flush(pending, partial(run.loss.summary, **run.shared),
+                            start_step=done - len(pending), histories=state.histories,
+                            stopped=state.stopped, nets={
+                                "generator": state.generator.flat,
+                                "discriminator": state.discriminator.flat})
+            pending = []
+            freeze(stopped, state, single, last_saved)
+            if evaluate:
+                evaluate_members(state, state.average or state.generator,
+                                 [cfgs[i] for i in members], targets, noise_seed=done)
+            w1 = state.histories[0]["w1"]
+            bar.set_postfix(w1=f"{w1[-1]:.4g}" if w1 else "-")
+            _meet(shard, state, records, cfg.checkpoint if save else None, last_saved)
+            last_saved = (done, cfg.checkpoint) if save else last_saved
+    return member_results([cfgs[i] for i in members], state)
+
+
+def boundaries(cfg, start):
+    """The run's boundaries after step ``start``: ``(step, save, evaluate)`` for each
+    step at which metrics are flushed (every ``log_every`` steps, at evaluations,
+    checkpoints and the end), with whether a checkpoint is written and the generators
+    evaluated there."""
+    for done in range(start + 1, cfg.steps + 1):
+        end = done == cfg.steps
+        save = cfg.checkpoint is not None and (done % cfg.checkpoint_every == 0 or end)
+        evaluate = done % cfg.eval_every == 0 or end
+        if done % cfg.log_every == 0 or end or save or evaluate:
+            yield done, save, evaluate
+
+
+def _meet(shard, state, records, path, last_saved):
+    """A boundary's last part: ``FloatingPointError`` when no member of the population
+    is left, then the checkpoint at ``path`` (None: none here). Sharded, the ranks check
+    in (:func:`~gancore.torch.sharding.check_in`) and rank 0 writes the whole
+    population's checkpoint; ``state`` is None on an idle rank."""
+    live = 0 if state is None else sum(s is None for s in state.stopped)
+    if shard is None:
+        if not live:
+            raise no_member_left(state.stopped, last_saved)
+        if path is not None:
+            save_state(state, records, path)
+        return
+    live, _, stopped = check_in(shard, alive=live, stopped=(
+        None if state is None or live else state.stopped))
+    if not live:
+        error = no_member_left(stopped, last_saved)
+        error.reported = True  # every rank raises it
+        raise error
+    if path is not None:
+        whole = gather_checkpoint(shard, None if state is None else
+                                  checkpoint_state(state, records, start=shard.start))
+        if whole is not None:
+            save_checkpoint(whole, path)
+
+
+def _setup(cfgs, members, device):
+    """The initial :class:`~gancore.torch.steps.TrainState` of the population ``cfgs``'s
+    ``members`` (a range) on ``device``, their fixed :class:`~gancore.torch.steps.Run`,
+    and their evaluation targets. What depends on the whole population (a population
+    of one runs without the member axis, which settings are numbers, whether there are
+    weight averages) is decided on ``cfgs``, so that a shard computes as the
+    one-process run does."""
+    cfg, mine, alone = cfgs[0], [cfgs[i] for i in members], len(cfgs) == 1
+    dtype = getattr(torch, cfg.dtype)
     if cfg.cuda_graph and device.type != "cuda":
         raise ValueError(f"cuda_graph=True needs a CUDA device; device is {device.type!r}")
-    data = [member_data(c, device, dtype) for c in cfgs]
+    data = [member_data(c, device, dtype) for c in mine]
     pools = [pool for pool, _ in data]
-    G, D, A = build_networks(cfgs, pools, device, dtype)
-    settings = member_settings(cfgs, device=device, dtype=dtype)
+    G, D, A = build_networks(mine, pools, device, dtype, alone=alone,
+                             average=any(c.ema is not None for c in cfgs))
+    settings = member_settings(cfgs, device=device, dtype=dtype, members=members)
     loss = loss_record(cfg.loss)
     update = (partial(rmsprop_update, lr=settings.lr) if loss.optimizer == "rmsprop" else
               partial(adam_update, lr=settings.lr, betas=settings.betas))
@@ -152,20 +220,24 @@ def _setup(cfgs):
               pools=nn.utils.rnn.pad_sequence(pools, batch_first=True),
               sizes=[len(pool) for pool in pools], n_critic=cfg.n_critic,
               batch_size=cfg.batch_size, pack=cfg.pack, latent_dim=cfg.latent_dim,
-              update=update, fused=len(cfgs) == 1)
+              update=update, fused=alone)
     state = TrainState(
         step=0, generator=G, discriminator=D, average=A,
         optimisers={"generator": optimiser_state(G.flat),
                     "discriminator": optimiser_state(D.flat)},
-        rngs=[torch.Generator(device).manual_seed(c.seed) for c in cfgs],
+        rngs=[torch.Generator(device).manual_seed(c.seed) for c in mine],
         histories=[{k: [] for k in ("step", *METRICS, "eval_step", "w1", "jsd")}
-                   for _ in cfgs], stopped=[None] * len(cfgs))
+                   for _ in mine], stopped=[None] * len(mine))
     return state, run, [target for _, target in data]
 
 
-def _device(name):
+def _device(name, shard):
+    """The device a config names; sharded, ``"auto"`` and ``"cuda"`` are the rank's
+    own GPU, ``cuda:LOCAL_RANK``."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and shard is not None:
+        name = f"cuda:{shard.local_rank}"
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {name!r} requested but torch sees no CUDA device")
