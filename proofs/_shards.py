@@ -12,6 +12,7 @@ import os
 import socket
 import tempfile
 import time
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,8 +27,9 @@ def free_port():
 
 
 def _worker(rank, world, port, jobs, out, init, timeout):
-    """Rank ``rank``'s process: train each job's configs and save what each returned or
-    raised (its type and message) to ``out/rank<rank>.pt``."""
+    """Rank ``rank``'s process: train each job's configs and save, per job, what
+    ``train`` returned or raised (its type and message), the warnings it gave and
+    whether a process group was left initialised after it, to ``out/rank<rank>.pt``."""
     import torch
 
     torch.set_num_threads(1)
@@ -39,12 +41,16 @@ def _worker(rank, world, port, jobs, out, init, timeout):
 
     if init == "group":  # the user's own process group (else: torchrun's environment)
         dist.init_process_group("gloo", timeout=timedelta(seconds=timeout))
-    outcomes = []
+    outcomes = {"returned": [], "warnings": [], "initialized": []}
     for configs, kwargs in jobs:
-        try:
-            outcomes.append(train(configs, progress=False, **kwargs))
-        except Exception as err:  # noqa: BLE001 - the outcome the test compares
-            outcomes.append((type(err).__name__, str(err)))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outcomes["returned"].append(train(configs, progress=False, **kwargs))
+            except Exception as err:  # noqa: BLE001 - the outcome the test compares
+                outcomes["returned"].append((type(err).__name__, str(err)))
+        outcomes["warnings"].append([str(w.message) for w in caught])
+        outcomes["initialized"].append(dist.is_initialized())
     if init == "group":
         dist.destroy_process_group()
     torch.save(outcomes, Path(out) / f"rank{rank}.pt")
@@ -54,8 +60,10 @@ def sharded(jobs, world, *, init="env", timeout=120):
     """Run ``jobs`` (pairs of configs and ``train`` keywords) on ``world`` processes.
 
     ``init="env"`` leaves the process group to gancore (torchrun's environment),
-    ``"group"`` initialises it before ``train``. Returns each rank's outcomes: per job,
-    what ``train`` returned, or the ``(type name, message)`` it raised.
+    ``"group"`` initialises it before ``train``. Returns each rank's outcomes, a dict of
+    lists with an entry per job: ``"returned"``, what ``train`` returned or the ``(type
+    name, message)`` it raised; ``"warnings"``, the messages of its warnings;
+    ``"initialized"``, whether a process group was initialised after it.
     ``TimeoutError`` when the processes take longer than ``timeout`` seconds in all
     (they are killed: no process is left behind).
     """
@@ -87,7 +95,7 @@ def train_population(configs):
 
     if SHARDS <= 1:
         return train(configs, progress=False)
-    outcome = sharded([(configs, {})], SHARDS, timeout=3600)[0][0]
+    outcome = sharded([(configs, {})], SHARDS, timeout=3600)[0]["returned"][0]
     if isinstance(outcome, tuple):
         raise RuntimeError(f"the sharded run raised {outcome[0]}: {outcome[1]}")
     return outcome
