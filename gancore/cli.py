@@ -93,6 +93,7 @@ def _train(argv):
         from .torch.config import record
         from .torch.refine import log_ratio_of_critic, refined_sample
         from .torch.report import plot_population
+        from .torch.sharding import process_rank
     except ImportError as err:
         print(f"gancore train needs torch, tqdm and matplotlib (pip install "
               f"'gancore[torch]'): {err}", file=sys.stderr)
@@ -107,8 +108,9 @@ def _train(argv):
         if values["checkpoint"] is None:
             values["checkpoint"] = str(out / "checkpoint.pt")
         config = TrainConfig(**values)
-        configs = sweep(config, seed=range(args.seed, args.seed + args.seeds),
-                        **parse_sweep(args.sweep))
+        axes = parse_sweep(args.sweep)  # --sweep seed=... names the seeds itself
+        configs = sweep(config, seed=axes.pop("seed", range(args.seed,
+                                                            args.seed + args.seeds)), **axes)
         if args.refine is not None:  # refused before training where D estimates no ratio
             for c in configs:
                 log_ratio_of_critic(c)
@@ -116,6 +118,8 @@ def _train(argv):
                         progress=False if args.no_progress else None)
     except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as err:
         parser.error(str(err))
+    if process_rank() != 0:  # under torchrun every rank has the results; rank 0 reports
+        return 0
     device = next(results[0].generator.parameters()).device
     (out / "config.json").write_text(json.dumps([record(r.config, device) for r in results],
                                                 indent=2) + "\n")

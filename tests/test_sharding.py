@@ -2,6 +2,7 @@
 127.0.0.1 train the same configs as one process does, bit for bit, resume each
 other's checkpoints, and fail together with an error naming the rank."""
 
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -239,3 +240,40 @@ def test_gancore_destroys_only_the_group_it_created(session):
         # under torchrun's environment gancore made the group and destroyed it; the
         # user's group is left to the user
         assert set(rank["initialized"].values()) == {init == "group"}
+
+
+def test_torchrun_runs_the_cli_and_writes_the_one_process_files(tmp_path):
+    # torchrun --standalone --nproc-per-node 2 -m gancore train ...: the files once, by
+    # rank 0, and the same as one process writes (config.json names its own --out)
+    import json
+    import subprocess
+    import sys
+
+    args = ["train", "--steps", "12", "--eval-every", "6", "--log-every", "4", "--seeds",
+            "3", "--sweep", "lr=1e-4,2e-4", "--data-pool", "4096", "--eval-samples", "300",
+            "--widths", "16", "--no-progress"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    runs = {"one": [sys.executable, "-m", "gancore"],
+            "two": [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                    "--nproc-per-node", "2", "-m", "gancore"]}
+    said = {}
+    for name, command in runs.items():
+        done = subprocess.run([*command, *args, "--out", str(tmp_path / name)], env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        said[name] = [line for line in done.stdout.splitlines() if "member(s)" in line]
+    assert len(said["two"]) == 1 and said["two"][0].replace("two/", "one/").endswith(
+        said["one"][0].split(str(tmp_path))[-1].replace("two/", "one/"))
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+    for name in ("history.json", "figure.png"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    configs = [json.loads((d / "config.json").read_text()) for d in (one, two)]
+    for c in configs:
+        for member in c:
+            member["checkpoint"] = None
+    assert configs[0] == configs[1]
+    saved = [load_checkpoint(d / "checkpoint.pt") for d in (one, two)]
+    for key in saved[0]:
+        if key != "configs":
+            torch.testing.assert_close(saved[0][key], saved[1][key], rtol=0, atol=0)

@@ -359,6 +359,14 @@ def test_cli_train_sweeps_total_variations_value_penalty(tmp_path, capsys):
     assert status == 0
     configs = json.loads((out / "swept" / "config.json").read_text())
     assert [c["value_penalty"] for c in configs] == [0.0, 1e-3]
+    # --sweep seed=... names the seeds, in place of --seed and --seeds
+    status = gancore.cli.main(["train", "--sweep", "seed=4,7", "--sweep", "lr=1e-4,2e-4",
+                               "--steps", "2", "--device", "cpu", "--out", str(out / "seeds"),
+                               "--no-progress"])
+    assert status == 0
+    configs = json.loads((out / "seeds" / "config.json").read_text())
+    assert [(c["seed"], c["lr"]) for c in configs] == [(4, 1e-4), (4, 2e-4), (7, 1e-4),
+                                                       (7, 2e-4)]
 
 
 def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):

@@ -87,6 +87,25 @@ def process_rank():
     return int(os.environ.get("RANK", "0"))
 
 
+_STORE = {}  # this process's torchrun rendezvous store and how many groups it made
+
+
+def _rendezvous():
+    """A store for a new process group from torchrun's environment, with the rank and
+    world size. The rendezvous store is made once per process and each group gets keys
+    of its own in it (a prefix), so that a script may call ``train`` many times: a
+    store made anew on the same port for each call can meet the previous group's keys,
+    or its closing server."""
+    import torch.distributed as dist
+
+    if "store" not in _STORE:
+        _STORE["store"], _STORE["rank"], _STORE["world"] = next(dist.rendezvous("env://"))
+        _STORE["groups"] = 0
+    _STORE["groups"] += 1
+    return (dist.PrefixStore(f"gancore/{_STORE['groups']}", _STORE["store"]),
+            _STORE["rank"], _STORE["world"])
+
+
 @contextmanager
 def sharding(members):
     """The :class:`Shard` of this process for a population of ``members`` configs, or
@@ -105,7 +124,8 @@ def sharding(members):
         yield None
         return
     if not dist.is_initialized():
-        dist.init_process_group(backend="gloo")
+        store, rank, world = _rendezvous()
+        dist.init_process_group(backend="gloo", store=store, rank=rank, world_size=world)
         created = True
     group = None
     try:
