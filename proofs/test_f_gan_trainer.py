@@ -38,11 +38,12 @@ import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
+from ._shards import train_population
 from ._support import (direct_fit, least_successes, one_run, penalised_total_variation,
                        total_variation_gap)
 
 torch = pytest.importorskip("torch")
-from gancore.torch import TrainConfig, train  # noqa: E402
+from gancore.torch import TrainConfig  # noqa: E402
 
 THEOREM = "f-GAN trainer"
 STATEMENT = ("f-GAN populations minimise their D_f: an affine generator lands on the direct "
@@ -120,7 +121,7 @@ def fit_population(divergence, *, seed=0, device="cpu"):
                            seed=seed + i, device=device, eval_every=steps,
                            eval_samples=2000, **overrides)
                for i in range(members)]
-    return np.array([trained_gaussian(m) for m in train(configs, progress=False)])
+    return np.array([trained_gaussian(m) for m in train_population(configs)])
 
 
 def fitted_divergence(divergence):
@@ -237,7 +238,7 @@ def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, diverge
                            steps=steps, r1_gamma=r1_gamma, seed=i, device=device,
                            eval_every=steps)
                for i, (m, s) in enumerate(targets)]
-    result = train(configs, progress=False)
+    result = train_population(configs)
     # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s)
     w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])
     reached = int(np.sum(w1 < RECOVERY_TOLERANCE))

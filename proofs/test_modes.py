@@ -22,6 +22,7 @@ import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
+from ._shards import train_population
 from ._support import arr, host, one_run
 
 THEOREM = "Mode coverage"
@@ -98,12 +99,12 @@ RING = {"widths": (128, 128, 128), "latent_dim": 2, "steps": 3000}
 @one_run
 @given(seed=st.integers(0, 2**32 - 10))
 def test_training_captures_every_mode_of_the_ring(device, seed):
-    from gancore.torch import TrainConfig, sweep, train
+    from gancore.torch import TrainConfig, sweep
 
     ring = gancore.gaussian_ring()
     config = TrainConfig(data=ring, eval_every=RING["steps"], eval_samples=500,
                          device=device, **RING)
-    population = train(sweep(config, seed=range(seed, seed + 10)), progress=False)
+    population = train_population(sweep(config, seed=range(seed, seed + 10)))
     samples = np.stack([m.sample(2500, seed=seed).double().cpu().numpy() for m in population])
     score = gancore.mode_coverage(samples, ring)
     modes = host(score.modes)

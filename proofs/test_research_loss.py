@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 import gancore
 
 from ._record import at_most
+from ._shards import train_population
 from ._support import least_successes, one_run
 
 THEOREM = "Research loss"
@@ -41,7 +42,7 @@ if not SPEC:
 torch = pytest.importorskip("torch")
 from hypothesis import settings  # noqa: E402
 
-from gancore.torch import TrainConfig, train  # noqa: E402
+from gancore.torch import TrainConfig  # noqa: E402
 from gancore.torch.arguments import import_string  # noqa: E402
 
 LOSS = import_string(SPEC, what="loss record")
@@ -66,7 +67,7 @@ def test_research_loss_converges_on_gaussians_at_the_stated_rate(device, seed):
                for i, (m, s) in enumerate(targets)]
     least = least_successes(POPULATION, RATE)
     try:
-        result = train(configs, progress=False)
+        result = train_population(configs)
     except FloatingPointError as err:  # every member went non-finite
         at_most(least, 0, 0.0, f"loss {LOSS.name!r}: no member left: {err}")
     w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import gancore
 
 from ._record import at_most, close
+from ._shards import train_population
 from ._support import least_successes, most_successes, one_run
 
 torch = pytest.importorskip("torch")
@@ -87,7 +88,7 @@ def test_training_converges_on_gaussians_at_the_stated_rate(device, loss, seed):
                            device=device, eval_every=steps, **fields,
                            **({"gp_lambda": 0.01 * s} if loss == "wgan-gp" else {}))
                for i, (m, s) in enumerate(targets)]
-    reached, worst = _successes(train(configs, progress=False), targets, tolerance)
+    reached, worst = _successes(train_population(configs), targets, tolerance)
     least = least_successes(POPULATION, rate)
     at_most(least, reached, 0.0, f"members below {tolerance} s: {reached} of {POPULATION} "
                                  f"(worst W1 / s {worst:.3f})")
@@ -114,7 +115,7 @@ def test_least_squares_generators_move_by_how_far_c_is_from_the_codes_midpoint(d
         configs = [TrainConfig(loss="least-squares", codes=codes, data=gancore.Normal(m, s),
                                steps=1200, seed=i, device=device, eval_every=1200)
                    for i, (m, s) in enumerate(targets)]
-        reached.append(_successes(train(configs, progress=False), targets, 0.1))
+        reached.append(_successes(train_population(configs), targets, 0.1))
     (zero_one, zero_one_worst), (mao, _) = reached
     at_most(least_successes(POPULATION, 0.65), zero_one, 0.0,
             f"0-1 coding: members below 0.1 s: {zero_one} of {POPULATION} (worst W1 / s "
@@ -135,7 +136,7 @@ def test_training_on_samples_converges_like_their_distribution(device, seed):
     configs = [TrainConfig(data=gancore.Normal(m, s).sample(20_000, seed=seed + i),
                            steps=1200, seed=i, device=device, eval_every=1200)
                for i, (m, s) in enumerate(targets)]
-    reached, worst = _successes(train(configs, progress=False), targets, 0.1)
+    reached, worst = _successes(train_population(configs), targets, 0.1)
     at_most(least_successes(POPULATION, 0.65), reached, 0.0,
             f"members below 0.1 s: {reached} of {POPULATION} (worst W1 / s {worst:.3f})")
 
@@ -161,7 +162,7 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
                            seed=i, device=device, r1_gamma=5.0,
                            eval_every=10**9, eval_samples=1000)
                for i, cov in enumerate(covs)]
-    result = train(configs, progress=False)
+    result = train_population(configs)
     w2 = []
     for member, cov in zip(result, covs):
         x = member.sample(10_000, seed=seed).double().cpu().numpy()
@@ -199,7 +200,7 @@ def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
                            seed=j, steps=1500, eval_every=50, eval_samples=2000,
                            device=device)
                for r in PHASE_RATIOS for j, (m, s) in enumerate(targets)]
-    w1 = train(configs, progress=False).history["w1"].reshape(len(PHASE_RATIOS), 3, -1)
+    w1 = train_population(configs).history["w1"].reshape(len(PHASE_RATIOS), 3, -1)
     w1 = w1 / np.array([s for _, s in targets])[None, :, None]   # in units of s
     converging, swinging = PHASE_RATIOS <= 0.1, PHASE_RATIOS >= 1.0
     at_most(float(np.median(w1[converging, :, -1])), 0.1, 0.0,
