@@ -143,7 +143,8 @@ def speed_table(rows):
 def population_table(rows):
     """GAN-steps per second of populations, and their speed-up over N sequential single
     runs (N times the population of one's time, same device and threads)."""
-    runs = {(r["namespace"], r["threads"], r["members"]): r for r in rows if "members" in r}
+    runs = {(r["namespace"], r["threads"], r["members"]): r for r in rows
+            if "members" in r and r["op"] != "scaling"}
     if not runs:
         return "Not measured in this run."
     lines = ["| device | threads | members | GAN-steps/s | over N sequential single runs |",
@@ -154,6 +155,23 @@ def population_table(rows):
         over = "" if single is None else f"{members * single['median'] / r['median']:.2f}x"
         lines.append(f"| {'CPU' if where == 'torch' else 'CUDA'} | {threads} | {members} | "
                      f"{rate:.4g} | {over} |")
+    return "\n".join(lines)
+
+
+def scaling_table(rows):
+    """GAN-steps per second of populations trained by one process and sharded over
+    processes, and the speed-up over one process on one thread (same members)."""
+    runs = {(r["namespace"], r["members"], r["name"]): r for r in rows if r["op"] == "scaling"}
+    if not runs:
+        return "Not measured in this run."
+    lines = ["| device | members | set-up | GAN-steps/s | over 1 process, 1 thread |",
+             "|---|---|---|---|---|"]
+    for (where, members, name), r in sorted(runs.items(), key=lambda kv: (
+            kv[0][0], kv[0][1], kv[1]["processes"], kv[1]["threads"])):
+        base = runs.get((where, members, "1 process, 1 thread"))
+        over = "" if base is None else f"{r['rate'] / base['rate']:.2f}x"
+        lines.append(f"| {'CPU' if where == 'torch' else 'CUDA'} | {members} | {name} | "
+                     f"{r['rate']:.4g} | {over} |")
     return "\n".join(lines)
 
 
@@ -381,6 +399,13 @@ def render(info, rows):
         "trained as one run (`train(sweep(config, seed=range(N)))`); "
         "a GAN-step is one member's generator step with its critic step.",
         population_table(rows),
+        "## Scaling out",
+        "The same population sharded over processes with `torch.distributed` (gloo on "
+        "127.0.0.1; see *Scaling out*): each set-up in freshly started processes, a "
+        "round's time the slowest rank's wall time of `train` (set-up, training, the "
+        "ranks' check-ins and the gathering of every member's result), the median of 3 "
+        "rounds after a warm-up; 50 steps.",
+        scaling_table(rows),
         "## Mode coverage",
         "The ring (8 Gaussians of standard deviation 0.01 on the unit circle) and the grid "
         "(25 of standard deviation 0.05 at {-4, -2, 0, 2, 4}^2) on the protocol of the "

@@ -26,13 +26,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _worker(rank, world, port, jobs, out, init, timeout):
+def _worker(rank, world, port, jobs, out, init, timeout, threads):
     """Rank ``rank``'s process: train each job's configs and save, per job, what
-    ``train`` returned or raised (its type and message), the warnings it gave and
-    whether a process group was left initialised after it, to ``out/rank<rank>.pt``."""
+    ``train`` returned or raised (its type and message), the warnings it gave, whether
+    a process group was left initialised after it and its wall time, to
+    ``out/rank<rank>.pt``."""
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
                       WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank))
     import torch.distributed as dist
@@ -41,14 +42,18 @@ def _worker(rank, world, port, jobs, out, init, timeout):
 
     if init == "group":  # the user's own process group (else: torchrun's environment)
         dist.init_process_group("gloo", timeout=timedelta(seconds=timeout))
-    outcomes = {"returned": [], "warnings": [], "initialized": []}
+    outcomes = {"returned": [], "warnings": [], "initialized": [], "seconds": []}
     for configs, kwargs in jobs:
+        if init == "group":
+            dist.barrier()  # the ranks start each job together
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            start = time.perf_counter()
             try:
                 outcomes["returned"].append(train(configs, progress=False, **kwargs))
             except Exception as err:  # noqa: BLE001 - the outcome the test compares
                 outcomes["returned"].append((type(err).__name__, str(err)))
+            outcomes["seconds"].append(time.perf_counter() - start)
         outcomes["warnings"].append([str(w.message) for w in caught])
         outcomes["initialized"].append(dist.is_initialized())
     if init == "group":
@@ -56,14 +61,16 @@ def _worker(rank, world, port, jobs, out, init, timeout):
     torch.save(outcomes, Path(out) / f"rank{rank}.pt")
 
 
-def sharded(jobs, world, *, init="env", timeout=120):
+def sharded(jobs, world, *, init="env", timeout=120, threads=1):
     """Run ``jobs`` (pairs of configs and ``train`` keywords) on ``world`` processes.
 
     ``init="env"`` leaves the process group to gancore (torchrun's environment),
     ``"group"`` initialises it before ``train``. Returns each rank's outcomes, a dict of
     lists with an entry per job: ``"returned"``, what ``train`` returned or the ``(type
     name, message)`` it raised; ``"warnings"``, the messages of its warnings;
-    ``"initialized"``, whether a process group was initialised after it.
+    ``"initialized"``, whether a process group was initialised after it;
+    ``"seconds"``, the wall time of the call (under ``init="group"`` the ranks start
+    each job after a barrier).
     ``TimeoutError`` when the processes take longer than ``timeout`` seconds in all
     (they are killed: no process is left behind).
     """
@@ -72,7 +79,7 @@ def sharded(jobs, world, *, init="env", timeout=120):
 
     with tempfile.TemporaryDirectory() as out:
         context = mp.start_processes(_worker, args=(world, free_port(), jobs, out, init,
-                                                    timeout),
+                                                    timeout, threads),
                                      nprocs=world, join=False, start_method="spawn")
         deadline = time.monotonic() + timeout
         try:

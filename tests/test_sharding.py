@@ -154,6 +154,9 @@ def test_a_sharded_population_trains_as_one_process_bit_for_bit(session, job):
         got = rank[job]
         assert not isinstance(got, tuple), got
         _same(want, got)
+        # the gathered networks are working modules: they sample as the one-process ones
+        live = [i for i, member in enumerate(want) if member.stopped is None]
+        assert torch.equal(got[live[-1]].sample(50, seed=1), want[live[-1]].sample(50, seed=1))
     if job == "diverges":
         assert want[3].stopped is not None and want[0].stopped is None
 

@@ -12,12 +12,15 @@ are still live (:func:`check_in`), rank 0 writes the whole population's checkpoi
 so a sharded run computes, member by member, what the one-process run computes.
 """
 
+import copy
 import os
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
+
+from .updates import bind_parameters
 
 __all__ = ["Shard", "blocks", "check_in", "gather_checkpoint", "gather_results",
            "process_rank", "sharding"]
@@ -215,31 +218,70 @@ def _host(value):
     return value
 
 
-def _portable(result):
-    """A member's result as a message: without its config (every rank has the
-    configs), its networks moved to the host, each owning its parameters (a member's
-    module is a view of the population's rows)."""
-    nets = {}
-    for name in ("generator", "discriminator", "average"):
-        net = getattr(result, name)
-        if net is not None:
-            for p in net.parameters():
-                p.data = p.data.detach().to("cpu", copy=True)
-            nets[name] = net.to("cpu")
-    return replace(result, config=None, **nets)
+_NETS = ("generator", "discriminator", "average")
 
 
-def gather_results(shard, results, cfgs, device):
-    """Every member's result on every rank, in the configs' order, from each rank's
-    ``results`` (its members'), with its config from ``cfgs`` and its networks on
-    ``device``, this rank's own."""
+def _structure(module):
+    """A copy of ``module`` and its submodules whose parameter, buffer and submodule
+    dicts are its own (their tensors still shared until rebound)."""
+    new = copy.copy(module)
+    new._parameters, new._buffers = dict(module._parameters), dict(module._buffers)
+    new._modules = {k: None if c is None else _structure(c) for k, c in module._modules.items()}
+    return new
+
+
+def _network(template, row, buffers):
+    """A copy of ``template`` computing with parameters ``row`` (views of it) and
+    ``buffers`` (name to tensor)."""
+    net = _structure(template)
+    bind_parameters(net, row)
+    for name, value in buffers.items():
+        owner, _, attr = name.rpartition(".")
+        net.get_submodule(owner)._buffers[attr] = value
+    return net
+
+
+def _results_part(state):
+    """What a rank sends of its members' results: each network's parameter rows (a
+    stopped member's as it stopped), stacked buffers and one template module, on the
+    host; histories, stop records and the step. A few tensors per network, however many
+    members: pickling one module per member cost more than training at 256 members."""
+    nets = {name: getattr(state, name) for name in _NETS if getattr(state, name) is not None}
+    rows = {name: net.flat.detach().cpu().clone() for name, net in nets.items()}
+    for i, frozen in state.frozen.items():
+        for name, row in frozen.items():
+            rows[name][i] = row.cpu()
+    buffers = {name: {k: b.detach().cpu().clone() for k, b in net.buffers.items()}
+               for name, net in nets.items()}
+    templates = {name: _network(net.modules[0], rows[name][0].clone(),
+                                {k: b[0] for k, b in buffers[name].items()})
+                 for name, net in nets.items()}
+    return {"rows": rows, "buffers": buffers, "templates": templates, "step": state.step,
+            "histories": state.histories, "stopped": state.stopped}
+
+
+def gather_results(shard, state, cfgs, device):
+    """Every member's :class:`~gancore.torch.TrainResult` on every rank, in the configs'
+    order, from each rank's ``state`` (None on an idle rank), with its config from
+    ``cfgs`` and its networks on ``device``, this rank's own."""
     import torch.distributed as dist
 
+    from .results import TrainResult
+
     parts = [None] * shard.world
-    dist.all_gather_object(parts, [_portable(r) for r in results], group=shard.group)
-    gathered = [r for part in parts for r in part]
-    for r in gathered:
-        for name in ("generator", "discriminator", "average"):
-            if getattr(r, name) is not None:
-                getattr(r, name).to(device)
-    return [replace(r, config=c) for r, c in zip(gathered, cfgs)]
+    dist.all_gather_object(parts, None if state is None else _results_part(state),
+                           group=shard.group)
+    results, configs = [], iter(cfgs)
+    for part in filter(None, parts):
+        rows = {name: r.to(device) for name, r in part["rows"].items()}
+        buffers = {name: {k: b.to(device) for k, b in bs.items()}
+                   for name, bs in part["buffers"].items()}
+        for i, (history, stopped) in enumerate(zip(part["histories"], part["stopped"])):
+            config = next(configs)
+            nets = {name: _network(part["templates"][name], rows[name][i],
+                                   {k: b[i] for k, b in buffers[name].items()})
+                    for name in rows if name != "average" or config.ema is not None}
+            results.append(TrainResult(config=config, history=history, step=part["step"],
+                                       stopped=stopped, average=nets.pop("average", None),
+                                       **nets))
+    return results

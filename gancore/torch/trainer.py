@@ -54,6 +54,20 @@ def train(config, /, *, resume=None, progress=None):
     configs give the same run, bit for bit, and one config trains exactly as a
     population of one.
 
+    Called in every process of a ``torch.distributed`` job (an initialised process
+    group, or ``torchrun``'s environment with none yet, when gancore makes a gloo group
+    and destroys it after), ``train`` shards the population: each rank trains a
+    contiguous block of the members (the first ``N % W`` ranks one more; ranks beyond
+    N idle, and rank 0 warns of them) as one run on its own device
+    (``cuda:LOCAL_RANK`` for ``device="auto"`` or ``"cuda"`` where CUDA is present,
+    else the CPU). The ranks meet at the run's boundaries: a failure on one rank ends
+    every rank there with its error, prefixed ``rank r of W (members a-b):``; rank 0
+    writes the whole population's checkpoint, the file one process writes, so a run
+    resumes on any number of processes. **Every rank returns the whole result**, in the
+    configs' order, so that the code after ``train`` runs alike on every rank; write
+    files from rank 0. On the CPU a sharded run equals the one-process run bit for bit.
+    See the "Scaling out" page.
+
     Parameters
     ----------
     config : TrainConfig or sequence of TrainConfig
@@ -91,21 +105,21 @@ def train(config, /, *, resume=None, progress=None):
     with sharding(len(cfgs)) as shard:
         device = _device(cfgs[0].device, shard)
         try:
-            results = _train(cfgs, single, shard, device, resume, progress)
+            state = _train(cfgs, single, shard, device, resume, progress)
             if shard is not None:
                 check_in(shard)  # a failure after the last boundary ends every rank too
         except Exception as err:
             if shard is None or getattr(err, "reported", False):
                 raise
             check_in(shard, failure=err)  # raises it, naming this rank, on every rank
-        if shard is not None:
-            results = gather_results(shard, results, cfgs, device)
+        results = (member_results(cfgs, state) if shard is None else
+                   gather_results(shard, state, cfgs, device))
     return results[0] if single else PopulationResult(results)
 
 
 def _train(cfgs, single, shard, device, resume, progress):
     """Train this process's members of the population ``cfgs`` (all of them, or a
-    shard's) on ``device``; their results."""
+    shard's) on ``device``; their final state (None on an idle rank)."""
     cfg, members = cfgs[0], range(len(cfgs)) if shard is None else shard.members
     records, state, start = [record(c, device) for c in cfgs], None, 0
     if members:
@@ -120,7 +134,7 @@ def _train(cfgs, single, shard, device, resume, progress):
         for done, save, _ in boundaries(cfg, start):
             _meet(shard, None, records, cfg.checkpoint if save else None, last_saved)
             last_saved = (done, cfg.checkpoint) if save else last_saved
-        return []
+        return None
     step = partial(iteration, state, run)
     if cfg.cuda_graph:
         step = graphed(step, state.rngs, device)
@@ -152,7 +166,7 @@ def _train(cfgs, single, shard, device, resume, progress):
             bar.set_postfix(w1=f"{w1[-1]:.4g}" if w1 else "-")
             _meet(shard, state, records, cfg.checkpoint if save else None, last_saved)
             last_saved = (done, cfg.checkpoint) if save else last_saved
-    return member_results([cfgs[i] for i in members], state)
+    return state
 
 
 def boundaries(cfg, start):

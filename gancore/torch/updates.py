@@ -51,8 +51,15 @@ def flatten_parameters(module, /, *, out=None):
                              f"{flat.dtype} numbers on {flat.device}; got shape "
                              f"{tuple(out.shape)}, {out.dtype} on {out.device}")
         flat = out.copy_(flat)
+    return bind_parameters(module, flat)
+
+
+def bind_parameters(module, flat, /):
+    """Make ``module``'s parameters views of ``flat`` (a vector of their total size, in
+    the order of ``named_parameters``) without copying: the module then computes with
+    ``flat``'s numbers. Returns ``flat``."""
     start = 0
-    for name, p in named:
+    for name, p in list(module.named_parameters()):
         owner, _, attr = name.rpartition(".")
         view = flat[start:start + p.numel()].view_as(p)
         setattr(module.get_submodule(owner), attr, nn.Parameter(view, p.requires_grad))
