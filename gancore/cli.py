@@ -56,7 +56,7 @@ def _verify(args):
         print(list_theorems())
         return 0
     return verify(*args.theorems, profile=args.profile, namespaces=args.namespaces,
-                  verbose=args.verbose, wide=args.wide, loss=args.loss)
+                  verbose=args.verbose, wide=args.wide, loss=args.loss, jobs=args.jobs)
 
 
 def _train_parser():
@@ -186,6 +186,9 @@ def main(argv=None):
     check.add_argument("--loss", default=None, metavar="MODULE:ATTR",
                        help="a gancore.torch.Loss of research code: run the population "
                             "convergence proof (and its stated optimal critic's) on it")
+    check.add_argument("-j", "--jobs", type=int, default=None,
+                       help="processes that run proofs at once, each on one thread "
+                            "(default: one per core; 1: in this process)")
     check.add_argument("-v", "--verbose", action="store_true",
                        help="pytest's per-test lines and full tracebacks")
     check.set_defaults(run=_verify)

@@ -73,32 +73,32 @@ def _select(names):
 
 
 class _Collector:
-    """pytest plugin: the theorem, namespace, outcome and time of every proof; prints a
+    """pytest plugin: the theorem, namespace, outcome, time and checks of every proof,
+    from the test reports (which reach it from pytest-xdist's workers too); prints a
     line as each theorem finishes, and keeps the failures' reports."""
 
     def __init__(self, show_progress=True):
+        self.files = {path.name: (name, statement)
+                      for _, name, statement, _, path in theorems()}
         self.items = {}
         self.left = {}
         self.failures = []
         self.show_progress = show_progress
 
-    def pytest_itemcollected(self, item):
-        module = item.module
-        callspec = getattr(item, "callspec", None)
-        self.items[item.nodeid] = {
-            "theorem": getattr(module, "THEOREM", module.__name__),
-            "statement": getattr(module, "STATEMENT", ""),
-            "namespace": (callspec.params.get("xp") or callspec.params.get("device", "-"))
-                         if callspec else "-",
-            "record": module.__package__ + "._record",
-            "outcome": "not run",
-            "seconds": 0.0,
-        }
+    def expect(self, nodeids):
+        """The proofs to run: each named by its file's theorem."""
+        for nodeid in nodeids:
+            if nodeid in self.items:
+                continue
+            theorem, statement = self.files.get(Path(nodeid.split("::")[0]).name,
+                                                (nodeid.split("::")[0], ""))
+            self.items[nodeid] = {"theorem": theorem, "statement": statement,
+                                  "namespace": "-", "outcome": "not run", "seconds": 0.0,
+                                  "tally": None}
+            self.left[theorem] = self.left.get(theorem, 0) + 1
 
     def pytest_collection_finish(self, session):
-        for item in session.items:
-            theorem = self.items[item.nodeid]["theorem"]
-            self.left[theorem] = self.left.get(theorem, 0) + 1
+        self.expect(item.nodeid for item in session.items)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -117,6 +117,9 @@ class _Collector:
         elif report.when == "call" and report.passed and entry["outcome"] == "not run":
             entry["outcome"] = "passed"
         if report.when == "teardown":
+            noted = dict(report.user_properties).get("gancore", {})
+            entry["namespace"] = noted.get("namespace", "-")
+            entry["tally"] = noted if noted.get("checks") else None
             theorem = entry["theorem"]
             self.left[theorem] -= 1
             if self.left[theorem] == 0 and self.show_progress:
@@ -126,10 +129,18 @@ class _Collector:
                       flush=True)
 
 
+class _WorkersCollector(_Collector):
+    """The collector when pytest-xdist's workers run the proofs: the proofs to expect
+    come from the workers' collection."""
+
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        self.expect(ids)
+
+
 def _rows(items):
     """Aggregate the items into one row per theorem, in the order first collected."""
     rows = {}
-    for nodeid, entry in items.items():
+    for entry in items.values():
         row = rows.setdefault(entry["theorem"], {
             "statement": entry["statement"], "namespaces": set(), "examples": 0,
             "error": 0.0, "tolerance": math.inf, "ratio": -1.0, "passed": 0, "failed": 0,
@@ -142,12 +153,13 @@ def _rows(items):
         if entry["outcome"] == "passed":
             row["passed"] += 1
             row["namespaces"].add(entry["namespace"])
-        tally = getattr(sys.modules.get(entry["record"]), "RESULTS", {}).get(nodeid)
-        if tally is not None and tally.checks:
-            row["examples"] += tally.examples
-            if tally.ratio > row["ratio"]:
-                row["ratio"], row["error"], row["tolerance"] = (tally.ratio, tally.error,
-                                                                tally.tolerance)
+        tally = entry.get("tally")
+        if tally is not None:
+            row["examples"] += tally["examples"]
+            error, tolerance = tally["error"], tally["tolerance"]
+            ratio = error / tolerance if tolerance > 0 else (0.0 if error == 0 else math.inf)
+            if ratio > row["ratio"]:
+                row["ratio"], row["error"], row["tolerance"] = ratio, error, tolerance
     return rows
 
 
@@ -232,6 +244,21 @@ def _failure_summary(text):
     return "\n".join(keep[:16]) if keep else "\n".join(lines[-12:])
 
 
+def _jobs(jobs, theorems):
+    """How many processes run the proofs: ``jobs``, or one per core (at most one per
+    theorem); an error message when ``jobs`` is not a positive int or pytest-xdist is
+    missing for more than one."""
+    if jobs is None:
+        jobs = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else os.cpu_count() or 1, theorems))
+        return jobs if jobs == 1 or importlib.util.find_spec("xdist") else 1
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        return f"jobs must be a positive integer; got {jobs!r}"
+    if jobs > 1 and importlib.util.find_spec("xdist") is None:
+        return f"{jobs} jobs need pytest-xdist: pip install 'gancore[verify]'"
+    return jobs
+
+
 def list_theorems(*, width=None):
     """The text of ``gancore verify --list``: each theorem, its key and what it checks."""
     width = width or shutil.get_terminal_size((100, 24)).columns
@@ -244,7 +271,8 @@ def list_theorems(*, width=None):
     return "\n".join(out)
 
 
-def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, loss=None):
+def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, loss=None,
+           jobs=None):
     """Run the theory suite (or the theorems named); print the table; return 0 if every
     theorem holds, else 1 (2 for bad arguments).
 
@@ -267,6 +295,9 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
         A :class:`gancore.torch.Loss` of research code as ``module:attr``: run the
         research-loss proofs on it (its population's convergence at the stated rate,
         and its stated optimal critic) and the theorems named, if any.
+    jobs : int, optional
+        Processes that run proofs at once (pytest-xdist workers, each computing on one
+        thread); by default one per core. 1 runs them in this process.
     """
     missing = [m for m in ("pytest", "hypothesis") if importlib.util.find_spec(m) is None]
     if missing:
@@ -296,25 +327,38 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     if error:
         print(f"gancore verify: {error}", file=sys.stderr)
         return 2
+    jobs = _jobs(jobs, len(files))
+    if isinstance(jobs, str):
+        print(f"gancore verify: {jobs}", file=sys.stderr)
+        return 2
     import pytest  # imported late: pytest must see hypothesis's plugin load first
 
     os.environ["HYPOTHESIS_PROFILE"] = profile
     if namespaces:
         os.environ["GANCORE_NAMESPACES"] = namespaces
     importlib.import_module("gancore.proofs")
-    collector = _Collector(show_progress=not verbose)
+    collector = (_WorkersCollector if jobs > 1 else _Collector)(show_progress=not verbose)
     args = [*map(str, files), "-c", os.devnull, "-p", "no:cacheprovider", "-W", "error",
             "--strict-markers"]
+    if jobs > 1:  # each worker on one thread: the cores are shared by the processes
+        os.environ["OMP_NUM_THREADS"] = "1"
+        args += ["-n", str(jobs), "--dist", "worksteal"]
     # without -v, pytest's own output is replaced by a line per theorem (the collector)
     args += ["-v", "--tb=long", "--no-header", "-rfE"] if verbose else ["-p", "no:terminal"]
-    print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}",
-          flush=True)
+    print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}"
+          + (f", {jobs} processes" if jobs > 1 else ""), flush=True)
     start = time.perf_counter()
     status = pytest.main(args, plugins=[collector])
     if not collector.items:
         print(f"gancore verify: pytest collected no proofs (exit status {int(status)})",
               file=sys.stderr)
-    table, holds = _table(_rows(collector.items), wide=wide)
+    rows = _rows(collector.items)
+    if status == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: what finished
+        unfinished = sorted({e["theorem"] for e in collector.items.values()
+                             if e["outcome"] == "not run"})
+        rows = {name: row for name, row in rows.items() if name not in unfinished}
+        print(f"\ngancore verify: interrupted; not finished: {', '.join(unfinished)}")
+    table, holds = _table(rows, wide=wide)
     if collector.failures and not verbose:
         print("\nfailures (gancore verify -v shows the whole report):")
         for nodeid, text in collector.failures:

@@ -36,3 +36,21 @@ def pytest_runtest_call(item):
         return (yield)
     finally:
         _record.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach to each test's teardown report what ``gancore verify`` tabulates (its
+    namespace, examples and worst check), which reaches ``gancore verify`` from a
+    pytest-xdist worker too."""
+    report = yield
+    if report.when == "teardown":
+        callspec = getattr(item, "callspec", None)
+        namespace = ((callspec.params.get("xp") or callspec.params.get("device", "-"))
+                     if callspec else "-")
+        tally = _record.RESULTS.get(item.nodeid, _record.Tally())
+        report.user_properties.append(("gancore", {
+            "namespace": str(namespace), "examples": int(tally.examples),
+            "checks": int(tally.checks), "error": float(tally.error),
+            "tolerance": float(tally.tolerance)}))
+    return report

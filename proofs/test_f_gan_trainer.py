@@ -48,7 +48,9 @@ from gancore.torch import TrainConfig  # noqa: E402
 THEOREM = "f-GAN trainer"
 STATEMENT = ("f-GAN populations minimise their D_f: an affine generator lands on the direct "
              "Gaussian fit to a two-mode mixture (TV's with the critic values' penalty, within "
-             "its gap of TV); every divergence recovers N(m, s^2) at a stated rate")
+             "its gap of TV); every divergence recovers N(m, s^2) at a stated rate (k of "
+             "n members: 14 of 16 for rate 0.5 at risk 0.01; under thorough 154 of 256 at "
+             "1e-3)")
 
 MIXTURE = gancore.Mixture([gancore.Normal(-2.0, 0.5), gancore.Normal(2.0, 0.5)], [0.3, 0.7])
 FIT_MEMBERS = 8
@@ -196,13 +198,16 @@ def test_the_penalised_total_variation_is_within_its_gap_of_tv(pair, lam):
     at_most(tv - value, total_variation_gap(lam), 1e-12, "TV - D_f_lambda <= gap")
 
 
-# members per recovery population: 32 under ci and dev, 256 under thorough
-RECOVERY_MEMBERS = 256 if settings().max_examples >= 1000 else 32
-# Every divergence's members must reach W1 < 0.1 s at a stated rate of 0.5: k = 26 of
-# 32 (154 of 256), which a trainer whose true rate is 0.93 reaches with probability
-# 0.994. Per divergence: the step budget and R1's gamma. Measured on the 32 targets of
-# seed 0 (U[-5, 5] means, U[0.2, 3] scales) with the built-in MLPs at the published
-# Adam(2e-4, (0.5, 0.999)):
+# members per recovery population and the risk: 16 at risk 0.01 under ci and dev
+# (a population's time is about proportional to its members; 32 took twice as long),
+# 256 at risk 1e-3 under thorough
+THOROUGH = settings().max_examples >= 1000
+RECOVERY_MEMBERS, RECOVERY_RISK = (256, 1e-3) if THOROUGH else (16, 1e-2)
+# Every divergence's members must reach W1 < 0.1 s at a stated rate of 0.5: k = 14 of
+# 16 (154 of 256), which a trainer whose true rate is 0.97 reaches with probability
+# 0.99, one at half the stated rate with probability 3e-7. Per divergence: the step
+# budget and R1's gamma. Measured on the 32 targets of seed 0 (U[-5, 5] means,
+# U[0.2, 3] scales) with the built-in MLPs at the published Adam(2e-4, (0.5, 0.999)):
 RECOVERY_TOLERANCE, RECOVERY_RATE = 0.1, 0.5
 RECOVERY = {
     # 1200 steps: 30-32 of 32 below 0.1 s (medians 0.04-0.05 s)
@@ -242,6 +247,6 @@ def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, diverge
     # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s)
     w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])
     reached = int(np.sum(w1 < RECOVERY_TOLERANCE))
-    at_most(least_successes(RECOVERY_MEMBERS, RECOVERY_RATE), reached, 0.0,
+    at_most(least_successes(RECOVERY_MEMBERS, RECOVERY_RATE, RECOVERY_RISK), reached, 0.0,
             f"members below {RECOVERY_TOLERANCE} s: {reached} of {RECOVERY_MEMBERS} "
             f"(median W1 / s {np.median(w1):.3f})")

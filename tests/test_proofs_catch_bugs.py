@@ -339,3 +339,44 @@ def _leaves(error):
 def test_the_same_proofs_pass_on_the_real_core():
     for proof in {p for _, _, proofs in BUGS for p in proofs}:
         proof(xp=numpy_xp)
+
+
+# -- the trainer's rows: a trainer that converges at half its stated rate, or not at all,
+# fails the default run (16 members, k = 14: P(Bin(16, 0.25) >= 14) = 3e-7)
+
+def _flipped_generator(record, every=1):
+    """The record with its generator's loss sign flipped for every ``every``-th member
+    (all of them by default): those generators climb their loss."""
+    from dataclasses import replace
+
+    import torch
+
+    def generator(fake, **options):
+        loss = record.generator(fake, **options)
+        flip = (torch.arange(loss.shape[0], device=loss.device) % every == 0)
+        return torch.where(flip, -loss, loss)
+
+    return replace(record, generator=generator)
+
+
+@pytest.mark.parametrize("every", [1, 2], ids=["every member's generator loss flipped",
+                                              "every other member's (half the rate)"])
+def test_planted_trainer_bug_fails_the_convergence_proof(monkeypatch, every):
+    # a trainer whose generators climb their loss converges nowhere; one where every
+    # other member's does converges at about half the correct trainer's rate (below the
+    # stated 0.5): the default run's proof must fail both
+    pytest.importorskip("torch")
+    from types import MappingProxyType
+
+    import gancore.torch.objectives as objectives
+    from proofs import test_trainer as trainer_proofs
+
+    table = dict(objectives.LOSSES)
+    table["nonsaturating"] = _flipped_generator(table["nonsaturating"], every)
+    monkeypatch.setattr(objectives, "LOSSES", MappingProxyType(table))
+    proof = trainer_proofs.test_training_converges_on_gaussians_at_the_stated_rate
+    own = proof._hypothesis_internal_use_settings
+    monkeypatch.setattr(proof, "_hypothesis_internal_use_settings", settings(
+        own, phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False))
+    with pytest.raises(AssertionError, match="members below 0.1 s"):
+        proof(device="cpu", loss="nonsaturating")

@@ -18,8 +18,10 @@ def _run(*args, columns=100):
 
 
 def test_verify_prints_every_theorem_and_exits_zero():
-    # every theorem of the core (the trainer's row has its own tests: it takes minutes)
-    keys = [key for key, *_ in theorems() if key != "trainer"]
+    # every theorem of the core (the trainers' rows take minutes; the proofs themselves
+    # run in the test suite, this checks the command's output)
+    keys = [key for key, name, *_ in theorems() if name in CORE]
+    assert len(keys) == len(CORE)
     done = _run(*keys, "--namespaces", "numpy")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     progress, table = done.stdout.split("\ngancore verify (hypothesis profile 'ci'")
@@ -108,3 +110,53 @@ def test_a_failure_is_summarised_by_its_message_and_example():
     assert _failure_summary(report).splitlines() == [
         "AssertionError: a = 1: got 2.0, expected 1.0, error 1 > 0",
         "Failing test case: test_x(", "a=2.0,", ")"]
+
+
+def test_processes_run_the_proofs_and_give_the_one_process_table():
+    # --jobs 2: two pytest-xdist workers; the rows (namespaces, examples, largest error,
+    # verdict) are the one-process run's, and a line still comes as each theorem ends
+    chosen = ("theorem1", "proposition2", "example1", "kantorovich")
+    runs = {jobs: _run(*chosen, "--namespaces", "numpy,torch", "--jobs", jobs, columns=200)
+            for jobs in ("1", "2")}
+    tables = {}
+    for jobs, done in runs.items():
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        progress, table = done.stdout.split("\ngancore verify (hypothesis profile 'ci'")
+        assert len([l for l in progress.splitlines() if " holds " in l]) == len(chosen)
+        tables[jobs] = sorted(l.rsplit(None, 2)[0] for l in table.splitlines()[3:]
+                              if l and not l.startswith(" "))
+    assert "2 processes" in runs["2"].stdout.splitlines()[0]
+    assert tables["1"] == tables["2"] and len(tables["1"]) == len(chosen)
+
+
+def test_jobs_must_be_a_positive_integer():
+    done = _run("theorem1", "--jobs", "0")
+    assert done.returncode == 2 and "jobs must be a positive integer; got 0" in done.stderr
+
+
+def test_ctrl_c_stops_every_worker_and_prints_what_finished():
+    import signal
+    import time
+
+    # the trainer's proofs take minutes: interrupted once the first theorem has finished
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gancore", "verify", "theorem1", "trainer", "--namespaces",
+         "numpy,torch", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "COLUMNS": "200"}, start_new_session=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "Theorem 1" in line and "holds" in line:
+            break
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=120)
+    text = "".join(lines) + out
+    assert "interrupted; not finished: PyTorch trainer" in text
+    table = text.split("hypothesis profile 'ci'")[-1]
+    assert any(l.startswith("Theorem 1") and " holds " in l for l in table.splitlines())
+    assert "PyTorch trainer" not in table
+    # no worker is left: the session's process group is empty
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
+    assert left.stdout.strip() == "", left.stdout
