@@ -341,7 +341,8 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     args = [*map(str, files), "-c", os.devnull, "-p", "no:cacheprovider", "-W", "error",
             "--strict-markers"]
     if jobs > 1:  # each worker on one thread: the cores are shared by the processes
-        os.environ["OMP_NUM_THREADS"] = "1"
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"
         args += ["-n", str(jobs), "--dist", "worksteal"]
     # without -v, pytest's own output is replaced by a line per theorem (the collector)
     args += ["-v", "--tb=long", "--no-header", "-rfE"] if verbose else ["-p", "no:terminal"]

@@ -143,9 +143,10 @@ def sharding(members):
         shard = Shard(rank=rank, world=world, local_rank=local, start=start, stop=stop,
                       group=group)
         if members < world and rank == 0:
-            warnings.warn(f"a population of {members} member(s) on {world} ranks: ranks "
-                          f"{members}-{world - 1} train none and wait for the others",
-                          stacklevel=4)
+            idle = (f"rank {members}" if members == world - 1 else
+                    f"ranks {members}-{world - 1}")
+            warnings.warn(f"a population of {members} member(s) on {world} ranks: {idle} "
+                          "train none and wait for the others", stacklevel=4)
         yield shard
     finally:
         if group is not None:
