@@ -185,8 +185,11 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
             f"(worst W2 / s_min {max(w2):.3f})")
 
 
-# the WGAN-GP phase diagram: lambda / s on a log grid from 1e-3 to 10
-PHASE_RATIOS = np.logspace(-3, 1, 9)
+# the WGAN-GP phase diagram: lambda / s on a log grid from 1e-3 to 10, its decades
+# under ci and dev (the checks read the ratios <= 0.1 and >= 1; the half-decades in
+# between, which thorough adds, go into no assertion and cost 4 of 9 populations' worth
+# of members)
+PHASE_RATIOS = np.logspace(-3, 1, 9 if THOROUGH else 5)
 
 
 @one_run

@@ -197,8 +197,14 @@ def test_a_population_with_no_member_left_ends_every_rank(session):
     _, _, _, jobs, by_rank, _ = session
     want = _outcome(jobs["none left"][0])
     assert want[0] == "FloatingPointError" and "every member went non-finite" in want[1]
-    for rank in by_rank:
-        assert rank["none left"] == want  # the one-process error, word for word
+    world = len(by_rank)
+    for rank in by_rank:  # the one-process error, then the ranks and their members
+        kind, message = rank["none left"]
+        assert kind == want[0] and message.startswith(want[1] + "; on rank 0 of ")
+        assert message.endswith({
+            2: "; on rank 0 of 2 (members 0-2), rank 1 of 2 (members 3-4)",
+            3: "; on rank 0 of 3 (members 0-1), rank 1 of 3 (members 2-3), rank 2 of 3 "
+               "(member 4)"}[world])
 
 
 def test_rank_0_writes_the_checkpoint_one_process_writes(session, tmp_path):

@@ -59,10 +59,19 @@ class Shard:
 
     def describe(self):
         """``"rank r of W (members a-b)"``: how errors name a rank."""
-        held = ("no member" if self.start == self.stop else
-                f"member {self.start}" if self.stop - self.start == 1 else
-                f"members {self.start}-{self.stop - 1}")
-        return f"rank {self.rank} of {self.world} ({held})"
+        return _describe(self.rank, self.world, self.start, self.stop)
+
+
+def _describe(rank, world, start, stop):
+    held = ("no member" if start == stop else f"member {start}" if stop - start == 1 else
+            f"members {start}-{stop - 1}")
+    return f"rank {rank} of {world} ({held})"
+
+
+def describe_ranks(members, world):
+    """Every rank with the members it holds, for an error that concerns them all."""
+    return ", ".join(_describe(r, world, a, b) for r, (a, b) in enumerate(blocks(members,
+                                                                                  world)))
 
 
 def blocks(members, world):

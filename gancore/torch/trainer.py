@@ -27,7 +27,8 @@ from .networks import build_networks
 from .objectives import loss_record
 from .results import PopulationResult, TrainResult, member_results
 from .settings import member_settings
-from .sharding import check_in, gather_checkpoint, gather_results, sharding
+from .sharding import (check_in, describe_ranks, gather_checkpoint, gather_results,
+                       sharding)
 from .steps import Run, TrainState, average_step, iteration, penalty_of
 from .updates import adam_update, optimiser_state, rmsprop_update
 
@@ -196,9 +197,10 @@ def _meet(shard, state, records, path, last_saved):
         return
     live, _, stopped = check_in(shard, alive=live, stopped=(
         None if state is None or live else state.stopped))
-    if not live:
-        error = no_member_left(stopped, last_saved)
-        error.reported = True  # every rank raises it
+    if not live:  # every rank raises it, naming the ranks and what each held
+        error = FloatingPointError(f"{no_member_left(stopped, last_saved)}; on "
+                                   f"{describe_ranks(len(records), shard.world)}")
+        error.reported = True
         raise error
     if path is not None:
         whole = gather_checkpoint(shard, None if state is None else
