@@ -65,7 +65,8 @@ def sharded(jobs, world, *, init="env", timeout=120, threads=1):
     """Run ``jobs`` (pairs of configs and ``train`` keywords) on ``world`` processes.
 
     ``init="env"`` leaves the process group to gancore (torchrun's environment),
-    ``"group"`` initialises it before ``train``. Returns each rank's outcomes, a dict of
+    ``"group"`` initialises it before ``train``; each process computes on ``threads``
+    intra-op threads. Returns each rank's outcomes, a dict of
     lists with an entry per job: ``"returned"``, what ``train`` returned or the ``(type
     name, message)`` it raised; ``"warnings"``, the messages of its warnings;
     ``"initialized"``, whether a process group was initialised after it;

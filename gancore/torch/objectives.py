@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .._arrays import boolean, one_of, positive_int, positive_number, probability
+from ..least_squares import least_squares_optimal_discriminator
 from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss, f_gan_log_ratio
 from .losses import (critic_loss, discriminator_loss, gradient_penalty, hinge_critic_loss,
                      least_squares_discriminator_loss, least_squares_generator_loss,
@@ -216,9 +217,8 @@ def _least_squares_log_ratio(values, /, *, codes, **options):
 
 
 def _least_squares_optimum(p, q, *, codes, **options):
-    """The least-squares discriminator's optimum (b p + a q) / (p + q)."""
-    a, b, _ = codes
-    return (b * p + a * q) / (p + q)
+    """The least-squares discriminator's optimum (b p + a q) / (p + q), the core's."""
+    return least_squares_optimal_discriminator(p, q, a=codes[0], b=codes[1])
 
 
 def _hinge_optimum(p, q, **options):
