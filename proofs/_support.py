@@ -29,6 +29,12 @@ def one_run(test):
     return settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])(test)
 
 
+def thorough():
+    """Whether the loaded hypothesis profile is ``thorough`` (at least 1000 examples):
+    the trainer proofs then train their full populations."""
+    return settings().max_examples >= 1000
+
+
 def load_profile():
     """Register the hypothesis profiles and load the one the environment names."""
     slow = [HealthCheck.too_slow]

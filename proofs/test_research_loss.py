@@ -28,7 +28,7 @@ import gancore
 
 from ._record import at_most
 from ._shards import train_population
-from ._support import least_successes, one_run
+from ._support import least_successes, one_run, thorough
 
 THEOREM = "Research loss"
 STATEMENT = ("the loss given to gancore verify --loss: at least k = 14 of 16 members reach W1 "
@@ -41,7 +41,6 @@ if not SPEC:
                 allow_module_level=True)
 
 torch = pytest.importorskip("torch")
-from hypothesis import settings  # noqa: E402
 
 from gancore.torch import TrainConfig  # noqa: E402
 from gancore.torch.arguments import import_string  # noqa: E402
@@ -49,7 +48,7 @@ from gancore.torch.arguments import import_string  # noqa: E402
 LOSS = import_string(SPEC, what="loss record")
 # members, stated rate and risk: those of the PyTorch trainer's convergence proofs (16
 # members under ci and dev, so that the check answers in seconds, not minutes)
-THOROUGH = settings().max_examples >= 1000
+THOROUGH = thorough()
 POPULATION, RATE, RISK = (512, 0.65, 1e-3) if THOROUGH else (16, 0.5, 1e-2)
 STEPS, TOLERANCE = 1500, 0.1
 

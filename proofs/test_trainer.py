@@ -19,7 +19,7 @@ import gancore
 
 from ._record import at_most, close
 from ._shards import train_population
-from ._support import least_successes, most_successes, one_run
+from ._support import least_successes, most_successes, one_run, thorough
 
 torch = pytest.importorskip("torch")
 from gancore.torch import (TrainConfig, critic_loss, discriminator,  # noqa: E402
@@ -44,7 +44,7 @@ TWO = settings(max_examples=max(2, settings().max_examples // 20))
 # population's time is about proportional to its members: 64 members took 4 times as
 # long); a correct trainer, whose rate the measurements below put at about 0.97 (62 to
 # 64 of 64), still shows 14 of 16 with probability 0.99.
-THOROUGH = settings().max_examples >= 1000
+THOROUGH = thorough()
 POPULATION, RATE, RISK = (512, 0.65, 1e-3) if THOROUGH else (16, 0.5, 1e-2)
 
 
