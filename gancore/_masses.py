@@ -6,7 +6,7 @@ import math
 
 from array_api_compat import device
 
-from ._arrays import boolean, positive_number, validated_pair
+from ._arrays import boolean, extremes, positive_number, spacing, validated_pair
 
 # Direct-formula results at or above this are returned (see gancore.divergences): the
 # bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
@@ -26,6 +26,8 @@ def block_sum(xp, kernel, *arrays):
     """``sum`` over blocks of the last axis of ``kernel(*blocks)`` (each of batch shape)."""
     n = arrays[0].shape[-1]
     batch = math.prod(arrays[0].shape[:-1])
+    if n * batch <= BLOCK_ELEMENTS:  # one block wherever the arrays live
+        return kernel(*arrays)
     step = max(1, BLOCK_ELEMENTS // max(batch, 1)) if on_host(arrays[0]) else n
     parts = [kernel(*(x[..., i:min(i + step, n)] for x in arrays))
              for i in range(0, n, step)]
@@ -43,10 +45,10 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
     """
     xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
         names, p, q, axis, dx, normalize)
-    if w.ndim == 0:
-        p_total, q_total = p_total / w, q_total / w
-    else:  # zero weights make zero masses, which the direct formulas leave alone
+    if not spacing(w):  # zero weights make zero masses, which the direct formulas leave alone
         p, q = p * w, q * w
+    elif not (isinstance(w, float) and w == 1.0):
+        p_total, q_total = p_total / w, q_total / w
     if ax != p.ndim - 1:
         p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
         p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
@@ -69,8 +71,15 @@ def shaped(xp, out, ax, keepdims):
 
 def accepted(xp, direct):
     """Whether a direct-formula result is finite and large enough to be returned."""
-    low, high = float(xp.min(direct)), float(xp.max(direct))  # NaN propagates to both
+    low, high = extremes(xp, direct)  # NaN propagates to both
     return math.isfinite(low) and math.isfinite(high) and low >= DIRECT_FLOOR
+
+
+def clipped(xp, out, high):
+    """``clip(out, 0, high)``; the result itself when it lies inside (found from its
+    extremes, one transfer for one result)."""
+    low, top = extremes(xp, out)
+    return out if 0.0 <= low and top <= high else xp.clip(out, 0.0, high)
 
 
 def aligned(p_total, q_total, *, xp):

@@ -31,8 +31,8 @@ import math
 import numpy as np
 
 from ._arrays import boolean, log_ratio
-from ._masses import (accepted, aligned, block_sum, careful_sum, log_base, mass_pair,
-                      shaped)
+from ._masses import (accepted, aligned, block_sum, careful_sum, clipped, log_base,
+                      mass_pair, shaped)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -234,7 +234,7 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
     out = _jsd_direct(xp, p, q, p_total, q_total) if positive else None
     if out is None or not accepted(xp, out):
         out = careful_sum(xp, _jsd_terms, p, q, p_total, q_total)
-    out = xp.clip(out, 0.0, math.log(2.0))
+    out = clipped(xp, out, math.log(2.0))
     return shaped(xp, out if base is None else out / scale, ax, keepdims)
 
 
@@ -290,7 +290,7 @@ def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q")):
     direct = (block_sum(xp, lambda a, b: xp.sum(xp.maximum(a, k * b), axis=-1), p, q)
               / p_total[..., 0] - 1.0)
     if accepted(xp, direct):
-        return shaped(xp, xp.clip(direct, 0.0, 1.0), ax, keepdims)
+        return shaped(xp, clipped(xp, direct, 1.0), ax, keepdims)
     cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
 
     def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
@@ -298,4 +298,4 @@ def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q")):
         return xp.sum(xp.abs((a - b) - delta * b), axis=-1)
 
     dist = block_sum(xp, distance, p, q)
-    return shaped(xp, xp.clip(0.5 * dist / p_scaled[..., 0], 0.0, 1.0), ax, keepdims)
+    return shaped(xp, clipped(xp, 0.5 * dist / p_scaled[..., 0], 1.0), ax, keepdims)

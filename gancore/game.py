@@ -58,10 +58,14 @@ def _log_d_from_logits(logits, *, xp):
     return -softplus(-logits, xp=xp), -softplus(logits, xp=xp)
 
 
-def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp):
-    """``sum((p_data log D + p_g log(1 - D)) w)`` along ``axis``, with 0 log 0 = 0."""
-    terms = xlog(p_data, log_d, xp=xp) + xlog(p_g, log_1m_d, xp=xp)
-    return xp.sum(terms * w, axis=axis)
+def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp, finite=False):
+    """``sum((p_data log D + p_g log(1 - D)) w)`` along ``axis``, with 0 log 0 = 0
+    (``finite``: both logs are known finite, so the products need no guard)."""
+    if finite:
+        terms = p_data * log_d + p_g * log_1m_d
+    else:
+        terms = xlog(p_data, log_d, xp=xp) + xlog(p_g, log_1m_d, xp=xp)
+    return xp.sum(terms if isinstance(w, float) and w == 1.0 else terms * w, axis=axis)
 
 
 def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
@@ -70,14 +74,22 @@ def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
                                          normalize, extra=(name, d))
     dtype = float_dtype(xp, (name, d), ("p_data", p_data))
     require_nonempty(name, d)
-    check(xp, name, d)
+    extremes = check(xp, name, d)
     ax -= p_data.ndim  # negative: counts from the right, so it survives broadcasting
-    try:
-        d, p_data, p_g = xp.broadcast_arrays(xp.astype(d, dtype), xp.astype(p_data, dtype),
-                                             xp.astype(p_g, dtype))
-    except (ValueError, RuntimeError, TypeError):
-        raise ValueError(f"{name} with shape {tuple(d.shape)} does not broadcast against "
-                         f"p_data with shape {tuple(p_data.shape)}") from None
+    if d.dtype != dtype:
+        d = xp.astype(d, dtype)
+    if p_data.dtype != dtype:
+        p_data, p_g = xp.astype(p_data, dtype), xp.astype(p_g, dtype)
+    if tuple(d.shape) != tuple(p_data.shape):
+        try:
+            d, p_data, p_g = xp.broadcast_arrays(d, p_data, p_g)
+        except (ValueError, RuntimeError, TypeError):
+            raise ValueError(f"{name} with shape {tuple(d.shape)} does not broadcast "
+                             f"against p_data with shape {tuple(p_data.shape)}") from None
+    if extremes is not None and 0.0 < extremes[0] and extremes[1] < 1.0:
+        # D inside (0, 1): log D and log(1 - D) are finite, and no guard is needed
+        return _expected_log(xp.log(d), xp.log1p(-d), p_data, p_g, w, ax, xp=xp,
+                             finite=True)
     log_d, log_1m_d = log_terms(d, xp=xp)
     return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
 
