@@ -21,11 +21,16 @@ I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
 
 import math
 
+import numpy as np
+
 from ._arrays import (
     log_ratio,
     measures,
     namespace,
+    extremes,
     float_dtype,
+    spacing,
+    validated_pair,
     require_nonempty,
     require_finite,
     require_not_nan,
@@ -34,6 +39,7 @@ from ._arrays import (
     softplus,
     xlog,
 )
+from ._masses import block_sum, mass_pair
 
 __all__ = [
     "minibatch_value",
@@ -58,28 +64,25 @@ def _log_d_from_logits(logits, *, xp):
     return -softplus(-logits, xp=xp), -softplus(logits, xp=xp)
 
 
-def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp, finite=False):
-    """``sum((p_data log D + p_g log(1 - D)) w)`` along ``axis``, with 0 log 0 = 0
-    (``finite``: both logs are known finite, so the products need no guard)."""
-    if finite:
-        terms = p_data * log_d + p_g * log_1m_d
-    else:
-        terms = xlog(p_data, log_d, xp=xp) + xlog(p_g, log_1m_d, xp=xp)
+def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp):
+    """``sum((p_data log D + p_g log(1 - D)) w)`` along ``axis``, with 0 log 0 = 0."""
+    terms = xlog(p_data, log_d, xp=xp) + xlog(p_g, log_1m_d, xp=xp)
     return xp.sum(terms if isinstance(w, float) and w == 1.0 else terms * w, axis=axis)
 
 
 def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
     """Validate D and the two measures, then integrate V on the grid."""
-    xp, p_data, p_g, w, ax, d = measures(("p_data", "p_g"), p_data, p_g, axis, dx,
-                                         normalize, extra=(name, d))
+    xp, p_data, p_g, w, ax, p_mass, q_mass, _, d = validated_pair(
+        ("p_data", "p_g"), p_data, p_g, axis, dx, normalize, extra=(name, d))
     dtype = float_dtype(xp, (name, d), ("p_data", p_data))
     require_nonempty(name, d)
     extremes = check(xp, name, d)
-    ax -= p_data.ndim  # negative: counts from the right, so it survives broadcasting
     if d.dtype != dtype:
         d = xp.astype(d, dtype)
     if p_data.dtype != dtype:
         p_data, p_g = xp.astype(p_data, dtype), xp.astype(p_g, dtype)
+        p_mass, q_mass = xp.astype(p_mass, dtype), xp.astype(q_mass, dtype)
+    ax -= p_data.ndim  # negative: counts from the right, so it survives broadcasting
     if tuple(d.shape) != tuple(p_data.shape):
         try:
             d, p_data, p_g = xp.broadcast_arrays(d, p_data, p_g)
@@ -87,11 +90,29 @@ def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
             raise ValueError(f"{name} with shape {tuple(d.shape)} does not broadcast "
                              f"against p_data with shape {tuple(p_data.shape)}") from None
     if extremes is not None and 0.0 < extremes[0] and extremes[1] < 1.0:
-        # D inside (0, 1): log D and log(1 - D) are finite, and no guard is needed
-        return _expected_log(xp.log(d), xp.log1p(-d), p_data, p_g, w, ax, xp=xp,
-                             finite=True)
+        return _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass)
     log_d, log_1m_d = log_terms(d, xp=xp)
-    return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
+    return _expected_log(log_d, log_1m_d, p_data / p_mass, p_g / q_mass, w, ax, xp=xp)
+
+
+def _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass):
+    """V for D strictly inside (0, 1), where both logs are finite:
+    ``sum(p_data w log D) / P + sum(p_g w log(1 - D)) / Q`` with the totals P and Q,
+    one dot product each, in blocks on the host (no normalised copies)."""
+    if not spacing(w):
+        p_data, p_g = p_data * w, p_g * w
+    elif not (isinstance(w, float) and w == 1.0):
+        p_mass, q_mass = p_mass / w, q_mass / w
+    if ax != -1:  # ax counts from the right, in every array's own dimensions
+        d, p_data, p_g = (xp.moveaxis(x, ax, -1) for x in (d, p_data, p_g))
+        p_mass, q_mass = xp.moveaxis(p_mass, ax, -1), xp.moveaxis(q_mass, ax, -1)
+    p_total, q_total = p_mass[..., 0], q_mass[..., 0]
+
+    def kernel(db, pb, qb):
+        return (xp.vecdot(pb, xp.log(db)) / p_total
+                + xp.vecdot(qb, xp.log1p(-db)) / q_total)
+
+    return block_sum(xp, kernel, d, p_data, p_g)
 
 
 def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
@@ -303,7 +324,12 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     -----
     Each point contributes
     :math:`-p_{data}\,\mathrm{softplus}(-\ell) - p_g\,\mathrm{softplus}(\ell)` with
-    :math:`\ell = \log(p_{data}/p_g)`, finite for every pair of masses. Cost: O(n) time.
+    :math:`\ell = \log(p_{data}/p_g)`, finite for every pair of masses. When every mass
+    is positive this is evaluated as
+    :math:`-p_{data} \log(1 + r) - p_g \log(1 + 1/r)`, :math:`r = p_g / p_{data}`
+    (``log1p`` of the two ratios: two logarithms a point, every term of one sign, so
+    the sum keeps a few ulps of relative precision); where a ratio leaves the dtype's
+    range, through the log-odds. Cost: O(n) time, in blocks of 8192 points on the CPU.
 
     Examples
     --------
@@ -311,8 +337,23 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.virtual_criterion(np.array([1.0, 0.0]), np.array([0.0, 1.0])))
     0.0
     """
-    xp, p_data, p_g, w, ax, _ = measures(("p_data", "p_g"), p_data, p_g, axis, dx,
-                                         normalize)
+    names = ("p_data", "p_g")
+    xp, p, q, p_total, q_total, positive, ax = mass_pair(p_data, p_g, axis, dx, normalize,
+                                                        names)
+    if positive:
+        # with k = P/Q and r = kq/p (= 1/exp(logit D*)): log D* = -log1p(r) and
+        # log(1 - D*) = -log1p(1/r), so P C = -sum(p log1p(kq/p) + kq log1p(p/kq))
+        k = p_total / q_total
+
+        def kernel(a, b):
+            kb = k * b
+            return -(xp.vecdot(a, xp.log1p(kb / a)) + xp.vecdot(kb, xp.log1p(a / kb)))
+
+        with np.errstate(over="ignore"):  # a ratio past the dtype falls through below
+            out = block_sum(xp, kernel, p, q) / p_total[..., 0]
+        if all(map(math.isfinite, extremes(xp, out))):
+            return out
+    xp, p_data, p_g, w, ax, _ = measures(names, p_data, p_g, axis, dx, normalize)
     log_d, log_1m_d = _log_d_from_logits(_logit_of_ratio(p_data, p_g, xp=xp), xp=xp)
     return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
 
