@@ -25,7 +25,19 @@ from scipy.spatial.distance import jensenshannon
 FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
          "kl (near-equal)": "log pass", "jsd (near-equal)": "log pass",
          "value": "log pass", "virtual_criterion": "log pass",
+         "optimal_discriminator": "log pass", "f_divergence (pearson)": "log pass",
          "w1": "sort both", "w1 weighted": "argsort merged", "w1 batched": "sort columns"}
+# the floor of each operation at large n, in log passes: the logarithms its formula
+# cannot avoid (JSD takes two: log(p / m) and log(q / m))
+LOG_PASSES = {"kl": 1, "jsd": 2, "tv": 1, "kl (near-equal)": 1, "jsd (near-equal)": 2,
+              "value": 1, "virtual_criterion": 1}
+# the plain NumPy formula each core function is held to per call (n = 1e3)
+PLAIN = {"kl": "numpy formula", "jsd": "numpy formula", "tv": "numpy 0.5*abs(p-q).sum()",
+         "value": "numpy formula", "virtual_criterion": "numpy formula",
+         "optimal_discriminator": "numpy formula", "w1": "numpy formula",
+         "f_divergence (pearson)": "numpy formula"}
+SCIPY = {"kl": "scipy.stats.entropy", "jsd": "scipy jensenshannon**2",
+         "w1": "scipy.stats.wasserstein_distance"}
 GPU = ("cupy", "torch_cuda")
 
 
@@ -65,6 +77,7 @@ def _index(rows):
 # short names of the peers in the tables; the text says what each one is
 SHORT = {"scipy.stats.entropy": "SciPy", "scipy jensenshannon**2": "SciPy",
          "numpy 0.5*abs(p-q).sum()": "NumPy", "scipy.stats.wasserstein_distance": "SciPy",
+         "numpy formula": "NumPy formula",
          "POT ot.wasserstein_1d": "POT", "64 calls of gancore.w1": "64 calls"}
 
 
@@ -302,6 +315,7 @@ def targets(rows):
                        ">= 1.5", cpu, 1.5, 1, None))
         checks.append((f"trainer ({loss}), CUDA: graph over eager steps/s", ">= 3",
                        _over(runs, ("torch_cuda", ours), ("torch_cuda", graphed)), 3, 1, None))
+    checks += _per_call_checks(rows) + _floor_checks(rows)
     lines = ["*floor reaches*: the peer's time over the floor's in this run, what an "
              "implementation that did nothing but the floor's work (one `log` pass; sorting "
              "both samples; one argsort of the merged samples) would measure. Where it is "
@@ -315,6 +329,43 @@ def targets(rows):
         met = value >= bound if sign > 0 else value <= bound
         lines.append(f"| {text} | {wanted} | {value:.2f} | {'yes' if met else 'no'} | {best} |")
     return "\n".join(lines)
+
+
+def _peer_median(rows, op, n, name):
+    """The median of peer ``name`` for (op, n) on NumPy float64, or None."""
+    return _index(rows)[(op, n, "numpy", "float64")].get(("peer", name))
+
+
+def _per_call_checks(rows):
+    """Per call at n = 1e3 on NumPy float64: gancore's time over the plain NumPy
+    formula's (<= 3), and SciPy's over gancore's where SciPy has the function (>= 1)."""
+    n, checks = 10**3, []
+    for op, plain in PLAIN.items():
+        ours = _index(rows)[(op, n, "numpy", "float64")].get(("gancore", "numpy"))
+        other = _peer_median(rows, op, n, plain)
+        checks.append((f"{op}, n=1e3: time over the plain NumPy formula", "<= 3",
+                       None if ours is None or other is None else ours / other, 3, -1,
+                       None))
+    for op, name in SCIPY.items():
+        ours = _index(rows)[(op, n, "numpy", "float64")].get(("gancore", "numpy"))
+        other = _peer_median(rows, op, n, name)
+        checks.append((f"{op}, n=1e3: times faster than SciPy", ">= 1",
+                       None if ours is None or other is None else other / ours, 1, 1, None))
+    return checks
+
+
+def _floor_checks(rows):
+    """At n = 1e7 on NumPy float64: gancore's time over its floor (its formula's
+    unavoidable log passes), <= 2.5."""
+    n, by, checks = 10**7, _index(rows), []
+    for op, passes in LOG_PASSES.items():
+        ours = by[(op, n, "numpy", "float64")].get(("gancore", "numpy"))
+        floor = by[("log pass", n, "numpy", "float64")]
+        value = (None if ours is None or not floor
+                 else ours / (passes * next(iter(floor.values()))))
+        checks.append((f"{op}, n=1e7: time over {passes} log pass{'es' if passes > 1 else ''}",
+                       "<= 2.5", value, 2.5, -1, None))
+    return checks
 
 
 def _over(medians, slow, fast):
@@ -381,7 +432,13 @@ def render(info, rows):
         "Peers: SciPy is `scipy.stats.entropy(p, q)` for KL, "
         "`scipy.spatial.distance.jensenshannon(p, q)**2` for JSD and "
         "`scipy.stats.wasserstein_distance` for W1; NumPy is `0.5 * np.abs(p - q).sum()` "
-        "for TV; POT is `ot.wasserstein_1d(u, v, p=1)`. *Far*: independent uniform masses "
+        "for TV; POT is `ot.wasserstein_1d(u, v, p=1)`; *NumPy formula* is the formula "
+        "written inline in NumPy, with no checks and no care for cancellation: "
+        "`sum(p log(p/q))`, JSD through the mixture m, `sum(p log D + q log1p(-D))`, "
+        "`sum(p log(p/(p+q)) + q log(q/(p+q)))`, `p / (p + q)`, `sum((p - q)^2 / q)` "
+        "(Pearson) and `mean(|sort u - sort v|)`. `optimal_discriminator` and "
+        "`f_divergence` take no logarithm: their *time / floor* still counts log passes, "
+        "as a unit. *Far*: independent uniform masses "
         "(JSD ~ 0.1); *near-equal*: q = p (1 + 1e-3 noise), where gancore takes its "
         "cancellation-free path. "
         "*faster than peer*: the peer's median over gancore's (same size; peers run on "

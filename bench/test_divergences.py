@@ -1,8 +1,10 @@
-"""KL, JSD, TV, V(D, G) and C(G): gancore on every namespace against SciPy and a floor.
+"""KL, JSD, TV, V(D, G), C(G), D* and an f-divergence: gancore on every namespace
+against SciPy, the plain NumPy formula and a floor.
 
-Groups are ``<operation> n=<size>``. In each: gancore per namespace and dtype; the peer
-(SciPy, or the NumPy one-liner for TV) on NumPy float64; and the floor, one ``log``
-pass over n elements in the same namespace and dtype, which no divergence beats.
+Groups are ``<operation> n=<size>``. In each: gancore per namespace and dtype; the peers
+on NumPy float64 (SciPy where it has the function, and the formula written in plain
+NumPy, with no checks and no care for cancellation); and the floor, one ``log`` pass
+over n elements in the same namespace and dtype, which no divergence beats.
 """
 
 import numpy as np
@@ -11,6 +13,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 import gancore
+from gancore._arrays import to_numpy as to_host
 from conftest import backend, label, simplex_pair, timed, to_namespace
 
 SIZES = (10**3, 10**5, 10**7)
@@ -22,9 +25,24 @@ PEERS = {
     "jsd": ("scipy jensenshannon**2", lambda p, q: jensenshannon(p, q) ** 2),
     "tv": ("numpy 0.5*abs(p-q).sum()", lambda p, q: 0.5 * np.abs(p - q).sum()),
 }
+# The formulas in plain NumPy, as research code writes them inline (``m`` the mixture)
+PLAIN = {
+    "kl": lambda p, q: np.sum(p * np.log(p / q)),
+    "jsd": lambda p, q: _plain_jsd(p, q, 0.5 * (p + q)),
+    "value": lambda d, p, q: np.sum(p * np.log(d) + q * np.log1p(-d)),
+    "virtual_criterion": lambda p, q: np.sum(p * np.log(p / (p + q))
+                                             + q * np.log(q / (p + q))),
+    "optimal_discriminator": lambda p, q: p / (p + q),
+    "f_divergence (pearson)": lambda p, q: np.sum((p - q) ** 2 / q),
+}
+PLAIN_NAME = "numpy formula"
 # "near": q = p (1 + 1e-3 noise), where the direct formulas would cancel and gancore
 # takes its cancellation-free path
 CASES = [("kl", "far"), ("jsd", "far"), ("tv", "far"), ("kl", "near"), ("jsd", "near")]
+
+
+def _plain_jsd(p, q, m):
+    return 0.5 * (np.sum(p * np.log(p / m)) + np.sum(q * np.log(q / m)))
 
 
 def _op_name(op, kind):
@@ -58,6 +76,50 @@ def test_peer_divergence(benchmark, op, kind, n):
     timed(benchmark, fn, *simplex_pair(n, kind))
 
 
+@pytest.mark.parametrize("op, kind", [(op, kind) for op, kind in CASES if op in PLAIN])
+def test_plain_divergence(benchmark, op, kind, n):
+    label(benchmark, op=_op_name(op, kind), n=n, namespace="numpy", dtype="float64",
+          role="peer", name=PLAIN_NAME)
+    timed(benchmark, PLAIN[op], *simplex_pair(n, kind))
+
+
+@pytest.mark.parametrize("op", ["value", "virtual_criterion", "optimal_discriminator",
+                                "f_divergence (pearson)"])
+def test_plain_game(benchmark, op, n):
+    args = (_discriminator(n, "float64"), *simplex_pair(n, "far"))
+    label(benchmark, op=op, n=n, namespace="numpy", dtype="float64", role="peer",
+          name=PLAIN_NAME)
+    timed(benchmark, PLAIN[op], *(args if op == "value" else args[1:]))
+
+
+def _discriminator(n, dtype):
+    """D(x) in [0.05, 0.95] at n points (NumPy)."""
+    return np.random.default_rng(1).uniform(0.05, 0.95, n).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gancore_optimal_discriminator(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    p, q = _inputs(namespace, n, "far", dtype)
+    label(benchmark, op="optimal_discriminator", n=n, namespace=namespace, dtype=dtype,
+          role="gancore")
+    out = timed(benchmark, gancore.optimal_discriminator, p, q, sync=sync)
+    ref = PLAIN["optimal_discriminator"](*simplex_pair(n, "far"))
+    np.testing.assert_allclose(to_host(out), ref, rtol=1e-15 if dtype == "float64" else 1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gancore_f_divergence(benchmark, n, namespace, dtype):
+    xp, sync = backend(namespace)
+    p, q = _inputs(namespace, n, "far", dtype)
+    label(benchmark, op="f_divergence (pearson)", n=n, namespace=namespace, dtype=dtype,
+          role="gancore")
+    out = timed(benchmark, lambda a, b: gancore.f_divergence(a, b, f="pearson"), p, q,
+                sync=sync)
+    ref = PLAIN["f_divergence (pearson)"](*simplex_pair(n, "far"))
+    assert float(out) == pytest.approx(ref, rel=1e-9 if dtype == "float64" else 1e-3)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_log_floor(benchmark, n, namespace, dtype):
     xp, sync = backend(namespace)
@@ -71,8 +133,7 @@ def test_log_floor(benchmark, n, namespace, dtype):
 def test_gancore_value(benchmark, n, namespace, dtype):
     xp, sync = backend(namespace)
     p, q = _inputs(namespace, n, "far", dtype)
-    d = to_namespace(namespace, np.random.default_rng(1).uniform(0.05, 0.95, n)
-                     .astype(dtype))
+    d = to_namespace(namespace, _discriminator(n, dtype))
     label(benchmark, op="value", n=n, namespace=namespace, dtype=dtype, role="gancore")
     out = timed(benchmark, gancore.value, d, p, q, sync=sync)
     assert float(out) < 0

@@ -197,21 +197,32 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
 
 
 def _pointwise_pair(p_data, p_g):
-    """Validate two non-negative finite density arrays for the pointwise D*."""
+    """Validate two non-negative finite density arrays for the pointwise D*; return
+    them broadcast, with whether every mass is positive."""
     xp, arrays = namespace(p_data=p_data, p_g=p_g)
     p_data, p_g = arrays["p_data"], arrays["p_g"]
     dtype = float_dtype(xp, ("p_data", p_data), ("p_g", p_g))
     for name, x in (("p_data", p_data), ("p_g", p_g)):
         require_nonempty(name, x, allow_scalar=True)
-        require_finite(xp, name, x)
-        if bool(xp.any(x < 0)):
-            raise ValueError(f"{name} must be non-negative; it holds negative mass")
-    try:
-        p_data, p_g = xp.broadcast_arrays(xp.astype(p_data, dtype), xp.astype(p_g, dtype))
-    except (ValueError, RuntimeError, TypeError):
-        raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
-                         f"{tuple(p_g.shape)} that do not broadcast") from None
-    return xp, p_data, p_g
+    if p_data.dtype != dtype or p_g.dtype != dtype:
+        p_data, p_g = xp.astype(p_data, dtype), xp.astype(p_g, dtype)
+    same = tuple(p_data.shape) == tuple(p_g.shape)
+    if same:  # both arrays' extremes, one pass each over both (NaN propagates)
+        low = extremes(xp, xp.minimum(p_data, p_g))[0]
+        high = extremes(xp, xp.maximum(p_data, p_g))[1]
+    if not same or not (0.0 <= low and high < math.inf):
+        for name, x in (("p_data", p_data), ("p_g", p_g)):
+            require_finite(xp, name, x)
+            if bool(xp.any(x < 0)):
+                raise ValueError(f"{name} must be non-negative; it holds negative mass")
+    if not same:
+        try:
+            p_data, p_g = xp.broadcast_arrays(p_data, p_g)
+        except (ValueError, RuntimeError, TypeError):
+            raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
+                             f"{tuple(p_g.shape)} that do not broadcast") from None
+        low = extremes(xp, xp.minimum(p_data, p_g))[0]
+    return xp, p_data, p_g, low > 0
 
 
 def optimal_discriminator(p_data, p_g, /):
@@ -248,8 +259,10 @@ def optimal_discriminator(p_data, p_g, /):
     >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
     array([0.25, 0.  , 0.5 ])
     """
-    xp, p_data, p_g = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, positive = _pointwise_pair(p_data, p_g)
     s = p_data + p_g
+    if positive:
+        return p_data / s
     pos = s > 0
     return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
 
@@ -292,7 +305,7 @@ def optimal_discriminator_logits(p_data, p_g, /):
     >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
     array([-690.7755279,          inf])
     """
-    xp, p_data, p_g = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, _ = _pointwise_pair(p_data, p_g)
     return _logit_of_ratio(p_data, p_g, xp=xp)
 
 

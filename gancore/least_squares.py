@@ -79,7 +79,7 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     array([ 0.5, -1. ,  0. ])
     """
     codes = _codes(a=a, b=b)
-    xp, p_data, p_g = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, _ = _pointwise_pair(p_data, p_g)
     a, b = codes["a"], codes["b"]
     s = p_data + p_g
     safe = xp.where(s > 0, s, 1.0)

@@ -83,6 +83,16 @@ def test_virtual_criterion_matches_a_high_precision_reference(xp, zeros):
     assert float(host(got)) == pytest.approx(float(_c_reference(p, q)), abs=1e-14)
 
 
+def test_virtual_criterion_where_a_ratio_leaves_the_dtype(xp):
+    # p / q = 0.5 / 1e-320 overflows float64: the ratio form gives way to the log-odds,
+    # and C(G) stays finite and agrees with the 60-digit reference
+    p = np.array([0.5, 0.25, 0.25])
+    q = np.array([1e-320, 0.5, 0.5 - 1e-320])
+    got = host(gancore.virtual_criterion(arr(xp, p), arr(xp, q)))
+    assert np.isfinite(got) and float(got) == pytest.approx(float(_c_reference(p, q)),
+                                                            abs=1e-15)
+
+
 def test_virtual_criterion_edges(xp):
     p = arr(xp, _simplex(10))
     assert host(gancore.virtual_criterion(p, p)) == pytest.approx(-LOG4, abs=1e-15)
