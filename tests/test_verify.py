@@ -149,8 +149,16 @@ def test_ctrl_c_stops_every_worker_and_prints_what_finished():
         if "Theorem 1" in line and "holds" in line:
             break
     time.sleep(2)
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=120)
+    # as a terminal's Ctrl-C does: SIGINT to the foreground process group (the command
+    # and its workers), not to the command alone, which would leave the workers to
+    # finish their current proofs (minutes for a trainer's) before it could stop them
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        out, _ = process.communicate(timeout=120)
+    finally:  # a command that does not stop fails this test, and is not left running
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
     text = "".join(lines) + out
     assert "interrupted; not finished: PyTorch trainer" in text
     table = text.split("hypothesis profile 'ci'")[-1]
