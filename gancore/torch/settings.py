@@ -17,13 +17,11 @@ class Settings:
     """Every member's settings, built once per run: each field one value per member,
     shape ``(members, 1)``.
 
-    Two cases are numbers instead. A weight (``gp_lambda``, ``r1_gamma``,
-    ``value_penalty``) that is 0 for every member is the number 0, so that the loss
-    skips the term it weights. In a
-    population of one every field is a number: the arithmetic of one run is then Python
-    scalars, as ``torch.optim``'s is, bit for bit the same as gancore's single-run
-    trainer before populations. ``ema=None`` is a decay of 0 (the average is the
-    generator); ``betas`` is None for RMSProp.
+    A weight (``gp_lambda``, ``r1_gamma``, ``value_penalty``) that is 0 for every
+    member is the number 0 instead, so that the loss skips the term it weights; a
+    population of one has numbers throughout (:func:`gancore.torch.single.numbers`).
+    ``ema=None`` is a decay of 0 (the average is the generator); ``betas`` is None for
+    RMSProp.
     """
 
     lr: object
@@ -47,14 +45,14 @@ PER_MEMBER = ("data", "seed", *(f.name for f in fields(Settings)))
 
 def member_settings(cfgs, *, device, dtype, members=None):
     """The :class:`Settings` of the resolved configs ``cfgs`` (a population), for its
-    ``members`` (a range, default all: a shard's): which fields are numbers is the
+    ``members`` (a range, default all: a shard's): which weights are numbers is the
     population's choice."""
     rows = slice(None) if members is None else slice(members.start, members.stop)
 
     def values(name, index=None):
         raw = [getattr(c, name) if index is None else getattr(c, name)[index] for c in cfgs]
         raw = [0.0 if v is None else float(v) for v in raw]
-        if len(raw) == 1 or (name in _WEIGHTS and not any(raw)):
+        if name in _WEIGHTS and not any(raw):
             return raw[0]
         return torch.tensor(raw[rows], device=device, dtype=dtype).unsqueeze(1)
 

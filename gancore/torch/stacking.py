@@ -9,22 +9,20 @@ of ``nn.Linear``, elementwise activations, :class:`~gancore.torch.Affine` and a
 final ``nn.Flatten(0)``: the built-in networks and most small user networks) runs as
 batched matrix products instead (``torch.baddbmm``), which the trainer's benchmark
 measured at about 1.5x the ``vmap`` path's speed on the CPU for populations of 64. A
-population of one runs such an MLP as its layers' functions (``F.linear``, the
-activations' ``forward``, :meth:`~gancore.torch.Affine.map`) on the member's rows:
-the same arithmetic as calling the module, without ``nn.Module``'s machinery around
-each layer's call, which made one GAN's training 4-7% faster on the CPU. Neither MLP
-path runs module hooks.
+population of one, and a shard's one member, run as :mod:`gancore.torch.single` says.
+Neither MLP path runs module hooks.
 """
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, vmap
 
+from . import single
 from .models import Affine
 from .updates import flatten_parameters
 
@@ -53,11 +51,11 @@ class Stack:
     buffers : dict of str to torch.Tensor
         The members' buffers, stacked.
     batched_mlp : bool
-        Whether the networks are plain MLPs run through ``plan``: batched matrix
-        products, or for a population of one the one module's layers' functions.
-    alone : bool
-        Whether the one module runs without the member axis (a population of one; a
-        shard of one member of a larger population computes as the population does).
+        Whether the networks are plain MLPs run through their layers' functions:
+        batched matrix products, or for a population of one the one module's own.
+    forward : callable
+        The members' outputs on ``x`` of shape ``(N, batch, ...)``; what calling the
+        stack does.
     """
 
     modules: list
@@ -65,43 +63,13 @@ class Stack:
     params: dict
     buffers: dict
     batched_mlp: bool
-    base: nn.Module
-    plan: list
+    forward: Callable
     param_list: list  #: ``params``' tensors, in order (what gradients are taken for)
-    alone: bool
 
     def __call__(self, x):
         """The members' outputs on ``x`` of shape ``(N, batch, ...)``: member i's
         module on ``x[i]``, stacked."""
-        if len(self.modules) == 1 and not self.alone:
-            return self._as_one_of_two(x)
-        one = self.alone  # a population of one: without the member axis
-        if self.batched_mlp:
-            x = x.squeeze(0) if one else x
-            for step in self.plan:
-                x = step(x)
-            return x.unsqueeze(0) if one else x
-        if one:
-            return self.modules[0](x.squeeze(0)).unsqueeze(0)
-        return vmap(lambda p, b, xi: functional_call(self.base, (p, b), (xi,)))(
-            self.params, self.buffers, x)
-
-
-    def _as_one_of_two(self, x):
-        """One member of a larger population (a shard's): computed beside a detached
-        copy of itself, which takes no gradient. Batched products of one member run
-        other kernels than those of two or more (``baddbmm``'s backward rounds
-        differently for a single output unit), so this keeps the member's numbers
-        the population's, bit for bit, at twice one member's cost."""
-        params = {k: torch.cat([p, p.detach()]) for k, p in self.params.items()}
-        buffers = {k: torch.cat([b, b]) for k, b in self.buffers.items()}
-        x = torch.cat([x, x.detach()])
-        if self.batched_mlp:
-            for step in _plan(self.modules[0], params, buffers, batched=True):
-                x = step(x)
-            return x[:1]
-        return vmap(lambda p, b, xi: functional_call(self.base, (p, b), (xi,)))(
-            params, buffers, x)[:1]
+        return self.forward(x)
 
 
 def stack(modules, /, *, batched_mlp=None, alone=None):
@@ -132,17 +100,42 @@ def stack(modules, /, *, batched_mlp=None, alone=None):
         size = shape.numel()
         params[name] = flat[:, start:start + size].view(n, *shape).requires_grad_(trained)
         start += size
-    if alone:
-        params = dict(first.named_parameters())
     buffers = {name: torch.stack([dict(m.named_buffers())[name] for m in modules])
                for name, _ in first.named_buffers()}
     base = copy.deepcopy(first).to("meta")
     mlp = _is_mlp(first) if batched_mlp is None else bool(batched_mlp) and _is_mlp(first)
-    plan = (_plan(first, params, dict(first.named_buffers()) if alone else buffers,
-                  batched=not alone) if mlp else [])
+    population = partial(_population, first, base, mlp)
+    if alone:  # the module's own parameters and layers (gancore.torch.single)
+        params = dict(first.named_parameters())
+        forward = single.alone(first, _plan(first, params, dict(first.named_buffers()),
+                                            layers=single.LAYERS) if mlp else None)
+    elif n == 1:  # a shard's one member (gancore.torch.single)
+        forward = partial(single.beside_copy, population, params, buffers)
+    else:
+        forward = population(params, buffers)
     return Stack(modules=list(modules), flat=flat, params=params, buffers=buffers,
-                 batched_mlp=mlp, base=base, plan=plan, param_list=list(params.values()),
-                 alone=alone)
+                 batched_mlp=mlp, forward=forward, param_list=list(params.values()))
+
+
+def _population(module, base, mlp, params, buffers):
+    """The members' forward with the stacked ``params`` and ``buffers``: the MLP's
+    batched steps, or ``torch.func``'s ensembling of ``base`` (``module`` on the meta
+    device)."""
+    if mlp:
+        return partial(_chain, _plan(module, params, buffers, layers=_BATCHED))
+    return partial(_vmapped, base, params, buffers)
+
+
+def _chain(steps, x):
+    """``x`` through the MLP ``steps`` in turn."""
+    for step in steps:
+        x = step(x)
+    return x
+
+
+def _vmapped(base, params, buffers, x):
+    """Any module's members on ``x``: ``torch.func``'s ensembling."""
+    return vmap(lambda p, b, xi: functional_call(base, (p, b), (xi,)))(params, buffers, x)
 
 
 def _is_mlp(module, last=True):
@@ -165,26 +158,25 @@ def _is_mlp(module, last=True):
     return True
 
 
-def _plan(module, params, buffers, *, batched, prefix=""):
+def _plan(module, params, buffers, *, layers, prefix=""):
     """The MLP path's steps for ``module`` (accepted by :func:`_is_mlp`), with
-    ``params`` and ``buffers`` bound in: functions of ``x`` of shape ``(N, batch, ...)``
-    with the stacked ones (``batched``), or of one member's ``(batch, ...)`` rows with
-    the module's own, applying each layer's function as its ``forward`` does."""
+    ``params`` and ``buffers`` bound in: each layer's function from ``layers``
+    (:data:`_BATCHED` on ``(N, batch, ...)`` with the stacked ones, or
+    :data:`gancore.torch.single.LAYERS` on one member's ``(batch, ...)`` rows with the
+    module's own), applied as the layer's ``forward`` does."""
     steps = []
     for name, layer in module.named_children():
         key = f"{prefix}{name}"
         if isinstance(layer, nn.Sequential):
-            steps += _plan(layer, params, buffers, batched=batched, prefix=key + ".")
+            steps += _plan(layer, params, buffers, layers=layers, prefix=key + ".")
         elif isinstance(layer, nn.Linear):
-            steps.append(partial(_linear if batched else F.linear,
-                                 weight=params[key + ".weight"],
+            steps.append(partial(layers["linear"], weight=params[key + ".weight"],
                                  bias=params.get(key + ".bias")))
         elif isinstance(layer, Affine):
-            steps.append(partial(_affine if batched else Affine.map,
-                                 shift=buffers[key + ".shift"],
+            steps.append(partial(layers["affine"], shift=buffers[key + ".shift"],
                                  scale=buffers[key + ".scale"], inverse=layer.inverse))
         elif isinstance(layer, nn.Flatten):  # Flatten(0) of a member's (batch, 1) logits
-            steps.append(partial(torch.flatten, start_dim=1 if batched else 0))
+            steps.append(partial(torch.flatten, start_dim=layers["flatten_dim"]))
         else:
             steps.append(layer.forward)  # elementwise
     return steps
@@ -203,3 +195,7 @@ def _affine(x, *, shift, scale, inverse):
     shift, scale = (c.view(len(c), *[1] * (x.ndim - c.ndim), *c.shape[1:])
                     for c in (shift, scale))
     return Affine.map(x, shift, scale, inverse=inverse)
+
+
+#: A population's layer functions on ``(N, batch, ...)`` inputs, member by member.
+_BATCHED = {"linear": _linear, "affine": _affine, "flatten_dim": 1}

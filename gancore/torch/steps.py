@@ -91,10 +91,9 @@ class Run:
         The optimiser's update of a player's ``(N, P)`` parameters with its gradient.
     fused : bool
         Whether the critic evaluates all of a step's inputs in one pass (a population
-        of one: fewer module calls) rather than its penalised inputs apart (the
-        double backward then runs on their rows only: 1.4x faster at 64 members on
-        the CPU). Both orders are kept as they were measured; a population of one
-        passed apart computes the same numbers up to rounding.
+        of one, :mod:`gancore.torch.single`) rather than its penalised inputs apart
+        (the double backward then runs on their rows only: 1.4x faster at 64 members
+        on the CPU).
     penalty : Penalty or None
         The loss's penalty, None when its weight is 0 for every member
         (:func:`penalty_of`).

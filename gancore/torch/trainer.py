@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .._arrays import boolean
+from . import single
 from .checkpoint import checkpoint_state, restore_state, save_checkpoint, save_state
 from .config import RESUMABLE, TrainConfig, record
 from .population import resolve_population
@@ -212,10 +213,10 @@ def _meet(shard, state, records, path, last_saved):
 def _setup(cfgs, members, device):
     """The initial :class:`~gancore.torch.steps.TrainState` of the population ``cfgs``'s
     ``members`` (a range) on ``device``, their fixed :class:`~gancore.torch.steps.Run`,
-    and their evaluation targets. What depends on the whole population (a population
-    of one runs without the member axis, which settings are numbers, whether there are
-    weight averages) is decided on ``cfgs``, so that a shard computes as the
-    one-process run does."""
+    and their evaluation targets. What depends on the whole population (which weights
+    are numbers, whether there are weight averages, and whether it is a population of
+    one, which computes as :mod:`gancore.torch.single` says) is decided on ``cfgs``,
+    so that a shard computes as the one-process run does."""
     cfg, mine, alone = cfgs[0], [cfgs[i] for i in members], len(cfgs) == 1
     dtype = getattr(torch, cfg.dtype)
     if cfg.cuda_graph and device.type != "cuda":
@@ -224,7 +225,8 @@ def _setup(cfgs, members, device):
     pools = [pool for pool, _ in data]
     G, D, A = build_networks(mine, pools, device, dtype, alone=alone,
                              average=any(c.ema is not None for c in cfgs))
-    settings = member_settings(cfgs, device=device, dtype=dtype, members=members)
+    settings = (single.numbers(cfg) if alone else
+                member_settings(cfgs, device=device, dtype=dtype, members=members))
     loss = loss_record(cfg.loss)
     update = (partial(rmsprop_update, lr=settings.lr) if loss.optimizer == "rmsprop" else
               partial(adam_update, lr=settings.lr, betas=settings.betas))
