@@ -8,14 +8,17 @@ statements wrap under their rows; ``wide=True`` puts them in a column instead).
 """
 
 import ast
+import contextlib
 import importlib
 import importlib.util
 import math
 import os
 import re
 import shutil
+import signal
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -133,8 +136,40 @@ class _WorkersCollector(_Collector):
     """The collector when pytest-xdist's workers run the proofs: the proofs to expect
     come from the workers' collection."""
 
+    def __init__(self, show_progress=True):
+        super().__init__(show_progress)
+        self.workers = []  # the workers' process ids, as they start
+
     def pytest_xdist_node_collection_finished(self, node, ids):
         self.expect(ids)
+
+    def pytest_testnodeready(self, node):
+        # execnet's remote information, which pytest-xdist reads at each node's set-up
+        self.workers.append(node.gateway._rinfo().pid)
+
+
+@contextlib.contextmanager
+def _interrupting(workers):
+    """Ctrl-C (SIGINT) to this process is sent on to each of ``workers`` (process ids)
+    before it interrupts this one: a terminal signals the whole process group, but a
+    signal to the command alone would otherwise leave the workers to finish the proofs
+    they run. A worker takes the first interrupt only (``gancore.proofs``' conftest),
+    so one that the terminal signalled too stops once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _rows(items):
@@ -349,7 +384,8 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}"
           + (f", {jobs} processes" if jobs > 1 else ""), flush=True)
     start = time.perf_counter()
-    status = pytest.main(args, plugins=[collector])
+    with _interrupting(getattr(collector, "workers", [])):
+        status = pytest.main(args, plugins=[collector])
     if not collector.items:
         print(f"gancore verify: pytest collected no proofs (exit status {int(status)})",
               file=sys.stderr)

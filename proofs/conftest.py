@@ -1,6 +1,8 @@
 """Set-up of the theory suite: profiles, the ``xp`` fixture, and the recording hooks."""
 
 import functools
+import signal
+import threading
 
 import pytest
 
@@ -8,6 +10,19 @@ from . import _record
 from ._support import device, load_profile, xp  # noqa: F401  (fixtures)
 
 load_profile()
+
+
+def pytest_configure(config):
+    """A pytest-xdist worker takes the first Ctrl-C only: ``gancore verify`` sends the
+    interrupt it gets on to its workers, which a terminal has signalled too."""
+    worker = hasattr(config, "workerinput")
+    if worker and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupt_once)
+
+
+def _interrupt_once(signum, frame):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.default_int_handler(signum, frame)
 
 
 def _counting(inner):

@@ -1,8 +1,11 @@
 """``gancore verify``: the table, the exit status, and its options."""
 
+import contextlib
 import os
 import subprocess
 import sys
+
+import pytest
 
 from gancore.verify import _table, theorems
 
@@ -134,11 +137,14 @@ def test_jobs_must_be_a_positive_integer():
     assert done.returncode == 2 and "jobs must be a positive integer; got 0" in done.stderr
 
 
-def test_ctrl_c_stops_every_worker_and_prints_what_finished():
+@pytest.mark.parametrize("to", ["command", "group"])
+def test_ctrl_c_stops_every_worker_and_prints_what_finished(to):
     import signal
     import time
 
-    # the trainer's proofs take minutes: interrupted once the first theorem has finished
+    # the trainer's proofs take minutes: interrupted once the first theorem has finished,
+    # by a SIGINT to the command alone (which sends it on to its workers) or to its
+    # process group, as a terminal sends Ctrl-C (each worker takes the first only)
     process = subprocess.Popen(
         [sys.executable, "-m", "gancore", "verify", "theorem1", "trainer", "--namespaces",
          "numpy,torch", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -149,14 +155,22 @@ def test_ctrl_c_stops_every_worker_and_prints_what_finished():
         if "Theorem 1" in line and "holds" in line:
             break
     time.sleep(2)
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=120)
-    text = "".join(lines) + out
-    assert "interrupted; not finished: PyTorch trainer" in text
-    table = text.split("hypothesis profile 'ci'")[-1]
-    assert any(l.startswith("Theorem 1") and " holds " in l for l in table.splitlines())
-    assert "PyTorch trainer" not in table
-    # no worker is left: the session's process group is empty
-    time.sleep(1)
-    left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
-    assert left.stdout.strip() == "", left.stdout
+    if to == "group":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    try:  # stopped at once, not after the trainer's proofs that the workers run
+        out, err = process.communicate(timeout=120)
+        text = "".join(lines) + out
+        assert "interrupted; not finished: PyTorch trainer" in text, text + err
+        table = text.split("hypothesis profile 'ci'")[-1]
+        assert any(l.startswith("Theorem 1") and " holds " in l for l in table.splitlines())
+        assert "PyTorch trainer" not in table
+        # no worker is left: the session's process group is empty
+        time.sleep(1)
+        left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True,
+                              text=True)
+        assert left.stdout.strip() == "", left.stdout
+    finally:  # nothing of a failed run outlives the test
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
