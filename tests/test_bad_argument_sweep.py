@@ -204,6 +204,9 @@ VALID = {
                          (lambda x: x.sum(1), torch.ones(4, 2, dtype=torch.float64),
                           torch.zeros(4, 2, dtype=torch.float64)),
                          {"lam": 1.0, "generator": None}),
+    "interpolates": (lambda: gtorch.interpolates,
+                     (torch.ones(4, 2, dtype=torch.float64), torch.zeros(4, 2, dtype=torch.float64),
+                      torch.full((4, 1), 0.5, dtype=torch.float64)), {}),
     "gradient_norm_penalty": (lambda: gtorch.gradient_norm_penalty,
                               (torch.ones(4, 2, dtype=torch.float64), 1.0), {"target": 1.0}),
     "r1_penalty": (lambda: gtorch.r1_penalty,
@@ -304,6 +307,10 @@ ACCEPTED = [
      "training step, where a check of values would synchronise with the device (the "
      "trainer's guard reports non-finite parameters)"),
     ("*_update", "eps|alpha|betas", "zero", "torch.optim allows eps = 0 and rates of 0"),
+    ("interpolates", "real|fake|eps", "negative|unnormalised|nan|inf",
+     "points and their weights are any real numbers; values are not checked inside the "
+     "training step (see the losses)"),
+    ("interpolates", "eps", "zero_d", "one weight for every sample broadcasts"),
     ("gradient_penalty|r1_penalty", "real|fake", "negative|unnormalised|nan|inf",
      "sample points are any real numbers; values are not checked inside the training "
      "step (see the losses)"),

@@ -240,6 +240,25 @@ def test_r1_penalty_of_a_quadratic_logit():
     torch.testing.assert_close(got, 0.35 * 4 * (x**2).sum(1).mean(), rtol=1e-12, atol=0)
 
 
+def test_gradient_penalty_at_given_interpolates_is_the_one_it_draws():
+    from gancore.torch import gradient_penalty, interpolates
+
+    gen = torch.Generator().manual_seed(0)
+    real, fake = (torch.randn(6, 3, generator=gen, dtype=torch.float64) for _ in range(2))
+    eps = torch.rand(6, 1, generator=gen, dtype=torch.float64)
+    torch.manual_seed(0)
+    critic = discriminator(3, widths=(8,)).double()
+    x_hat = interpolates(real, fake, eps)
+    torch.testing.assert_close(x_hat, eps * real + (1 - eps) * fake, rtol=0, atol=0)
+    drawn = gradient_penalty(critic, real, fake, lam=3.0, eps=eps)
+    given = gradient_penalty(critic, real, fake, lam=3.0, x_hat=x_hat)
+    assert torch.equal(drawn, given) and drawn > 0
+    assert not x_hat.requires_grad  # the caller's interpolates are left as they were
+    # the interpolates come out of real's and fake's graphs: no gradient reaches them
+    moving = fake.clone().requires_grad_(True)
+    assert not interpolates(real, moving, eps).requires_grad
+
+
 def test_penalties_and_clipping_reject_bad_weights():
     from gancore.torch import clip_weights, gradient_penalty
 
@@ -248,6 +267,12 @@ def test_penalties_and_clipping_reject_bad_weights():
         gradient_penalty(lambda y: y.sum(1), x, x, lam=-1.0)
     with pytest.raises(ValueError, match="real and fake"):
         gradient_penalty(lambda y: y.sum(1), x, x[:3])
+    with pytest.raises(ValueError, match="x_hat or what draws them"):
+        gradient_penalty(lambda y: y.sum(1), x, x, x_hat=x, eps=torch.ones(4, 1))
+    with pytest.raises(ValueError, match="x_hat must have real's shape"):
+        gradient_penalty(lambda y: y.sum(1), x, x, x_hat=x[:3])
+    with pytest.raises(TypeError, match="x_hat must be a torch.Tensor"):
+        gradient_penalty(lambda y: y.sum(1), x, x, x_hat=x.numpy())
     with pytest.raises(ValueError, match="gamma must be"):
         r1_penalty(lambda y: y.sum(1), x, gamma=float("nan"))
     with pytest.raises(ValueError, match="c must be"):

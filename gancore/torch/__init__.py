@@ -11,8 +11,9 @@ from .f_gan import f_gan_activation, f_gan_critic_loss, f_gan_generator_loss
 from .config import TrainConfig, published_defaults
 from .population import sweep
 from .losses import (clip_weights, critic_loss, discriminator_loss, gradient_norm_penalty,
-                     gradient_penalty, hinge_critic_loss, least_squares_discriminator_loss,
-                     least_squares_generator_loss, minimax_generator_loss,
+                     gradient_penalty, hinge_critic_loss, interpolates,
+                     least_squares_discriminator_loss, least_squares_generator_loss,
+                     minimax_generator_loss,
                      nonsaturating_generator_loss, r1_penalty, wasserstein_generator_loss)
 from .objectives import LOSSES, Loss, Penalty
 from .models import Affine, discriminator, generator, lipschitz_upper_bound
@@ -39,6 +40,7 @@ __all__ = [
     "gradient_norm_penalty",
     "gradient_penalty",
     "hinge_critic_loss",
+    "interpolates",
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
     "lipschitz_upper_bound",

@@ -33,6 +33,7 @@ __all__ = [
     "gradient_norm_penalty",
     "gradient_penalty",
     "hinge_critic_loss",
+    "interpolates",
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
     "minimax_generator_loss",
@@ -157,7 +158,7 @@ def _input_gradients(values, x):
     graph. Summing over the batch before differentiating is exact: each value depends
     on its own sample alone."""
     (grad,) = torch.autograd.grad(values.sum(), x, create_graph=True)
-    return grad.flatten(values.ndim)
+    return grad if grad.ndim == values.ndim + 1 else grad.flatten(values.ndim)
 
 
 def gradient_norm_penalty(grads, weight, /, *, target=1.0):
@@ -199,7 +200,8 @@ def gradient_norm_penalty(grads, weight, /, *, target=1.0):
     return weight * ((torch.linalg.vector_norm(grads, dim=-1) - target) ** 2).mean(-1)
 
 
-def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=None):
+def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=None,
+                     x_hat=None):
     r"""The WGAN-GP penalty :math:`\lambda\,\frac1m\sum_i (\|\nabla f(\hat x_i)\|_2 - 1)^2`.
 
     :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)\tilde x_i` with one
@@ -223,6 +225,11 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=Non
         ``(m, 1, ...)``); by default drawn here.
     generator : torch.Generator, optional
         Source of the :math:`\epsilon_i` when ``eps`` is None.
+    x_hat : torch.Tensor, optional
+        The interpolates themselves, of ``real``'s shape, when formed beforehand by
+        :func:`interpolates` (the trainer forms a whole iteration's at once: for one
+        GAN, four tensor operations a critic step fewer); ``eps`` and ``generator``
+        are then None.
 
     Returns
     -------
@@ -247,16 +254,45 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=Non
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
                          f"and {tuple(fake.shape)}")
-    if eps is None:
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None; got "
-                            f"{type(generator).__name__}")
-        eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), generator=generator,
-                         device=real.device, dtype=real.dtype)
+    if x_hat is not None:
+        if eps is not None or generator is not None:
+            raise ValueError("give the interpolates x_hat or what draws them (eps, "
+                             "generator), not both")
+        if tensor("x_hat", x_hat).shape != real.shape:
+            raise ValueError(f"x_hat must have real's shape {tuple(real.shape)}; got "
+                             f"{tuple(x_hat.shape)}")
+        x_hat = x_hat.detach()
     else:
-        tensor("eps", eps)
-    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+        if eps is None:
+            if generator is not None and not isinstance(generator, torch.Generator):
+                raise TypeError(f"generator must be a torch.Generator or None; got "
+                                f"{type(generator).__name__}")
+            eps = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1),
+                             generator=generator, device=real.device, dtype=real.dtype)
+        x_hat = interpolates(real, fake, eps)
+    x_hat.requires_grad_(True)
     return gradient_norm_penalty(_input_gradients(critic(x_hat), x_hat), lam)
+
+
+def interpolates(real, fake, eps, /):
+    r"""WGAN-GP's interpolates :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)
+    \tilde x_i` between ``real`` and ``fake`` (same shape), with ``eps`` broadcasting
+    against them (one :math:`\epsilon_i` per sample); a new tensor, outside the graphs
+    of ``real`` and ``fake`` (:func:`gradient_penalty` differentiates at it).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gancore.torch import interpolates
+    >>> interpolates(torch.ones(3, 2), torch.zeros(3, 2), torch.tensor([[0.0], [0.5], [1.0]]))
+    tensor([[0.0000, 0.0000],
+            [0.5000, 0.5000],
+            [1.0000, 1.0000]])
+    """
+    tensor("real", real, min_ndim=1), tensor("fake", fake, min_ndim=1), tensor("eps", eps)
+    if real.requires_grad or fake.requires_grad:  # no gradient reaches them through x_hat
+        real, fake = real.detach(), fake.detach()
+    return eps * real + (1 - eps) * fake
 
 
 def r1_penalty(discriminator, real, /, *, gamma):

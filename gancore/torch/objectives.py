@@ -34,7 +34,8 @@ class Penalty:
     ----------
     function : callable
         :func:`~gancore.torch.gradient_penalty` (called as ``function(critic, real,
-        fake, eps=eps, **{keyword: weight})``) or :func:`~gancore.torch.r1_penalty`
+        fake, x_hat=x_hat, **{keyword: weight})``, with the step's
+        :func:`~gancore.torch.interpolates`) or :func:`~gancore.torch.r1_penalty`
         (``function(critic, real, **{keyword: weight})``).
     weight : str
         The config field that sets its weight, one value per member.

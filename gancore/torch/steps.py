@@ -8,7 +8,7 @@ from typing import Callable, NamedTuple
 import torch
 
 from .data import batches, draws
-from .losses import clip_weights
+from .losses import clip_weights, interpolates
 from .objectives import Loss, Penalty
 from .settings import Settings, decay
 
@@ -142,7 +142,7 @@ def _descend(state, run, player, loss):
                state.optimisers[player])
 
 
-def _critic_values(state, run, real, fake, eps):
+def _critic_values(state, run, real, fake, x_hat):
     """The critic's raw outputs on ``real`` and ``fake`` (``(N, m, pack * d)`` each) and
     its penalty (0 without one), computed by the penalty's public function."""
     critic, m, pen = state.discriminator, run.batch_size, run.penalty
@@ -165,15 +165,15 @@ def _critic_values(state, run, real, fake, eps):
     if pen.at == "real":
         penalty = pen.function(lambda x: evaluate(group, x), real, **run.penalty_weight)
     else:
-        penalty = pen.function(lambda x: evaluate(group, x), real, fake, eps=eps,
+        penalty = pen.function(lambda x: evaluate(group, x), real, fake, x_hat=x_hat,
                                **run.penalty_weight)
     return values["real"], values["fake"], penalty
 
 
-def critic_step(state, run, real, fake, eps):
+def critic_step(state, run, real, fake, x_hat):
     """One critic step of every member down its loss (plus its penalty; clipped after
     when the loss clips); returns the loss and the critic's outputs on real and fake."""
-    d_real, d_fake, penalty = _critic_values(state, run, real, fake, eps)
+    d_real, d_fake, penalty = _critic_values(state, run, real, fake, x_hat)
     loss = run.loss.critic(d_real, d_fake, **run.options)
     if run.penalty is not None:
         loss = loss + penalty
@@ -213,9 +213,12 @@ def iteration(state, run):
                     dtype=dtype).unflatten(1, (k, m))
     fake = state.generator(z).reshape(members, k + 1, m, -1)
     fixed = fake[:, :k].detach()  # the critic's inputs: G is fixed until its step
+    # the interpolates of all k steps at once: four tensor operations an iteration, not
+    # four a critic step
+    x_hat = None if eps is None else interpolates(real, fixed, eps)
     for i in range(k):
         loss_d, d_real, d_fake = critic_step(state, run, real[:, i], fixed[:, i],
-                                             None if eps is None else eps[:, i])
+                                             None if x_hat is None else x_hat[:, i])
     loss_g = generator_step(state, run, fake[:, k])
     return Metrics(loss_d.detach(), loss_g.detach(), d_real.detach(), d_fake.detach())
 
