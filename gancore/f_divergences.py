@@ -27,6 +27,8 @@ as :math:`(q - p)^2 / p`; :math:`f = (u - 1)^2` gives :math:`(p - q)^2 / q`, as 
 
 import math
 
+import numpy as np
+
 from ._arrays import (boolean, check_axis, namespace, one_of, require_float, require_not_nan,
                       sigmoid, softplus)
 from ._masses import careful_sum, mass_pair, shaped
@@ -127,8 +129,14 @@ def _pearson_terms(a, b, k, delta, *, xp):
     kb = k * b
     d = _difference(a, b, delta)
     # d (d / kb), not d^2 / kb: d^2 underflows for tiny masses whose term need not
-    return xp.where(kb > 0, d * (d / xp.where(kb > 0, kb, 1.0)),
-                    xp.where(a > 0, math.inf, xp.zeros_like(a)))
+    with np.errstate(over="ignore"):
+        ratio = d / xp.where(kb > 0, kb, 1.0)
+        terms = d * ratio
+        far = xp.isinf(ratio)
+        if bool(xp.any(far)):  # kb subnormal: d / kb overflows where the term need not
+            root = d / xp.sqrt(xp.where(far, kb, 1.0))
+            terms = xp.where(far, root * root, terms)
+    return xp.where(kb > 0, terms, xp.where(a > 0, math.inf, xp.zeros_like(a)))
 
 
 def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q")):

@@ -97,3 +97,19 @@ def test_bad_arguments_are_named():
         gancore.variational_bound(np.zeros(2), np.zeros(0), f="kl")
     with pytest.raises(ValueError, match="p_g must be non-negative"):
         gancore.optimal_critic(P, -Q, f="kl")
+
+
+@pytest.mark.parametrize("tiny", [1e-300, 1e-310, 1e-320])
+def test_pearson_of_a_subnormal_mass_is_its_term_not_an_overflow(xp, tiny):
+    # (p - q)^2 / q with q subnormal: d / q overflows at 1e-310 although the term,
+    # about 1e-2 / 1e-310 = 1e308, does not; at 1e-320 the term itself exceeds the
+    # float64 range and is inf. Reference: the sum at 50 digits (its float64 rounding)
+    import mpmath
+
+    p, q = np.array([0.9, 0.1]), np.array([1 - tiny, tiny])
+    with mpmath.workdps(50):
+        exact = sum((mpmath.mpf(a) - mpmath.mpf(b)) ** 2 / mpmath.mpf(b) for a, b in zip(p, q))
+        want = float(exact) if exact < mpmath.mpf(np.finfo(np.float64).max) else math.inf
+    got = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f="pearson")))
+    # a few roundings of the term and of the sum: 4 eps relative
+    assert got == want or abs(got - want) <= 4 * np.finfo(np.float64).eps * want
