@@ -118,7 +118,7 @@ def test_a_failure_is_summarised_by_its_message_and_example():
 def test_processes_run_the_proofs_and_give_the_one_process_table():
     # --jobs 2: two pytest-xdist workers; the rows (namespaces, examples, largest error,
     # verdict) are the one-process run's, and a line still comes as each theorem ends
-    chosen = ("theorem1", "proposition2", "example1", "kantorovich")
+    chosen = ("nonsaturating", "hinge", "example1", "kantorovich")  # the quickest four
     runs = {jobs: _run(*chosen, "--namespaces", "numpy,torch", "--jobs", jobs, columns=200)
             for jobs in ("1", "2")}
     tables = {}
@@ -142,17 +142,17 @@ def test_ctrl_c_stops_every_worker_and_prints_what_finished(to):
     import signal
     import time
 
-    # the trainer's proofs take minutes: interrupted once the first theorem has finished,
+    # the trainer's proofs take minutes: interrupted once Example 1 has finished,
     # by a SIGINT to the command alone (which sends it on to its workers) or to its
     # process group, as a terminal sends Ctrl-C (each worker takes the first only)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gancore", "verify", "theorem1", "trainer", "--namespaces",
+        [sys.executable, "-m", "gancore", "verify", "example1", "trainer", "--namespaces",
          "numpy,torch", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env={**os.environ, "COLUMNS": "200"}, start_new_session=True)
     lines = []
     for line in process.stdout:
         lines.append(line)
-        if "Theorem 1" in line and "holds" in line:
+        if "Example 1" in line and "holds" in line:
             break
     time.sleep(2)
     if to == "group":
@@ -164,7 +164,7 @@ def test_ctrl_c_stops_every_worker_and_prints_what_finished(to):
         text = "".join(lines) + out
         assert "interrupted; not finished: PyTorch trainer" in text, text + err
         table = text.split("hypothesis profile 'ci'")[-1]
-        assert any(l.startswith("Theorem 1") and " holds " in l for l in table.splitlines())
+        assert any(l.startswith("Example 1") and " holds " in l for l in table.splitlines())
         assert "PyTorch trainer" not in table
         # no worker is left: the session's process group is empty
         time.sleep(1)
