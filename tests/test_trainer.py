@@ -257,6 +257,8 @@ def test_gradient_penalty_at_given_interpolates_is_the_one_it_draws():
     # the interpolates come out of real's and fake's graphs: no gradient reaches them
     moving = fake.clone().requires_grad_(True)
     assert not interpolates(real, moving, eps).requires_grad
+    with pytest.raises(ValueError, match="real and fake must have the same shape"):
+        interpolates(real, fake[:3], eps)
 
 
 def test_penalties_and_clipping_reject_bad_weights():

@@ -250,10 +250,7 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=Non
     """
     _weight("lam", lam)
     function("critic", critic)
-    tensor("real", real, min_ndim=1), tensor("fake", fake, min_ndim=1)
-    if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
-                         f"and {tuple(fake.shape)}")
+    _pair(real, fake)
     if x_hat is not None:
         if eps is not None or generator is not None:
             raise ValueError("give the interpolates x_hat or what draws them (eps, "
@@ -276,7 +273,7 @@ def gradient_penalty(critic, real, fake, /, *, lam=10.0, eps=None, generator=Non
 
 def interpolates(real, fake, eps, /):
     r"""WGAN-GP's interpolates :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)
-    \tilde x_i` between ``real`` and ``fake`` (same shape), with ``eps`` broadcasting
+    \tilde x_i` between ``real`` and ``fake`` (one shape), with ``eps`` broadcasting
     against them (one :math:`\epsilon_i` per sample); a new tensor, outside the graphs
     of ``real`` and ``fake`` (:func:`gradient_penalty` differentiates at it).
 
@@ -289,10 +286,18 @@ def interpolates(real, fake, eps, /):
             [0.5000, 0.5000],
             [1.0000, 1.0000]])
     """
-    tensor("real", real, min_ndim=1), tensor("fake", fake, min_ndim=1), tensor("eps", eps)
+    _pair(real, fake), tensor("eps", eps)
     if real.requires_grad or fake.requires_grad:  # no gradient reaches them through x_hat
         real, fake = real.detach(), fake.detach()
     return eps * real + (1 - eps) * fake
+
+
+def _pair(real, fake):
+    """Check ``real`` and ``fake``: tensors of one shape, at least 1-D."""
+    tensor("real", real, min_ndim=1), tensor("fake", fake, min_ndim=1)
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} "
+                         f"and {tuple(fake.shape)}")
 
 
 def r1_penalty(discriminator, real, /, *, gamma):
