@@ -87,6 +87,7 @@ class _Collector:
         self.left = {}
         self.failures = []
         self.show_progress = show_progress
+        self.workers = {}  # pytest-xdist workers' process ids by node (none in-process)
 
     def expect(self, nodeids):
         """The proofs to run: each named by its file's theorem."""
@@ -136,31 +137,31 @@ class _WorkersCollector(_Collector):
     """The collector when pytest-xdist's workers run the proofs: the proofs to expect
     come from the workers' collection."""
 
-    def __init__(self, show_progress=True):
-        super().__init__(show_progress)
-        self.workers = []  # the workers' process ids, as they start
-
     def pytest_xdist_node_collection_finished(self, node, ids):
         self.expect(ids)
 
     def pytest_testnodeready(self, node):
         # execnet's remote information, which pytest-xdist reads at each node's set-up
-        self.workers.append(node.gateway._rinfo().pid)
+        self.workers[node.gateway.id] = node.gateway._rinfo().pid
+
+    def pytest_testnodedown(self, node, error):
+        # a worker that is down is not signalled: its process id may be reused
+        self.workers.pop(node.gateway.id, None)
 
 
 @contextlib.contextmanager
 def _interrupting(workers):
-    """Ctrl-C (SIGINT) to this process is sent on to each of ``workers`` (process ids)
-    before it interrupts this one: a terminal signals the whole process group, but a
-    signal to the command alone would otherwise leave the workers to finish the proofs
-    they run. A worker takes the first interrupt only (``gancore.proofs``' conftest),
-    so one that the terminal signalled too stops once."""
+    """Ctrl-C (SIGINT) to this process is sent on to each of ``workers`` (the running
+    workers' process ids by node) before it interrupts this one: a terminal signals the
+    whole process group, but a signal to the command alone would otherwise leave the
+    workers to finish the proofs they run. A worker takes the first interrupt only
+    (``gancore.proofs``' conftest), so one that the terminal signalled too stops once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def interrupt(signum, frame):
-        for pid in workers:
+        for pid in workers.values():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGINT)
         signal.default_int_handler(signum, frame)
@@ -384,7 +385,7 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}"
           + (f", {jobs} processes" if jobs > 1 else ""), flush=True)
     start = time.perf_counter()
-    with _interrupting(getattr(collector, "workers", [])):
+    with _interrupting(collector.workers):
         status = pytest.main(args, plugins=[collector])
     if not collector.items:
         print(f"gancore verify: pytest collected no proofs (exit status {int(status)})",
