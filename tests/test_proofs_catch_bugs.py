@@ -342,7 +342,8 @@ def test_the_same_proofs_pass_on_the_real_core():
 
 
 # -- the trainer's rows: a trainer that converges at half its stated rate, or not at all,
-# fails the default run (16 members, k = 14: P(Bin(16, 0.25) >= 14) = 3e-7)
+# fails the default run (8 members, k = 7: a trainer at half the stated rate 0.4 passes
+# with probability P(Bin(8, 0.2) >= 7) = 8.4e-5)
 
 def _flipped_generator(record, every=1):
     """The record with its generator's loss sign flipped for every ``every``-th member
@@ -363,8 +364,8 @@ def _flipped_generator(record, every=1):
                                               "every other member's (half the rate)"])
 def test_planted_trainer_bug_fails_the_convergence_proof(monkeypatch, every):
     # a trainer whose generators climb their loss converges nowhere; one where every
-    # other member's does converges at about half the correct trainer's rate (below the
-    # stated 0.5): the default run's proof must fail both
+    # other member's does converges at about half the correct trainer's rate (at most
+    # 4 of the 8 members can, fewer than k = 7): the default run's proof must fail both
     pytest.importorskip("torch")
     from types import MappingProxyType
 
