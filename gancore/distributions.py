@@ -69,14 +69,16 @@ def _host_eval(x, fn, check=None, name="x"):
 
 
 class _Distribution:
-    """What every distribution shares: ``pdf`` from ``logpdf``, and ``sample``."""
+    """What every distribution shares: ``pdf`` from the log density (``logpdf``'s
+    ``_log_density``, which each one defines for points already checked), and
+    ``sample``."""
 
     dim = 1
 
     def pdf(self, x, /):
         """Density at ``x``: ``exp(logpdf(x))``, in ``x``'s namespace and device."""
-        xp, _ = _points(x, self.dim)
-        return xp.exp(self.logpdf(x))
+        xp, x = _points(x, self.dim)
+        return xp.exp(self._log_density(xp, x))
 
     def sample(self, n, /, *, seed=None, xp=None, device=None, dtype=None):
         """Draw ``n`` independent samples.
@@ -138,7 +140,10 @@ class Normal(_Distribution):
 
     def logpdf(self, x, /):
         r"""Log density :math:`-\tfrac12 ((x - \mu)/\sigma)^2 - \log\sigma - \tfrac12\log 2\pi`."""
-        xp, x = _points(x, 1)
+        return self._log_density(*_points(x, 1))
+
+    def _log_density(self, xp, x):
+        """:meth:`logpdf` of points ``x`` of namespace ``xp`` already checked."""
         z = (x - self.loc) / self.scale
         return -0.5 * z * z - (math.log(self.scale) + 0.5 * _LOG_2PI)
 
@@ -209,7 +214,10 @@ class MultivariateNormal(_Distribution):
 
         ``x`` has shape (..., d), :math:`\Sigma = LL^T`; the result has shape (...).
         """
-        xp, x = _points(x, self.dim)
+        return self._log_density(*_points(x, self.dim))
+
+    def _log_density(self, xp, x):
+        """:meth:`logpdf` of points ``x`` of namespace ``xp`` already checked."""
         inv_chol_t = from_numpy(np.linalg.inv(self._chol).T, like=x, xp=xp)
         mean = from_numpy(self.mean, like=x, xp=xp)
         # a point with an infinite coordinate has density 0 (log density -inf); it is
@@ -287,8 +295,11 @@ class Mixture(_Distribution):
 
     def logpdf(self, x, /):
         r"""Log density :math:`\log \sum_k w_k p_k(x)`, by a max-shifted log-sum-exp."""
-        xp, x = _points(x, self.dim)
-        terms = xp.stack([c.logpdf(x) + math.log(w)
+        return self._log_density(*_points(x, self.dim))
+
+    def _log_density(self, xp, x):
+        """:meth:`logpdf` of points ``x`` of namespace ``xp`` already checked."""
+        terms = xp.stack([c._log_density(xp, x) + math.log(w)
                           for c, w in zip(self.components, self.weights) if w > 0])
         top = xp.max(terms, axis=0)
         finite = xp.isfinite(top)  # top = -inf: every component has density 0 there
@@ -370,7 +381,10 @@ class LineSegment(_Distribution):
 
     def logpdf(self, x, /):
         """Log density: 0 on the segment ``{theta} x [0, 1]``, ``-inf`` off it."""
-        xp, x = _points(x, 2)
+        return self._log_density(*_points(x, 2))
+
+    def _log_density(self, xp, x):
+        """:meth:`logpdf` of points ``x`` of namespace ``xp`` already checked."""
         on = (x[..., 0] == self.theta) & (x[..., 1] >= 0) & (x[..., 1] <= 1)
         return xp.where(on, xp.zeros_like(x[..., 0]), -math.inf)
 

@@ -142,9 +142,10 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
             lo, hi = dist.loc - 40 * dist.scale, dist.loc + 40 * dist.scale
             cuts = sorted(float(r.real) for r in np.atleast_1d(roots)
                           if abs(r.imag) < 1e-12 and lo < r.real < hi)
-            def integrand(t, dist=dist, sign=sign):
+            def integrand(t, dist=dist, sign=sign):  # t: quad's own finite floats, unchecked
                 logit = c + b[0] * t + w[0, 0] * t * t
-                return float(dist.pdf(np.array(t))) * np.logaddexp(0.0, sign * logit)
+                density = np.exp(dist._log_density(np, np.array(t)))
+                return float(density) * np.logaddexp(0.0, sign * logit)
 
             total -= integrate.quad(integrand, lo, hi, points=cuts + [dist.loc], limit=400,
                                     epsabs=1e-14, epsrel=1e-12)[0]
