@@ -259,6 +259,15 @@ def test_gradient_penalty_at_given_interpolates_is_the_one_it_draws():
     assert not interpolates(real, moving, eps).requires_grad
     with pytest.raises(ValueError, match="real and fake must have the same shape"):
         interpolates(real, fake[:3], eps)
+    # one weight per sample: not one that does not broadcast, nor one per coordinate
+    # (real (3, 3) and eps (3,) would broadcast, weighting columns, not samples)
+    square = real[:3, :3]
+    for bad, against in ((eps[:4], real), (torch.rand(3, dtype=torch.float64), square),
+                         (torch.rand(6, 3, 1, dtype=torch.float64), real)):
+        with pytest.raises(ValueError, match="eps must hold one weight per sample"):
+            interpolates(against, against, bad)
+        with pytest.raises(ValueError, match="eps must hold one weight per sample"):
+            gradient_penalty(critic, against, against, lam=1.0, eps=bad)
 
 
 def test_penalties_and_clipping_reject_bad_weights():

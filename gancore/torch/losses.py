@@ -275,7 +275,13 @@ def interpolates(real, fake, eps, /):
     r"""WGAN-GP's interpolates :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)
     \tilde x_i` between ``real`` and ``fake`` (one shape), with ``eps`` broadcasting
     against them (one :math:`\epsilon_i` per sample); a new tensor, outside the graphs
-    of ``real`` and ``fake`` (:func:`gradient_penalty` differentiates at it).
+    of ``real`` and ``fake`` (:func:`gradient_penalty` differentiates at it). At
+    :math:`\epsilon_i = 1` it is the real sample, at 0 the generated one.
+
+    ``eps`` must broadcast to ``real``'s shape without changing it and, for samples of
+    one or more coordinates (``real`` at least 2-D), have a last axis of length 1 (or
+    be 0-d): a weight that varied along the coordinates would not be one per sample.
+    A ``ValueError`` names it otherwise.
 
     Examples
     --------
@@ -287,6 +293,14 @@ def interpolates(real, fake, eps, /):
             [1.0000, 1.0000]])
     """
     _pair(real, fake), tensor("eps", eps)
+    try:
+        spread = torch.broadcast_shapes(eps.shape, real.shape)
+    except RuntimeError:
+        spread = None
+    if spread != real.shape or (real.ndim > 1 and eps.ndim > 0 and eps.shape[-1] != 1):
+        raise ValueError(f"eps must hold one weight per sample: broadcast to real's shape "
+                         f"{tuple(real.shape)} with a last axis of length 1; got shape "
+                         f"{tuple(eps.shape)}")
     if real.requires_grad or fake.requires_grad:  # no gradient reaches them through x_hat
         real, fake = real.detach(), fake.detach()
     return eps * real + (1 - eps) * fake
