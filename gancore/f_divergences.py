@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from ._arrays import (boolean, check_axis, namespace, one_of, require_float, require_not_nan,
-                      sigmoid, softplus)
+from ._arrays import (boolean, check_axis, extremes, namespace, one_of, require_float,
+                      require_not_nan, sigmoid, softplus)
 from ._masses import careful_sum, mass_pair, shaped
 from .divergences import jsd, kl, tv
 from .game import optimal_discriminator_logits
@@ -104,7 +104,7 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         direct = {"total-variation": tv, "kl": kl}.get(name, jsd)(p, q, **options)
         return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize)
+    xp, p, q, p_total, q_total, positive, ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
     elif name == "hellinger":
@@ -114,13 +114,28 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     else:  # Neyman's chi^2 is Pearson's with the measures swapped
         first, second = (p, q) if name == "pearson" else (q, p)
         totals = (p_total, q_total) if name == "pearson" else (q_total, p_total)
-        out = careful_sum(xp, _pearson_terms, first, second, *totals)
+        out = None
+        if positive:  # no zero mass to guard; a term that overflows is redone below
+            with np.errstate(over="ignore"):
+                out = careful_sum(xp, _positive_pearson_terms, first, second, *totals)
+            if math.isinf(extremes(xp, out)[1]):
+                out = None
+        if out is None:
+            out = careful_sum(xp, _pearson_terms, first, second, *totals)
     return shaped(xp, out, ax, keepdims)
 
 
 def _difference(a, b, delta):
     """``a - k b`` (k = 1 + delta) for rescaled masses, exact when a and b are close."""
     return (a - b) - delta * b
+
+
+def _positive_pearson_terms(a, b, k, delta, *, xp):
+    """:func:`_pearson_terms` for positive masses: ``d (d / kb)`` with no guard. Where
+    ``kb`` is subnormal, ``d / kb`` can overflow though the term need not; the sum is
+    then inf, and the caller redoes it with the guards."""
+    d = _difference(a, b, delta)
+    return d * (d / (k * b))
 
 
 def _pearson_terms(a, b, k, delta, *, xp):

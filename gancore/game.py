@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from ._arrays import (
+    FUSED_CHECK_ELEMENTS,
     log_ratio,
     measures,
     namespace,
@@ -207,9 +208,13 @@ def _pointwise_pair(p_data, p_g):
     if p_data.dtype != dtype or p_g.dtype != dtype:
         p_data, p_g = xp.astype(p_data, dtype), xp.astype(p_g, dtype)
     same = tuple(p_data.shape) == tuple(p_g.shape)
-    if same:  # both arrays' extremes, one pass each over both (NaN propagates)
+    if same and math.prod(p_data.shape) <= FUSED_CHECK_ELEMENTS:
+        # both arrays' extremes, one pass each over both (NaN propagates)
         low = extremes(xp, xp.minimum(p_data, p_g))[0]
         high = extremes(xp, xp.maximum(p_data, p_g))[1]
+    elif same:  # four reductions, which write no temporary of the arrays' size
+        low = float(xp.minimum(xp.min(p_data), xp.min(p_g)))
+        high = float(xp.maximum(xp.max(p_data), xp.max(p_g)))
     if not same or not (0.0 <= low and high < math.inf):
         for name, x in (("p_data", p_data), ("p_g", p_g)):
             require_finite(xp, name, x)

@@ -56,6 +56,24 @@ def test_optimal_discriminator_is_the_density_ratio(xp):
     assert np.all(logits[(p == 0) & (q == 0)] == 0.0)
 
 
+@pytest.mark.parametrize("bad, message", [(-1e-3, "p_g must be non-negative"),
+                                          (math.nan, "p_g must be finite"),
+                                          (math.inf, "p_g must be finite")])
+def test_optimal_discriminator_checks_large_arrays_by_reductions(xp, bad, message):
+    # past FUSED_CHECK_ELEMENTS points the checks are four reductions, not the extremes
+    # of minimum(p, q) and maximum(p, q): the same result and the same errors
+    from gancore._arrays import FUSED_CHECK_ELEMENTS
+
+    n = FUSED_CHECK_ELEMENTS + 5
+    p, q = _simplex(n, 7), _simplex(n, 7)
+    got = host(gancore.optimal_discriminator(arr(xp, p), arr(xp, q)))
+    s = p + q
+    np.testing.assert_array_equal(got, np.where(s > 0, p / np.where(s > 0, s, 1), 0.5))
+    q[n // 2] = bad
+    with pytest.raises(ValueError, match=message):
+        gancore.optimal_discriminator(arr(xp, p), arr(xp, q))
+
+
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
     assert host(gancore.optimal_discriminator(arr(xp, 0.3), arr(xp, 0.1))) == pytest.approx(0.75)
     got = host(gancore.optimal_discriminator(arr(xp, [[1.0], [3.0]]), arr(xp, [1.0, 0.0])))

@@ -56,3 +56,24 @@ def test_demo_command_prints_agreeing_references():
     out = subprocess.run([sys.executable, "-m", "gancore", "demo", "--shift", "0.5"],
                          capture_output=True, text=True, check=True).stdout
     assert "C(G) = V(D*, G)" in out and "W1" in out
+
+
+@pytest.mark.parametrize("shape, axis", [((7,), None), ((7,), -1), ((3, 5), 0),
+                                         ((3, 5), -1), ((2, 3, 4), (0, 2)), ((), None)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_the_numpy_namespace_reduces_as_numpy(shape, axis, keepdims):
+    # the core's NumPy namespace calls the ufuncs' reduce directly: the same values,
+    # dtypes and shapes as np.sum, np.min and np.max, to the bit
+    from gancore._arrays import namespace
+
+    x = np.random.default_rng(0).standard_normal(shape)
+    xp, _ = namespace(x=x)
+    for dtype in (np.float64, np.float32):
+        y = x.astype(dtype)
+        for ours, theirs in ((xp.sum, np.sum), (xp.min, np.min), (xp.max, np.max)):
+            got = ours(y, axis=axis, keepdims=keepdims)
+            want = theirs(y, axis=axis, keepdims=keepdims)
+            assert got.dtype == want.dtype and np.shape(got) == np.shape(want)
+            np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError):
+        xp.min(np.zeros(0))
