@@ -100,6 +100,27 @@ def aligned(p_total, q_total, *, xp):
     return cp, cq, p_scaled, p_scaled / q_scaled, (p_scaled - q_scaled) / q_scaled
 
 
+def careful_first(xp, terms, p, q, p_total, q_total):
+    """Whether to take the careful sum at once, without trying the direct formula first.
+
+    On the host, for inputs of at least 16 blocks: when the first block's careful terms,
+    per unit of that block's mass, come to less than ``DIRECT_FLOOR / 4`` in every row
+    (nearly equal measures, whose direct result would be rejected after a whole pass).
+    It costs one block of careful terms, and decides only the speed: the careful sum is
+    accurate for every input, the direct formula where it is accepted.
+    """
+    n, batch = p.shape[-1], math.prod(p.shape[:-1])
+    if n * batch < 16 * BLOCK_ELEMENTS or not on_host(p):
+        return False
+    step = max(1, BLOCK_ELEMENTS // max(batch, 1))
+    a, b = p[..., :step], q[..., :step]
+    mass = xp.sum(a, axis=-1)
+    if not extremes(xp, mass)[0] > 0:
+        return False
+    part = careful_sum(xp, terms, a, b, p_total, q_total)  # the block's terms over P
+    return extremes(xp, part * p_total[..., 0] / mass)[1] < DIRECT_FLOOR / 4
+
+
 def careful_sum(xp, terms, p, q, p_total, q_total):
     """The sum of ``terms`` over the scaled masses, divided by P: KL or JSD evaluated
     term by term without cancellation."""

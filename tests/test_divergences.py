@@ -251,6 +251,32 @@ def test_near_equal_precision_holds_across_blocks(xp, small_blocks, eps):
     assert float(got) == pytest.approx(float(ref_tv), rel=1e-12, abs=16 * EPS)
 
 
+def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks, monkeypatch):
+    # 32 blocks of 64 points: nearly equal measures skip the direct formula (it would be
+    # rejected); far ones try it; one whose first block alone is near takes the careful
+    # sum, which is accurate for every input. Off the host nothing is skipped.
+    from gancore._masses import on_host
+
+    rng = np.random.default_rng(11)
+    p = rng.random(2048) + 1e-3
+    near = p * (1 + 1e-4 * rng.standard_normal(2048))
+    far, first_near = rng.random(2048) + 1e-3, near.copy()
+    first_near[64:] = far[64:]
+    calls = []
+    direct = gancore.divergences._jsd_direct
+    monkeypatch.setattr(gancore.divergences, "_jsd_direct",
+                        lambda *args: calls.append(1) or direct(*args))
+    host_side = on_host(arr(xp, p))
+    for q, tried in ((near, not host_side), (far, True), (first_near, not host_side)):
+        calls.clear()
+        ps, qs = _mp_pair(p, q)
+        got = host(gancore.jsd(arr(xp, p), arr(xp, q), normalize=True))
+        assert bool(calls) == tried
+        assert float(got) == pytest.approx(float(_mp_jsd(ps, qs)), rel=1e-12, abs=0)
+        got = host(gancore.kl(arr(xp, p), arr(xp, q), normalize=True))
+        assert float(got) == pytest.approx(float(_mp_kl(ps, qs)), rel=1e-12, abs=0)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_direct_path_matches_mpmath(xp, small_blocks, seed):
     # positive masses, distributions far apart (KL ~ 0.5, JSD ~ 0.1): the direct formula
