@@ -123,6 +123,22 @@ def test_log_floor(benchmark, n, namespace, dtype):
     timed(benchmark, xp.log, p, sync=sync)
 
 
+def _checks(p, q):
+    """What every function of two measures checks before its formula, in plain NumPy: a
+    minimum over both arrays (NaN propagates through it, a negative mass shows) and the
+    sum of each (finite and normalised): at most 65536 points through one minimum of
+    minimum(p, q), beyond through a minimum of each (as gancore does)."""
+    low = np.minimum(p, q).min() if p.size <= 1 << 16 else min(p.min(), q.min())
+    return low, p.sum(), q.sum()
+
+
+def test_checks_floor(benchmark, n):
+    label(benchmark, op="checks", n=n, namespace="numpy", dtype="float64", role="floor",
+          name="checks")
+    low, p_total, q_total = timed(benchmark, _checks, *simplex_pair(n, "far"))
+    assert low > 0 and p_total == pytest.approx(1.0) and q_total == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_gancore_value(benchmark, n, namespace, dtype):
     xp, sync = backend(namespace)
