@@ -6,6 +6,7 @@ that ``where`` discards are fed safe arguments, so NumPy never reports ``log(0)`
 ``0 * inf`` from a value that is thrown away.
 """
 
+import functools
 import math
 import numbers
 import types
@@ -57,7 +58,7 @@ def namespace(*, optional=(), **arrays):
 
 def _common_device(given):
     """The one device of the named arrays ``given``; ``ValueError`` naming two that differ."""
-    devices = {name: device(a) for name, a in given.items()}
+    devices = {name: _device(a) for name, a in given.items()}
     first_name, first_device = next(iter(devices.items()))
     for name, dev in devices.items():
         if dev != first_device:
@@ -65,6 +66,13 @@ def _common_device(given):
                 f"{name} is on device {dev!r} but {first_name} is on {first_device!r}"
             )
     return first_device
+
+
+def _device(x):
+    """``x``'s device: the standard's ``device`` attribute where the array has one
+    (array_api_compat's lookup costs microseconds a call)."""
+    dev = getattr(x, "device", None)
+    return device(x) if dev is None else dev
 
 
 def _reduction(ufunc):
@@ -76,7 +84,15 @@ def _reduction(ufunc):
     return reduce
 
 
-def _numpy_namespace():
+def _with(compat, name, **overrides):
+    """A copy of the namespace ``compat`` (a module) with some functions replaced."""
+    xp = types.ModuleType(name, compat.__doc__)
+    xp.__dict__.update((k, v) for k, v in vars(compat).items() if not k.startswith("__"))
+    xp.__dict__.update(overrides)
+    return xp
+
+
+def _numpy_namespace(compat):
     """``array_api_compat``'s NumPy namespace, its reductions calling the ufuncs' reduce.
 
     ``np.sum`` and ``np.min`` pass through NumPy's generic reduction wrapper, which
@@ -84,30 +100,57 @@ def _numpy_namespace():
     ``np.add.reduce`` at n = 1e3); a call of the core reduces a few times. The results
     are the same: ``np.sum`` is ``np.add.reduce`` with the same order of summation.
     """
-    compat = array_namespace(np.empty(0))
-    xp = types.ModuleType("gancore._numpy", compat.__doc__)
-    xp.__dict__.update((k, v) for k, v in vars(compat).items() if not k.startswith("__"))
-    xp.sum, xp.min, xp.max = map(_reduction, (np.add, np.minimum, np.maximum))
-    return xp
+    sum_, min_, max_ = map(_reduction, (np.add, np.minimum, np.maximum))
+    return _with(compat, "gancore._numpy", sum=sum_, min=min_, max=max_)
 
 
-_NUMPY = _numpy_namespace()
+def _torch_namespace(compat):
+    """``array_api_compat``'s PyTorch namespace, its ``vecdot`` torch's own.
+
+    The compatibility layer forms a dot product as a batched matrix product of moved,
+    broadcast copies: 13.6 us at n = 1e3 against 1.2 us for ``torch.linalg.vecdot``,
+    and less accurate (float32, n up to 20000: relative error up to 3.5e-6 against
+    2.5e-7). Operands of different dtypes keep the layer's promotion.
+    """
+    import torch
+
+    def vecdot(x1, x2, /, *, axis=-1):
+        if x1.dtype != x2.dtype:
+            return compat.vecdot(x1, x2, axis=axis)
+        return torch.linalg.vecdot(x1, x2, dim=axis)
+
+    return _with(compat, "gancore._torch", vecdot=vecdot)
+
+
+# array_api_compat's namespaces that the core replaces with faster copies
+_FASTER = {"array_api_compat.numpy": _numpy_namespace,
+           "array_api_compat.torch": _torch_namespace}
+_NUMPY = _numpy_namespace(array_namespace(np.empty(0)))
 # array types -> their namespace: array_namespace costs microseconds a call, and its
 # answer depends on the arrays' types alone (a mixture of namespaces raises, uncached)
 _NAMESPACES = {}
 
 
 def _namespace_of(arrays):
-    """``array_namespace(*arrays)``, remembered per tuple of array types (NumPy's with
-    the direct reductions of :func:`_numpy_namespace`)."""
+    """``array_namespace(*arrays)``, remembered per tuple of array types (NumPy's and
+    PyTorch's the faster copies of :func:`_numpy_namespace` and
+    :func:`_torch_namespace`)."""
     key = tuple(map(type, arrays))
     xp = _NAMESPACES.get(key)
     if xp is None:
         xp = array_namespace(*arrays)
         if xp is array_namespace(np.empty(0)):
             xp = _NUMPY
+        elif xp.__name__ in _FASTER:
+            xp = _faster(xp)
         xp = _NAMESPACES.setdefault(key, xp)
     return xp
+
+
+@functools.cache
+def _faster(compat):
+    """The faster copy of one of array_api_compat's namespaces (made once)."""
+    return _FASTER[compat.__name__](compat)
 
 
 def host_reals(name, a):

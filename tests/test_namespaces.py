@@ -77,3 +77,28 @@ def test_the_numpy_namespace_reduces_as_numpy(shape, axis, keepdims):
             np.testing.assert_array_equal(got, want)
     with pytest.raises(ValueError):
         xp.min(np.zeros(0))
+
+
+def test_the_torch_namespace_takes_dot_products_as_torch_does():
+    # torch.linalg.vecdot in place of array_api_compat's batched matrix product: the
+    # dot product along any axis, broadcast, mixed dtypes promoted, and no less accurate
+    torch = pytest.importorskip("torch")
+    from array_api_compat import torch as compat
+
+    from gancore._arrays import namespace
+
+    rng = np.random.default_rng(1)
+    a, b = (torch.from_numpy(rng.random((3, 1, 500))) for _ in range(2))
+    xp, _ = namespace(a=a)
+    assert xp is not compat
+    for x, y, axis in ((a, b, -1), (a[0, 0], b, -1), (a, b, 0), (a, b[..., :1], 1)):
+        want = torch.sum(x * y, dim=axis)
+        torch.testing.assert_close(xp.vecdot(x, y, axis=axis), want, rtol=1e-14, atol=0)
+    mixed = xp.vecdot(a.float(), b)
+    assert mixed.dtype == torch.float64
+    torch.testing.assert_close(mixed, torch.sum(a.float().double() * b, dim=-1))
+    # float32 sums of 20000 products: within 4e-7 of the float64 dot (torch's: 9.4e-8 on
+    # these; the compatibility layer's batched product: 9.8e-7)
+    x32, y32 = (torch.from_numpy(rng.random(20000).astype(np.float32)) for _ in range(2))
+    exact = float(torch.dot(x32.double(), y32.double()))
+    assert abs(float(xp.vecdot(x32, y32)) - exact) <= 4e-7 * exact
