@@ -199,7 +199,7 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
 
 def _pointwise_pair(p_data, p_g):
     """Validate two non-negative finite density arrays for the pointwise D*; return
-    them broadcast, with whether every mass is positive."""
+    them broadcast, with whether every mass is positive and the largest mass."""
     xp, arrays = namespace(p_data=p_data, p_g=p_g)
     p_data, p_g = arrays["p_data"], arrays["p_g"]
     dtype = float_dtype(xp, ("p_data", p_data), ("p_g", p_g))
@@ -227,7 +227,19 @@ def _pointwise_pair(p_data, p_g):
             raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
                              f"{tuple(p_g.shape)} that do not broadcast") from None
         low = extremes(xp, xp.minimum(p_data, p_g))[0]
-    return xp, p_data, p_g, low > 0
+        high = extremes(xp, xp.maximum(p_data, p_g))[1]
+    return xp, p_data, p_g, low > 0, high
+
+
+def _summable(xp, p_data, p_g, high):
+    """``p_data`` and ``p_g`` halved at the points where their sum would overflow (a
+    mass above a quarter of the dtype's largest): pointwise ratios such as D* are
+    unchanged, and ``p_data + p_g`` is then finite. ``high``: the largest mass."""
+    if high <= float(xp.finfo(p_data.dtype).max) / 4:
+        return p_data, p_g
+    huge = xp.maximum(p_data, p_g) > float(xp.finfo(p_data.dtype).max) / 4
+    half = 1.0 - 0.5 * xp.astype(huge, p_data.dtype)  # 0.5 there, 1 elsewhere: exact
+    return p_data * half, p_g * half
 
 
 def optimal_discriminator(p_data, p_g, /):
@@ -264,7 +276,8 @@ def optimal_discriminator(p_data, p_g, /):
     >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
     array([0.25, 0.  , 0.5 ])
     """
-    xp, p_data, p_g, positive = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g)
+    p_data, p_g = _summable(xp, p_data, p_g, high)
     s = p_data + p_g
     if positive:
         return p_data / s
@@ -310,7 +323,7 @@ def optimal_discriminator_logits(p_data, p_g, /):
     >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
     array([-690.7755279,          inf])
     """
-    xp, p_data, p_g, _ = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
     return _logit_of_ratio(p_data, p_g, xp=xp)
 
 

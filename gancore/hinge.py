@@ -48,7 +48,7 @@ def hinge_optimal_critic(p_data, p_g, /):
     >>> gancore.hinge_optimal_critic(np.array([0.3, 0.1, 0.2]), np.array([0.1, 0.3, 0.2]))
     array([ 1., -1.,  0.])
     """
-    xp, p_data, p_g, _ = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
     return xp.sign(p_data - p_g)
 
 

@@ -28,7 +28,7 @@ X. Mao et al., "Least squares generative adversarial networks", ICCV 2017.
 
 from ._arrays import real_number
 from .f_divergences import triangular_discrimination
-from .game import _pointwise_pair
+from .game import _pointwise_pair, _summable
 
 __all__ = ["least_squares_criterion", "least_squares_optimal_discriminator"]
 
@@ -79,7 +79,8 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     array([ 0.5, -1. ,  0. ])
     """
     codes = _codes(a=a, b=b)
-    xp, p_data, p_g, _ = _pointwise_pair(p_data, p_g)
+    xp, p_data, p_g, _, high = _pointwise_pair(p_data, p_g)
+    p_data, p_g = _summable(xp, p_data, p_g, high)
     a, b = codes["a"], codes["b"]
     s = p_data + p_g
     safe = xp.where(s > 0, s, 1.0)

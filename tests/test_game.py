@@ -74,6 +74,18 @@ def test_optimal_discriminator_checks_large_arrays_by_reductions(xp, bad, messag
         gancore.optimal_discriminator(arr(xp, p), arr(xp, q))
 
 
+def test_optimal_discriminator_of_masses_whose_sum_overflows(xp):
+    # p + q past the float64 range at the first two points: D* is the ratio all the
+    # same (halving both masses there leaves it unchanged), as is the least-squares D*;
+    # the other points, a subnormal mass among them, are untouched
+    big = 1e308
+    p, q = arr(xp, [big, big, 1.0, 5e-324, 0.0]), arr(xp, [big, 0.5 * big, 3.0, 0.0, 0.0])
+    got = host(gancore.optimal_discriminator(p, q))
+    np.testing.assert_allclose(got, [0.5, 2 / 3, 0.25, 1.0, 0.5], rtol=1e-15)
+    ls = host(gancore.least_squares_optimal_discriminator(p, q))
+    np.testing.assert_allclose(ls, [0.0, 1 / 3, -0.5, 1.0, 0.0], rtol=1e-15, atol=1e-16)
+
+
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
     assert host(gancore.optimal_discriminator(arr(xp, 0.3), arr(xp, 0.1))) == pytest.approx(0.75)
     got = host(gancore.optimal_discriminator(arr(xp, [[1.0], [3.0]]), arr(xp, [1.0, 0.0])))
