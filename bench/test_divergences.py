@@ -17,7 +17,7 @@ from scipy.spatial.distance import jensenshannon
 
 import gancore
 from gancore._arrays import to_numpy as to_host
-from conftest import backend, label, simplex_pair, timed, to_namespace
+from conftest import backend, label, simplex_pair, smoke, timed, to_namespace
 
 SIZES = (10**3, 10**5, 10**7)
 GPU_SIZES = (10**8,)
@@ -206,7 +206,7 @@ def test_paired_ratio(benchmark, request, op, n):
     else:
         reference = (np.log, (p,))
     calls = max(1, 200_000 // n)
-    smoke_run = request.config.getoption("benchmark_disable")
+    smoke_run = smoke(request.config)
     ratios, checks = [], []
 
     def round_():
@@ -217,7 +217,8 @@ def test_paired_ratio(benchmark, request, op, n):
         checks.append(checks_t / ref_t)
 
     round_()  # warm-up
-    ratios.clear(), checks.clear()
+    ratios.clear()
+    checks.clear()
     benchmark.pedantic(round_, rounds=1 if smoke_run else ROUNDS, iterations=1)
     benchmark.group = f"{op} n={n:.0e}, alternating".replace("+0", "")
     benchmark.extra_info.update(op=op, n=n, namespace="numpy", dtype="float64",

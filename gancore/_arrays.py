@@ -125,32 +125,30 @@ def _torch_namespace(compat):
 # array_api_compat's namespaces that the core replaces with faster copies
 _FASTER = {"array_api_compat.numpy": _numpy_namespace,
            "array_api_compat.torch": _torch_namespace}
-_NUMPY = _numpy_namespace(array_namespace(np.empty(0)))
+
+
+@functools.cache
+def _faster(compat):
+    """The core's copy of the namespace ``compat``: the faster one of :data:`_FASTER`
+    where there is one (made once), else ``compat`` itself."""
+    make = _FASTER.get(compat.__name__)
+    return compat if make is None else make(compat)
+
+
+_NUMPY = _faster(array_namespace(np.empty(0)))
 # array types -> their namespace: array_namespace costs microseconds a call, and its
 # answer depends on the arrays' types alone (a mixture of namespaces raises, uncached)
 _NAMESPACES = {}
 
 
 def _namespace_of(arrays):
-    """``array_namespace(*arrays)``, remembered per tuple of array types (NumPy's and
-    PyTorch's the faster copies of :func:`_numpy_namespace` and
-    :func:`_torch_namespace`)."""
+    """``array_namespace(*arrays)`` as the core's copy (:func:`_faster`), remembered per
+    tuple of array types."""
     key = tuple(map(type, arrays))
     xp = _NAMESPACES.get(key)
     if xp is None:
-        xp = array_namespace(*arrays)
-        if xp is array_namespace(np.empty(0)):
-            xp = _NUMPY
-        elif xp.__name__ in _FASTER:
-            xp = _faster(xp)
-        xp = _NAMESPACES.setdefault(key, xp)
+        xp = _NAMESPACES.setdefault(key, _faster(array_namespace(*arrays)))
     return xp
-
-
-@functools.cache
-def _faster(compat):
-    """The faster copy of one of array_api_compat's namespaces (made once)."""
-    return _FASTER[compat.__name__](compat)
 
 
 def host_reals(name, a):

@@ -260,7 +260,8 @@ def optimal_discriminator(p_data, p_g, /):
         D* in [0, 1]: 1 where only ``p_data`` is positive, 0 where only ``p_g`` is, and
         1/2 where both are 0 (outside both supports D does not affect V; 1/2 is the
         value at ``p_g = p_data``). Rounds to 1 (or 0) when the ratio of masses passes
-        1e16; use :func:`optimal_discriminator_logits` to keep the difference.
+        1e16; use :func:`optimal_discriminator_logits` to keep the difference. Masses
+        whose sum passes the dtype's range keep their ratio (1/2 at ``p = q = 1e308``).
         Cost: O(n) time.
 
     Raises
