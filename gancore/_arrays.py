@@ -441,9 +441,10 @@ FUSED_CHECK_ELEMENTS = 1 << 16
 
 
 def total_masses(xp, names, p, q, w, axis, normalize):
-    """:func:`total_mass` of two measures of one shape: ``(p_mass, q_mass, low)``, with
-    ``low`` the minimum over both. The errors are those of checking ``p`` and then
-    ``q``; when everything holds, small inputs pay one minimum pass for both."""
+    """:func:`total_mass` of two measures of one shape: ``(p_mass, q_mass, low,
+    totals)``, with ``low`` the minimum over both and ``totals`` the smallest and the
+    largest of their totals, Python floats. The errors are those of checking ``p`` and
+    then ``q``; when everything holds, small inputs pay one minimum pass for both."""
     if math.prod(p.shape) <= FUSED_CHECK_ELEMENTS:
         low = float(xp.min(xp.minimum(p, q)))  # NaN propagates, -inf shows
         if low >= 0:
@@ -454,11 +455,48 @@ def total_masses(xp, names, p, q, w, axis, normalize):
             tol = math.inf if normalize else mass_tolerance(p.dtype, xp)
             if (0 < smallest and largest < math.inf and abs(smallest - 1) <= tol
                     and abs(largest - 1) <= tol):
-                return p_mass, q_mass, low
+                return p_mass, q_mass, low, (smallest, largest)
     # something is wrong, or the arrays are large: the checks one array at a time
     p_mass, p_low = total_mass(xp, names[0], p, w, axis, normalize)
     q_mass, q_low = total_mass(xp, names[1], q, w, axis, normalize)
-    return p_mass, q_mass, min(p_low, q_low)
+    (p_small, p_large), (q_small, q_large) = extremes(xp, p_mass), extremes(xp, q_mass)
+    return p_mass, q_mass, min(p_low, q_low), (min(p_small, q_small), max(p_large, q_large))
+
+
+_TOTAL_RANGES = {}
+
+
+def near_one(xp, p, q, p_mass, q_mass, totals):
+    """``(p, q, p_mass, q_mass, low)`` with each measure multiplied, row by row, by the
+    exact power of two that brings its total nearest 1, when some total lies outside
+    ``[r, 1/r]``, ``r = `` the dtype's largest ``** -1/4`` (2^-256 in float64, 2^-32
+    in float32); else the arguments unchanged (``low`` is then None).
+
+    Totals may lie anywhere in the dtype under ``normalize=True``; the divergences
+    divide by them, form their ratio and scale by powers of two near their
+    reciprocals, which overflow or underflow for totals far from 1 (a subnormal total,
+    or a tiny one beside a huge one). Scaling a measure changes nothing else: each
+    divergence depends on the masses over their total. The scale is applied in two
+    halves, each a finite power of two; it is exact except for masses that fall below
+    the smallest normal number, less than 2^-1022 of their total, and ``low``, the
+    smallest scaled mass, says whether any became 0.
+    """
+    key = (xp, p.dtype)
+    bound = _TOTAL_RANGES.get(key)
+    if bound is None:
+        bound = _TOTAL_RANGES.setdefault(key, float(xp.finfo(p.dtype).max) ** 0.25)
+    if 1.0 / bound <= totals[0] and totals[1] <= bound:
+        return p, q, p_mass, q_mass, None
+    scaled = []
+    for x, mass in ((p, p_mass), (q, q_mass)):
+        power = xp.round(xp.log2(mass))
+        half = xp.trunc(power / 2.0)
+        for part in (half, power - half):
+            scale = 2.0 ** -part
+            x, mass = x * scale, mass * scale
+        scaled += [x, mass]
+    p, p_mass, q, q_mass = scaled
+    return p, q, p_mass, q_mass, float(xp.min(xp.minimum(p, q)))
 
 
 def safe_log(x, *, xp):
@@ -539,7 +577,9 @@ def validated_pair(names, p, q, axis, dx, normalize, extra=None):
     require_nonempty(names[1], q)
     p, q, ax = broadcast_pair(xp, names, p, q, axis)
     w = weights(xp, arrays["dx"] if arrays["dx"] is not None else dx, p, ax)
-    p_mass, q_mass, low = total_masses(xp, names, p, q, w, ax, normalize)
+    p_mass, q_mass, low, totals = total_masses(xp, names, p, q, w, ax, normalize)
+    p, q, p_mass, q_mass, scaled_low = near_one(xp, p, q, p_mass, q_mass, totals)
+    low = low if scaled_low is None else scaled_low
     return xp, p, q, w, ax, p_mass, q_mass, low > 0, arrays[extra_name]
 
 

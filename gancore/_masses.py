@@ -83,19 +83,24 @@ def clipped(xp, out, high):
 
 
 def aligned(p_total, q_total, *, xp):
-    """Exact power-of-two scales that bring both totals near 1 and within sqrt 2 of each
-    other, and what remains of their mismatch.
+    """Exact power-of-two scales that bring the totals within sqrt 2 of each other, and
+    what remains of their mismatch.
 
-    Returns ``(cp, cq, P, k, delta)`` (each with the totals' shape): ``p * cp`` and
-    ``q * cq`` are exact (no rounding), ``P = p_total * cp``, ``k = P / (q_total * cq)``
-    and ``delta = k - 1``, formed as ``(P - Q) / Q`` (exact subtraction, as P/Q lies
-    within a factor of 2). The normalised masses are then ``a / P`` and ``k b / P`` for
-    the scaled ``a, b``, and their difference is ``((a - b) - delta b) / P``: when p and
-    q are nearly equal, ``a - b`` is exact and ``delta b`` is tiny, so the difference
-    keeps full relative precision, which dividing each by its own total would not.
+    Returns ``(cp, cq, P, k, delta)`` (each with the totals' shape): the smaller total's
+    measure is scaled up (the other's scale is 1), so ``p * cp`` and ``q * cq`` are
+    exact, subnormal masses included (scaling down would round them, or flush them to
+    0); ``P = p_total * cp``, ``k = P / (q_total * cq)`` and ``delta = k - 1``, formed
+    as ``(P - Q) / Q`` (exact subtraction, as P/Q lies within a factor of 2). The
+    normalised masses are then ``a / P`` and ``k b / P`` for the scaled ``a, b``, and
+    their difference is ``((a - b) - delta b) / P``: when p and q are nearly equal,
+    ``a - b`` is exact and ``delta b`` is tiny, so the difference keeps full relative
+    precision, which dividing each by its own total would not. The totals' ratio must be
+    finite (:func:`gancore._arrays.near_one` sees to it); each term is homogeneous in
+    the masses, so their overall size needs no scaling.
     """
-    cp = 2.0 ** -xp.round(xp.log2(p_total))
-    cq = cp * 2.0 ** -xp.round(xp.log2(q_total / p_total))
+    power = xp.round(xp.log2(q_total / p_total))
+    cp = 2.0 ** xp.where(power > 0.0, power, 0.0)
+    cq = 2.0 ** xp.where(power < 0.0, -power, 0.0)
     p_scaled, q_scaled = p_total * cp, q_total * cq
     return cp, cq, p_scaled, p_scaled / q_scaled, (p_scaled - q_scaled) / q_scaled
 

@@ -381,7 +381,9 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
             kb = k * b
             return -(xp.vecdot(a, xp.log1p(kb / a)) + xp.vecdot(kb, xp.log1p(a / kb)))
 
-        with np.errstate(over="ignore"):  # a ratio past the dtype falls through below
+        # a ratio past the dtype, or kq underflowing to 0, gives inf or NaN, which
+        # falls through to the pointwise form below
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             out = block_sum(xp, kernel, p, q) / p_total[..., 0]
         if all(map(math.isfinite, extremes(xp, out))):
             return out

@@ -360,3 +360,48 @@ def test_keepdims_keeps_the_reduced_axis_as_scipy_does(xp, axis):
         assert tuple(got.shape) == want.shape
         np.testing.assert_allclose(host(got), want, rtol=1e-12)
         np.testing.assert_array_equal(host(got).squeeze(axis), host(plain))
+
+
+# Whole-number masses: times any power of two within the dtype's range they stay exact,
+# subnormal ones included, so every scaled pair below is the same pair of measures.
+COUNTS = (np.array([1.0, 3.0, 0.0, 7.0, 2.0]), np.array([2.0, 1.0, 5.0, 0.0, 4.0]))
+# every function that checks a pair of measures as kl does (gancore._masses.mass_pair)
+PAIR_FUNCTIONS = {"kl": gancore.kl, "jsd": gancore.jsd, "tv": gancore.tv,
+                  "virtual_criterion": gancore.virtual_criterion,
+                  **{f"f_divergence {f}": lambda p, q, f=f, **kw: gancore.f_divergence(
+                      p, q, f=f, **kw) for f in gancore.F_DIVERGENCES}}
+
+
+@pytest.mark.parametrize("dtype, p_power, q_power", [
+    # subnormal totals, alone or both; a tiny total beside a huge one, whose ratio
+    # overflows; a total near the largest float; float32's subnormals
+    ("float64", -1060, 0), ("float64", -1060, -1068), ("float64", 1000, -1000),
+    ("float64", -1000, 1000), ("float64", 1016, 0), ("float32", -140, 0),
+    ("float32", 100, -100)])
+def test_normalize_takes_totals_anywhere_in_the_dtype(xp, dtype, p_power, q_power):
+    # the same measures give the same divergences, to rounding, as at totals near 1
+    # (these gave NaN before the totals were brought near 1 by exact powers of two)
+    p, q = (x.astype(dtype) for x in COUNTS)
+    scaled = (p * np.asarray(2.0 ** p_power, dtype), q * np.asarray(2.0 ** q_power, dtype))
+    assert all(np.array_equal(s / np.asarray(2.0 ** e, dtype), x)
+               for s, e, x in zip(scaled, (p_power, q_power), (p, q)))  # exact
+    rel = 1e-13 if dtype == "float64" else 1e-5
+    kind = getattr(xp, dtype)
+    for name, f in PAIR_FUNCTIONS.items():
+        want = float(host(f(arr(xp, p, kind), arr(xp, q, kind), normalize=True)))
+        got = float(host(f(arr(xp, scaled[0], kind), arr(xp, scaled[1], kind),
+                           normalize=True)))
+        assert got == pytest.approx(want, rel=rel, abs=1e-300), name
+
+
+def test_a_subnormal_mass_beside_a_total_far_from_1_keeps_its_value(xp):
+    # q's second mass is the smallest subnormal and its total 4: scaling q down by 4 to
+    # meet p's total would flush that mass to 0 (KL inf); the careful sum scales p up
+    p, q = np.array([0.5, 0.5]), np.array([4.0, 5e-324])
+    ps, qs = _mp_pair(p, q)
+    got = float(host(gancore.kl(arr(xp, p), arr(xp, q), normalize=True)))
+    assert got == pytest.approx(float(_mp_kl(ps, qs)), rel=1e-12, abs=0)
+    got = float(host(gancore.jsd(arr(xp, p), arr(xp, q), normalize=True)))
+    assert got == pytest.approx(float(_mp_jsd(ps, qs)), rel=1e-12, abs=0)
+    got = float(host(gancore.virtual_criterion(arr(xp, p), arr(xp, q), normalize=True)))
+    assert got == pytest.approx(2 * float(_mp_jsd(ps, qs)) - math.log(4), rel=1e-12, abs=0)
