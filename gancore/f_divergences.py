@@ -306,6 +306,8 @@ def optimal_critic(p_data, p_g, /, *, f):
       (1; -3),
 
     the values in brackets at :math:`p_g = 0 < p_{data}` and at :math:`p_{data} = 0 < p_g`.
+    A :math:`T^*` beyond the dtype's largest number (a ratio past it, for Pearson,
+    Neyman, Hellinger and reverse KL) is inf or -inf, without a warning.
 
     For ``"gan"``, :math:`T^* = \log D^*`: Proposition 1 of the GAN paper recovered.
     Where both densities are 0, :math:`\ell = 0` and :math:`T^* = f'(1)`.
@@ -332,7 +334,8 @@ def optimal_critic(p_data, p_g, /, *, f):
     name = one_of("f", f, F_DIVERGENCES)
     logits = optimal_discriminator_logits(p_data, p_g)
     xp, _ = namespace(logits=logits)
-    return _CRITICS[name](logits, xp=xp)
+    with np.errstate(over="ignore"):  # a T* past the dtype's largest is its overflow, inf
+        return _CRITICS[name](logits, xp=xp)
 
 
 _CRITICS = {

@@ -63,6 +63,24 @@ def test_optimal_critic_edge_values(xp):
         np.testing.assert_allclose(host(got), want, rtol=1e-15, atol=0, err_msg=name)
 
 
+def test_optimal_critic_past_the_dtype_is_its_overflow_without_warnings(xp):
+    # the ratios 1e300 / 5e-324 and its inverse lie past float64's largest number (their
+    # log, 1435, past 709.8): T* = f'(ratio) there is inf or -inf where it overflows (the
+    # f's whose T* grows with the ratio or its inverse) and rounds to its limit
+    # elsewhere; the configuration's filterwarnings=error fails the test on a warning
+    p, q = arr(xp, [1e300, 5e-324]), arr(xp, [5e-324, 1e300])
+    log_ratio = math.log(1e300) - math.log(5e-324)
+    expected = {
+        "total-variation": [0.5, -0.5], "kl": [1 + log_ratio, 1 - log_ratio],
+        "reverse-kl": [0.0, -math.inf], "pearson": [math.inf, -2.0],
+        "neyman": [1.0, -math.inf], "hellinger": [1.0, -math.inf],
+        "jensen-shannon": [math.log(2) / 2, (math.log(2) - log_ratio) / 2],
+        "gan": [0.0, -log_ratio], "triangular": [1.0, -3.0]}
+    for name, want in expected.items():
+        got = host(gancore.optimal_critic(p, q, f=name))
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=0, err_msg=name)
+
+
 def test_bound_at_the_optimal_critic_with_zero_masses(xp):
     # T* is infinite where one density is 0; the zero weights there contribute 0, so
     # the bound is D_f, inf included
