@@ -143,9 +143,11 @@ class Normal(_Distribution):
         return self._log_density(*_points(x, 1))
 
     def _log_density(self, xp, x):
-        """:meth:`logpdf` of points ``x`` of namespace ``xp`` already checked."""
-        z = (x - self.loc) / self.scale
-        return -0.5 * z * z - (math.log(self.scale) + 0.5 * _LOG_2PI)
+        """:meth:`logpdf` of points ``x`` of namespace ``xp`` already checked (-inf where
+        ``(x - loc) / scale`` overflows, without a warning)."""
+        with np.errstate(over="ignore"):
+            z = (x - self.loc) / self.scale
+            return -0.5 * z * z - (math.log(self.scale) + 0.5 * _LOG_2PI)
 
     def cdf(self, x, /):
         r"""Distribution function :math:`\Phi((x - \mu)/\sigma)` (SciPy's ``ndtr``, on the host)."""
@@ -407,7 +409,8 @@ def kl_normal(p, q, /):
     Returns
     -------
     float
-        KL(p || q) >= 0, 0 exactly when p = q.
+        KL(p || q) >= 0, 0 exactly when p = q; ``inf`` where it exceeds the largest
+        float (scales or means far apart).
 
     Raises
     ------
@@ -423,8 +426,11 @@ def kl_normal(p, q, /):
     0.5
     """
     if isinstance(p, Normal) and isinstance(q, Normal):
-        r = p.scale / q.scale
-        return -math.log(r) + 0.5 * (r * r + ((p.loc - q.loc) / q.scale) ** 2) - 0.5
+        # -log r + (r^2 + d^2) / 2 - 1/2; where r or d overflows (or r underflows) the
+        # float arithmetic gives inf (or 0) and log r comes from the scales' logs
+        r, d = p.scale / q.scale, (p.loc - q.loc) / q.scale
+        log_r = math.log(r) if 0.0 < r < math.inf else math.log(p.scale) - math.log(q.scale)
+        return -log_r + 0.5 * (r * r + d * d) - 0.5
     if isinstance(p, MultivariateNormal) and isinstance(q, MultivariateNormal):
         if p.dim != q.dim:
             raise ValueError(f"p and q must have one dimension; got {p.dim} and {q.dim}")

@@ -214,7 +214,8 @@ def conjugate(f, t, /):
         :math:`f^*(t)` elementwise: ``inf`` outside the domain where it is finite (the
         supremum is unbounded there), and the limits at ``t = -inf``: 0 (KL, GAN),
         -1/2 (TV), -1 (Pearson, Hellinger, triangular), -log(2)/2 (Jensen-Shannon), ``-inf``
-        (reverse KL, Neyman). Computed without cancellation: :math:`2t / (1 + \sqrt{1 - t})` for
+        (reverse KL, Neyman); ``inf`` where :math:`f^*(t)` exceeds the dtype's largest
+        number (KL and Pearson at large t), without a warning. Computed without cancellation: :math:`2t / (1 + \sqrt{1 - t})` for
         Neyman near 0, :math:`\log(1 - e^x)` by ``log(-expm1(x))`` or
         ``log1p(-exp(x))`` as x is above or below -log 2.
 
@@ -231,7 +232,8 @@ def conjugate(f, t, /):
     require_not_nan(xp, "t", t)
     inside = _DOMAINS[name](t)
     safe = xp.where(inside, t, xp.zeros_like(t) + _INSIDE[name])
-    return xp.where(inside, _CONJUGATES[name](safe, xp=xp), math.inf)
+    with np.errstate(over="ignore"):  # an f*(t) past the dtype's largest is inf
+        return xp.where(inside, _CONJUGATES[name](safe, xp=xp), math.inf)
 
 
 def _log1mexp(x, *, xp):

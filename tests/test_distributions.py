@@ -108,6 +108,29 @@ def test_kl_normal_matches_quadrature(m1, s1, m2, s2):
     assert got == pytest.approx(ref, rel=1e-9, abs=0)
 
 
+def test_kl_normal_past_the_largest_float_is_inf_and_below_it_exact():
+    # -log r + (r^2 + d^2) / 2 - 1/2 with r = s_p / s_q and d = (m_p - m_q) / s_q: r or d
+    # past the largest float gave NaN (inf - inf) or OverflowError; the KL is inf there
+    far = [((0.0, 1e300), (0.0, 1e-300)), ((1e300, 1.0), (-1e300, 1.0)),
+           ((0.0, 1.0), (1e200, 1e-200))]
+    for p, q in far:
+        assert gancore.kl_normal(gancore.Normal(*p), gancore.Normal(*q)) == math.inf
+    # r = 1e-300 / 1e10 underflows to 0: the KL is log(1e310) - 1/2, finite
+    got = gancore.kl_normal(gancore.Normal(0.0, 1e-300), gancore.Normal(0.0, 1e10))
+    assert got == pytest.approx(310 * math.log(10) - 0.5, rel=1e-15, abs=0)
+
+
+def test_normal_density_is_zero_where_the_standard_score_overflows(xp):
+    # (x - loc) / scale past the largest float: log density -inf, density 0, and no
+    # warning (the configuration's filterwarnings=error fails the test on one)
+    for loc, scale, x in ((0.0, 1e-300, 1e300), (1e300, 1.0, -1e300), (-1e308, 1.0, 1e308)):
+        dist, xa = gancore.Normal(loc, scale), arr(xp, [x, loc])
+        assert host(dist.logpdf(xa))[0] == -math.inf
+        assert host(dist.pdf(xa))[0] == 0.0
+        assert host(dist.logpdf(xa))[1] == pytest.approx(
+            -math.log(scale) - 0.5 * math.log(2 * math.pi), rel=1e-15, abs=0)
+
+
 def test_kl_normal_multivariate():
     # independent coordinates: the KL is the sum of the 1-D KLs
     p = gancore.MultivariateNormal([0.0, 1.0], np.diag([1.0, 4.0]))

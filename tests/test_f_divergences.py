@@ -63,6 +63,16 @@ def test_optimal_critic_edge_values(xp):
         np.testing.assert_allclose(host(got), want, rtol=1e-15, atol=0, err_msg=name)
 
 
+def test_conjugate_past_the_dtype_is_inf_without_warnings(xp):
+    # f*(t) = e^(t - 1) (KL, past float64's largest number from t = 711) and t + t^2 / 4
+    # (Pearson, from t = 2.7e154); the bound, E_P T - E_Q f*(T), is then -inf
+    for name, ts in (("kl", [711.0, 1e200]), ("pearson", [1e155, 1e300])):
+        t = arr(xp, ts)
+        assert np.all(host(gancore.conjugate(name, t)) == math.inf), name
+        bound = gancore.variational_bound(arr(xp, [0.0]), t, f=name)
+        assert float(host(bound)) == -math.inf, name
+
+
 def test_optimal_critic_past_the_dtype_is_its_overflow_without_warnings(xp):
     # the ratios 1e300 / 5e-324 and its inverse lie past float64's largest number (their
     # log, 1435, past 709.8): T* = f'(ratio) there is inf or -inf where it overflows (the
