@@ -466,7 +466,7 @@ def total_masses(xp, names, p, q, w, axis, normalize):
 _TOTAL_RANGES = {}
 
 
-def near_one(xp, p, q, p_mass, q_mass, totals):
+def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
     """``(p, q, p_mass, q_mass, low)`` with each measure multiplied, row by row, by the
     exact power of two that brings its total nearest 1, when some total lies outside
     ``[r, 1/r]``, ``r = `` the dtype's largest ``** -1/4`` (2^-256 in float64, 2^-32
@@ -479,7 +479,9 @@ def near_one(xp, p, q, p_mass, q_mass, totals):
     divergence depends on the masses over their total. The scale is applied in two
     halves, each a finite power of two; it is exact except for masses that fall below
     the smallest normal number, less than 2^-1022 of their total, and ``low``, the
-    smallest scaled mass, says whether any became 0.
+    smallest scaled mass, says whether any became 0. The totals are summed again, with
+    the weights ``w`` along ``axis``: subnormal masses times weights round, so a total
+    summed at the input's scale can be off in its ninth digit.
     """
     key = (xp, p.dtype)
     bound = _TOTAL_RANGES.get(key)
@@ -492,10 +494,10 @@ def near_one(xp, p, q, p_mass, q_mass, totals):
         power = xp.round(xp.log2(mass))
         half = xp.trunc(power / 2.0)
         for part in (half, power - half):
-            scale = 2.0 ** -part
-            x, mass = x * scale, mass * scale
-        scaled += [x, mass]
-    p, p_mass, q, q_mass = scaled
+            x = x * 2.0 ** -part
+        scaled.append(x)
+    p, q = scaled
+    p_mass, q_mass = _total(xp, p, w, axis), _total(xp, q, w, axis)
     return p, q, p_mass, q_mass, float(xp.min(xp.minimum(p, q)))
 
 
@@ -578,7 +580,7 @@ def validated_pair(names, p, q, axis, dx, normalize, extra=None):
     p, q, ax = broadcast_pair(xp, names, p, q, axis)
     w = weights(xp, arrays["dx"] if arrays["dx"] is not None else dx, p, ax)
     p_mass, q_mass, low, totals = total_masses(xp, names, p, q, w, ax, normalize)
-    p, q, p_mass, q_mass, scaled_low = near_one(xp, p, q, p_mass, q_mass, totals)
+    p, q, p_mass, q_mass, scaled_low = near_one(xp, p, q, p_mass, q_mass, totals, w, ax)
     low = low if scaled_low is None else scaled_low
     return xp, p, q, w, ax, p_mass, q_mass, low > 0, arrays[extra_name]
 
