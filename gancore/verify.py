@@ -372,9 +372,14 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     os.environ["HYPOTHESIS_PROFILE"] = profile
     if namespaces:
         os.environ["GANCORE_NAMESPACES"] = namespaces
-    importlib.import_module("gancore.proofs")
+    proofs = importlib.import_module("gancore.proofs")
     collector = (_WorkersCollector if jobs > 1 else _Collector)(show_progress=not verbose)
-    args = [*map(str, files), "-c", os.devnull, "-p", "no:cacheprovider", "-W", "error",
+    # conftest.py files above the proofs' own directory are not theirs: installed into a
+    # virtual environment inside a checkout of gancore (the README's command), pytest
+    # would otherwise load the checkout's test set-up, whose directory then shadows the
+    # installed package (its source has no gancore.proofs) in pytest-xdist's workers
+    args = [*map(str, files), "-c", os.devnull, "--confcutdir",
+            os.path.dirname(proofs.__file__), "-p", "no:cacheprovider", "-W", "error",
             "--strict-markers"]
     if jobs > 1:  # each worker on one thread: the cores are shared by the processes
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

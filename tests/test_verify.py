@@ -2,11 +2,15 @@
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import gancore
+import gancore.proofs
 from gancore.verify import _table, theorems
 
 CORE = ("Proposition 1", "Theorem 1", "Proposition 2", "Example 1 (WGAN)",
@@ -130,6 +134,26 @@ def test_processes_run_the_proofs_and_give_the_one_process_table():
                               if l and not l.startswith(" "))
     assert "2 processes" in runs["2"].stdout.splitlines()[0]
     assert tables["1"] == tables["2"] and len(tables["1"]) == len(chosen)
+
+
+def test_a_conftest_above_the_installed_proofs_is_not_loaded(tmp_path):
+    # The README's command installs gancore into .venv inside a checkout, so the
+    # checkout's own conftest.py lies above the installed proofs; pytest loaded it, and
+    # with its directory on sys.path pytest-xdist's workers imported the checkout's
+    # gancore, which has no gancore.proofs: verify collected nothing. Here the package
+    # is copied under a conftest.py that fails when it is loaded.
+    site = tmp_path / "env" / "site"
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(Path(gancore.__file__).parent, site / "gancore", ignore=skip)
+    shutil.copytree(Path(gancore.proofs.__file__).parent, site / "gancore" / "proofs",
+                    ignore=skip, dirs_exist_ok=True)
+    (tmp_path / "conftest.py").write_text("raise RuntimeError('a conftest.py above the "
+                                          "proofs was loaded')\n")
+    out = subprocess.run([sys.executable, "-m", "gancore", "verify", "kantorovich"],
+                         capture_output=True, text=True, cwd=site.parent,
+                         env={**os.environ, "PYTHONPATH": str(site), "COLUMNS": "100"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Kantorovich-Rubinstein" in out.stdout and "holds" in out.stdout
 
 
 def test_jobs_must_be_a_positive_integer():
