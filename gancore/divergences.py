@@ -3,8 +3,10 @@
 Each function takes two arrays of masses (``dx=1``) or of densities sampled on a grid
 (``dx`` the spacing or the quadrature weights) and reduces along ``axis``, so a batch of
 distributions is one call. Inputs must be normalised to within ``max(1e-6, 1000 eps)``
-(``normalize=True`` accepts any positive total) and are then divided by their total
-mass, so the result is the divergence of two exact probability measures.
+(``normalize=True`` accepts any positive total, subnormal or near the largest float:
+a measure whose total lies far from 1 is first scaled by an exact power of two) and are
+then divided by their total mass, so the result is the divergence of two exact
+probability measures.
 
 Two evaluations, one result. When every mass is positive, a direct formula (one or two
 logarithms and a dot product per point) runs first. Its terms may cancel, but their
