@@ -41,6 +41,22 @@ def test_rejection_edges_are_deterministic(xp):
         np.testing.assert_array_equal(host(got.accepted).astype(bool), [False, True, False])
 
 
+def test_log_ratios_apart_by_more_than_the_dtype_decide_without_warnings(xp):
+    # -1e308 - 1e308 and 1e308 - (-1e308) overflow to -inf and inf: acceptance
+    # probability 0 and 1, as exp of the exact difference rounds to (the
+    # configuration's filterwarnings=error fails the test on a warning)
+    got = gancore.rejection_sample(arr(xp, np.arange(3.0)), arr(xp, [1e308, -1e308, 0.0]),
+                                   log_m=-1e308, seed=0)
+    np.testing.assert_array_equal(host(got.accepted).astype(bool), [True, True, True])
+    got = gancore.rejection_sample(arr(xp, np.arange(2.0)), arr(xp, [1e308, -1e308]),
+                                   seed=0)
+    np.testing.assert_array_equal(host(got.accepted).astype(bool), [True, False])
+    # a chain at 1e308 never moves to -1e308 and always moves up from it
+    chain = arr(xp, [[1e308, -1e308, 1e308, -1e308], [-1e308, 1e308, -1e308, -1e308]])
+    got = gancore.metropolis_hastings(arr(xp, np.arange(8.0).reshape(2, 4)), chain, seed=0)
+    np.testing.assert_array_equal(host(got.states), [[0, 0, 2, 2], [4, 5, 5, 5]])
+
+
 def test_rejection_with_no_mass_anywhere_accepts_nothing(xp):
     got = gancore.rejection_sample(arr(xp, ROWS), arr(xp, [-math.inf] * 4), seed=0)
     assert tuple(got.samples.shape) == (0, 2) and float(got.rate) == 0.0
