@@ -103,7 +103,8 @@ def dirac_vector_field(theta, psi, /, *, kind="gan", gamma=1.0, lam=10.0, noise=
     theta, psi = xp.astype(theta, dtype), xp.astype(psi, dtype)
     require_finite(xp, "theta", theta)
     require_finite(xp, "psi", psi)
-    return _field(theta, psi, kind, gamma, lam, noise, xp=xp)
+    with np.errstate(over="ignore"):  # psi * theta past the dtype: the sigmoids' 0 or 1
+        return _field(theta, psi, kind, gamma, lam, noise, xp=xp)
 
 
 def _field(theta, psi, kind, gamma, lam, noise, *, xp):

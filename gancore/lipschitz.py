@@ -126,7 +126,9 @@ def lipschitz_precision_bound(separation, lipschitz, /, *, masses=None):
     except ValueError:
         shapes = ", ".join(f"{name} {tuple(a.shape)}" for name, a in named)
         raise ValueError(f"the arguments' shapes do not broadcast: {shapes}") from None
-    return xp.asarray(_bound(delta / lip, w), dtype=dtype, device=device(like))
+    with np.errstate(over="ignore"):  # delta / L past the dtype: inf, where the bound is 0
+        gap = delta / lip
+    return xp.asarray(_bound(gap, w), dtype=dtype, device=device(like))
 
 
 def _bound(gap, w):

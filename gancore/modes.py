@@ -204,8 +204,11 @@ def mode_coverage(samples, mixture, /, *, within=3.0):
     means, whiten = from_numpy(means, like=x, xp=xp), from_numpy(whiten, like=x, xp=xp)
     finite = xp.all(xp.isfinite(x), axis=-1)                              # (..., n)
     x = xp.where(finite[..., None], x, means[0, :])
-    z = ((x[..., None, :] - means)[..., None, :] @ whiten)[..., 0, :]    # (..., n, K, d)
-    distance2 = xp.sum(z * z, axis=-1)                                   # (..., n, K)
+    # a finite sample so far out that its whitened distance overflows (inf, or NaN from
+    # inf - inf in the product) is near no mean: it fails the radius test below
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = ((x[..., None, :] - means)[..., None, :] @ whiten)[..., 0, :]  # (..., n, K, d)
+        distance2 = xp.sum(z * z, axis=-1)                                 # (..., n, K)
     nearest = xp.argmin(distance2, axis=-1)
     nearest2 = xp.min(distance2, axis=-1)
     good = finite & (nearest2 < radius**2)

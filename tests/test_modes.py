@@ -46,6 +46,18 @@ def _ring_points(counts, offset):
     return ring, np.concatenate(points)
 
 
+def test_samples_too_far_for_their_distance_are_far_from_every_mode(xp):
+    # whitened distances past the largest float (inf, or NaN from inf - inf in the
+    # product) make those samples miss every mode, without a warning (the
+    # configuration's filterwarnings=error fails the test on one); the one sample on
+    # a mode still counts
+    ring = gancore.gaussian_ring()
+    samples = arr(xp, [[1e308, 1e308], [-1e308, 0.0], [1.0, 0.0]])
+    score = gancore.mode_coverage(samples, ring)
+    assert host(score.counts).tolist() == [1, 0, 0, 0, 0, 0, 0, 0]
+    assert float(score.high_quality) == pytest.approx(1 / 3, abs=1e-15)
+
+
 def test_counts_of_hand_built_samples(xp):
     counts = [5, 0, 3, 0, 0, 1, 0, 7]
     ring, inside = _ring_points(counts, 2.9)      # within 3 sd of their mode

@@ -130,6 +130,14 @@ def test_bound_closed_form_and_root_agree(xp):
     np.testing.assert_allclose(near, got, rtol=1e-7)
 
 
+def test_a_separation_past_the_dtype_gives_the_bound_0_without_warnings():
+    # delta / L = 1e300 / 1e-300 overflows: the bound, which underflows to 0 beyond
+    # delta / L of about 75, is 0 (filterwarnings=error fails the test on a warning)
+    assert float(gancore.lipschitz_precision_bound(1e300, 1e-300)) == 0.0
+    got = gancore.lipschitz_precision_bound([1e300, 1.0], 1e-300, masses=[0.3, 0.5])
+    np.testing.assert_array_equal(got, [0.0, 0.0])
+
+
 def test_bound_root_solves_the_isoperimetric_equation():
     w = np.linspace(0.01, 0.99, 25)
     for gap in (0.05, 1.0, 3.0, 10.0):
