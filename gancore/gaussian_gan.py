@@ -54,11 +54,26 @@ LOSSES = ("minimax", "nonsaturating")
 def _moments(dist, name):
     """(mean (d,), cov (d, d)) of a Normal or MultivariateNormal, as host float64."""
     if isinstance(dist, Normal):
-        return np.array([dist.loc]), np.array([[dist.scale**2]])
+        return np.array([dist.loc]), np.array([[dist.scale * dist.scale]])  # inf past range
     if isinstance(dist, MultivariateNormal):
         return dist.mean, dist.cov
     raise TypeError(f"{name} must be a gancore Normal or MultivariateNormal; got "
                     f"{type(dist).__name__}")
+
+
+def _precision(cov, name):
+    """The inverse of a covariance; ``ValueError`` naming ``name`` when it, or the
+    covariance, is not finite in float64 (a variance that overflowed or underflowed)."""
+    with np.errstate(all="ignore"):
+        try:
+            inverse = np.linalg.inv(cov)
+        except np.linalg.LinAlgError:
+            inverse = None
+        if inverse is None or not (np.isfinite(cov).all() and np.isfinite(inverse).all()):
+            raise ValueError(f"{name}'s covariance (variances {np.diag(cov).tolist()}) or "
+                             "its inverse is past float64's range: the closed form of D* "
+                             "needs both finite") from None
+    return inverse
 
 
 def gaussian_optimal_discriminator(data, gen, /):
@@ -80,6 +95,14 @@ def gaussian_optimal_discriminator(data, gen, /):
         ``c``, ``b`` of shape (d,), ``W`` of shape (d, d); all zero when data = gen
         (D* = 1/2).
 
+    Raises
+    ------
+    TypeError
+        ``data`` or ``gen`` not a Normal or MultivariateNormal.
+    ValueError
+        Different dimensions; a covariance, or its inverse, past float64's range (a
+        scale below about 1e-154 or above 1e154), where the closed form is not a float.
+
     Examples
     --------
     >>> import gancore
@@ -91,7 +114,7 @@ def gaussian_optimal_discriminator(data, gen, /):
     mu, s = _moments(gen, "gen")
     if m.shape != mu.shape:
         raise ValueError(f"data and gen must have one dimension; got {m.size} and {mu.size}")
-    sigma_inv, s_inv = np.linalg.inv(sigma), np.linalg.inv(s)
+    sigma_inv, s_inv = _precision(sigma, "data"), _precision(s, "gen")
     w = 0.5 * (s_inv - sigma_inv)
     b = sigma_inv @ m - s_inv @ mu
     log_det = np.linalg.slogdet(s)[1] - np.linalg.slogdet(sigma)[1]

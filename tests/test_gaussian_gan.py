@@ -21,3 +21,15 @@ def test_every_namespace_trains_the_same_run(xp):
     np.testing.assert_allclose(here.averaged_mean, ref.averaged_mean, rtol=1e-12)
     np.testing.assert_allclose(here.averaged_cov, ref.averaged_cov, rtol=1e-12)
     np.testing.assert_allclose(here.history["criterion"], ref.history["criterion"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("scale, name", [(1e-300, "data"), (1e300, "data"), (1e-160, "gen")])
+def test_a_covariance_past_float64_is_a_named_error(scale, name):
+    # the closed form needs each covariance and its inverse: a scale of 1e-300 or 1e300
+    # has a variance or precision past float64 (it raised LinAlgError or OverflowError
+    # from NumPy and Python)
+    odd, plain = gancore.Normal(0.0, scale), gancore.Normal(0.0, 1.0)
+    data, gen = (odd, plain) if name == "data" else (plain, odd)
+    for f in (gancore.gaussian_optimal_discriminator, gancore.gaussian_criterion):
+        with pytest.raises(ValueError, match=f"{name}'s covariance"):
+            f(data, gen)
