@@ -394,6 +394,18 @@ class LineSegment(_Distribution):
         return np.stack([np.full(n, self.theta), rng.uniform(0.0, 1.0, n)], axis=1)
 
 
+def _x_minus_log1p(x):
+    """``x - log1p(x)`` for ``|x| < 1/8`` by its series ``sum_k>=2 (-x)^k / k``, to the
+    term below 2^-60 of the first: no cancellation as x -> 0 (it is about x^2 / 2)."""
+    total, power, k = 0.0, x * x, 2
+    while True:
+        term = power / k
+        total += term
+        if abs(term) <= 2.0**-60 * abs(total) or k > 40:
+            return total
+        power, k = -power * x, k + 1
+
+
 def kl_normal(p, q, /):
     r"""Closed-form KL divergence between two normal distributions, in nats.
 
@@ -426,9 +438,15 @@ def kl_normal(p, q, /):
     0.5
     """
     if isinstance(p, Normal) and isinstance(q, Normal):
-        # -log r + (r^2 + d^2) / 2 - 1/2; where r or d overflows (or r underflows) the
-        # float arithmetic gives inf (or 0) and log r comes from the scales' logs
-        r, d = p.scale / q.scale, (p.loc - q.loc) / q.scale
+        # -log r + (r^2 + d^2) / 2 - 1/2 with r = s_p / s_q, d = (m_p - m_q) / s_q. Near
+        # r = 1 it cancels: with x = r - 1 = (s_p - s_q) / s_q (an exact subtraction) it
+        # is (x - log1p(x)) + x^2 / 2 + d^2 / 2, the first by its series. Where r or d
+        # overflows (or r underflows) the float arithmetic gives inf (or 0) and log r
+        # comes from the scales' logs
+        x, d = (p.scale - q.scale) / q.scale, (p.loc - q.loc) / q.scale
+        if abs(x) < 0.125:
+            return _x_minus_log1p(x) + 0.5 * (x * x + d * d)
+        r = p.scale / q.scale
         log_r = math.log(r) if 0.0 < r < math.inf else math.log(p.scale) - math.log(q.scale)
         return -log_r + 0.5 * (r * r + d * d) - 0.5
     if isinstance(p, MultivariateNormal) and isinstance(q, MultivariateNormal):

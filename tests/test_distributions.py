@@ -2,6 +2,7 @@
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 from scipy import integrate, stats
@@ -106,6 +107,20 @@ def test_kl_normal_matches_quadrature(m1, s1, m2, s2):
                          m1 - 40 * s1, m1 + 40 * s1, limit=400)[0]
     got = gancore.kl_normal(gancore.Normal(m1, s1), gancore.Normal(m2, s2))
     assert got == pytest.approx(ref, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("a, b", [((0.0, 1.0), (0.0, 1.0 + 2.0**-50)),
+                                  ((0.0, 1.0 + 1e-8), (1e-9, 1.0)),
+                                  ((3.0, 2.0), (3.0, 2.2)), ((0.0, 1.0), (0.3, 0.89)),
+                                  ((1.0, 0.5), (-2.0, 3.0))])
+def test_kl_normal_keeps_relative_precision_as_the_normals_meet(a, b):
+    # -log r + (r^2 - 1) / 2 cancels as r -> 1 (it gave 0.0 for r = 1 + 1e-15, where
+    # the KL is about 1e-30); against 60 digits of the same closed form
+    mpmath.mp.dps = 60
+    m1, s1, m2, s2 = map(mpmath.mpf, (*a, *b))
+    ref = mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mpmath.mpf(1) / 2
+    got = gancore.kl_normal(gancore.Normal(*a), gancore.Normal(*b))
+    assert got == pytest.approx(float(ref), rel=1e-14, abs=0)
 
 
 def test_kl_normal_past_the_largest_float_is_inf_and_below_it_exact():
