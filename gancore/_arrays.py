@@ -400,7 +400,8 @@ def extremes(xp, x):
 
 
 def total_mass(xp, name, p, w, axis, normalize):
-    """Validate a mass (or density) array; return its total along ``axis`` and its minimum.
+    """Validate a mass (or density) array; return its total along ``axis``, its minimum
+    and the smallest and largest of its totals (Python floats).
 
     ``p`` must be non-empty, finite and non-negative. Its total ``sum(p * w)`` (returned
     with ``axis`` kept as a length-1 axis) must be positive, and within
@@ -431,7 +432,7 @@ def total_mass(xp, name, p, w, axis, normalize):
                 f"{axis}) is off from 1 by {worst:.3g} > {tol:.3g}; pass normalize=True to "
                 "rescale it"
             )
-    return mass, low
+    return mass, low, (smallest, largest)
 
 
 # Up to this many points a pair of measures is checked in one minimum pass over both
@@ -457,9 +458,8 @@ def total_masses(xp, names, p, q, w, axis, normalize):
                     and abs(largest - 1) <= tol):
                 return p_mass, q_mass, low, (smallest, largest)
     # something is wrong, or the arrays are large: the checks one array at a time
-    p_mass, p_low = total_mass(xp, names[0], p, w, axis, normalize)
-    q_mass, q_low = total_mass(xp, names[1], q, w, axis, normalize)
-    (p_small, p_large), (q_small, q_large) = extremes(xp, p_mass), extremes(xp, q_mass)
+    p_mass, p_low, (p_small, p_large) = total_mass(xp, names[0], p, w, axis, normalize)
+    q_mass, q_low, (q_small, q_large) = total_mass(xp, names[1], q, w, axis, normalize)
     return p_mass, q_mass, min(p_low, q_low), (min(p_small, q_small), max(p_large, q_large))
 
 

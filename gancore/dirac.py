@@ -81,7 +81,9 @@ def dirac_vector_field(theta, psi, /, *, kind="gan", gamma=1.0, lam=10.0, noise=
     -------
     (array, array)
         :math:`(v_\theta, v_\psi)`: the generator's descent direction and the
-        discriminator's ascent direction. Zero at the equilibrium (0, 0).
+        discriminator's ascent direction. Zero at the equilibrium (0, 0). Where
+        :math:`\psi\theta` passes the dtype's largest number the sigmoids take their
+        limits, 0 or 1 (without a warning).
 
     Raises
     ------

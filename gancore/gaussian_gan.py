@@ -64,15 +64,15 @@ def _moments(dist, name):
 def _precision(cov, name):
     """The inverse of a covariance; ``ValueError`` naming ``name`` when it, or the
     covariance, is not finite in float64 (a variance that overflowed or underflowed)."""
-    with np.errstate(all="ignore"):
-        try:
+    try:
+        with np.errstate(all="ignore"):  # an inverse past the range is refused below
             inverse = np.linalg.inv(cov)
-        except np.linalg.LinAlgError:
-            inverse = None
-        if inverse is None or not (np.isfinite(cov).all() and np.isfinite(inverse).all()):
-            raise ValueError(f"{name}'s covariance (variances {np.diag(cov).tolist()}) or "
-                             "its inverse is past float64's range: the closed form of D* "
-                             "needs both finite") from None
+    except np.linalg.LinAlgError:  # a variance that underflowed to 0
+        inverse = None
+    if inverse is None or not (np.isfinite(cov).all() and np.isfinite(inverse).all()):
+        raise ValueError(f"{name}'s covariance (variances {np.diag(cov).tolist()}) or its "
+                         "inverse is past float64's range: the closed form of D* needs "
+                         "both finite")
     return inverse
 
 

@@ -70,14 +70,13 @@ def _uniforms(seed, shape, like, xp):
     return from_numpy(np.random.default_rng(seed).random(shape), like=like, xp=xp)
 
 
-def _accept(log_p, log_bound, u, *, xp):
-    """``u < exp(a)`` for ``a = log_p - log_bound``, with no overflow: a draw is accepted
-    with probability ``min(1, exp(a))``. Where ``a >= 0`` it is accepted outright, so a
-    uniform that rounds up to 1 in float32 cannot refuse it. A difference of finite logs
-    past the dtype's range is +-inf (probability 1 or 0), without a warning."""
-    with np.errstate(over="ignore"):
-        a = log_p - log_bound
-    return (a >= 0) | (u < xp.exp(xp.minimum(a, 0.0)))
+def _accept(log_u_bound, u, *, xp):
+    """``u < exp(a)`` for ``a <= 0`` or ``a`` positive (always true), with no overflow:
+    a draw is accepted with probability ``min(1, exp(a))``. Where ``a >= 0`` it is
+    accepted outright, so a uniform that rounds up to 1 in float32 cannot refuse it.
+    The callers form ``a``, a difference of finite logs, under ``errstate(over=
+    "ignore")``: past the dtype's range it is +-inf (probability 1 or 0)."""
+    return (log_u_bound >= 0) | (u < xp.exp(xp.minimum(log_u_bound, 0.0)))
 
 
 def rejection_sample(samples, log_ratio, /, *, log_m=None, exact=False, seed=None):
@@ -191,7 +190,8 @@ def rejection_sample(samples, log_ratio, /, *, log_m=None, exact=False, seed=Non
         accepted = xp.zeros((n,), dtype=xp.bool, device=device(log_ratio))
     else:
         bound = top if log_m is None else log_m
-        accepted = _accept(log_ratio, bound, u, xp=xp)
+        with np.errstate(over="ignore"):
+            accepted = _accept(log_ratio - bound, u, xp=xp)
     rate = xp.mean(xp.astype(accepted, log_ratio.dtype))
     return RejectionResult(samples[accepted], accepted, rate)
 
@@ -290,15 +290,16 @@ def metropolis_hastings(proposals, log_ratio, /, *, seed=None):
     at = xp.zeros((chains,), dtype=xp.int64, device=dev)  # each chain's proposal index
     current = log_ratio[:, 0]
     indices, moves = [at], []
-    for t in range(1, steps):
-        proposed = log_ratio[:, t]
-        up = proposed >= current  # also where both are -inf: no -inf - -inf below
-        move = up | _accept(xp.where(up, 0.0, proposed), xp.where(up, 0.0, current),
-                            u[:, t - 1], xp=xp)
-        at = xp.where(move, step[t], at)
-        current = xp.where(move, proposed, current)
-        indices.append(at)
-        moves.append(move)
+    with np.errstate(over="ignore"):  # once for the loop: see _accept
+        for t in range(1, steps):
+            proposed = log_ratio[:, t]
+            up = proposed >= current  # also where both are -inf: no -inf - -inf below
+            move = up | _accept(xp.where(up, 0.0, proposed - xp.where(up, 0.0, current)),
+                                u[:, t - 1], xp=xp)
+            at = xp.where(move, step[t], at)
+            current = xp.where(move, proposed, current)
+            indices.append(at)
+            moves.append(move)
     rows = (xp.reshape(xp.arange(chains, dtype=xp.int64, device=dev), (chains, 1)) * steps
             + xp.stack(indices, axis=1))
     rest = tuple(proposals.shape[2:])
