@@ -2,8 +2,10 @@
 sums on the host, and the exact rescaling that lets per-point terms be summed without
 cancellation (see :mod:`gancore.divergences`' docstring)."""
 
+import contextlib
 import math
 
+import numpy as np
 from array_api_compat import device
 
 from ._arrays import boolean, extremes, positive_number, spacing, validated_pair
@@ -14,6 +16,18 @@ DIRECT_FLOOR = 1.0 / 16.0
 # Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
 # so the temporaries of a block are recycled from the heap rather than paged in.
 BLOCK_ELEMENTS = 1 << 13
+
+
+# Masses within this factor of each other have every quotient inside the normal range
+# of float32 and of float64 (2^-126 to 2^128): no quotient of two, nor its logarithm,
+# overflows, underflows or divides by zero.
+MODERATE_RATIO = 2.0 ** 100
+
+
+def quiet(calm):
+    """``np.errstate(all="ignore")``, or, where ``calm`` says that nothing can warn, a
+    context that does nothing (entering errstate costs about a microsecond)."""
+    return contextlib.nullcontext() if calm else np.errstate(all="ignore")
 
 
 def on_host(x):
@@ -35,15 +49,16 @@ def block_sum(xp, kernel, *arrays):
 
 
 def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
-    """Validated masses with the distribution axis last, their totals, and positivity
-    (errors name the arrays by ``names``).
+    """Validated masses with the distribution axis last, their totals, and bounds on
+    them (errors name the arrays by ``names``).
 
-    Returns ``(xp, p, q, p_total, q_total, positive, ax)``: masses (densities times
+    Returns ``(xp, p, q, p_total, q_total, bounds, ax)``: masses (densities times
     array weights; a scalar spacing cancels in every divergence), their sums along the
-    last axis with that axis kept, whether every mass is positive, and where the
-    distribution axis was (non-negative, in the broadcast shape).
+    last axis with that axis kept, bounds ``(low, high)`` on the masses (``low`` the
+    smallest, ``high`` at least the largest: ``inf`` where it is not known), and where
+    the distribution axis was (non-negative, in the broadcast shape).
     """
-    xp, p, q, w, ax, p_total, q_total, positive, _ = validated_pair(
+    xp, p, q, w, ax, p_total, q_total, bounds, _ = validated_pair(
         names, p, q, axis, dx, normalize)
     if not spacing(w):  # zero weights make zero masses, which the direct formulas leave alone
         p, q = p * w, q * w
@@ -52,7 +67,14 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
     if ax != p.ndim - 1:
         p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
         p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
-    return xp, p, q, p_total, q_total, positive, ax
+    return xp, p, q, p_total, q_total, bounds, ax
+
+
+def rows(total):
+    """``total[..., 0]``: totals without their kept last axis; a NumPy scalar for one
+    distribution, on which arithmetic costs a tenth of a 0-d array's."""
+    row = total[..., 0]
+    return row[()] if type(row) is np.ndarray and row.ndim == 0 else row
 
 
 def log_base(base):
@@ -123,7 +145,7 @@ def careful_first(xp, terms, p, q, p_total, q_total):
     if not extremes(xp, mass)[0] > 0:
         return False
     part = careful_sum(xp, terms, a, b, p_total, q_total)  # the block's terms over P
-    return extremes(xp, part * p_total[..., 0] / mass)[1] < DIRECT_FLOOR / 4
+    return extremes(xp, part * rows(p_total) / mass)[1] < DIRECT_FLOOR / 4
 
 
 def careful_sum(xp, terms, p, q, p_total, q_total):
@@ -136,4 +158,4 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
     else:
         def kernel(a, b):
             return xp.sum(terms(a * cp, b * cq, k, delta, xp=xp), axis=-1)
-    return block_sum(xp, kernel, p, q) / p_scaled[..., 0]
+    return block_sum(xp, kernel, p, q) / rows(p_scaled)

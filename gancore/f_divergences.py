@@ -104,7 +104,7 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         direct = {"total-variation": tv, "kl": kl}.get(name, jsd)(p, q, **options)
         return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, positive, ax = mass_pair(p, q, axis, dx, normalize)
+    xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
     elif name == "hellinger":
@@ -115,7 +115,7 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         first, second = (p, q) if name == "pearson" else (q, p)
         totals = (p_total, q_total) if name == "pearson" else (q_total, p_total)
         out = None
-        if positive:  # no zero mass to guard; a term that overflows is redone below
+        if low > 0:  # no zero mass to guard; a term that overflows is redone below
             with np.errstate(over="ignore"):
                 out = careful_sum(xp, _positive_pearson_terms, first, second, *totals)
             if math.isinf(extremes(xp, out)[1]):

@@ -40,7 +40,7 @@ from ._arrays import (
     softplus,
     xlog,
 )
-from ._masses import block_sum, mass_pair
+from ._masses import block_sum, mass_pair, rows
 
 __all__ = [
     "minibatch_value",
@@ -370,9 +370,9 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     0.0
     """
     names = ("p_data", "p_g")
-    xp, p, q, p_total, q_total, positive, ax = mass_pair(p_data, p_g, axis, dx, normalize,
-                                                        names)
-    if positive:
+    xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p_data, p_g, axis, dx, normalize,
+                                                         names)
+    if low > 0:
         # with k = P/Q and r = kq/p (= 1/exp(logit D*)): log D* = -log1p(r) and
         # log(1 - D*) = -log1p(1/r), so P C = -sum(p log1p(kq/p) + kq log1p(p/kq))
         k = p_total / q_total
@@ -384,7 +384,7 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
         # a ratio past the dtype, or kq underflowing to 0, gives inf or NaN, which
         # falls through to the pointwise form below
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            out = block_sum(xp, kernel, p, q) / p_total[..., 0]
+            out = block_sum(xp, kernel, p, q) / rows(p_total)
         if all(map(math.isfinite, extremes(xp, out))):
             return out
     xp, p_data, p_g, w, ax, _ = measures(names, p_data, p_g, axis, dx, normalize)

@@ -5,6 +5,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.spatial.distance import jensenshannon
 
@@ -423,3 +425,46 @@ def test_a_subnormal_mass_beside_a_total_far_from_1_keeps_its_value(xp):
     assert got == pytest.approx(float(_mp_jsd(ps, qs)), rel=1e-12, abs=0)
     got = float(host(gancore.virtual_criterion(arr(xp, p), arr(xp, q), normalize=True)))
     assert got == pytest.approx(2 * float(_mp_jsd(ps, qs)) - math.log(4), rel=1e-12, abs=0)
+
+
+@given(seed=st.integers(0, 2**32 - 1), batch=st.sampled_from([(), (1,), (3,), (2, 2)]),
+       n=st.integers(1, 40), dtype=st.sampled_from(["float64", "float32"]),
+       dx=st.sampled_from([1.0, 0.5, 3.0]), normalize=st.booleans(),
+       fault=st.sampled_from([None, "zero", "negative", "nan", "inf", "unnormalised",
+                              "huge"]),
+       axis=st.sampled_from([-1, 0]))
+def test_the_common_case_shortcut_returns_what_the_general_path_does(
+        seed, batch, n, dtype, dx, normalize, fault, axis):
+    # validated_pair takes a shortcut for NumPy arrays of one float dtype and shape and a
+    # float spacing; its result must be the general path's, bit for bit, and anything
+    # the general path would reject must leave the shortcut (which returns None)
+    from gancore._arrays import _host_pair, general_pair
+
+    rng = np.random.default_rng(seed)
+    shape = (*batch, n)
+    p, q = (rng.random(shape) + 0.01 for _ in range(2))
+    p, q = (x / (x.sum(axis=axis, keepdims=True) * dx) for x in (p, q))
+    p, q = p.astype(dtype), q.astype(dtype)
+    if fault is not None:
+        where = tuple(rng.integers(0, s) for s in shape)
+        p[where] = {"zero": 0.0, "negative": -1e-300, "nan": math.nan, "inf": math.inf,
+                    "unnormalised": p[where] + 0.5, "huge": 1e30}[fault]
+    d = rng.random(shape).astype(dtype)
+    args = (p, q, axis, dx, normalize)
+    try:
+        want = general_pair(("p", "q"), *args, extra=("d", d))
+    except ValueError:
+        assert _host_pair(*args, ("d", d)) is None
+        return
+    got = _host_pair(*args, ("d", d))
+    if got is None:  # left to the general path: totals that it rescales
+        assert fault == "huge" and normalize
+        return
+    for g, w in zip(got[:7] + got[8:], want[:7] + want[8:]):
+        if isinstance(w, np.ndarray):
+            assert g.dtype == w.dtype and np.array_equal(g, w)
+        else:
+            assert g is w or g == w
+    (low, high), (want_low, want_high) = got[7], want[7]
+    assert low == want_low and want_high == math.inf
+    assert max(float(p.max()), float(q.max())) <= high < math.inf
