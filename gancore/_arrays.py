@@ -467,17 +467,23 @@ def total_masses(xp, names, p, q, w, axis, normalize):
     return p_mass, q_mass, min(p_low, q_low), (min(p_small, q_small), max(p_large, q_large))
 
 
-_TOTAL_RANGES = {}
-
-
 def _total_range(xp, dtype):
     """The dtype's largest ``** 1/4``: totals within ``[1/r, r]`` need no rescaling
-    (:func:`near_one`); remembered per namespace and dtype."""
+    (:func:`near_one`)."""
+    return largest_float(xp, dtype) ** 0.25
+
+
+_LARGEST = {}
+
+
+def largest_float(xp, dtype):
+    """The largest finite number of the floating dtype, a Python float (remembered per
+    namespace and dtype: ``finfo`` costs up to a microsecond a call)."""
     key = (xp, dtype)
-    bound = _TOTAL_RANGES.get(key)
-    if bound is None:
-        bound = _TOTAL_RANGES.setdefault(key, float(xp.finfo(dtype).max) ** 0.25)
-    return bound
+    largest = _LARGEST.get(key)
+    if largest is None:
+        largest = _LARGEST.setdefault(key, float(xp.finfo(dtype).max))
+    return largest
 
 
 def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
@@ -606,7 +612,21 @@ def general_pair(names, p, q, axis, dx, normalize, extra=None):
     return xp, p, q, w, ax, p_mass, q_mass, (low, math.inf), arrays[extra_name]
 
 
-_HOST_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+def _span(a, b):
+    """The smallest and the largest element of two NumPy arrays of one shape, as
+    Python floats (for arrays free of NaN)."""
+    if a.size == 1:
+        x, y = a.item(), b.item()
+        return (x, y) if x <= y else (y, x)
+    return (float(np.minimum.reduce(np.minimum(a, b), axis=None)),
+            float(np.maximum.reduce(np.maximum(a, b), axis=None)))
+
+
+# The float dtypes of the shortcut below, each with its mass tolerance and the range of
+# totals that need no rescaling (near_one)
+_HOST_LIMITS = {dtype: (mass_tolerance(dtype, _NUMPY), 1.0 / _total_range(_NUMPY, dtype),
+                        _total_range(_NUMPY, dtype))
+                for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
 
 
 def _host_pair(p, q, axis, dx, normalize, extra):
@@ -622,42 +642,42 @@ def _host_pair(p, q, axis, dx, normalize, extra):
             and (extra is None or type(extra[1]) is np.ndarray)):
         return None
     dtype, shape = p.dtype, p.shape
-    if (q.dtype != dtype or q.shape != shape or dtype not in _HOST_FLOATS
-            or not -len(shape) <= axis < len(shape) or not 0.0 < dx < math.inf):
-        return None
-    size = p.size
-    if size == 0 or size > FUSED_CHECK_ELEMENTS:
+    limits = _HOST_LIMITS.get(dtype)
+    if (limits is None or q.dtype != dtype or q.shape != shape
+            or not -len(shape) <= axis < len(shape) or not 0.0 < dx < math.inf
+            or not 0 < p.size <= FUSED_CHECK_ELEMENTS):
         return None
     low = float(np.minimum.reduce(np.minimum(p, q), axis=None))
     if not low >= 0.0:  # NaN, -inf or a negative mass: the general path names it
         return None
     ax = axis % len(shape)
     with np.errstate(over="ignore"):
-        p_sum = np.add.reduce(p, axis=ax, keepdims=True)
-        q_sum = np.add.reduce(q, axis=ax, keepdims=True)
-    high = _largest(p_sum, q_sum)  # no element exceeds its sum: they are non-negative
-    if dx != 1.0:
-        with np.errstate(over="ignore"):
-            p_sum, q_sum = p_sum * dx, q_sum * dx
-        largest = _largest(p_sum, q_sum)
-    else:
+        p_sum = np.add.reduce(p, ax, None, None, True)
+        q_sum = np.add.reduce(q, ax, None, None, True)
+        smallest, high = _span(p_sum, q_sum)  # no mass exceeds its sum (none is negative)
         largest = high
-    smallest = (min(float(p_sum.reshape(())), float(q_sum.reshape(()))) if p_sum.size == 1
-                else float(np.minimum.reduce(np.minimum(p_sum, q_sum), axis=None)))
-    tol = math.inf if normalize else mass_tolerance(dtype, _NUMPY)
-    bound = _total_range(_NUMPY, dtype)
-    if not (0.0 < smallest and largest < math.inf and abs(smallest - 1.0) <= tol
-            and abs(largest - 1.0) <= tol and 1.0 / bound <= smallest and largest <= bound):
+        if dx != 1.0:
+            p_sum, q_sum = p_sum * dx, q_sum * dx
+            smallest, largest = _span(p_sum, q_sum)
+    tol, least, most = limits
+    if not (least <= smallest and largest <= most and (
+            normalize or (abs(smallest - 1.0) <= tol and abs(largest - 1.0) <= tol))):
         return None
     return _NUMPY, p, q, dx, ax, p_sum, q_sum, (low, high), (None if extra is None
                                                              else extra[1])
 
 
-def _largest(a, b):
-    """The largest element of two NumPy arrays of one shape, as a Python float."""
-    if a.size == 1:
-        return max(float(a.reshape(())), float(b.reshape(())))
-    return float(np.maximum.reduce(np.maximum(a, b), axis=None))
+def host_extremes(p, q):
+    """``(xp, low, high)``, the smallest and the largest element of ``p`` and ``q``
+    (Python floats; NaN propagates), for NumPy arrays of one float dtype and shape of
+    at most :data:`FUSED_CHECK_ELEMENTS` elements (the common case, checked with none
+    of the general validation's Python); ``None`` for any other input."""
+    if (type(p) is np.ndarray and type(q) is np.ndarray and p.dtype == q.dtype
+            and p.dtype in _HOST_LIMITS and p.shape == q.shape
+            and 0 < p.size <= FUSED_CHECK_ELEMENTS):
+        return (_NUMPY, float(np.minimum.reduce(np.minimum(p, q), axis=None)),
+                float(np.maximum.reduce(np.maximum(p, q), axis=None)))
+    return None
 
 
 def measures(names, p, q, axis, dx, normalize, extra=None):

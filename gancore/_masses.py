@@ -27,7 +27,10 @@ MODERATE_RATIO = 2.0 ** 100
 def quiet(calm):
     """``np.errstate(all="ignore")``, or, where ``calm`` says that nothing can warn, a
     context that does nothing (entering errstate costs about a microsecond)."""
-    return contextlib.nullcontext() if calm else np.errstate(all="ignore")
+    return _CALM if calm else np.errstate(all="ignore")
+
+
+_CALM = contextlib.nullcontext()  # reusable: it holds no state
 
 
 def on_host(x):
@@ -38,10 +41,10 @@ def on_host(x):
 
 def block_sum(xp, kernel, *arrays):
     """``sum`` over blocks of the last axis of ``kernel(*blocks)`` (each of batch shape)."""
-    n = arrays[0].shape[-1]
-    batch = math.prod(arrays[0].shape[:-1])
-    if n * batch <= BLOCK_ELEMENTS:  # one block wherever the arrays live
+    shape = arrays[0].shape
+    if math.prod(shape) <= BLOCK_ELEMENTS:  # one block wherever the arrays live
         return kernel(*arrays)
+    n, batch = shape[-1], math.prod(shape[:-1])
     step = max(1, BLOCK_ELEMENTS // max(batch, 1)) if on_host(arrays[0]) else n
     parts = [kernel(*(x[..., i:min(i + step, n)] for x in arrays))
              for i in range(0, n, step)]
@@ -54,7 +57,7 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
 
     Returns ``(xp, p, q, p_total, q_total, bounds, ax)``: masses (densities times
     array weights; a scalar spacing cancels in every divergence), their sums along the
-    last axis with that axis kept, bounds ``(low, high)`` on the masses (``low`` the
+    last axis with that axis kept (0-d for one distribution), bounds ``(low, high)`` on the masses (``low`` the
     smallest, ``high`` at least the largest: ``inf`` where it is not known), and where
     the distribution axis was (non-negative, in the broadcast shape).
     """
@@ -67,14 +70,17 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
     if ax != p.ndim - 1:
         p, q = xp.moveaxis(p, ax, -1), xp.moveaxis(q, ax, -1)
         p_total, q_total = xp.moveaxis(p_total, ax, -1), xp.moveaxis(q_total, ax, -1)
+    elif p.ndim == 1:  # one distribution: 0-d totals broadcast at a third of the cost
+        p_total, q_total = p_total[..., 0], q_total[..., 0]
     return xp, p, q, p_total, q_total, bounds, ax
 
 
 def rows(total):
-    """``total[..., 0]``: totals without their kept last axis; a NumPy scalar for one
-    distribution, on which arithmetic costs a tenth of a 0-d array's."""
-    row = total[..., 0]
-    return row[()] if type(row) is np.ndarray and row.ndim == 0 else row
+    """Totals (from :func:`mass_pair`) without their kept last axis; a NumPy scalar for
+    one distribution, on which arithmetic costs a tenth of a 0-d array's."""
+    if total.ndim:
+        return total[..., 0]
+    return total[()] if type(total) is np.ndarray else total
 
 
 def log_base(base):
@@ -118,9 +124,15 @@ def aligned(p_total, q_total, *, xp):
     ``a - b`` is exact and ``delta b`` is tiny, so the difference keeps full relative
     precision, which dividing each by its own total would not. The totals' ratio must be
     finite (:func:`gancore._arrays.near_one` sees to it); each term is homogeneous in
-    the masses, so their overall size needs no scaling.
+    the masses, so their overall size needs no scaling. Where every ratio of the totals
+    lies within [3/4, 5/4] (normalised input), every power is 0, and the scales are
+    returned as ``None``: there is nothing to apply.
     """
-    power = xp.round(xp.log2(q_total / p_total))
+    ratio = q_total / p_total
+    low, high = extremes(xp, ratio)
+    if 0.75 <= low and high <= 1.25:  # round(log2(ratio)) = 0 everywhere: the same result
+        return None, None, p_total, p_total / q_total, (p_total - q_total) / q_total
+    power = xp.round(xp.log2(ratio))
     cp = 2.0 ** xp.where(power > 0.0, power, 0.0)
     cq = 2.0 ** xp.where(power < 0.0, -power, 0.0)
     p_scaled, q_scaled = p_total * cp, q_total * cq
@@ -136,9 +148,9 @@ def careful_first(xp, terms, p, q, p_total, q_total):
     It costs one block of careful terms, and decides only the speed: the careful sum is
     accurate for every input, the direct formula where it is accepted.
     """
-    n, batch = p.shape[-1], math.prod(p.shape[:-1])
-    if n * batch < 16 * BLOCK_ELEMENTS or not on_host(p):
+    if math.prod(p.shape) < 16 * BLOCK_ELEMENTS or not on_host(p):
         return False
+    batch = math.prod(p.shape[:-1])
     step = max(1, BLOCK_ELEMENTS // max(batch, 1))
     a, b = p[..., :step], q[..., :step]
     mass = xp.sum(a, axis=-1)
@@ -152,7 +164,7 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
     """The sum of ``terms`` over the scaled masses, divided by P: KL or JSD evaluated
     term by term without cancellation."""
     cp, cq, p_scaled, k, delta = aligned(p_total, q_total, xp=xp)
-    if extremes(xp, cp) == (1.0, 1.0) and extremes(xp, cq) == (1.0, 1.0):
+    if cp is None or (extremes(xp, cp) == (1.0, 1.0) and extremes(xp, cq) == (1.0, 1.0)):
         def kernel(a, b):  # totals near 1: the scalings are 1, and exact to skip
             return xp.sum(terms(a, b, k, delta, xp=xp), axis=-1)
     else:

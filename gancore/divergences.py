@@ -166,7 +166,7 @@ def _jsd_direct(xp, p, q, p_total, q_total):
             = sum(p log x) + k sum(q log(1 - x)) + 2 P log 2.
     """
     k = p_total / q_total
-    k_row = k[..., 0]
+    k_row = rows(k)
 
     def terms(a, b):
         x = a / (a + k * b)
@@ -373,7 +373,8 @@ def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q")):
     cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
 
     def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
-        a, b = a * cp, b * cq
+        if cp is not None:
+            a, b = a * cp, b * cq
         return xp.sum(xp.abs((a - b) - delta * b), axis=-1)
 
     dist = block_sum(xp, distance, p, q)

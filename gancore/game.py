@@ -25,6 +25,8 @@ import numpy as np
 
 from ._arrays import (
     FUSED_CHECK_ELEMENTS,
+    host_extremes,
+    largest_float,
     log_ratio,
     measures,
     namespace,
@@ -200,6 +202,9 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
 def _pointwise_pair(p_data, p_g):
     """Validate two non-negative finite density arrays for the pointwise D*; return
     them broadcast, with whether every mass is positive and the largest mass."""
+    common = host_extremes(p_data, p_g)  # anything wrong goes on below, which names it
+    if common is not None and 0.0 <= common[1] and common[2] < math.inf:
+        return common[0], p_data, p_g, common[1] > 0, common[2]
     xp, arrays = namespace(p_data=p_data, p_g=p_g)
     p_data, p_g = arrays["p_data"], arrays["p_g"]
     dtype = float_dtype(xp, ("p_data", p_data), ("p_g", p_g))
@@ -210,8 +215,8 @@ def _pointwise_pair(p_data, p_g):
     same = tuple(p_data.shape) == tuple(p_g.shape)
     if same and math.prod(p_data.shape) <= FUSED_CHECK_ELEMENTS:
         # both arrays' extremes, one pass each over both (NaN propagates)
-        low = extremes(xp, xp.minimum(p_data, p_g))[0]
-        high = extremes(xp, xp.maximum(p_data, p_g))[1]
+        low = float(xp.min(xp.minimum(p_data, p_g)))
+        high = float(xp.max(xp.maximum(p_data, p_g)))
     elif same:  # four reductions, which write no temporary of the arrays' size
         low = float(xp.minimum(xp.min(p_data), xp.min(p_g)))
         high = float(xp.maximum(xp.max(p_data), xp.max(p_g)))
@@ -226,8 +231,8 @@ def _pointwise_pair(p_data, p_g):
         except (ValueError, RuntimeError, TypeError):
             raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
                              f"{tuple(p_g.shape)} that do not broadcast") from None
-        low = extremes(xp, xp.minimum(p_data, p_g))[0]
-        high = extremes(xp, xp.maximum(p_data, p_g))[1]
+        low = float(xp.min(xp.minimum(p_data, p_g)))
+        high = float(xp.max(xp.maximum(p_data, p_g)))
     return xp, p_data, p_g, low > 0, high
 
 
@@ -235,9 +240,10 @@ def _summable(xp, p_data, p_g, high):
     """``p_data`` and ``p_g`` halved at the points where their sum would overflow (a
     mass above a quarter of the dtype's largest): pointwise ratios such as D* are
     unchanged, and ``p_data + p_g`` is then finite. ``high``: the largest mass."""
-    if high <= float(xp.finfo(p_data.dtype).max) / 4:
+    quarter = largest_float(xp, p_data.dtype) / 4
+    if high <= quarter:
         return p_data, p_g
-    huge = xp.maximum(p_data, p_g) > float(xp.finfo(p_data.dtype).max) / 4
+    huge = xp.maximum(p_data, p_g) > quarter
     half = 1.0 - 0.5 * xp.astype(huge, p_data.dtype)  # 0.5 there, 1 elsewhere: exact
     return p_data * half, p_g * half
 
