@@ -141,3 +141,28 @@ def test_pearson_of_a_subnormal_mass_is_its_term_not_an_overflow(xp, tiny):
     got = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f="pearson")))
     # a few roundings of the term and of the sum: 4 eps relative
     assert got == want or abs(got - want) <= 4 * np.finfo(np.float64).eps * want
+
+
+@pytest.mark.parametrize("name", ["pearson", "neyman"])
+@pytest.mark.parametrize("n, spread", [(50, 0.35), (2000, 0.33), (2000, 0.9), (20000, 0.5)])
+def test_pearson_and_neyman_direct_differences_keep_their_stated_precision(xp, name, n,
+                                                                           spread):
+    # For positive masses whose chi^2 is at least 1/16 the direct difference p - (P/Q) q
+    # is returned; its stated error is (2 / chi^2 + 4) eps relative, below 1e-13 (a few
+    # eps more for the pairwise sum of n terms). Masses uniform on [1 - s, 1 + s] give
+    # chi^2 near 2 s^2 / 3: s = 0.33 puts it at about 0.073, just above the floor, where
+    # the bound is loosest. Reference: the exactly normalised inputs at 40 digits.
+    import mpmath
+
+    rng = np.random.default_rng(n)
+    p = rng.uniform(1.0 - spread, 1.0 + spread, n)
+    q = rng.uniform(1.0 - spread, 1.0 + spread, n)
+    p, q = p / p.sum(), q / q.sum()
+    a, b = (p, q) if name == "pearson" else (q, p)
+    with mpmath.workdps(40):
+        sa, sb = mpmath.fsum(map(mpmath.mpf, a)), mpmath.fsum(map(mpmath.mpf, b))
+        want = float(mpmath.fsum((mpmath.mpf(x) / sa - mpmath.mpf(y) / sb) ** 2
+                                 / (mpmath.mpf(y) / sb) for x, y in zip(a, b)))
+    assert want >= 1 / 16  # the direct difference's case
+    got = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f=name)))
+    assert abs(got - want) <= 1e-13 * want
