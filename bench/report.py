@@ -320,7 +320,7 @@ def targets(rows):
                        ">= 1.5", cpu, 1.5, 1, None))
         checks.append((f"trainer ({loss}), CUDA: graph over eager steps/s", ">= 3",
                        _over(runs, ("torch_cuda", ours), ("torch_cuda", graphed)), 3, 1, None))
-    checks += _per_call_checks(rows) + _floor_checks(rows)
+    checks += _per_call_checks(rows) + _torch_per_call_checks(rows) + _floor_checks(rows)
     lines = ["*floor reaches*: the peer's time over the floor's in this run, what an "
              "implementation that did nothing but the floor's work (one `log` pass; sorting "
              "both samples; one argsort of the merged samples) would measure. Where it is "
@@ -344,7 +344,18 @@ def _peer_median(rows, op, n, name):
 def _alternating(rows):
     """(op, n) -> the row of its alternating calls (``bench/test_divergences.py``)."""
     return {(r["op"], r["n"]): r for r in rows
-            if r["role"] == "paired" and r["name"] == "alternating calls"}
+            if r["role"] == "paired" and r["name"] == "alternating calls"
+            and r["namespace"] == "numpy"}
+
+
+def _torch_per_call_checks(rows):
+    """Per call at n = 1e3 on torch CPU (float64): gancore's time over the plain torch
+    expression's, the median over alternating calls (<= 2)."""
+    paired = {r["op"]: r for r in rows if r["role"] == "paired"
+              and r["name"] == "alternating calls" and r["namespace"] == "torch"}
+    return [(f"{op}, n=1e3, torch CPU: time over the plain torch expression (median over "
+             "alternating calls)", "<= 2", paired[op]["ratio"] if op in paired else None,
+             2, -1, None) for op in PLAIN if op != "w1"]  # w1's torch path is its sort
 
 
 def _per_call_checks(rows):

@@ -226,3 +226,48 @@ def test_paired_ratio(benchmark, request, op, n):
                                 ratio=statistics.median(ratios), ratios=ratios,
                                 checks_ratio=statistics.median(checks))
     assert len(ratios) == (1 if smoke_run else ROUNDS)
+
+
+# The formulas as plain torch expressions, for the per-call target on torch CPU (n = 1e3)
+TORCH_PLAIN = {
+    "kl": lambda t, p, q, d: t.sum(p * t.log(p / q)),
+    "jsd": lambda t, p, q, d: _plain_torch_jsd(t, p, q, 0.5 * (p + q)),
+    "tv": lambda t, p, q, d: 0.5 * t.abs(p - q).sum(),
+    "value": lambda t, p, q, d: t.sum(p * t.log(d) + q * t.log1p(-d)),
+    "virtual_criterion": lambda t, p, q, d: t.sum(p * t.log(p / (p + q))
+                                                  + q * t.log(q / (p + q))),
+    "optimal_discriminator": lambda t, p, q, d: p / (p + q),
+    "f_divergence (pearson)": lambda t, p, q, d: t.sum((p - q) ** 2 / q),
+}
+
+
+def _plain_torch_jsd(t, p, q, m):
+    return 0.5 * (t.sum(p * t.log(p / m)) + t.sum(q * t.log(q / m)))
+
+
+@pytest.mark.parametrize("op", list(TORCH_PLAIN))
+def test_paired_ratio_torch(benchmark, request, op, n):
+    # the per-call target on torch CPU: gancore within 2x of the plain torch expression
+    # at n = 1e3, from alternating calls as for NumPy (each worker computes on one thread)
+    if n != 10**3:
+        pytest.skip("per call at n = 1e3")
+    torch = pytest.importorskip("torch")
+    call, _ = PAIRED_OPS[op]
+    p, q = (torch.from_numpy(a) for a in simplex_pair(n, "far"))
+    d = torch.from_numpy(_discriminator(n, "float64"))
+    calls, smoke_run, ratios = 200, smoke(request.config), []
+    plain = TORCH_PLAIN[op]
+
+    def round_():
+        ratios.append(_batch_time(call, (p, q, d), calls)
+                      / _batch_time(plain, (torch, p, q, d), calls))
+
+    round_()  # warm-up
+    ratios.clear()
+    benchmark.pedantic(round_, rounds=1 if smoke_run else ROUNDS, iterations=1)
+    benchmark.group = f"{op} n=1e3, torch, alternating"
+    benchmark.extra_info.update(op=op, n=n, namespace="torch", dtype="float64",
+                                role="paired", name="alternating calls",
+                                ratio=statistics.median(ratios), ratios=ratios)
+    torch.testing.assert_close(torch.as_tensor(call(p, q, d)),
+                               torch.as_tensor(plain(torch, p, q, d)), rtol=1e-9, atol=0)
