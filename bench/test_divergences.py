@@ -241,6 +241,11 @@ TORCH_PLAIN = {
 }
 
 
+def _torch_checks(t, p, q):
+    """:func:`_checks` as torch operations, with the three results read as floats."""
+    return float(t.amin(t.minimum(p, q))), float(p.sum()), float(q.sum())
+
+
 def _plain_torch_jsd(t, p, q, m):
     return 0.5 * (t.sum(p * t.log(p / m)) + t.sum(q * t.log(q / m)))
 
@@ -255,19 +260,23 @@ def test_paired_ratio_torch(benchmark, request, op, n):
     call, _ = PAIRED_OPS[op]
     p, q = (torch.from_numpy(a) for a in simplex_pair(n, "far"))
     d = torch.from_numpy(_discriminator(n, "float64"))
-    calls, smoke_run, ratios = 200, smoke(request.config), []
+    calls, smoke_run, ratios, checks = 200, smoke(request.config), [], []
     plain = TORCH_PLAIN[op]
 
     def round_():
-        ratios.append(_batch_time(call, (p, q, d), calls)
-                      / _batch_time(plain, (torch, p, q, d), calls))
+        ours_t = _batch_time(call, (p, q, d), calls)
+        ref_t = _batch_time(plain, (torch, p, q, d), calls)
+        ratios.append(ours_t / ref_t)
+        checks.append(_batch_time(_torch_checks, (torch, p, q), calls) / ref_t)
 
     round_()  # warm-up
     ratios.clear()
+    checks.clear()
     benchmark.pedantic(round_, rounds=1 if smoke_run else ROUNDS, iterations=1)
     benchmark.group = f"{op} n=1e3, torch, alternating"
     benchmark.extra_info.update(op=op, n=n, namespace="torch", dtype="float64",
                                 role="paired", name="alternating calls",
-                                ratio=statistics.median(ratios), ratios=ratios)
+                                ratio=statistics.median(ratios), ratios=ratios,
+                                checks_ratio=statistics.median(checks))
     torch.testing.assert_close(torch.as_tensor(call(p, q, d)),
                                torch.as_tensor(plain(torch, p, q, d)), rtol=1e-9, atol=0)

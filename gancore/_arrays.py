@@ -33,7 +33,7 @@ def namespace(*, optional=(), **arrays):
         elif type(a) is np.ndarray or is_array_api_obj(a):
             given[name] = a
     if not given:
-        xp, dev = _NUMPY, None
+        xp, dev = NUMPY, None
     else:
         try:
             xp = _namespace_of(tuple(given.values()))
@@ -44,7 +44,7 @@ def namespace(*, optional=(), **arrays):
             listed = ", ".join(names[:-1]) + " and " + names[-1]
             raise TypeError(f"{listed} must come from one array namespace; got {kinds}"
                             ) from None
-        dev = _common_device(given) if xp is not _NUMPY else "cpu"
+        dev = _common_device(given) if xp is not NUMPY else "cpu"
         if len(given) == len(arrays):
             return xp, arrays
     out = {}
@@ -136,7 +136,7 @@ def _faster(compat):
     return compat if make is None else make(compat)
 
 
-_NUMPY = _faster(array_namespace(np.empty(0)))
+NUMPY = _faster(array_namespace(np.empty(0)))
 # array types -> their namespace: array_namespace costs microseconds a call, and its
 # answer depends on the arrays' types alone (a mixture of namespaces raises, uncached)
 _NAMESPACES = {}
@@ -624,9 +624,33 @@ def _span(a, b):
 
 # The float dtypes of the shortcut below, each with its mass tolerance and the range of
 # totals that need no rescaling (near_one)
-_HOST_LIMITS = {dtype: (mass_tolerance(dtype, _NUMPY), 1.0 / _total_range(_NUMPY, dtype),
-                        _total_range(_NUMPY, dtype))
+_HOST_LIMITS = {dtype: (mass_tolerance(dtype, NUMPY), 1.0 / _total_range(NUMPY, dtype),
+                        _total_range(NUMPY, dtype))
                 for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
+
+
+def host_limits(p, q, axis, dx, normalize):
+    """For the commonest call, NumPy arrays of one float dtype and one shape (not empty)
+    with a valid ``axis``, a float spacing ``dx`` and a bool ``normalize``: the dtype's
+    mass tolerance and the least and the most total that need no rescaling; ``None``
+    for any other arguments."""
+    if not (type(p) is np.ndarray and type(q) is np.ndarray and type(axis) is int
+            and type(dx) is float and (normalize is False or normalize is True)):
+        return None
+    limits = _HOST_LIMITS.get(p.dtype)
+    if (limits is None or q.dtype != p.dtype or q.shape != p.shape or p.size == 0
+            or not -p.ndim <= axis < p.ndim or not 0.0 < dx < math.inf):
+        return None
+    return limits
+
+
+def totals_fit(limits, smallest, largest, normalize):
+    """Whether totals from ``smallest`` to ``largest`` (Python floats) pass the checks
+    and need no rescaling, for the dtype's :func:`host_limits`: within its tolerance of
+    1 unless ``normalize``, and inside its range (so finite and positive; NaN fails)."""
+    tol, least, most = limits
+    return least <= smallest and largest <= most and (
+        normalize or (abs(smallest - 1.0) <= tol and abs(largest - 1.0) <= tol))
 
 
 def _host_pair(p, q, axis, dx, normalize, extra):
@@ -637,20 +661,14 @@ def _host_pair(p, q, axis, dx, normalize, extra):
     same minimum pass over both arrays and the same sums); ``None`` for anything
     outside the case, or wrong, which the general path then sorts out and reports.
     """
-    if not (type(p) is np.ndarray and type(q) is np.ndarray and type(axis) is int
-            and type(dx) is float and (normalize is False or normalize is True)
-            and (extra is None or type(extra[1]) is np.ndarray)):
-        return None
-    dtype, shape = p.dtype, p.shape
-    limits = _HOST_LIMITS.get(dtype)
-    if (limits is None or q.dtype != dtype or q.shape != shape
-            or not -len(shape) <= axis < len(shape) or not 0.0 < dx < math.inf
-            or not 0 < p.size <= FUSED_CHECK_ELEMENTS):
+    limits = host_limits(p, q, axis, dx, normalize)
+    if (limits is None or p.size > FUSED_CHECK_ELEMENTS
+            or not (extra is None or type(extra[1]) is np.ndarray)):
         return None
     low = float(np.minimum.reduce(np.minimum(p, q), axis=None))
     if not low >= 0.0:  # NaN, -inf or a negative mass: the general path names it
         return None
-    ax = axis % len(shape)
+    ax = axis % p.ndim
     with np.errstate(over="ignore"):
         p_sum = np.add.reduce(p, ax, None, None, True)
         q_sum = np.add.reduce(q, ax, None, None, True)
@@ -659,11 +677,9 @@ def _host_pair(p, q, axis, dx, normalize, extra):
         if dx != 1.0:
             p_sum, q_sum = p_sum * dx, q_sum * dx
             smallest, largest = _span(p_sum, q_sum)
-    tol, least, most = limits
-    if not (least <= smallest and largest <= most and (
-            normalize or (abs(smallest - 1.0) <= tol and abs(largest - 1.0) <= tol))):
+    if not totals_fit(limits, smallest, largest, normalize):
         return None
-    return _NUMPY, p, q, dx, ax, p_sum, q_sum, (low, high), (None if extra is None
+    return NUMPY, p, q, dx, ax, p_sum, q_sum, (low, high), (None if extra is None
                                                              else extra[1])
 
 
@@ -675,7 +691,7 @@ def host_extremes(p, q):
     if (type(p) is np.ndarray and type(q) is np.ndarray and p.dtype == q.dtype
             and p.dtype in _HOST_LIMITS and p.shape == q.shape
             and 0 < p.size <= FUSED_CHECK_ELEMENTS):
-        return (_NUMPY, float(np.minimum.reduce(np.minimum(p, q), axis=None)),
+        return (NUMPY, float(np.minimum.reduce(np.minimum(p, q), axis=None)),
                 float(np.maximum.reduce(np.maximum(p, q), axis=None)))
     return None
 

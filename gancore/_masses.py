@@ -57,9 +57,10 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
 
     Returns ``(xp, p, q, p_total, q_total, bounds, ax)``: masses (densities times
     array weights; a scalar spacing cancels in every divergence), their sums along the
-    last axis with that axis kept (0-d for one distribution), bounds ``(low, high)`` on the masses (``low`` the
-    smallest, ``high`` at least the largest: ``inf`` where it is not known), and where
-    the distribution axis was (non-negative, in the broadcast shape).
+    last axis with that axis kept (0-d for one distribution), bounds ``(low, high)`` on
+    the masses (``low`` the smallest, ``high`` at least the largest: ``inf`` where it
+    is not known), and where the distribution axis was (non-negative, in the broadcast
+    shape).
     """
     xp, p, q, w, ax, p_total, q_total, bounds, _ = validated_pair(
         names, p, q, axis, dx, normalize)

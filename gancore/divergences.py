@@ -29,18 +29,22 @@ points), so its relative precision falls below that; in float64 that floor is ab
 
 On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
 arrays in blocks of ``BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
-each input is read from memory about twice (validation, then the formula); on a GPU
-each is one whole-array pass. The term-by-term form is chosen per block from its
-largest ``|u|`` (see the terms below): where every point is near (``|u| < 1/8``), KL
-and JSD sum Taylor series of non-negative terms, cut where the next term falls below
-``2**-60`` of the first, and need no logarithm; elsewhere the closed forms. A host input
+each input is read from memory about twice (validation, then the formula), KL's
+direct formula on one long NumPy distribution once (each block is checked and summed
+while it is in cache; see ``_streamed_kl``); on a GPU each is one whole-array pass.
+The term-by-term form is chosen per block from its largest ``|u|`` (see the terms
+below): where every point is near (``|u| < 1/8``), KL and JSD sum Taylor series of
+non-negative terms, cut where the next term falls below ``2**-60`` of the first, and
+need no logarithm; elsewhere the closed forms. A host input
 of at least 16 blocks whose first block is that near (its terms below 1/64 per unit of
 its mass) skips the direct formula, which would be rejected after a whole pass.
 
 Per call, the checks cost what they must: for inputs of up to 65536 points, one
 minimum over both arrays (NaN propagates through it) and one sum of each, from which
 the non-negative, finite and normalised checks all follow; the namespace and each
-dtype's check are remembered per type.
+dtype's check are remembered per type, and NumPy arrays of one float dtype and shape
+with a scalar ``dx`` skip the general path's Python around those passes. One
+distribution's totals are 0-d, which broadcast at a third of a (1,) array's cost.
 """
 
 import math
@@ -48,9 +52,11 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import boolean, log_ratio
-from ._masses import (MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
-                      careful_sum, clipped, log_base, mass_pair, quiet, rows, shaped)
+from . import _masses
+from ._arrays import NUMPY, boolean, host_limits, log_ratio, totals_fit
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum,
+                      careful_first, careful_sum, clipped, log_base, mass_pair, quiet, rows,
+                      shaped)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -229,7 +235,8 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     contributes :math:`p \log(p/q) - p + q \ge 0` (the added terms sum to 0),
     evaluated near :math:`p = q` by a series in :math:`u = (p-q)/(p+q)`, so the result
     keeps full relative precision as :math:`q \to p`. Cost: O(n) time; on the CPU the
-    work runs in blocks of 8192 points, so temporaries stay in cache.
+    work runs in blocks of 8192 points, so temporaries stay in cache, and one NumPy
+    distribution of at least 16 blocks is checked in the formula's own pass.
 
     Examples
     --------
@@ -242,6 +249,9 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     0.207518749639
     """
     scale, _ = log_base(base), boolean("keepdims", keepdims)
+    out = _streamed_kl(p, q, axis, dx, normalize)
+    if out is not None:
+        return shaped(NUMPY, out if base is None else out / scale, 0, keepdims)
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     positive = low > 0
     terms = partial(_kl_terms, positive=positive)
@@ -258,6 +268,45 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     if out is None or not accepted(xp, out):
         out = careful_sum(xp, terms, p, q, p_total, q_total)
     return shaped(xp, out if base is None else out / scale, ax, keepdims)
+
+
+def _streamed_kl(p, q, axis, dx, normalize):
+    """KL of one long distribution by the direct formula, checked and computed in one
+    pass over blocks; ``None`` where :func:`kl`'s general path must run.
+
+    For NumPy arrays of one float dtype, one dimension and at least 16 blocks (with a
+    float ``dx``), each block of ``BLOCK_ELEMENTS`` points gives, while it is in cache,
+    its minimum over both arrays, its two sums and its ``sum(p log(p/q))``: the checks
+    of :func:`gancore._arrays.validated_pair` and the formula read the arrays once,
+    where checking first reads them twice more. The totals are then sums of the
+    blocks' pairwise sums, as accurate as one pairwise sum. ``None`` (the general path
+    then raises its errors, rescales, or takes the careful sum) where a check fails, a
+    mass is 0, a total needs rescaling, the first block's own direct KL is below
+    ``DIRECT_FLOOR / 4`` (nearly equal inputs, for which the careful sum is taken at
+    once), or the result is not accepted.
+    """
+    limits, step = host_limits(p, q, axis, dx, normalize), _masses.BLOCK_ELEMENTS
+    if limits is None or p.ndim != 1 or p.shape[0] < 16 * step:
+        return None
+    lows, p_sums, q_sums, dots = [], [], [], []
+    with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
+        for i in range(0, p.shape[0], step):
+            a, b = p[i:i + step], q[i:i + step]
+            lows.append(np.minimum.reduce(np.minimum(a, b)))
+            p_sums.append(np.add.reduce(a))
+            q_sums.append(np.add.reduce(b))
+            dots.append(np.vecdot(a, np.log(a / b)))
+            if i == 0 and not (dots[0] / p_sums[0] + np.log(q_sums[0] / p_sums[0])
+                               >= DIRECT_FLOOR / 4):
+                return None  # nearly equal (or invalid): the general path
+        low = np.minimum.reduce(np.array(lows))
+        p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
+        smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
+        out = np.add.reduce(np.array(dots)) / p_total + np.log(q_total / p_total)
+    if not (low > 0 and totals_fit(limits, smallest, largest, normalize)
+            and math.isfinite(out) and out >= DIRECT_FLOOR):
+        return None
+    return out
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):

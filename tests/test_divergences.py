@@ -468,3 +468,71 @@ def test_the_common_case_shortcut_returns_what_the_general_path_does(
     (low, high), (want_low, want_high) = got[7], want[7]
     assert low == want_low and want_high == math.inf
     assert max(float(p.max()), float(q.max())) <= high < math.inf
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("dx, normalize", [(1.0, False), (0.25, False), (1.0, True)])
+def test_one_long_distribution_checked_in_one_pass_matches_mpmath(small_blocks, seed, dx,
+                                                                    normalize):
+    # A NumPy distribution of at least 16 blocks is checked and summed in one pass over
+    # its blocks (its totals sums of the blocks' sums): the direct formula's bound
+    # holds, 1e-13 relative for KL >= 1/16, and the result is the general path's
+    from gancore.divergences import _streamed_kl
+
+    rng = np.random.default_rng(seed)
+    p, q = rng.random(2000) + 1e-9, rng.random(2000) + 1e-9
+    scale = 3.0 if normalize else 1.0 / (p.sum() * dx)
+    p, q = p * scale, q * (1.0 / (q.sum() * dx) if not normalize else 1.0)
+    streamed = _streamed_kl(p, q, -1, dx, normalize)
+    assert streamed is not None  # the one-pass path was taken
+    ps, qs = _mp_pair(p, q)
+    want = float(_mp_kl(ps, qs))
+    assert want > 1 / 16 and float(streamed) == pytest.approx(want, rel=1e-13, abs=0)
+    general = gancore.kl(p.tolist(), q.tolist(), dx=dx, normalize=normalize)  # lists
+    assert float(gancore.kl(p, q, dx=dx, normalize=normalize)) == float(streamed)
+    assert float(streamed) == pytest.approx(float(general), rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("negative", "p must be non-negative"), ("nan", "p must be finite"),
+    ("inf", "p must be finite"), ("unnormalised", "p is not normalised"),
+    ("zero", None), ("near", None)])
+def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, message):
+    # at the real block size: faults are reported by the general path's checks, a zero
+    # mass and nearly equal inputs are summed there without cancellation
+    from gancore.divergences import _streamed_kl
+
+    rng = np.random.default_rng(7)
+    n = 16 * 8192 + 3
+    p, q = rng.random(n) + 0.5, rng.random(n) + 0.5
+    if fault == "near":
+        p = q * (1 + 1e-6 * rng.standard_normal(n))
+    p, q = p / p.sum(), q / q.sum()
+    p[n // 2] = {"negative": -1e-300, "nan": math.nan, "inf": math.inf,
+                 "unnormalised": p[n // 2] + 1e-3, "zero": 0.0, "near": p[n // 2]}[fault]
+    if fault == "zero":
+        p = p / p.sum()
+    assert _streamed_kl(p, q, -1, 1.0, False) is None
+    if message is not None:
+        with pytest.raises(ValueError, match=message):
+            gancore.kl(p, q)
+        return
+    # the general path's result, bit for bit (lists take it too)
+    assert float(gancore.kl(p, q)) == float(gancore.kl(p.tolist(), q.tolist()))
+
+
+def test_one_long_distribution_below_the_direct_floor_is_summed_again(small_blocks):
+    # the first block far apart, every other point equal: the one pass's direct result
+    # is below DIRECT_FLOOR (KL ~ 0.01), so it is not returned; the careful sum is
+    from gancore.divergences import _streamed_kl
+
+    rng = np.random.default_rng(3)
+    p = rng.random(4000) + 0.5
+    q = p.copy()
+    q[:64] = rng.random(64) + 0.01
+    p, q = p / p.sum(), q / q.sum()
+    ps, qs = _mp_pair(p, q)
+    want = float(_mp_kl(ps, qs))
+    assert 1e-4 < want < 1 / 16
+    assert _streamed_kl(p, q, -1, 1.0, False) is None
+    assert float(gancore.kl(p, q)) == pytest.approx(want, rel=1e-13, abs=0)
