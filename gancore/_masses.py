@@ -8,7 +8,8 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import boolean, extremes, positive_number, spacing, validated_pair
+from ._arrays import (boolean, extremes, host_limits, positive_number, spacing, totals_fit,
+                      validated_pair)
 
 # Direct-formula results at or above this are returned (see gancore.divergences): the
 # bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
@@ -172,3 +173,45 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
         def kernel(a, b):
             return xp.sum(terms(a * cp, b * cq, k, delta, xp=xp), axis=-1)
     return block_sum(xp, kernel, p, q) / rows(p_scaled)
+
+
+def streamed_direct(p, q, axis, dx, normalize, *, dot, finish):
+    """A direct formula of one long distribution, checked and computed in one pass over
+    blocks; ``None`` where the general path must run.
+
+    For NumPy arrays of one float dtype, one dimension and at least 16 blocks (with a
+    float ``dx``), each block of ``BLOCK_ELEMENTS`` points gives, while it is in cache,
+    its minimum over both arrays, its two sums and ``dot(a, b)`` (such as KL's
+    ``sum(a log(a/b))``): the checks of :func:`gancore._arrays.validated_pair` and the
+    formula read the arrays once, where checking first reads them twice more. The
+    result is ``finish(sum of the dots, P, Q)``, with the totals summed from the
+    blocks' pairwise sums (as accurate as one pairwise sum). ``None`` (the general path
+    then raises its errors, rescales, or takes the careful sum) where a check fails, a
+    mass is 0, a total needs rescaling, the first block's own result is below
+    ``DIRECT_FLOOR / 4`` (nearly equal inputs, for which the careful sum is taken at
+    once), or the result is not accepted (finite and at least ``DIRECT_FLOOR``).
+    """
+    step = BLOCK_ELEMENTS
+    if not (type(p) is np.ndarray and p.ndim == 1 and p.shape[0] >= 16 * step):
+        return None  # (first: most calls are short, and leave here)
+    limits = host_limits(p, q, axis, dx, normalize)
+    if limits is None:
+        return None
+    lows, p_sums, q_sums, dots = [], [], [], []
+    with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
+        for i in range(0, p.shape[0], step):
+            a, b = p[i:i + step], q[i:i + step]
+            lows.append(np.minimum.reduce(np.minimum(a, b)))
+            p_sums.append(np.add.reduce(a))
+            q_sums.append(np.add.reduce(b))
+            dots.append(dot(a, b))
+            if i == 0 and not finish(dots[0], p_sums[0], q_sums[0]) >= DIRECT_FLOOR / 4:
+                return None  # nearly equal (or invalid): the general path
+        low = np.minimum.reduce(np.array(lows))
+        p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
+        smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
+        out = finish(np.add.reduce(np.array(dots)), p_total, q_total)
+    if not (low > 0 and totals_fit(limits, smallest, largest, normalize)
+            and math.isfinite(out) and out >= DIRECT_FLOOR):
+        return None
+    return out

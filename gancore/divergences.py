@@ -31,7 +31,7 @@ On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
 arrays in blocks of ``BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
 each input is read from memory about twice (validation, then the formula), KL's
 direct formula on one long NumPy distribution once (each block is checked and summed
-while it is in cache; see ``_streamed_kl``); on a GPU each is one whole-array pass.
+while it is in cache; see ``_masses.streamed_direct``); on a GPU each is one whole-array pass.
 The term-by-term form is chosen per block from its largest ``|u|`` (see the terms
 below): where every point is near (``|u| < 1/8``), KL and JSD sum Taylor series of
 non-negative terms, cut where the next term falls below ``2**-60`` of the first, and
@@ -52,11 +52,10 @@ from functools import partial
 
 import numpy as np
 
-from . import _masses
-from ._arrays import NUMPY, boolean, host_limits, log_ratio, totals_fit
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum,
-                      careful_first, careful_sum, clipped, log_base, mass_pair, quiet, rows,
-                      shaped)
+from ._arrays import NUMPY, boolean, log_ratio
+from ._masses import (MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
+                      careful_sum, clipped, log_base, mass_pair, quiet, rows, shaped,
+                      streamed_direct)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -270,43 +269,17 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     return shaped(xp, out if base is None else out / scale, ax, keepdims)
 
 
-def _streamed_kl(p, q, axis, dx, normalize):
-    """KL of one long distribution by the direct formula, checked and computed in one
-    pass over blocks; ``None`` where :func:`kl`'s general path must run.
+def _kl_dot(a, b):
+    """``sum(a log(a/b))`` of two blocks of positive masses (NumPy)."""
+    return np.vecdot(a, np.log(a / b))
 
-    For NumPy arrays of one float dtype, one dimension and at least 16 blocks (with a
-    float ``dx``), each block of ``BLOCK_ELEMENTS`` points gives, while it is in cache,
-    its minimum over both arrays, its two sums and its ``sum(p log(p/q))``: the checks
-    of :func:`gancore._arrays.validated_pair` and the formula read the arrays once,
-    where checking first reads them twice more. The totals are then sums of the
-    blocks' pairwise sums, as accurate as one pairwise sum. ``None`` (the general path
-    then raises its errors, rescales, or takes the careful sum) where a check fails, a
-    mass is 0, a total needs rescaling, the first block's own direct KL is below
-    ``DIRECT_FLOOR / 4`` (nearly equal inputs, for which the careful sum is taken at
-    once), or the result is not accepted.
-    """
-    limits, step = host_limits(p, q, axis, dx, normalize), _masses.BLOCK_ELEMENTS
-    if limits is None or p.ndim != 1 or p.shape[0] < 16 * step:
-        return None
-    lows, p_sums, q_sums, dots = [], [], [], []
-    with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
-        for i in range(0, p.shape[0], step):
-            a, b = p[i:i + step], q[i:i + step]
-            lows.append(np.minimum.reduce(np.minimum(a, b)))
-            p_sums.append(np.add.reduce(a))
-            q_sums.append(np.add.reduce(b))
-            dots.append(np.vecdot(a, np.log(a / b)))
-            if i == 0 and not (dots[0] / p_sums[0] + np.log(q_sums[0] / p_sums[0])
-                               >= DIRECT_FLOOR / 4):
-                return None  # nearly equal (or invalid): the general path
-        low = np.minimum.reduce(np.array(lows))
-        p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
-        smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
-        out = np.add.reduce(np.array(dots)) / p_total + np.log(q_total / p_total)
-    if not (low > 0 and totals_fit(limits, smallest, largest, normalize)
-            and math.isfinite(out) and out >= DIRECT_FLOOR):
-        return None
-    return out
+
+def _kl_from_dot(dot, p_total, q_total):
+    """KL from ``sum(p log(p/q))`` and the totals: ``dot / P + log(Q / P)``."""
+    return dot / p_total + np.log(q_total / p_total)
+
+
+_streamed_kl = partial(streamed_direct, dot=_kl_dot, finish=_kl_from_dot)
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):

@@ -26,13 +26,14 @@ as :math:`(q - p)^2 / p`; :math:`f = (u - 1)^2` gives :math:`(p - q)^2 / q`, as 
 """
 
 import math
+from functools import partial
 
 import numpy as np
 
-from ._arrays import (boolean, check_axis, extremes, namespace, one_of, require_float,
+from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of, require_float,
                       require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_sum, mass_pair, quiet,
-                      rows, shaped)
+                      rows, shaped, streamed_direct)
 from .divergences import jsd, kl, tv
 from .game import optimal_discriminator_logits
 
@@ -84,9 +85,10 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2` and :math:`(p - q)^2 / (p + q)`, with each difference :math:`p - q` of the
     normalised masses formed without rounding it away (exact power-of-two rescalings
     of the totals, as for KL). For positive masses, Pearson and Neyman first try the
-    direct difference :math:`p - \tfrac PQ q`, and return it when the result is at
-    least 1/16, where its rounding error is below ~1e-13 relative (as KL's direct
-    formula). Cost: O(n) time.
+    direct formula :math:`\tfrac{Q}{P^2} \sum p^2 / q - 1` (for masses of totals P
+    and Q; one pass for a long NumPy distribution, its checks included), and return it
+    when it is at least 1/16, where its rounding error is below ~1e-13 relative (as
+    KL's direct formula). Cost: O(n) time.
 
     References
     ----------
@@ -108,6 +110,11 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
             p, q, axis=axis, dx=dx, keepdims=keepdims, normalize=normalize)
         return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
+    if name in ("pearson", "neyman"):  # one long NumPy distribution: one pass, if it can
+        out = _streamed_pearson(*((p, q) if name == "pearson" else (q, p)), axis, dx,
+                                normalize)
+        if out is not None:
+            return shaped(NUMPY, out, 0, keepdims)
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
@@ -131,31 +138,37 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     return shaped(xp, out, ax, keepdims)
 
 
+def _pearson_from_dot(dot, a_total, b_total):
+    """Pearson's chi^2 from ``D = sum(a^2 / b)`` and the totals P of ``a``, Q of ``b``:
+    ``(Q / P)(D / P) - 1`` (the sum of (a/P)^2 / (b/Q), less 1)."""
+    return (b_total / a_total) * (dot / a_total) - 1.0
+
+
 def _direct_pearson(xp, a, b, a_total, b_total, *, bounds):
     """Pearson's chi^2 of positive masses by the direct formula,
-    ``sum((a - kb)^2 / kb) / P`` with ``k = P / Q`` (totals P of ``a``, Q of ``b``).
+    ``(Q / P) sum(a^2 / b) / P - 1`` (totals P of ``a``, Q of ``b``).
 
-    Rounding ``kb`` moves each difference by at most ``eps kb / 2``, so a term by about
-    ``eps |a - kb|``, and the sum by ``eps sum|a - kb| <= 2 eps P``; with the terms' own
-    roundings (a few eps each, all of one sign) the result is within ``(2 / chi^2 + 4)
-    eps`` relative, plus the dot product's accumulation: below 1e-13 for a result of at
-    least ``DIRECT_FLOOR``, which the caller accepts (smaller ones are summed again, without cancellation). ``bounds``
-    (the masses' least and an upper bound on them): where the masses lie within
-    ``MODERATE_RATIO`` of each other, below 1024, and ``k`` within [1/2, 2], no term can
-    overflow or divide by zero, and no errstate is entered.
+    The dot product's terms are positive and their normalised sum is ``1 + chi^2``, so
+    its roundings (a few eps, plus the dot product's accumulation) leave chi^2 within
+    that much times ``(1 + chi^2) / chi^2``: at most 17 times, below 1e-13 relative, for
+    a result of at least ``DIRECT_FLOOR``, which the caller accepts (smaller ones are
+    summed again, without cancellation). ``bounds`` (the masses' least and an upper
+    bound on them): where the masses lie within ``MODERATE_RATIO`` of each other and
+    below 1024, no quotient or term can overflow or divide by zero, and no errstate is
+    entered.
     """
-    k = a_total / b_total
-    k_low, k_high = extremes(xp, k)
     low, high = bounds
-    calm = 0.5 <= k_low and k_high <= 2.0 and high <= min(1024.0, low * MODERATE_RATIO)
+    with quiet(high <= min(1024.0, low * MODERATE_RATIO)):  # inf is not accepted
+        dot = block_sum(xp, lambda x, y: xp.vecdot(x, x / y), a, b)
+        return _pearson_from_dot(dot, rows(a_total), rows(b_total))
 
-    def terms(x, y):
-        ky = k * y
-        d = x - ky
-        return xp.vecdot(d, d / ky)
 
-    with quiet(calm):  # an overflowing or infinite term is not accepted
-        return block_sum(xp, terms, a, b) / rows(a_total)
+def _pearson_dot(a, b):
+    """``sum(a^2 / b)`` of two blocks of positive masses (NumPy)."""
+    return np.vecdot(a, a / b)
+
+
+_streamed_pearson = partial(streamed_direct, dot=_pearson_dot, finish=_pearson_from_dot)
 
 
 def _difference(a, b, delta):
