@@ -438,7 +438,8 @@ def floor_notes(rows):
         notes.append(
             "*The checks at n = 1e3.* Every function of two measures first checks them: a "
             "minimum over both arrays and the sum of each (`_checks` in "
-            "`bench/test_divergences.py`). That alone, in plain NumPy with no formula and "
+            "`bench/test_divergences.py`; D* takes a maximum over both in place of the "
+            "sums, as many passes). That alone, in plain NumPy with no formula and "
             "no Python around it, is this many times the plain formula: "
             + ", ".join(tight) + ". The formula comes on top, so where the checks reach 2, "
             "the per-call target of 3 cannot be met with them complete.")
@@ -451,7 +452,10 @@ def floor_notes(rows):
             f"*The checks at n = 1e7* (a minimum and a sum of each array) take {c:.2f} log "
             "passes in this run, before any formula: a target of 2.5 log passes leaves the "
             f"formula {2.5 - c:.2f} of them (KL's is a division, a log and a dot product a "
-            "point).")
+            "point). KL's and Pearson's direct formulas on one NumPy distribution take the "
+            "checks inside their own pass instead, block by block while each is in cache "
+            "(`_masses.streamed_direct`); the other formulas need the totals before their "
+            "pass.")
     two = [f"{op} {at_large[op][0] / logs:.2f}" for op, logs in FORMULA_LOGS.items()
            if op in at_large]
     if two:
