@@ -1,10 +1,13 @@
-"""Root test set-up: the shared hypothesis profiles and ``xp`` fixture (proofs/_support.py).
+"""Root test set-up: the shared hypothesis profiles and ``xp`` fixture (proofs/_support.py),
+and ``small_blocks``.
 
 Under pytest-xdist (``pytest -n N``) each worker computes on one thread: N workers
 already share the cores, and torch's and BLAS's own thread pools on top of them
 oversubscribe the machine (busy-waiting threads slow every worker down)."""
 
 import os
+
+import pytest
 
 if "PYTEST_XDIST_WORKER" in os.environ:  # before numpy and torch load their pools
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -19,3 +22,13 @@ if "PYTEST_XDIST_WORKER" in os.environ:  # before numpy and torch load their poo
 from proofs._support import load_profile, xp  # noqa: E402,F401  (xp is a fixture)
 
 load_profile()
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """The host's blocks at 64 points (``gancore._masses.BLOCK_ELEMENTS``), so that
+    short inputs cross many block boundaries and 1024 points take the one checked pass
+    of ``gancore._masses.streamed_direct``."""
+    import gancore._masses
+
+    monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", 64)

@@ -175,27 +175,33 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
     return block_sum(xp, kernel, p, q) / rows(p_scaled)
 
 
-def streamed_direct(p, q, axis, dx, normalize, *, dot, finish):
+def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR,
+                    extra=None):
     """A direct formula of one long distribution, checked and computed in one pass over
     blocks; ``None`` where the general path must run.
 
     For NumPy arrays of one float dtype, one dimension and at least 16 blocks (with a
     float ``dx``), each block of ``BLOCK_ELEMENTS`` points gives, while it is in cache,
     its minimum over both arrays, its two sums and ``dot(a, b)`` (such as KL's
-    ``sum(a log(a/b))``): the checks of :func:`gancore._arrays.validated_pair` and the
-    formula read the arrays once, where checking first reads them twice more. The
-    result is ``finish(sum of the dots, P, Q)``, with the totals summed from the
-    blocks' pairwise sums (as accurate as one pairwise sum). ``None`` (the general path
-    then raises its errors, rescales, or takes the careful sum) where a check fails, a
-    mass is 0, a total needs rescaling, the first block's own result is below
-    ``DIRECT_FLOOR / 4`` (nearly equal inputs, for which the careful sum is taken at
-    once), or the result is not accepted (finite and at least ``DIRECT_FLOOR``).
+    ``sum(a log(a/b))``; ``dot(a, b, c)`` with ``c`` the block of ``extra``, a third
+    array of the same shape and dtype): the checks of
+    :func:`gancore._arrays.validated_pair` and the formula read the arrays once, where
+    checking first reads them twice more. The result is ``finish(sum of the dots, P,
+    Q)``, with the totals summed from the blocks' pairwise sums (as accurate as one
+    pairwise sum). ``None`` (the general path then raises its errors, rescales, or
+    takes the careful sum) where a check fails, a total needs rescaling, or the result
+    is not finite; and, for a direct formula accepted from ``floor`` up, where a mass is
+    0, the first block's own result is below ``floor / 4`` (nearly equal inputs, for
+    which the careful sum is taken at once) or the result is below ``floor``. With
+    ``floor=None`` every finite result is accepted, and masses may be 0.
     """
     step = BLOCK_ELEMENTS
     if not (type(p) is np.ndarray and p.ndim == 1 and p.shape[0] >= 16 * step):
         return None  # (first: most calls are short, and leave here)
     limits = host_limits(p, q, axis, dx, normalize)
-    if limits is None:
+    if limits is None or not (extra is None or (type(extra) is np.ndarray
+                                                and extra.dtype == p.dtype
+                                                and extra.shape == p.shape)):
         return None
     lows, p_sums, q_sums, dots = [], [], [], []
     with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
@@ -204,14 +210,16 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish):
             lows.append(np.minimum.reduce(np.minimum(a, b)))
             p_sums.append(np.add.reduce(a))
             q_sums.append(np.add.reduce(b))
-            dots.append(dot(a, b))
-            if i == 0 and not finish(dots[0], p_sums[0], q_sums[0]) >= DIRECT_FLOOR / 4:
+            dots.append(dot(a, b) if extra is None else dot(a, b, extra[i:i + step]))
+            if (i == 0 and floor is not None
+                    and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
                 return None  # nearly equal (or invalid): the general path
         low = np.minimum.reduce(np.array(lows))
         p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
-        out = finish(np.add.reduce(np.array(dots)), p_total, q_total)
-    if not (low > 0 and totals_fit(limits, smallest, largest, normalize)
-            and math.isfinite(out) and out >= DIRECT_FLOOR):
+        out = finish(np.add.reduce(np.array(dots), axis=0), p_total, q_total)
+    if not ((low > 0 if floor is not None else low >= 0)
+            and totals_fit(limits, smallest, largest, normalize) and math.isfinite(out)
+            and (floor is None or out >= floor)):
         return None
     return out

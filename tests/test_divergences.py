@@ -236,13 +236,6 @@ def test_normalize_rescales_and_otherwise_unnormalised_is_rejected(xp):
         gancore.kl(p, q)
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """Blocks of 64 points, so that short inputs cross many block boundaries."""
-    import gancore._masses
-
-    monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", 64)
-
 
 def _mp_pair(p, q):
     return _mp_normalised(p), _mp_normalised(q)

@@ -145,7 +145,7 @@ def test_pearson_of_a_subnormal_mass_is_its_term_not_an_overflow(xp, tiny):
 
 @pytest.mark.parametrize("name", ["pearson", "neyman"])
 @pytest.mark.parametrize("n, spread", [(50, 0.35), (2000, 0.33), (2000, 0.9), (20000, 0.5)])
-def test_pearson_and_neyman_direct_formulas_keep_their_stated_precision(xp, monkeypatch,
+def test_pearson_and_neyman_direct_formulas_keep_their_stated_precision(xp, small_blocks,
                                                                          name, n, spread):
     # For positive masses whose chi^2 is at least 1/16 the direct (Q / P^2) sum p^2/q - 1
     # is returned; its terms sum to 1 + chi^2, so their few ulps of rounding leave at
@@ -156,9 +156,6 @@ def test_pearson_and_neyman_direct_formulas_keep_their_stated_precision(xp, monk
     # normalised inputs at 40 digits.
     import mpmath
 
-    import gancore._masses
-
-    monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", 64)
     rng = np.random.default_rng(n)
     p = rng.uniform(1.0 - spread, 1.0 + spread, n)
     q = rng.uniform(1.0 - spread, 1.0 + spread, n)

@@ -213,3 +213,58 @@ def test_float32_log_odds_beyond_the_float32_range_stay_finite(xp):
     got = gancore.optimal_discriminator_logits(p, q)
     assert got.dtype == xp.float32
     np.testing.assert_allclose(host(got), [40 * np.log(10), -40 * np.log(10)], rtol=1e-6)
+
+
+
+@pytest.mark.parametrize("zeros", [False, True])
+def test_value_of_one_long_distribution_in_one_checked_pass_matches_mpmath(small_blocks,
+                                                                           zeros):
+    # at least 16 blocks, D inside (0, 1): the checks and both sums in one pass (masses
+    # may be 0 there); every term is of one sign, so a few ulps plus the dot products'
+    # accumulation: 1e-13 relative against 40 digits, and the general path's result
+    from gancore._masses import streamed_direct
+    from gancore.game import _value_dots, _value_from_dots
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    p, q, d = rng.random(n), rng.random(n), rng.uniform(1e-6, 1 - 1e-6, n)
+    if zeros:
+        p[::7], q[::5] = 0.0, 0.0
+    p, q = p / p.sum(), q / q.sum()
+    one_pass = streamed_direct(p, q, -1, 1.0, False, dot=_value_dots,
+                               finish=_value_from_dots, floor=None, extra=d)
+    assert one_pass is not None
+    with mpmath.workdps(40):
+        sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
+        want = float(mpmath.fsum(mpmath.mpf(a) / sp * mpmath.log(mpmath.mpf(c))
+                                 + mpmath.mpf(b) / sq * mpmath.log(1 - mpmath.mpf(c))
+                                 for a, b, c in zip(p, q, d)))
+    got = gancore.value(d, p, q)
+    assert float(got) == float(one_pass) == pytest.approx(want, rel=1e-13, abs=0)
+    assert float(got) == pytest.approx(float(gancore.value(d.tolist(), p, q)), rel=1e-14)
+
+
+@pytest.mark.parametrize("fault, want", [
+    ("d is 0 under mass", -math.inf), ("d is 1 under mass", -math.inf),
+    ("d outside [0, 1]", "d must lie in \\[0, 1\\]"), ("d NaN", "d must not hold NaN"),
+    ("p negative", "p_data must be non-negative"), ("q NaN", "p_g must be finite")])
+def test_value_of_one_long_distribution_leaves_its_one_pass_for_the_general_path(
+        small_blocks, fault, want):
+    rng = np.random.default_rng(12)
+    n = 3000
+    p, q, d = rng.random(n) + 0.1, rng.random(n) + 0.1, rng.uniform(0.01, 0.99, n)
+    p, q = p / p.sum(), q / q.sum()
+    i = n // 2
+    if fault.startswith("d is"):
+        d[i] = 0.0 if "0" in fault else 1.0
+    elif fault.startswith("d"):
+        d[i] = 1.5 if "outside" in fault else math.nan
+    elif fault == "p negative":
+        p[i] = -1e-300
+    else:
+        q[i] = math.nan
+    if isinstance(want, float):
+        assert float(gancore.value(d, p, q)) == want
+    else:
+        with pytest.raises(ValueError, match=want):
+            gancore.value(d, p, q)
