@@ -218,9 +218,13 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
                   _log_d_from_logits)
 
 
-def _pointwise_pair(p_data, p_g):
+def _pointwise_pair(p_data, p_g, largest=True):
     """Validate two non-negative finite density arrays for the pointwise D*; return
-    them broadcast, with whether every mass is positive and the largest mass."""
+    them broadcast, with whether every mass is positive and the largest mass.
+
+    With ``largest=False``, two long arrays of one shape are checked for non-negative
+    masses and NaN only, and the largest mass is ``None``: the caller then checks for
+    infinities itself (through the maximum of their sum)."""
     common = host_extremes(p_data, p_g)  # anything wrong goes on below, which names it
     if common is not None and 0.0 <= common[1] and common[2] < math.inf:
         return common[0], p_data, p_g, common[1] > 0, common[2]
@@ -236,10 +240,10 @@ def _pointwise_pair(p_data, p_g):
         # both arrays' extremes, one pass each over both (NaN propagates)
         low = float(xp.min(xp.minimum(p_data, p_g)))
         high = float(xp.max(xp.maximum(p_data, p_g)))
-    elif same:  # four reductions, which write no temporary of the arrays' size
+    elif same:  # reductions, which write no temporary of the arrays' size
         low = float(xp.minimum(xp.min(p_data), xp.min(p_g)))
-        high = float(xp.maximum(xp.max(p_data), xp.max(p_g)))
-    if not same or not (0.0 <= low and high < math.inf):
+        high = float(xp.maximum(xp.max(p_data), xp.max(p_g))) if largest else None
+    if not same or not (0.0 <= low and (high is None or high < math.inf)):
         for name, x in (("p_data", p_data), ("p_g", p_g)):
             require_finite(xp, name, x)
             if bool(xp.any(x < 0)):
@@ -302,9 +306,18 @@ def optimal_discriminator(p_data, p_g, /):
     >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
     array([0.25, 0.  , 0.5 ])
     """
-    xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g)
-    p_data, p_g = _summable(xp, p_data, p_g, high)
-    s = p_data + p_g
+    xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g, largest=False)
+    s = None
+    if high is None:  # long arrays: their sum's maximum checks for infinities, where
+        # the maxima of both would read them again
+        with np.errstate(over="ignore"):
+            s = p_data + p_g
+        if not float(xp.max(s)) < math.inf:  # an infinite mass, or a sum that overflows:
+            s = None                          # the checks name it, or give the largest
+            xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g)
+    if s is None:
+        p_data, p_g = _summable(xp, p_data, p_g, high)
+        s = p_data + p_g
     if positive:
         return p_data / s
     pos = s > 0

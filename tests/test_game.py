@@ -74,16 +74,20 @@ def test_optimal_discriminator_checks_large_arrays_by_reductions(xp, bad, messag
         gancore.optimal_discriminator(arr(xp, p), arr(xp, q))
 
 
-def test_optimal_discriminator_of_masses_whose_sum_overflows(xp):
+@pytest.mark.parametrize("repeat", [1, 20000])
+def test_optimal_discriminator_of_masses_whose_sum_overflows(xp, repeat):
     # p + q past the float64 range at the first two points: D* is the ratio all the
     # same (halving both masses there leaves it unchanged), as is the least-squares D*;
-    # the other points, a subnormal mass among them, are untouched
+    # the other points, a subnormal mass among them, are untouched. Repeated past
+    # FUSED_CHECK_ELEMENTS, where the maximum of the sum finds the overflow
     big = 1e308
-    p, q = arr(xp, [big, big, 1.0, 5e-324, 0.0]), arr(xp, [big, 0.5 * big, 3.0, 0.0, 0.0])
+    p = arr(xp, [big, big, 1.0, 5e-324, 0.0] * repeat)
+    q = arr(xp, [big, 0.5 * big, 3.0, 0.0, 0.0] * repeat)
     got = host(gancore.optimal_discriminator(p, q))
-    np.testing.assert_allclose(got, [0.5, 2 / 3, 0.25, 1.0, 0.5], rtol=1e-15)
+    np.testing.assert_allclose(got, [0.5, 2 / 3, 0.25, 1.0, 0.5] * repeat, rtol=1e-15)
     ls = host(gancore.least_squares_optimal_discriminator(p, q))
-    np.testing.assert_allclose(ls, [0.0, 1 / 3, -0.5, 1.0, 0.0], rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(ls, [0.0, 1 / 3, -0.5, 1.0, 0.0] * repeat, rtol=1e-15,
+                               atol=1e-16)
 
 
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
