@@ -170,7 +170,11 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
                 density = np.exp(dist._log_density(np, np.array(t)))
                 return float(density) * np.logaddexp(0.0, sign * logit)
 
-            total -= integrate.quad(integrand, lo, hi, points=cuts + [dist.loc], limit=400,
+            points = []  # break points closer than 1e-9 scales would make quad warn of
+            for t in sorted(cuts + [dist.loc]):  # bad behaviour there, and add nothing
+                if not points or t - points[-1] > 1e-9 * dist.scale:
+                    points.append(t)
+            total -= integrate.quad(integrand, lo, hi, points=points, limit=400,
                                     epsabs=1e-14, epsrel=1e-12)[0]
         return float(total)
     x1, w1 = np.polynomial.hermite_e.hermegauss(nodes)

@@ -33,3 +33,12 @@ def test_a_covariance_past_float64_is_a_named_error(scale, name):
     for f in (gancore.gaussian_optimal_discriminator, gancore.gaussian_criterion):
         with pytest.raises(ValueError, match=f"{name}'s covariance"):
             f(data, gen)
+
+
+@pytest.mark.parametrize("shift", [2.2250738585072014e-308, 1e-300, 1e-12])
+def test_criterion_of_normals_a_hair_apart_is_minus_log4_without_warnings(shift):
+    # the logit's root lies a hair from both means: quad's break points there, closer
+    # than 1e-9 scales, made it warn of bad integrand behaviour (found by a fresh
+    # example of the theory suite); C(G) = -log 4 + 2 JSD, and JSD ~ shift^2 / (8 s^2)
+    got = gancore.gaussian_criterion(gancore.Normal(0.0, 0.2), gancore.Normal(shift, 0.2))
+    assert got == pytest.approx(-np.log(4.0), rel=1e-12, abs=0)
