@@ -629,19 +629,23 @@ _HOST_LIMITS = {dtype: (mass_tolerance(dtype, NUMPY), 1.0 / _total_range(NUMPY, 
                 for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
 
 
+def _host_floats(p, q):
+    """Whether ``p`` and ``q`` are NumPy arrays of one shape (not empty) and one of the
+    float dtypes of the shortcuts below."""
+    return (type(p) is np.ndarray and type(q) is np.ndarray and p.dtype in _HOST_LIMITS
+            and q.dtype == p.dtype and q.shape == p.shape and p.size > 0)
+
+
 def host_limits(p, q, axis, dx, normalize):
     """For the commonest call, NumPy arrays of one float dtype and one shape (not empty)
     with a valid ``axis``, a float spacing ``dx`` and a bool ``normalize``: the dtype's
     mass tolerance and the least and the most total that need no rescaling; ``None``
     for any other arguments."""
-    if not (type(p) is np.ndarray and type(q) is np.ndarray and type(axis) is int
-            and type(dx) is float and (normalize is False or normalize is True)):
+    if not (_host_floats(p, q) and type(axis) is int and -p.ndim <= axis < p.ndim
+            and type(dx) is float and 0.0 < dx < math.inf
+            and (normalize is False or normalize is True)):
         return None
-    limits = _HOST_LIMITS.get(p.dtype)
-    if (limits is None or q.dtype != p.dtype or q.shape != p.shape or p.size == 0
-            or not -p.ndim <= axis < p.ndim or not 0.0 < dx < math.inf):
-        return None
-    return limits
+    return _HOST_LIMITS[p.dtype]
 
 
 def totals_fit(limits, smallest, largest, normalize):
@@ -688,9 +692,7 @@ def host_extremes(p, q):
     (Python floats; NaN propagates), for NumPy arrays of one float dtype and shape of
     at most :data:`FUSED_CHECK_ELEMENTS` elements (the common case, checked with none
     of the general validation's Python); ``None`` for any other input."""
-    if (type(p) is np.ndarray and type(q) is np.ndarray and p.dtype == q.dtype
-            and p.dtype in _HOST_LIMITS and p.shape == q.shape
-            and 0 < p.size <= FUSED_CHECK_ELEMENTS):
+    if _host_floats(p, q) and p.size <= FUSED_CHECK_ELEMENTS:
         return (NUMPY, float(np.minimum.reduce(np.minimum(p, q), axis=None)),
                 float(np.maximum.reduce(np.maximum(p, q), axis=None)))
     return None

@@ -31,13 +31,13 @@ On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
 arrays in blocks of ``BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
 each input is read from memory about twice (validation, then the formula), KL's
 direct formula on one long NumPy distribution once (each block is checked and summed
-while it is in cache; see ``_masses.streamed_direct``); on a GPU each is one whole-array pass.
-The term-by-term form is chosen per block from its largest ``|u|`` (see the terms
-below): where every point is near (``|u| < 1/8``), KL and JSD sum Taylor series of
-non-negative terms, cut where the next term falls below ``2**-60`` of the first, and
-need no logarithm; elsewhere the closed forms. A host input
-of at least 16 blocks whose first block is that near (its terms below 1/64 per unit of
-its mass) skips the direct formula, which would be rejected after a whole pass.
+while it is in cache; see ``_masses.streamed_direct``); on a GPU each is one
+whole-array pass. The term-by-term form is chosen per block from its largest ``|u|``
+(see the terms below): where every point is near (``|u| < 1/8``), KL and JSD sum
+Taylor series of non-negative terms, cut where the next term falls below ``2**-60`` of
+the first, and need no logarithm; elsewhere the closed forms. A host input of at least
+16 blocks whose first block is that near (its terms below 1/64 per unit of its mass)
+skips the direct formula, which would be rejected after a whole pass.
 
 Per call, the checks cost what they must: for inputs of up to 65536 points, one
 minimum over both arrays (NaN propagates through it) and one sum of each, from which

@@ -30,8 +30,8 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of, require_float,
-                      require_not_nan, sigmoid, softplus)
+from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
+                      require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_sum, mass_pair, quiet,
                       rows, shaped, streamed_direct)
 from .divergences import jsd, kl, tv

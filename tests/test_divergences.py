@@ -425,12 +425,13 @@ def test_a_subnormal_mass_beside_a_total_far_from_1_keeps_its_value(xp):
        dx=st.sampled_from([1.0, 0.5, 3.0]), normalize=st.booleans(),
        fault=st.sampled_from([None, "zero", "negative", "nan", "inf", "unnormalised",
                               "huge"]),
-       axis=st.sampled_from([-1, 0]))
+       axis=st.sampled_from([-1, 0]), broadcast=st.booleans())
 def test_the_common_case_shortcut_returns_what_the_general_path_does(
-        seed, batch, n, dtype, dx, normalize, fault, axis):
+        seed, batch, n, dtype, dx, normalize, fault, axis, broadcast):
     # validated_pair takes a shortcut for NumPy arrays of one float dtype and shape and a
     # float spacing; its result must be the general path's, bit for bit, and anything
-    # the general path would reject must leave the shortcut (which returns None)
+    # the general path would reject, or broadcast (q one distribution against p's
+    # batch), must leave the shortcut (which returns None)
     from gancore._arrays import _host_pair, general_pair
 
     rng = np.random.default_rng(seed)
@@ -443,6 +444,9 @@ def test_the_common_case_shortcut_returns_what_the_general_path_does(
         p[where] = {"zero": 0.0, "negative": -1e-300, "nan": math.nan, "inf": math.inf,
                     "unnormalised": p[where] + 0.5, "huge": 1e30}[fault]
     d = rng.random(shape).astype(dtype)
+    broadcast = broadcast and batch != ()
+    if broadcast:
+        q = q[(0,) * len(batch)]
     args = (p, q, axis, dx, normalize)
     try:
         want = general_pair(("p", "q"), *args, extra=("d", d))
@@ -450,9 +454,10 @@ def test_the_common_case_shortcut_returns_what_the_general_path_does(
         assert _host_pair(*args, ("d", d)) is None
         return
     got = _host_pair(*args, ("d", d))
-    if got is None:  # left to the general path: totals that it rescales
-        assert fault == "huge" and normalize
+    if got is None:  # left to the general path: broadcasting, or totals that it rescales
+        assert broadcast or (fault == "huge" and normalize)
         return
+    assert not broadcast
     for g, w in zip(got[:7] + got[8:], want[:7] + want[8:]):
         if isinstance(w, np.ndarray):
             assert g.dtype == w.dtype and np.array_equal(g, w)
