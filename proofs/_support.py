@@ -25,8 +25,11 @@ def one_run(test):
     sample (a population of targets or of seeds), and no shrinking, since a smaller seed
     is not a simpler run and each try is a long one. The loaded profile's other settings
     (its deadline among them) apply, as the decorator runs when the proof's module is
-    imported, after the profile is loaded."""
-    return settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])(test)
+    imported, after the profile is loaded. The proof is marked ``trains``: such proofs
+    run first (``proofs/conftest.py``), so that a long one never ends the run alone."""
+    test = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])(test)
+    test.trains = True
+    return test
 
 
 def thorough():

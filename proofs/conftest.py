@@ -36,7 +36,12 @@ def _counting(inner):
 
 
 def pytest_collection_modifyitems(items):
-    """Count the examples of each hypothesis test (through its documented inner_test)."""
+    """Count the examples of each hypothesis test (through its documented inner_test),
+    and move the proofs that train (``_support.one_run``: seconds to a minute each) to
+    the front. pytest-xdist hands each worker its first share of the tests in turn and
+    the rest as workers free up: a long proof at the end of the order kept one worker
+    busy while the other idled; at the front, the short tests after it even out."""
+    items.sort(key=lambda item: not getattr(getattr(item, "obj", None), "trains", False))
     for item in items:
         handle = getattr(getattr(item, "obj", None), "hypothesis", None)
         if handle is not None and not getattr(handle.inner_test, "counts_examples", False):
