@@ -173,29 +173,37 @@ def test_discriminator_ascent_reaches_the_analytic_optimum(xp, mu, s, n, seed, s
           "ascended D parameters - D*, in units of their sampling noise")
 
 
-# On array_api_strict the training is NumPy's, bit for bit (the strict namespace wraps
-# NumPy and only refuses what the standard leaves out, and the draws are made on the
-# host): there the proofs check that the first STRICT_STEPS steps equal NumPy's in every
-# parameter and record, which runs every operation of the loop, and leave the 1000
-# steps to convergence to NumPy and torch. A strict step costs 7 NumPy steps: the two
-# strict runs took 28 s of the row under ci.
+# NumPy trains the 1000 steps to convergence. Every other namespace computes the same
+# loop with its own operations on the same host draws: there the proofs check that the
+# first STRICT_STEPS steps equal NumPy's in every parameter and record, which runs
+# every operation of the loop (the weight average's too, from step 75). On
+# array_api_strict equal means bit for bit (it wraps NumPy and only refuses what the
+# standard leaves out); elsewhere to 1e-10 relative, as the order of a matmul's sums is
+# the namespace's own (torch on the CPU: within 2e-14 of NumPy after 1000 steps, on
+# 1-D and 2-D targets). The full runs cost per operation, not per number: a strict step
+# took 7 NumPy steps, a torch step 2 to 3 (the two strict runs took 28 s of the row
+# under ci, torch's 21 s).
 STRICT_STEPS = 100
 
 
 def _trained(xp, data, **options):
-    """``train_gaussian_gan(data, steps=1000, ...)`` on ``xp``; on array_api_strict its
-    first STRICT_STEPS steps instead, checked equal to NumPy's, or None."""
-    if xp.__name__ != "array_api_strict":
-        return gancore.train_gaussian_gan(data, steps=1000, xp=xp, **options)
+    """``train_gaussian_gan(data, steps=1000, ...)`` on NumPy; on any other namespace
+    its first STRICT_STEPS steps, checked equal to NumPy's, and None."""
     from array_api_compat import numpy as compat_numpy
 
+    if xp.__name__ == compat_numpy.__name__:
+        return gancore.train_gaussian_gan(data, steps=1000, xp=xp, **options)
     options["record_every"] = STRICT_STEPS // 2
-    strict, plain = (gancore.train_gaussian_gan(data, steps=STRICT_STEPS, xp=ns, **options)
-                     for ns in (xp, compat_numpy))
+    other, plain = (gancore.train_gaussian_gan(data, steps=STRICT_STEPS, xp=ns, **options)
+                    for ns in (xp, compat_numpy))
+    relative = 0.0 if xp.__name__ == "array_api_strict" else 1e-10
     for name in ("mean", "a", "c", "b", "w", "averaged_mean", "averaged_cov"):
-        close(getattr(strict, name), getattr(plain, name), 0.0, f"strict {name} = NumPy's")
+        want = getattr(plain, name)
+        close(getattr(other, name), want, relative * (1 + np.max(np.abs(want))),
+              f"{name} = NumPy's")
     for name, record in plain.history.items():
-        close(strict.history[name], record, 0.0, f"strict history {name} = NumPy's")
+        close(other.history[name], record, relative * (1 + np.max(np.abs(record))),
+              f"history {name} = NumPy's")
     return None
 
 
@@ -205,7 +213,7 @@ def _trained(xp, data, **options):
 def test_training_converges_on_gaussians(xp, target, loss, k, seed):
     data = gancore.Normal(*target)
     result = _trained(xp, data, loss=loss, k=k, seed=seed, record_every=250)
-    if result is None:  # array_api_strict: NumPy's run, checked above
+    if result is None:  # not NumPy: NumPy's run, checked above
         return
     m, s = target
     s_g = math.sqrt(result.averaged_cov[0, 0])
@@ -221,7 +229,7 @@ def test_training_converges_in_two_dimensions(xp, seed, corr):
     cov = np.array([[2.0, corr * math.sqrt(2.0) * 0.7], [corr * math.sqrt(2.0) * 0.7, 0.49]])
     data = gancore.MultivariateNormal([1.0, -2.0], cov)
     result = _trained(xp, data, k=5, seed=seed, record_every=500)
-    if result is None:  # array_api_strict: NumPy's run, checked above
+    if result is None:  # not NumPy: NumPy's run, checked above
         return
     scale = math.sqrt(0.49)  # the smaller standard deviation
     at_most(np.abs(result.averaged_mean - data.mean).max(), 0.05 * scale, 0.0, "mean -> m")
