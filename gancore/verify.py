@@ -384,7 +384,11 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     if jobs > 1:  # each worker on one thread: the cores are shared by the processes
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = "1"
-        args += ["-n", str(jobs), "--dist", "worksteal"]
+        # the proofs that train come first (the suite's conftest.py) and are handed out
+        # two at a time as workers free up, the quick ones after them filling in: 219 s
+        # on two cores against 230 s with worksteal, which gives each worker half of
+        # the list at the start (one of them every training proof)
+        args += ["-n", str(jobs), "--dist", "load", "--maxschedchunk", "2"]
     # without -v, pytest's own output is replaced by a line per theorem (the collector)
     args += ["-v", "--tb=long", "--no-header", "-rfE"] if verbose else ["-p", "no:terminal"]
     print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}"

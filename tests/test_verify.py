@@ -166,11 +166,12 @@ def test_ctrl_c_stops_every_worker_and_prints_what_finished(to):
     import signal
     import time
 
-    # the trainer's proofs take minutes: interrupted once Example 1 has finished,
+    # mode coverage's training proof takes half a minute and runs first, on one worker,
+    # while the other runs the quick proofs: interrupted once Example 1 has finished,
     # by a SIGINT to the command alone (which sends it on to its workers) or to its
     # process group, as a terminal sends Ctrl-C (each worker takes the first only)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gancore", "verify", "example1", "trainer", "--namespaces",
+        [sys.executable, "-m", "gancore", "verify", "example1", "modes", "--namespaces",
          "numpy,torch", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env={**os.environ, "COLUMNS": "200"}, start_new_session=True)
     lines = []
@@ -183,13 +184,13 @@ def test_ctrl_c_stops_every_worker_and_prints_what_finished(to):
         os.killpg(process.pid, signal.SIGINT)
     else:
         process.send_signal(signal.SIGINT)
-    try:  # stopped at once, not after the trainer's proofs that the workers run
+    try:  # stopped at once, not after the training proof that a worker runs
         out, err = process.communicate(timeout=120)
         text = "".join(lines) + out
-        assert "interrupted; not finished: PyTorch trainer" in text, text + err
+        assert "interrupted; not finished: Mode coverage" in text, text + err
         table = text.split("hypothesis profile 'ci'")[-1]
         assert any(l.startswith("Example 1") and " holds " in l for l in table.splitlines())
-        assert "PyTorch trainer" not in table
+        assert "Mode coverage" not in table
         # no worker is left: the session's process group is empty
         time.sleep(1)
         left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True,
