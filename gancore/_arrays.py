@@ -612,40 +612,81 @@ def general_pair(names, p, q, axis, dx, normalize, extra=None):
     return xp, p, q, w, ax, p_mass, q_mass, (low, math.inf), arrays[extra_name]
 
 
-def _span(a, b):
-    """The smallest and the largest element of two NumPy arrays of one shape, as
-    Python floats (for arrays free of NaN)."""
-    if a.size == 1:
+def _span(xp, a, b):
+    """The smallest and the largest element of two arrays of one shape (NumPy arrays,
+    or torch tensors on the CPU), as Python floats (for arrays free of NaN)."""
+    if math.prod(a.shape) == 1:
         x, y = a.item(), b.item()
         return (x, y) if x <= y else (y, x)
-    return (float(np.minimum.reduce(np.minimum(a, b), axis=None)),
-            float(np.maximum.reduce(np.maximum(a, b), axis=None)))
+    if xp is NUMPY:
+        return (float(np.minimum.reduce(np.minimum(a, b), axis=None)),
+                float(np.maximum.reduce(np.maximum(a, b), axis=None)))
+    return float(a.minimum(b).min()), float(a.maximum(b).max())
 
 
-# The float dtypes of the shortcut below, each with its mass tolerance and the range of
-# totals that need no rescaling (near_one)
-_HOST_LIMITS = {dtype: (mass_tolerance(dtype, NUMPY), 1.0 / _total_range(NUMPY, dtype),
-                        _total_range(NUMPY, dtype))
+def _least(xp, p, q):
+    """The smallest element of ``p`` and ``q`` (one pass over both; NaN propagates)."""
+    if xp is NUMPY:
+        return float(np.minimum.reduce(np.minimum(p, q), axis=None))
+    return float(p.minimum(q).min())
+
+
+def _limits(xp, dtype):
+    """A float dtype's mass tolerance and the range of totals that need no rescaling
+    (:func:`near_one`)."""
+    return (mass_tolerance(dtype, xp), 1.0 / _total_range(xp, dtype),
+            _total_range(xp, dtype))
+
+
+# The float dtypes of the shortcuts below, each with its _limits: NumPy's now, torch's
+# when the first tensor comes (gancore does not import torch)
+_HOST_LIMITS = {dtype: _limits(NUMPY, dtype)
                 for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
 
 
+def _is_tensor(kind):
+    """Whether the type ``kind`` is ``torch.Tensor`` (itself: a subclass, such as a
+    ``Parameter``, takes the general path); the first time, torch's float dtypes join
+    :data:`_HOST_LIMITS`."""
+    if kind.__name__ != "Tensor" or kind.__module__ != "torch":
+        return False
+    import torch
+
+    if torch.float64 not in _HOST_LIMITS:
+        xp = _faster(array_namespace(torch.empty(0)))
+        _HOST_LIMITS.update({dtype: _limits(xp, dtype)
+                             for dtype in (torch.float64, torch.float32)})
+    return True
+
+
 def _host_floats(p, q):
-    """Whether ``p`` and ``q`` are NumPy arrays of one shape (not empty) and one of the
-    float dtypes of the shortcuts below."""
-    return (type(p) is np.ndarray and type(q) is np.ndarray and p.dtype in _HOST_LIMITS
-            and q.dtype == p.dtype and q.shape == p.shape and p.size > 0)
+    """The core's namespace of ``p`` and ``q`` when they are NumPy arrays, or torch
+    tensors on the CPU, of one shape (not empty) and one of the float dtypes of the
+    shortcuts below; ``None`` otherwise."""
+    kind = type(p)
+    if type(q) is not kind:
+        return None
+    if kind is np.ndarray:
+        return (NUMPY if p.dtype in _HOST_LIMITS and q.dtype == p.dtype
+                and q.shape == p.shape and p.size else None)
+    if (_is_tensor(kind) and p.dtype in _HOST_LIMITS and q.dtype == p.dtype
+            and q.shape == p.shape and p.device.type == "cpu" and q.device.type == "cpu"
+            and p.numel()):
+        return _namespace_of((p, q))
+    return None
 
 
 def host_limits(p, q, axis, dx, normalize):
-    """For the commonest call, NumPy arrays of one float dtype and one shape (not empty)
-    with a valid ``axis``, a float spacing ``dx`` and a bool ``normalize``: the dtype's
-    mass tolerance and the least and the most total that need no rescaling; ``None``
-    for any other arguments."""
-    if not (_host_floats(p, q) and type(axis) is int and -p.ndim <= axis < p.ndim
+    """For the commonest call, NumPy arrays or CPU torch tensors of one float dtype and
+    one shape (not empty) with a valid ``axis``, a float spacing ``dx`` and a bool
+    ``normalize``: their namespace, and the dtype's mass tolerance and the least and
+    the most total that need no rescaling; ``None`` for any other arguments."""
+    xp = _host_floats(p, q)
+    if not (xp is not None and type(axis) is int and -p.ndim <= axis < p.ndim
             and type(dx) is float and 0.0 < dx < math.inf
             and (normalize is False or normalize is True)):
         return None
-    return _HOST_LIMITS[p.dtype]
+    return xp, _HOST_LIMITS[p.dtype]
 
 
 def totals_fit(limits, smallest, largest, normalize):
@@ -659,43 +700,52 @@ def totals_fit(limits, smallest, largest, normalize):
 
 def _host_pair(p, q, axis, dx, normalize, extra):
     """:func:`validated_pair` for its common case, with none of its Python around the
-    checks: NumPy arrays of one float dtype and one shape, of at most
-    :data:`FUSED_CHECK_ELEMENTS` points, a spacing ``dx`` that is a float, and totals
-    that need no rescaling. The checks and results are those of the general path (the
-    same minimum pass over both arrays and the same sums); ``None`` for anything
-    outside the case, or wrong, which the general path then sorts out and reports.
+    checks: NumPy arrays or CPU torch tensors of one float dtype and one shape, of at
+    most :data:`FUSED_CHECK_ELEMENTS` points, a spacing ``dx`` that is a float, and
+    totals that need no rescaling. The checks and results are those of the general
+    path (the same minimum pass over both arrays and the same sums); ``None`` for
+    anything outside the case, or wrong, which the general path then sorts out and
+    reports.
     """
-    limits = host_limits(p, q, axis, dx, normalize)
-    if (limits is None or p.size > FUSED_CHECK_ELEMENTS
-            or not (extra is None or type(extra[1]) is np.ndarray)):
+    found = host_limits(p, q, axis, dx, normalize)
+    if (found is None or math.prod(p.shape) > FUSED_CHECK_ELEMENTS
+            or not (extra is None or (type(extra[1]) is type(p) and (
+                found[0] is NUMPY or extra[1].device.type == "cpu")))):
         return None
-    low = float(np.minimum.reduce(np.minimum(p, q), axis=None))
+    xp, limits = found
+    low = _least(xp, p, q)
     if not low >= 0.0:  # NaN, -inf or a negative mass: the general path names it
         return None
     ax = axis % p.ndim
     with np.errstate(over="ignore"):
-        p_sum = np.add.reduce(p, ax, None, None, True)
-        q_sum = np.add.reduce(q, ax, None, None, True)
-        smallest, high = _span(p_sum, q_sum)  # no mass exceeds its sum (none is negative)
+        if xp is NUMPY:
+            p_sum = np.add.reduce(p, ax, None, None, True)
+            q_sum = np.add.reduce(q, ax, None, None, True)
+        else:
+            p_sum, q_sum = p.sum(ax, keepdim=True), q.sum(ax, keepdim=True)
+        smallest, high = _span(xp, p_sum, q_sum)  # no mass exceeds its sum (none is negative)
         largest = high
         if dx != 1.0:
             p_sum, q_sum = p_sum * dx, q_sum * dx
-            smallest, largest = _span(p_sum, q_sum)
+            smallest, largest = _span(xp, p_sum, q_sum)
     if not totals_fit(limits, smallest, largest, normalize):
         return None
-    return NUMPY, p, q, dx, ax, p_sum, q_sum, (low, high), (None if extra is None
-                                                             else extra[1])
+    return xp, p, q, dx, ax, p_sum, q_sum, (low, high), (None if extra is None
+                                                         else extra[1])
 
 
 def host_extremes(p, q):
     """``(xp, low, high)``, the smallest and the largest element of ``p`` and ``q``
-    (Python floats; NaN propagates), for NumPy arrays of one float dtype and shape of
-    at most :data:`FUSED_CHECK_ELEMENTS` elements (the common case, checked with none
-    of the general validation's Python); ``None`` for any other input."""
-    if _host_floats(p, q) and p.size <= FUSED_CHECK_ELEMENTS:
-        return (NUMPY, float(np.minimum.reduce(np.minimum(p, q), axis=None)),
-                float(np.maximum.reduce(np.maximum(p, q), axis=None)))
-    return None
+    (Python floats; NaN propagates), for NumPy arrays or CPU torch tensors of one float
+    dtype and shape of at most :data:`FUSED_CHECK_ELEMENTS` elements (the common case,
+    checked with none of the general validation's Python); ``None`` for any other
+    input."""
+    xp = _host_floats(p, q)
+    if xp is None or math.prod(p.shape) > FUSED_CHECK_ELEMENTS:
+        return None
+    if xp is NUMPY:
+        return (xp, _least(xp, p, q), float(np.maximum.reduce(np.maximum(p, q), axis=None)))
+    return xp, _least(xp, p, q), float(p.maximum(q).max())
 
 
 def measures(names, p, q, axis, dx, normalize, extra=None):

@@ -198,8 +198,8 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     step = BLOCK_ELEMENTS
     if not (type(p) is np.ndarray and p.ndim == 1 and p.shape[0] >= 16 * step):
         return None  # (first: most calls are short, and leave here)
-    limits = host_limits(p, q, axis, dx, normalize)
-    if limits is None or not (extra is None or (type(extra) is np.ndarray
+    found = host_limits(p, q, axis, dx, normalize)
+    if found is None or not (extra is None or (type(extra) is np.ndarray
                                                 and extra.dtype == p.dtype
                                                 and extra.shape == p.shape)):
         return None
@@ -219,7 +219,7 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
         out = finish(np.add.reduce(np.array(dots), axis=0), p_total, q_total)
     if not ((low > 0 if floor is not None else low >= 0)
-            and totals_fit(limits, smallest, largest, normalize) and math.isfinite(out)
+            and totals_fit(found[1], smallest, largest, normalize) and math.isfinite(out)
             and (floor is None or out >= floor)):
         return None
     return out

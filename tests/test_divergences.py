@@ -425,14 +425,18 @@ def test_a_subnormal_mass_beside_a_total_far_from_1_keeps_its_value(xp):
        dx=st.sampled_from([1.0, 0.5, 3.0]), normalize=st.booleans(),
        fault=st.sampled_from([None, "zero", "negative", "nan", "inf", "unnormalised",
                               "huge"]),
-       axis=st.sampled_from([-1, 0]), broadcast=st.booleans())
+       axis=st.sampled_from([-1, 0]), broadcast=st.booleans(),
+       kind=st.sampled_from(["numpy", "torch"]))
 def test_the_common_case_shortcut_returns_what_the_general_path_does(
-        seed, batch, n, dtype, dx, normalize, fault, axis, broadcast):
-    # validated_pair takes a shortcut for NumPy arrays of one float dtype and shape and a
-    # float spacing; its result must be the general path's, bit for bit, and anything
-    # the general path would reject, or broadcast (q one distribution against p's
-    # batch), must leave the shortcut (which returns None)
+        seed, batch, n, dtype, dx, normalize, fault, axis, broadcast, kind):
+    # validated_pair takes a shortcut for NumPy arrays or CPU torch tensors of one float
+    # dtype and shape and a float spacing; its result must be the general path's, bit
+    # for bit, and anything the general path would reject, or broadcast (q one
+    # distribution against p's batch), must leave the shortcut (which returns None)
     from gancore._arrays import _host_pair, general_pair
+
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
 
     rng = np.random.default_rng(seed)
     shape = (*batch, n)
@@ -447,6 +451,8 @@ def test_the_common_case_shortcut_returns_what_the_general_path_does(
     broadcast = broadcast and batch != ()
     if broadcast:
         q = q[(0,) * len(batch)]
+    if kind == "torch":
+        p, q, d = (torch.from_numpy(np.ascontiguousarray(x)) for x in (p, q, d))
     args = (p, q, axis, dx, normalize)
     try:
         want = general_pair(("p", "q"), *args, extra=("d", d))
@@ -461,6 +467,8 @@ def test_the_common_case_shortcut_returns_what_the_general_path_does(
     for g, w in zip(got[:7] + got[8:], want[:7] + want[8:]):
         if isinstance(w, np.ndarray):
             assert g.dtype == w.dtype and np.array_equal(g, w)
+        elif kind == "torch" and isinstance(w, torch.Tensor):
+            assert g.dtype == w.dtype and torch.equal(g, w)
         else:
             assert g is w or g == w
     (low, high), (want_low, want_high) = got[7], want[7]
