@@ -723,7 +723,8 @@ def _host_pair(p, q, axis, dx, normalize, extra):
             q_sum = np.add.reduce(q, ax, None, None, True)
         else:
             p_sum, q_sum = p.sum(ax, keepdim=True), q.sum(ax, keepdim=True)
-        smallest, high = _span(xp, p_sum, q_sum)  # no mass exceeds its sum (none is negative)
+        # no mass exceeds its sum (none is negative)
+        smallest, high = _span(xp, p_sum, q_sum)
         largest = high
         if dx != 1.0:
             p_sum, q_sum = p_sum * dx, q_sum * dx

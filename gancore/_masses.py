@@ -34,6 +34,12 @@ def quiet(calm):
 _CALM = contextlib.nullcontext()  # reusable: it holds no state
 
 
+def warns(xp):
+    """Whether ``xp`` computes with NumPy, whose floating-point warnings ``quiet``
+    silences (NumPy and array_api_strict do; torch and CuPy never warn)."""
+    return xp.__name__ not in ("gancore._torch", "array_api_compat.cupy")
+
+
 def on_host(x):
     """Whether ``x`` lives in host memory (so that blocking pays), not on a GPU."""
     dev = device(x)

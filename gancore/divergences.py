@@ -54,7 +54,7 @@ import numpy as np
 
 from ._arrays import NUMPY, boolean, log_ratio
 from ._masses import (MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
-                      careful_sum, clipped, log_base, mass_pair, quiet, rows, shaped,
+                      careful_sum, clipped, log_base, mass_pair, quiet, rows, shaped, warns,
                       streamed_direct)
 
 __all__ = ["jsd", "kl", "tv"]
@@ -177,7 +177,7 @@ def _jsd_direct(xp, p, q, p_total, q_total):
         x = a / (a + k * b)
         return xp.vecdot(a, xp.log(x)) + k_row * xp.vecdot(b, xp.log(1.0 - x))
 
-    with np.errstate(all="ignore"):  # x rounding to 0 or 1 gives a non-finite result
+    with quiet(not warns(xp)):  # x rounding to 0 or 1 gives a non-finite result
         return block_sum(xp, terms, p, q) / (2.0 * rows(p_total)) + math.log(2.0)
 
 
