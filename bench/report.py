@@ -481,9 +481,10 @@ def floor_notes(rows):
             "plain torch expression: " + ", ".join(torch_checks) + ". The formula's own "
             "operations, as many as the plain expression's, come on top: where the checks "
             "take about 1 or more, the 2x target leaves nothing for the Python around "
-            "them; where they take a third, what stands over 2 is the general path's "
-            "Python and its 0-d arithmetic (a torch operation costs about 1.2 µs at any "
-            "size up to 1e3, twice NumPy's).")
+            "them; where they take a third (the checks' shortcut takes CPU tensors as "
+            "it takes NumPy arrays), what stands over 2 is the Python around the formula "
+            "and its 0-d arithmetic (a torch operation costs about 1.2 µs at any size up "
+            "to 1e3, twice NumPy's).")
     return "\n\n".join(notes)
 
 
