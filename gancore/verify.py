@@ -90,7 +90,8 @@ class _Collector:
         self.workers = {}  # pytest-xdist workers' process ids by node (none in-process)
 
     def expect(self, nodeids):
-        """The proofs to run: each named by its file's theorem."""
+        """The proofs to run: each named by its file's theorem, kept in the suite's file
+        order (the run's own order puts the proofs that train first)."""
         for nodeid in nodeids:
             if nodeid in self.items:
                 continue
@@ -100,6 +101,9 @@ class _Collector:
                                   "namespace": "-", "outcome": "not run", "seconds": 0.0,
                                   "tally": None}
             self.left[theorem] = self.left.get(theorem, 0) + 1
+        order = {name: i for i, name in enumerate(self.files)}
+        self.items = dict(sorted(self.items.items(), key=lambda item: order.get(
+            Path(item[0].split("::")[0]).name, len(order))))
 
     def pytest_collection_finish(self, session):
         self.expect(item.nodeid for item in session.items)

@@ -43,6 +43,18 @@ def test_verify_prints_every_theorem_and_exits_zero():
     assert "...." not in done.stdout
 
 
+def test_rows_come_in_the_suite_order_though_the_proofs_that_train_run_first():
+    # the run's order puts the proofs that train first (proofs/conftest.py); the rows
+    # keep the order of the suite's files
+    from gancore.verify import _Collector, _rows
+
+    known = theorems()
+    ids = [f"{path.name}::test_{i}" for i, (*_, path) in enumerate(known)]
+    collector = _Collector(show_progress=False)
+    collector.expect(ids[::-1])
+    assert list(_rows(collector.items)) == [name for _, name, *_ in known]
+
+
 def test_the_table_fits_the_width_and_wide_keeps_statements_whole():
     row = {"statement": "word " * 60, "namespaces": {"numpy", "array_api_strict", "torch"},
            "examples": 120, "error": 1e-15, "tolerance": 1e-13, "ratio": 0.01, "passed": 3,
