@@ -6,6 +6,7 @@ that ``where`` discards are fed safe arguments, so NumPy never reports ``log(0)`
 ``0 * inf`` from a value that is thrown away.
 """
 
+import contextlib
 import functools
 import math
 import numbers
@@ -612,23 +613,28 @@ def general_pair(names, p, q, axis, dx, normalize, extra=None):
     return xp, p, q, w, ax, p_mass, q_mass, (low, math.inf), arrays[extra_name]
 
 
+def _least(xp, a, b):
+    """The smallest element of ``a`` and ``b``, arrays of one shape (NumPy arrays, or
+    torch tensors on the CPU), as a Python float: one pass over both; NaN propagates."""
+    if xp is NUMPY:
+        return float(np.minimum.reduce(np.minimum(a, b), axis=None))
+    return float(a.minimum(b).min())
+
+
+def _most(xp, a, b):
+    """The largest element of ``a`` and ``b``, as :func:`_least` the smallest."""
+    if xp is NUMPY:
+        return float(np.maximum.reduce(np.maximum(a, b), axis=None))
+    return float(a.maximum(b).max())
+
+
 def _span(xp, a, b):
-    """The smallest and the largest element of two arrays of one shape (NumPy arrays,
-    or torch tensors on the CPU), as Python floats (for arrays free of NaN)."""
+    """``(smallest, largest)`` element of ``a`` and ``b`` (:func:`_least`,
+    :func:`_most`; for arrays free of NaN), read off directly for one element each."""
     if math.prod(a.shape) == 1:
         x, y = a.item(), b.item()
         return (x, y) if x <= y else (y, x)
-    if xp is NUMPY:
-        return (float(np.minimum.reduce(np.minimum(a, b), axis=None)),
-                float(np.maximum.reduce(np.maximum(a, b), axis=None)))
-    return float(a.minimum(b).min()), float(a.maximum(b).max())
-
-
-def _least(xp, p, q):
-    """The smallest element of ``p`` and ``q`` (one pass over both; NaN propagates)."""
-    if xp is NUMPY:
-        return float(np.minimum.reduce(np.minimum(p, q), axis=None))
-    return float(p.minimum(q).min())
+    return _least(xp, a, b), _most(xp, a, b)
 
 
 def _limits(xp, dtype):
@@ -717,7 +723,8 @@ def _host_pair(p, q, axis, dx, normalize, extra):
     if not low >= 0.0:  # NaN, -inf or a negative mass: the general path names it
         return None
     ax = axis % p.ndim
-    with np.errstate(over="ignore"):
+    # sums that overflow are inf, which totals_fit refuses (torch does not warn)
+    with np.errstate(over="ignore") if xp is NUMPY else contextlib.nullcontext():
         if xp is NUMPY:
             p_sum = np.add.reduce(p, ax, None, None, True)
             q_sum = np.add.reduce(q, ax, None, None, True)
@@ -744,9 +751,7 @@ def host_extremes(p, q):
     xp = _host_floats(p, q)
     if xp is None or math.prod(p.shape) > FUSED_CHECK_ELEMENTS:
         return None
-    if xp is NUMPY:
-        return (xp, _least(xp, p, q), float(np.maximum.reduce(np.maximum(p, q), axis=None)))
-    return xp, _least(xp, p, q), float(p.maximum(q).max())
+    return xp, _least(xp, p, q), _most(xp, p, q)
 
 
 def measures(names, p, q, axis, dx, normalize, extra=None):

@@ -27,7 +27,8 @@ def one_run(test):
     (its deadline among them) apply, as the decorator runs when the proof's module is
     imported, after the profile is loaded. The proof is marked ``trains``: such proofs
     run first (``proofs/conftest.py``), so that a long one never ends the run alone."""
-    test = settings(max_examples=1, phases=[Phase.explicit, Phase.reuse, Phase.generate])(test)
+    phases = [Phase.explicit, Phase.reuse, Phase.generate]
+    test = settings(max_examples=1, phases=phases)(test)
     test.trains = True
     return test
 

@@ -83,16 +83,17 @@ FIT_STEPS = 5000 if THOROUGH else 3500
 # (1.975, 0.505) and (1.972, 0.490) on seeds 0-7 and 1000-1007 against the direct fit
 # (2.000, 0.500), spreads 0.005-0.023, at most 0.51 of the check's allowance for 2
 # members (0.028 against 0.055, mu on seeds 1000-1007). Its step costs about 30
-# batch-64 steps, so it trains half the members of the others. Total variation's
-# T* = sign(p - q) / 2 lies at v = +-infinity, where tanh(v) / 2 is flat: without a penalty its critic saturates,
-# wrong side out in the tails, and the generator spreads (sigma 8 after 1500 steps
-# from N(0, 1), 36 after 4000 at batch 2048). The values' penalty lambda = 1e-3 keeps
-# the critic's optimum finite (the game then minimises D_{f_lambda}, within 0.0136 of
-# TV everywhere: total_variation_gap). It starts at N(1, 0.5^2), like Neyman: from
-# N(0, 1) the descent first widens onto a plateau of TV (0.515 at (0.8, 1.85), where
-# |grad TV| is 0.005), where batch-64 members stall (medians (0.84, 1.92) at lambda
-# 1e-2 and 1e-1; batch 512: 6 of 8 still there after 4000 steps; batch 2048 crosses
-# it in about 4000 steps, 66 s for 4 members, with the weight averages still behind).
+# batch-64 steps, so it trains half the members of the others. Total variation's T* =
+# sign(p - q) / 2 lies at v = +-infinity, where tanh(v) / 2 is flat: without a penalty
+# its critic saturates, wrong side out in the tails, and the generator spreads (sigma 8
+# after 1500 steps from N(0, 1), 36 after 4000 at batch 2048). The values' penalty
+# lambda = 1e-3 keeps the critic's optimum finite (the game then minimises D_{f_lambda},
+# within 0.0136 of TV everywhere: total_variation_gap). It starts at N(1, 0.5^2), like
+# Neyman: from N(0, 1) the descent first widens onto a plateau of TV (0.515 at (0.8,
+# 1.85), where |grad TV| is 0.005), where batch-64 members stall (medians (0.84, 1.92)
+# at lambda 1e-2 and 1e-1; batch 512: 6 of 8 still there after 4000 steps; batch 2048
+# crosses it in about 4000 steps, 66 s for 4 members, with the weight averages still
+# behind).
 FIT_BUDGET = {"kl": ((0.0, 1.0), FIT_MEMBERS, dict(steps=FIT_STEPS, lr=2e-3)),
               "reverse-kl": ((0.0, 1.0), FIT_MEMBERS, dict(steps=8000, lr=5e-3)),
               "pearson": ((0.0, 1.0), FIT_MEMBERS, dict(steps=FIT_STEPS, lr=2e-3)),
