@@ -7,6 +7,7 @@ from :data:`BACKENDS`) restricts the ``xp`` fixture; by default every backend is
 and those without their library or a GPU skip.
 """
 
+import functools
 import math
 import os
 
@@ -26,11 +27,44 @@ def one_run(test):
     is not a simpler run and each try is a long one. The loaded profile's other settings
     (its deadline among them) apply, as the decorator runs when the proof's module is
     imported, after the profile is loaded. The proof is marked ``trains``: such proofs
-    run first (``proofs/conftest.py``), so that a long one never ends the run alone."""
+    run first (``proofs/conftest.py``), so that a long one never ends the run alone.
+
+    A run that fails is not trained again: hypothesis replays a failing example to
+    report it, which for a training proof doubled the time a failure took (a planted
+    bug, or ``gancore verify --loss`` on a broken loss); the final replay of the same
+    arguments raises the first run's error instead. An example whose arguments cannot
+    be hashed is run again."""
     phases = [Phase.explicit, Phase.reuse, Phase.generate]
     test = settings(max_examples=1, phases=phases)(test)
+    test.hypothesis.inner_test = _failing_once(test.hypothesis.inner_test)
     test.trains = True
     return test
+
+
+def _failing_once(inner):
+    """``inner``, whose failure is raised again, not run again, by hypothesis's final
+    replay of the same arguments (the replay that reports it)."""
+    from hypothesis.control import current_build_context
+
+    failures = {}
+
+    @functools.wraps(inner)
+    def run(*args, **kwargs):
+        try:
+            key = args, tuple(sorted(kwargs.items()))
+            hash(key)
+        except TypeError:  # an unhashable argument: no memory
+            return inner(*args, **kwargs)
+        if current_build_context().is_final and key in failures:
+            raise failures.pop(key)
+        failures.pop(key, None)
+        try:
+            return inner(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - kept to raise again, not handled
+            failures[key] = error
+            raise
+
+    return run
 
 
 def thorough():

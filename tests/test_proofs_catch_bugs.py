@@ -377,3 +377,26 @@ def test_planted_trainer_bug_fails_the_convergence_proof(monkeypatch, every):
         own, phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False))
     with pytest.raises(AssertionError, match="members below 0.1 s"):
         proof(device="cpu", loss="nonsaturating")
+
+
+def test_a_failing_training_proof_trains_once():
+    # hypothesis replays a failing example to report it; a one_run proof raises its
+    # first run's error in that replay instead of training again, and a new run of the
+    # same arguments (the next test that calls the proof) trains afresh
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from proofs._support import one_run
+
+    runs = []
+
+    @one_run
+    @given(seed=st.integers(0, 10))
+    def proof(device, seed):
+        runs.append(seed)
+        assert False, "did not converge"
+
+    for calls in (1, 2):
+        with pytest.raises(AssertionError, match="did not converge"):
+            proof(device="cpu")
+        assert len(runs) == calls
