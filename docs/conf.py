@@ -40,7 +40,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_style.TrainingFirst",
     # no "Computation times" pages: orphans that search ranks high and that load their
     # table scripts from CDNs (the site must work offline)
     "write_computation_times": False,
