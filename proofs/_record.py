@@ -67,18 +67,26 @@ def _excess(a, b):
 
 
 def close(got, want, tol, what):
-    """Assert ``|got - want| <= tol`` elementwise; equal infinities count as equal."""
+    """Assert ``|got - want| <= tol`` elementwise; equal infinities count as equal.
+
+    An infinite error (an infinity or NaN against anything else) fails whatever the
+    tolerance: a tolerance scaled by the reference, as many are, is itself infinite
+    where the reference is, and would pass any finite result there."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     same = got == want
     worst = max(_excess(np.where(same, 0.0, got), np.where(same, 0.0, want)),
                 _excess(np.where(same, 0.0, want), np.where(same, 0.0, got)))
     _note(worst, tol)
-    assert worst <= tol, f"{what}: got {got!r}, expected {want!r}, error {worst:.3g} > {tol:.3g}"
+    assert worst <= tol and worst < math.inf, (
+        f"{what}: got {got!r}, expected {want!r}, error {worst:.3g} > {tol:.3g}")
 
 
 def at_most(a, b, tol, what):
-    """Assert ``a <= b + tol`` elementwise; the error recorded is ``max(a - b, 0)``."""
+    """Assert ``a <= b + tol`` elementwise; the error recorded is ``max(a - b, 0)``. An
+    infinite excess (``a`` infinite or NaN above a finite ``b``) fails whatever the
+    tolerance, as in :func:`close`."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     worst = _excess(np.where(a <= b, 0.0, a), np.where(a <= b, 0.0, b))
     _note(worst, tol)
-    assert worst <= tol, f"{what}: {a!r} exceeds {b!r} by {worst:.3g} > {tol:.3g}"
+    assert worst <= tol and worst < math.inf, (
+        f"{what}: {a!r} exceeds {b!r} by {worst:.3g} > {tol:.3g}")

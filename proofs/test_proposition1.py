@@ -36,7 +36,17 @@ def _f(a, b, y):
 def _f_star(a, b):
     """The two terms of f(a/(a+b)), from the masses: D* itself rounds to 1 when
     b/a < 1e-16, but log D* = -log1p(b/a) and log(1 - D*) = -log1p(a/b) do not."""
-    return (-a * math.log1p(b / a) if a else 0.0), (-b * math.log1p(a / b) if b else 0.0)
+    return (-_x_log1p_ratio(a, b) if a else 0.0), (-_x_log1p_ratio(b, a) if b else 0.0)
+
+
+def _x_log1p_ratio(x, y):
+    """``x log1p(y / x)`` for x, y > 0, finite where ``y / x`` overflows (a subnormal x
+    against a normal y): then ``log1p(y / x) = log y - log x + log1p(x / y)``, a sum of
+    positive terms."""
+    ratio = y / x
+    if ratio < math.inf:
+        return x * math.log1p(ratio)
+    return x * (math.log(y) - math.log(x) + math.log1p(x / y))
 
 
 @given(a=st.floats(0.0, 100.0), b=st.floats(0.0, 100.0),

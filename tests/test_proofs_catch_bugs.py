@@ -400,3 +400,24 @@ def test_a_failing_training_proof_trains_once():
         with pytest.raises(AssertionError, match="did not converge"):
             proof(device="cpu")
         assert len(runs) == calls
+
+
+
+def test_an_infinite_error_fails_whatever_the_tolerance():
+    # V = -inf where D = 0 meets a positive mass: the size of its terms is infinite, and
+    # Proposition 1's tolerance, proportional to it, passed any finite V there, such as
+    # a clamped D's (the clamps above were caught only by draws of D near, not at, 0
+    # and 1); D_f's tolerance, proportional to D_f, passed a finite D_f where it is inf
+    from proofs._record import at_most, close
+
+    for tol in (1.0, math.inf):
+        with pytest.raises(AssertionError, match="V"):
+            close(-16.1, -math.inf, tol, "V")
+        with pytest.raises(AssertionError, match="D_f"):
+            close(3.0, math.inf, tol, "D_f")
+        with pytest.raises(AssertionError, match="NaN"):
+            close(math.nan, 1.0, tol, "NaN")
+        with pytest.raises(AssertionError, match="bound"):
+            at_most(math.inf, 1.0, tol, "bound")
+    close(-math.inf, -math.inf, 0.0, "equal infinities")
+    at_most(1.0, math.inf, 0.0, "below inf")
