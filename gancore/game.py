@@ -421,8 +421,10 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
             return -(xp.vecdot(a, xp.log1p(kb / a)) + xp.vecdot(kb, xp.log1p(a / kb)))
 
         # a ratio past the dtype, or kq underflowing to 0, gives inf or NaN, which
-        # falls through to the pointwise form below; masses within MODERATE_RATIO of
-        # each other give neither, and entering errstate costs a microsecond a call
+        # falls through to the pointwise form below. Neither can where the largest
+        # total is within MODERATE_RATIO of the least mass, whatever k: kq <= kQ = P
+        # and p <= P, so both ratios lie within high / low; entering errstate costs a
+        # microsecond a call
         with quiet(not warns(xp) or high <= low * MODERATE_RATIO):
             out = block_sum(xp, kernel, p, q) / rows(p_total)
         if all(map(math.isfinite, extremes(xp, out))):
