@@ -338,8 +338,8 @@ def _leaves(error):
 
 
 # -- the trainer's rows: a trainer that converges at half its stated rate, or not at all,
-# fails the default run (8 members, k = 7: a trainer at half the stated rate 0.4 passes
-# with probability P(Bin(8, 0.2) >= 7) = 8.4e-5)
+# fails the default run (5 members, k = 4: a trainer at half the stated rate 0.2 passes
+# with probability P(Bin(5, 0.1) >= 4) = 4.6e-4)
 
 def _flipped_generator(record, every=1):
     """The record with its generator's loss sign flipped for every ``every``-th member
@@ -361,7 +361,7 @@ def _flipped_generator(record, every=1):
 def test_planted_trainer_bug_fails_the_convergence_proof(monkeypatch, every):
     # a trainer whose generators climb their loss converges nowhere; one where every
     # other member's does converges at about half the correct trainer's rate (at most
-    # 4 of the 8 members can, fewer than k = 7): the default run's proof must fail both
+    # 2 of the 5 members can, fewer than k = 4): the default run's proof must fail both
     pytest.importorskip("torch")
     from types import MappingProxyType
 
