@@ -23,13 +23,13 @@ import gancore
 from . import strategies as gs
 from ._record import at_most, close
 from ._shards import train_population
-from ._support import arr, host, one_run
+from ._support import POPULATION, arr, host, least_successes, one_run, thorough
 
 THEOREM = "Mode coverage"
 STATEMENT = ("a mixture's own samples cover all K modes at HQ P(chi2_d < 9) and spread "
              "E[chi2_d | chi2_d < 9]; a sampler on j "
              "modes covers j with reverse KL >= log(K / j); the trainer captures all 8 ring "
-             "modes in 9 of 10 trials")
+             "modes in 4 of 5 trials (under thorough 9 of 10)")
 
 
 @given(mixture=gs.benchmark_mixtures(), seed=st.integers(0, 2**32 - 1))
@@ -97,6 +97,12 @@ def test_a_sampler_on_j_modes_covers_j_with_reverse_kl_at_least_log_k_over_j(
 # proof: at 6000 steps 3 of 50 trials had 0, 4 or 7 modes (slow starters whose
 # generator still hops between modes), so 9 of 10 would fail about one run in eight.
 RING = {"widths": (128, 128, 128), "latent_dim": 2, "steps": 2000}
+# Trials and the required k: under ci and dev the trainer proofs' _support.POPULATION,
+# 4 of 5 (a stated rate of 0.2 at risk 0.01; a trainer whose rate is the measured 30 of
+# 30, or 0.97, shows 4 of 5 with probability 0.9915, where 9 of 10 came with 0.965),
+# for half the training; under thorough 9 of 10 as before (a rate of 0.45 at 0.01).
+RING_TRIALS, RING_REQUIRED = ((10, 9) if thorough() else
+                              (POPULATION[0], least_successes(*POPULATION)))
 
 
 @one_run
@@ -107,9 +113,9 @@ def test_training_captures_every_mode_of_the_ring(device, seed):
     ring = gancore.gaussian_ring()
     config = TrainConfig(data=ring, eval_every=RING["steps"], eval_samples=500,
                          device=device, **RING)
-    population = train_population(sweep(config, seed=range(seed, seed + 10)))
+    population = train_population(sweep(config, seed=range(seed, seed + RING_TRIALS)))
     samples = np.stack([m.sample(2500, seed=seed).double().cpu().numpy() for m in population])
     score = gancore.mode_coverage(samples, ring)
     modes = host(score.modes)
-    at_most(9, int(np.sum(modes == 8)), 0.0,
-            f"trials with all 8 modes of 10 (modes per trial {modes.tolist()})")
+    at_most(RING_REQUIRED, int(np.sum(modes == 8)), 0.0,
+            f"trials with all 8 modes of {RING_TRIALS} (modes per trial {modes.tolist()})")
