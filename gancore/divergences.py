@@ -69,6 +69,7 @@ _PSI_SERIES_BELOW = 0.125
 # phi(u) = (1 + u) log(1 + u) + (1 - u) log(1 - u) (all positive: no cancellation). For
 # |u| < 1/8 the terms past i = 9 are below 1e-18 of the sum.
 _PHI_COEFFS = tuple(1.0 / ((i + 1) * (2 * i + 1)) for i in range(10))
+_PHI_QUARTERS = tuple(c / 4.0 for c in _PHI_COEFFS)  # of phi(u) / (4 u**2)
 # A series truncated where its next power of the largest |u| (or u**2) of a block is
 # below 2**-60 (8.7e-19) of its first term: the terms left out are beyond rounding.
 _TRUNCATION_BITS = 60
@@ -100,15 +101,16 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
     kb = k * b_s
     s = a_s + kb
     u = ((a_s - b_s) - delta * b_s) / s
-    largest = float(xp.max(xp.abs(u)))
-    if largest < _PSI_SERIES_BELOW:  # every point near: the series, to the terms needed
-        v = u * u
-        g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest ** 2, _PSI_G_COEFFS)], xp=xp)
+    v = u * u
+    # the largest u**2, not |u|: the same comparisons (|u| < c iff u**2 < c**2 for a
+    # power of two c, rounding included) without a pass for |u|
+    largest_sq = float(xp.max(v))
+    if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, to the terms needed
+        g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS)], xp=xp)
         inner = s * v * (1.0 + (u + v) * g)
     else:
-        small = xp.abs(u) < _PSI_SERIES_BELOW
-        us = xp.where(small, u, 0.0)
-        vs = us * us
+        small = v < _PSI_SERIES_BELOW ** 2
+        us, vs = xp.where(small, u, 0.0), xp.where(small, v, 0.0)
         near = s * vs * (1.0 + (us + vs) * _horner(vs, _PSI_G_COEFFS, xp=xp))
         far = a_s * log_ratio(a_s, kb, xp=xp) - a_s + kb
         inner = xp.where(small, near, far)
@@ -146,14 +148,17 @@ def _jsd_terms(a, b, k, delta, *, xp, positive=False):
         pos = s > 0
         ss = xp.where(pos, s, 1.0)
     u = ((a - b) - delta * b) / ss
-    largest = float(xp.max(xp.abs(u)))
-    if largest < _PSI_SERIES_BELOW:  # every point near: phi's series in u**2, no log
-        v = u * u
-        phi = v * _horner(v, _PHI_COEFFS[:_terms_needed(largest ** 2, _PHI_COEFFS)], xp=xp)
-    elif largest < 0.5:
-        phi = 2.0 * u * xp.atanh(u) + xp.log1p(-u * u)
+    v = u * u
+    largest_sq = float(xp.max(v))  # as in _kl_terms: u**2's bounds are |u|'s
+    if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: phi's series, no log
+        # s phi / 4 with the 1/4 in the coefficients (a power of two: the same bits)
+        quarter = _PHI_QUARTERS[:_terms_needed(largest_sq, _PHI_QUARTERS)]
+        inner = s * (v * _horner(v, quarter, xp=xp))
+        return inner if positive else xp.where(pos, inner, 0.0)
+    if largest_sq < 0.25:
+        phi = 2.0 * u * xp.atanh(u) + xp.log1p(-v)
     else:
-        small = xp.abs(u) < 0.5
+        small = v < 0.25
         us = xp.where(small, u, 0.0)
         near = 2.0 * us * xp.atanh(us) + xp.log1p(-us * us)
         x, y = 2.0 * a / ss, 2.0 * kb / ss
