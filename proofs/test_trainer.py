@@ -51,7 +51,7 @@ POPULATION, RATE, RISK = (512, 0.65, 1e-3) if THOROUGH else DEFAULT_POPULATION
 # under ci and dev, where 8 members cannot refute 0.35 (all 8 fail with probability
 # 0.032 > RISK at rate 0.35; with 0.0039 at 0.5). Its proof trains 8 members per coding
 # under ci and dev, not POPULATION's 5: all 5 fail with probability 0.031 > RISK at 0.5,
-# so 5 members could refute only a rate of 0.61 or more.
+# so 5 members could refute only a rate above 0.6.
 MAO_RATE = 0.35 if THOROUGH else 0.5
 LEAST_SQUARES_POPULATION = POPULATION if THOROUGH else 8
 
