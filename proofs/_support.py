@@ -90,6 +90,16 @@ def thorough():
 POPULATION = (5, 0.2, 1e-2)
 
 
+def member_seeds(seed, n):
+    """The seeds of ``n`` independent trainer members from an example's ``seed``:
+    ``seed + 2 i``. The trainer draws a member's training points with its seed and its
+    evaluation points with the seed + 1 (:class:`gancore.torch.TrainConfig`), so
+    consecutive seeds would evaluate member i on the first points member i + 1 trains
+    on; and seeds drawn from the example make each example's members new trials
+    (member i seeded with i trained the same runs whatever the example)."""
+    return [seed + 2 * i for i in range(n)]
+
+
 def load_profile():
     """Register the hypothesis profiles and load the one the environment names."""
     slow = [HealthCheck.too_slow]

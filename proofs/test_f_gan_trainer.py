@@ -39,7 +39,7 @@ import gancore
 from . import strategies as gs
 from ._record import at_most, close
 from ._shards import train_population
-from ._support import (POPULATION, direct_fit, least_successes, one_run,
+from ._support import (POPULATION, direct_fit, least_successes, member_seeds, one_run,
                        penalised_total_variation, thorough, total_variation_gap)
 
 torch = pytest.importorskip("torch")
@@ -139,9 +139,9 @@ def fit_population(divergence, *, seed=0, device="cpu"):
     steps = overrides["steps"]
     configs = [TrainConfig(loss="f-gan", divergence=divergence, data=MIXTURE,
                            generator=generator, latent_dim=1, standardize=False,
-                           seed=seed + i, device=device, eval_every=steps,
+                           seed=i, device=device, eval_every=steps,
                            eval_samples=2000, **overrides)
-               for i in range(members)]
+               for i in member_seeds(seed, members)]
     return np.array([trained_gaussian(m) for m in train_population(configs)])
 
 
@@ -261,7 +261,7 @@ def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, diverge
     configs = [TrainConfig(loss="f-gan", divergence=divergence, data=gancore.Normal(m, s),
                            steps=steps, r1_gamma=r1_gamma, seed=i, device=device,
                            eval_every=steps)
-               for i, (m, s) in enumerate(targets)]
+               for i, (m, s) in zip(member_seeds(seed, RECOVERY_MEMBERS), targets)]
     result = train_population(configs)
     # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s)
     w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])

@@ -23,7 +23,8 @@ import gancore
 from . import strategies as gs
 from ._record import at_most, close
 from ._shards import train_population
-from ._support import POPULATION, arr, host, least_successes, one_run, thorough
+from ._support import (POPULATION, arr, host, least_successes, member_seeds, one_run,
+                       thorough)
 
 THEOREM = "Mode coverage"
 STATEMENT = ("a mixture's own samples cover all K modes at HQ P(chi2_d < 9) and spread "
@@ -113,7 +114,7 @@ def test_training_captures_every_mode_of_the_ring(device, seed):
     ring = gancore.gaussian_ring()
     config = TrainConfig(data=ring, eval_every=RING["steps"], eval_samples=500,
                          device=device, **RING)
-    population = train_population(sweep(config, seed=range(seed, seed + RING_TRIALS)))
+    population = train_population(sweep(config, seed=member_seeds(seed, RING_TRIALS)))
     samples = np.stack([m.sample(2500, seed=seed).double().cpu().numpy() for m in population])
     score = gancore.mode_coverage(samples, ring)
     modes = host(score.modes)

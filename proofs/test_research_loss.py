@@ -29,7 +29,7 @@ import gancore
 from ._record import at_most
 from ._shards import train_population
 from ._support import POPULATION as DEFAULT_POPULATION
-from ._support import least_successes, one_run, thorough
+from ._support import least_successes, member_seeds, one_run, thorough
 
 THEOREM = "Research loss"
 STATEMENT = ("the loss given to gancore verify --loss: at least k = 4 of 5 members reach W1 "
@@ -67,7 +67,7 @@ def test_research_loss_converges_on_gaussians_at_the_stated_rate(device, seed):
     targets = list(zip(rng.uniform(-5.0, 5.0, POPULATION), rng.uniform(0.2, 3.0, POPULATION)))
     configs = [TrainConfig(loss=LOSS, data=gancore.Normal(m, s), steps=STEPS, seed=i,
                            device=device, eval_every=STEPS)
-               for i, (m, s) in enumerate(targets)]
+               for i, (m, s) in zip(member_seeds(seed, POPULATION), targets)]
     least = least_successes(POPULATION, RATE, RISK)
     try:
         result = train_population(configs)
