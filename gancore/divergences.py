@@ -105,7 +105,7 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
     # the largest u**2, not |u|: the same comparisons (|u| < c iff u**2 < c**2 for a
     # power of two c, rounding included) without a pass for |u|
     largest_sq = float(xp.max(v))
-    if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, to the terms needed
+    if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, as long as needed
         g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS)], xp=xp)
         inner = s * v * (1.0 + (u + v) * g)
     else:
