@@ -65,11 +65,11 @@ __all__ = ["jsd", "kl", "tv"]
 # the terms past i = 9 are below 1e-18 of the sum.
 _PSI_G_COEFFS = tuple(1.0 / (2 * i + 3) for i in range(10))
 _PSI_SERIES_BELOW = 0.125
-# Taylor coefficients of phi(u) / u**2 = sum_i d_i u**(2 i), d_i = 1 / ((i + 1)(2 i + 1)),
-# phi(u) = (1 + u) log(1 + u) + (1 - u) log(1 - u) (all positive: no cancellation). For
-# |u| < 1/8 the terms past i = 9 are below 1e-18 of the sum.
-_PHI_COEFFS = tuple(1.0 / ((i + 1) * (2 * i + 1)) for i in range(10))
-_PHI_QUARTERS = tuple(c / 4.0 for c in _PHI_COEFFS)  # of phi(u) / (4 u**2)
+# Taylor coefficients of phi(u) / (4 u**2) = sum_i d_i u**(2 i), d_i = 1 / (4 (i + 1)
+# (2 i + 1)), phi(u) = (1 + u) log(1 + u) + (1 - u) log(1 - u) (all positive: no
+# cancellation); the 1/4 is JSD's term s phi / 4 (a power of two: the same bits as
+# dividing by 4 after). For |u| < 1/8 the terms past i = 9 are below 1e-18 of the sum.
+_PHI_QUARTERS = tuple(1.0 / (4 * (i + 1) * (2 * i + 1)) for i in range(10))
 # A series truncated where its next power of the largest |u| (or u**2) of a block is
 # below 2**-60 (8.7e-19) of its first term: the terms left out are beyond rounding.
 _TRUNCATION_BITS = 60
@@ -151,7 +151,6 @@ def _jsd_terms(a, b, k, delta, *, xp, positive=False):
     v = u * u
     largest_sq = float(xp.max(v))  # as in _kl_terms: u**2's bounds are |u|'s
     if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: phi's series, no log
-        # s phi / 4 with the 1/4 in the coefficients (a power of two: the same bits)
         quarter = _PHI_QUARTERS[:_terms_needed(largest_sq, _PHI_QUARTERS)]
         inner = s * (v * _horner(v, quarter, xp=xp))
         return inner if positive else xp.where(pos, inner, 0.0)

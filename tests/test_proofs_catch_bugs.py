@@ -402,7 +402,6 @@ def test_a_failing_training_proof_trains_once():
         assert len(runs) == calls
 
 
-
 def test_an_infinite_error_fails_whatever_the_tolerance():
     # V = -inf where D = 0 meets a positive mass: the size of its terms is infinite, and
     # Proposition 1's tolerance, proportional to it, passed any finite V there, such as
