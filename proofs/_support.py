@@ -174,12 +174,19 @@ def xp(request):
         yield _cupy()
     else:
         ns, torch = _torch(cuda=name == "torch_cuda")
-        previous = torch.get_default_device()
-        torch.set_default_device("cuda" if name == "torch_cuda" else "cpu")
+        previous, wanted = torch.get_default_device(), torch.device(
+            "cuda" if name == "torch_cuda" else "cpu")
+        # set only where it changes the device: a default device set, even the CPU, is a
+        # torch function mode that every torch call then passes through (the torch
+        # proofs took about twice as long with it)
+        changed = previous.type != wanted.type
+        if changed:
+            torch.set_default_device(wanted)
         try:
             yield ns
         finally:
-            torch.set_default_device(previous)
+            if changed:  # None: no mode, as when the CPU was the default
+                torch.set_default_device(None if previous.type == "cpu" else previous)
 
 
 def arr(xp, data, dtype=None):

@@ -70,17 +70,14 @@ def _successes(result, targets, tolerance):
 
 
 # Per loss: the step budget, the W1 / s to reach, and its settings beyond the
-# published ones. Measured with the published optimiser settings on the 64 targets of
-# seed 0 and of seed 1:
+# published ones (WGAN-GP's population trains within its phase diagram below). Measured
+# with the published optimiser settings on the 64 targets of seed 0 and of seed 1:
 CONVERGENCE = {
     # 1200 steps: 62 of 64 below 0.1 s for both (median W1 / s 0.05, worst 0.106)
     "minimax": (1200, 0.1, {}),
     "nonsaturating": (1200, 0.1, {}),
     # RMSProp 5e-5, c = 0.01: slower; at 1000 steps 62 and 64 of 64 below 0.2 s
     "wgan": (1000, 0.2, {}),
-    # lambda = 0.01 s (the 1-D trap, docs/theory/wgan-gp.md): at 1500 steps 62 of 64
-    # below 0.1 s (median 0.06); at 1250 steps only 45
-    "wgan-gp": (1500, 0.1, {}),
     # the hinge critic's optimum sign(p - q) is a step, flat where the generator needs a
     # slope (its minimal loss is 2 (1 - TV), docs/theory/least-squares-hinge.md), and
     # unpenalised its members hover: 36 of 64 below 0.1 s at 1200 steps, 17 at 2500,
@@ -194,40 +191,68 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
             f"(worst W2 / s_min {max(w2):.3f})")
 
 
-# the WGAN-GP phase diagram: lambda / s on a log grid from 1e-3 to 10, its decades
-# under ci and dev (the checks read the ratios <= 0.1 and >= 1; the half-decades in
-# between, which thorough adds, go into no assertion and cost 4 of 9 populations' worth
-# of members)
-PHASE_RATIOS = np.logspace(-3, 1, 9 if THOROUGH else 5)
+# WGAN-GP's population and its phase diagram, trained as one run. The population: lambda
+# = 0.01 s (the 1-D trap, docs/theory/wgan-gp.md), 1500 steps, W1 / s below 0.1 at the
+# stated rate (measured: at 1500 steps 62 of 64 below 0.1 s, median 0.06; at 1250 steps
+# only 45). The phase diagram: lambda / s on a log grid, on the population's first 3
+# targets. Under thorough the grid runs from 1e-3 to 10 by half-decades; under ci and dev
+# it is 1e-2 (the population's own members), 0.1, 1 and 10: the checks read the ratios
+# <= 0.1 and >= 1, and the 3 members at 1e-3 add nothing that 1e-2's do not show (final
+# W1 / s 0.03-0.25 against 0.04-0.10 on seeds 1-3). Measured on seeds 1-3 with 1e-3
+# trained too: the converging median over 1e-2's 5 and 0.1's 3 members 0.060, 0.076 and
+# 0.067 (over 3 each of 1e-3, 1e-2 and 0.1, the former rule: 0.059, 0.051, 0.061); the
+# smallest swing 1.23, 1.15 and 1.39 lambda.
+PHASE_RATIOS = np.logspace(-3, 1, 9) if THOROUGH else np.array([1e-2, 1e-1, 1.0, 10.0])
+PHASE_TARGETS = 3
+WGAN_GP_RATIO = 1e-2  # the population's lambda / s: 10.0 ** -2, which logspace gives exactly
 
 
 @one_run
 @given(seed=st.integers(0, 2**32 - 1))
 def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
-    # On the line the generator's mean overshoots the data by up to 2 lambda before the
-    # critic turns round (docs/theory/wgan-gp.md): the swing is negligible for
-    # lambda << s and dominates for lambda >= s (it equals s at lambda = s / 2). One
-    # population over the grid of lambda / s and 3 generated targets, 1500 steps at the
-    # published optimiser settings, W1 every 50 steps (2000 points each; W1 >= the
-    # distance between the means). Measured on 4 targets of seed 1: lambda <= 0.1 s
-    # ends at W1 0.03 to 0.12 s (median 0.07); lambda = 0.32 s at 0.09 to 0.25 s (the
-    # boundary); lambda >= s swings out to a largest W1 of 1.2 to 1.7 lambda and ends
-    # above 0.54 s. Single members vary (below the boundary one of seed 0's 15 ended at
-    # 0.25 s; above it one was swinging back through 0.43 s at the end), so the
-    # converging side is checked on the median, under 0.1 s, and the swinging side on
-    # the swing itself: every member's largest W1 exceeds lambda (half the predicted
-    # swing of 2 lambda).
-    targets = _targets(seed, 3)
-    configs = [TrainConfig(loss="wgan-gp", data=gancore.Normal(m, s), gp_lambda=r * s,
-                           seed=j, steps=1500, eval_every=50, eval_samples=2000,
-                           device=device)
-               for r in PHASE_RATIOS for j, (m, s) in zip(member_seeds(seed, 3), targets)]
-    w1 = train_population(configs).history["w1"].reshape(len(PHASE_RATIOS), 3, -1)
-    w1 = w1 / np.array([s for _, s in targets])[None, :, None]   # in units of s
-    converging, swinging = PHASE_RATIOS <= 0.1, PHASE_RATIOS >= 1.0
-    at_most(float(np.median(w1[converging, :, -1])), 0.1, 0.0,
+    # One run trains the convergence population (lambda = 0.01 s, its N targets) and the
+    # phase diagram's other ratios on its first 3 targets, with the same member seeds at
+    # every ratio, 1500 steps at the published optimiser settings, W1 every 50 steps
+    # (2000 points each; W1 >= the distance between the means), the final one from the
+    # averaged generator's 1e4 points.
+    # Convergence: at least k of the N members reach W1 < 0.1 s, as for the other losses.
+    # The phase diagram: on the line the generator's mean overshoots the data by up to 2
+    # lambda before the critic turns round (docs/theory/wgan-gp.md): the swing is
+    # negligible for lambda << s and dominates for lambda >= s (it equals s at lambda =
+    # s / 2). Measured on 4 targets of seed 1: lambda <= 0.1 s ends at W1 0.03 to 0.12 s
+    # (median 0.07); lambda = 0.32 s at 0.09 to 0.25 s (the boundary); lambda >= s swings
+    # out to a largest W1 of 1.2 to 1.7 lambda and ends above 0.54 s. Single members
+    # vary (below the boundary one of seed 0's 15 ended at 0.25 s; above it one was
+    # swinging back through 0.43 s at the end), so the converging side is checked on the
+    # median of the members at ratios <= 0.1 (under ci 8: the population's 5 and 3 at
+    # 0.1), under 0.1 s, and the swinging side on the swing itself: every member's largest
+    # W1 exceeds lambda (half the predicted swing of 2 lambda).
+    targets, seeds = _targets(seed, POPULATION), member_seeds(seed, POPULATION)
+    members = [(r, i) for r in PHASE_RATIOS
+               for i in range(POPULATION if r == WGAN_GP_RATIO else PHASE_TARGETS)]
+    configs = [TrainConfig(loss="wgan-gp", data=gancore.Normal(*targets[i]),
+                           gp_lambda=r * targets[i][1], seed=seeds[i], steps=1500,
+                           eval_every=50, eval_samples=2000, device=device)
+               for r, i in members]
+    result = train_population(configs)
+    # the population: W1 between 1e4 points of each averaged generator and 1e4 of its
+    # target, the convergence proofs' measure (the trainer's final evaluation at its default
+    # eval_samples)
+    w1 = np.array([float(gancore.w1(
+        result[k].sample(10_000, seed=seeds[i] + 1500).double().cpu().numpy(),
+        gancore.Normal(*targets[i]).sample(10_000, seed=seeds[i] + 1))) / targets[i][1]
+        for k, (r, i) in enumerate(members) if r == WGAN_GP_RATIO])
+    reached = int(np.sum(w1 < 0.1))
+    at_most(least_successes(POPULATION, RATE, RISK), reached, 0.0,
+            f"lambda = 0.01 s: members below 0.1 s: {reached} of {POPULATION} (worst W1 / s "
+            f"{w1.max():.3f})")
+    # the phase diagram: W1 / s during training, one row per member
+    w1_path = result.history["w1"] / np.array([targets[i][1] for _, i in members])[:, None]
+    ratio = np.array([r for r, _ in members])
+    at_most(float(np.median(w1_path[ratio <= 0.1, -1])), 0.1, 0.0,
             "median final W1 / s, lambda <= 0.1 s")
-    swing = w1[swinging].max(-1) / PHASE_RATIOS[swinging, None]   # largest W1 / lambda
+    swinging = ratio >= 1.0
+    swing = w1_path[swinging].max(-1) / ratio[swinging]   # largest W1 / lambda
     at_most(1.0, float(swing.min()), 0.0, "largest W1 / lambda, lambda >= s")
 
 
