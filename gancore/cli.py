@@ -73,8 +73,9 @@ def _train_parser():
     parser.add_argument("--seeds", type=int, default=1,
                         help="train a population of this many seeds (seed, seed + 1, ...)")
     parser.add_argument("--sweep", action="append", default=[], metavar="FIELD=V1,V2,...",
-                        help="also sweep a per-member field over values (betas: pairs "
-                             "separated by ';'); repeatable; members are every combination")
+                        help="also sweep a per-member field or a loss option over "
+                             "values (betas, codes: tuples separated by ';'); repeatable; "
+                             "members are every combination")
     parser.add_argument("--refine", choices=["rejection", "mh"], default=None,
                         help="also draw 2500 samples of each member's raw generator "
                              "refined with its discriminator (rejection sampling or "

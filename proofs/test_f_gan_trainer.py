@@ -1,6 +1,7 @@
 """The f-GAN trainer minimises the f-divergence it is named for.
 
-Two populations per divergence, each trained as one run (``loss="f-gan"``):
+Two groups of members per divergence (``loss="f-gan"``); the divergences whose budgets
+agree train as one population, a group each (members may differ on ``divergence``):
 
 - a misspecified fit: an affine generator G(z) = mu + sigma z (a user module) trained
   on P = 0.3 N(-2, 0.5^2) + 0.7 N(2, 0.5^2) lands on the Gaussian that minimises D_f
@@ -130,19 +131,36 @@ def trained_gaussian(member):
     return g0, g1 - g0
 
 
-def fit_population(divergence, *, seed=0, device="cpu"):
-    """The affine population of the misspecified fit: the members' seeds from ``seed``,
-    trained on :data:`MIXTURE` in data units (``standardize=False``: the generator starts
-    where :data:`FIT_BUDGET` says, not at the mixture's moments) with that budget."""
-    start, members, overrides = FIT_BUDGET[divergence]
+def runs(budgets):
+    """The divergences of ``budgets`` (divergence -> budget) grouped into runs: those
+    whose budgets are equal train as one population, a group of members each."""
+    grouped = {}
+    for divergence, budget in budgets.items():
+        grouped.setdefault(repr(budget), []).append(divergence)
+    return [tuple(group) for group in grouped.values()]
+
+
+# the fits' runs: the five fits from N(0, 1) at FIT_STEPS (KL, Pearson, squared
+# Hellinger, Jensen-Shannon, GAN) as one population of 5 x FIT_MEMBERS, the others alone
+FIT_RUNS = runs(FIT_BUDGET)
+
+
+def fit_population(divergences, *, seed=0, device="cpu"):
+    """The affine population of the misspecified fits of ``divergences`` (a run of
+    :data:`FIT_RUNS`), one group of members per divergence with the members' seeds from
+    ``seed``, trained on :data:`MIXTURE` in data units (``standardize=False``: the
+    generator starts where :data:`FIT_BUDGET` says, not at the mixture's moments) with
+    their budget; returns each divergence's fits, an array of (mu, sigma) rows."""
+    start, members, overrides = FIT_BUDGET[divergences[0]]
     generator = partial(AffineGenerator, *start)   # one callable: members must agree on it
     steps = overrides["steps"]
     configs = [TrainConfig(loss="f-gan", divergence=divergence, data=MIXTURE,
                            generator=generator, latent_dim=1, standardize=False,
                            seed=i, device=device, eval_every=steps,
                            eval_samples=2000, **overrides)
-               for i in member_seeds(seed, members)]
-    return np.array([trained_gaussian(m) for m in train_population(configs)])
+               for divergence in divergences for i in member_seeds(seed, members)]
+    fits = np.array([trained_gaussian(m) for m in train_population(configs)])
+    return dict(zip(divergences, fits.reshape(len(divergences), members, 2)))
 
 
 def fitted_divergence(divergence):
@@ -157,15 +175,20 @@ def fitted_divergence(divergence):
 
 @one_run
 @given(seed=st.integers(0, 2**31))
-@pytest.mark.parametrize("divergence", list(FIT_BUDGET))
-def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
+@pytest.mark.parametrize("divergences", FIT_RUNS, ids="+".join)
+def test_affine_generators_land_on_the_direct_fit(device, divergences, seed):
+    trained = fit_population(divergences, seed=seed, device=device)
+    for divergence in divergences:
+        _lands_on_the_direct_fit(divergence, trained[divergence])
+
+
+def _lands_on_the_direct_fit(divergence, fits):
     # The direct minimiser, reached by descent from the generator's start, of what the
     # game minimises (for TV, its penalised D_{f_lambda}; checked against TV below).
     mu0, sigma0 = FIT_BUDGET[divergence][0]
     x, _ = gs.grid_for(MIXTURE, points=4001, width=16.0)
     mu, sigma, _ = direct_fit(MIXTURE, fitted_divergence(divergence),
                               [mu0, math.log(sigma0)], x)
-    fits = fit_population(divergence, seed=seed, device=device)
     # The members are independent runs. Their spread is measured robustly, as 1.4826
     # times the median absolute deviation (the sd at the normal; a member still on its
     # way counts as an outlier, not as width), and the median of N of them is off its
@@ -184,9 +207,10 @@ def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
     for k, (name, want) in enumerate((("mu", mu), ("sigma", sigma))):
         centre = float(np.median(fits[:, k]))
         spread = 1.4826 * float(np.median(np.abs(fits[:, k] - centre)))
-        at_most(spread, 0.05, 0.0, f"robust spread of the trained {name} over the members")
+        at_most(spread, 0.05, 0.0,
+                f"{divergence}: robust spread of the trained {name} over the members")
         error = 4 * 1.25 * max(spread, 0.01) / math.sqrt(len(fits)) + 0.02
-        close(centre, want, error, f"median trained {name} = the direct fit's")
+        close(centre, want, error, f"{divergence}: median trained {name} = the direct fit's")
     if not isinstance(fitted_divergence(divergence), str):
         # what the penalty gives up: with m D_{f_lambda}'s minimiser and t TV's (both
         # from the same start), TV(m) <= D(m) + gap <= D(t) + gap <= TV(t) + gap, as
@@ -195,7 +219,7 @@ def test_affine_generator_lands_on_the_direct_fit(device, divergence, seed):
         q = gancore.Normal(mu, sigma).pdf(x)
         tv = float(gancore.tv(MIXTURE.pdf(x), q, normalize=True))
         at_most(tv - tv_min, total_variation_gap(FIT_BUDGET[divergence][2]["value_penalty"]),
-                0.0, "TV at the penalised fit above TV's minimum")
+                0.0, f"{divergence}: TV at the penalised fit above TV's minimum")
 
 
 @given(pair=gs.distribution_pairs(), lam=st.floats(1e-4, 1.0))
@@ -250,22 +274,30 @@ RECOVERY = {
 }
 
 
+# the recoveries' runs: the six divergences at 1200 steps without R1 as one population
+# of 6 x RECOVERY_MEMBERS on the same targets, KL and total variation alone
+RECOVERY_RUNS = runs(RECOVERY)
+
+
 @one_run
 @given(seed=st.integers(0, 2**31))
-@pytest.mark.parametrize("divergence", list(RECOVERY))
-def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, divergence, seed):
-    steps, r1_gamma = RECOVERY[divergence]
+@pytest.mark.parametrize("divergences", RECOVERY_RUNS, ids="+".join)
+def test_every_divergence_recovers_a_gaussian_at_the_stated_rate(device, divergences, seed):
+    steps, r1_gamma = RECOVERY[divergences[0]]
     rng = np.random.default_rng(seed)
     targets = list(zip(rng.uniform(-5.0, 5.0, RECOVERY_MEMBERS),
                        rng.uniform(0.2, 3.0, RECOVERY_MEMBERS)))
     configs = [TrainConfig(loss="f-gan", divergence=divergence, data=gancore.Normal(m, s),
                            steps=steps, r1_gamma=r1_gamma, seed=i, device=device,
                            eval_every=steps)
+               for divergence in divergences
                for i, (m, s) in zip(member_seeds(seed, RECOVERY_MEMBERS), targets)]
-    result = train_population(configs)
-    # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s)
-    w1 = result.history["w1"][:, -1] / np.array([s for _, s in targets])
-    reached = int(np.sum(w1 < RECOVERY_TOLERANCE))
-    at_most(least_successes(RECOVERY_MEMBERS, RECOVERY_RATE, RECOVERY_RISK), reached, 0.0,
-            f"members below {RECOVERY_TOLERANCE} s: {reached} of {RECOVERY_MEMBERS} "
-            f"(median W1 / s {np.median(w1):.3f})")
+    # W1 between 1e4 generated and 1e4 target points (sampling floor about 0.01 s), one
+    # row of members per divergence
+    w1 = (train_population(configs).history["w1"][:, -1].reshape(len(divergences), -1)
+          / np.array([s for _, s in targets]))
+    for divergence, row in zip(divergences, w1):
+        reached = int(np.sum(row < RECOVERY_TOLERANCE))
+        at_most(least_successes(RECOVERY_MEMBERS, RECOVERY_RATE, RECOVERY_RISK), reached,
+                0.0, f"{divergence}: members below {RECOVERY_TOLERANCE} s: {reached} of "
+                f"{RECOVERY_MEMBERS} (median W1 / s {np.median(row):.3f})")

@@ -225,6 +225,29 @@ def test_members_must_agree_on_shared_fields():
             [0.0, 0.0], np.eye(2)), **SMALL)], progress=False)
     with pytest.raises(ValueError, match="configs must not be empty"):
         train([], progress=False)
+    # members may differ on their loss's options, not on the loss
+    with pytest.raises(ValueError, match="agree on loss: member 0 has loss='f-gan', member "
+                                         "1 has loss='nonsaturating'"):
+        train([TrainConfig(loss="f-gan", divergence="kl", **SMALL), TrainConfig(**SMALL)],
+              progress=False)
+
+
+@pytest.mark.parametrize("loss, option, values", [
+    ("f-gan", "divergence", ("kl", "pearson")),
+    ("least-squares", "codes", ((0.0, 1.0, 1.0), (-1.0, 1.0, 0.0)))])
+def test_members_may_differ_on_their_loss_options(loss, option, values):
+    # a member trains as in a population whose members all share its option, bit for
+    # bit: the losses are computed per group of members that share theirs, here
+    # interleaved (members 0 and 2 against 1), history and D's logged values included
+    members = [replace(m, **_accepted(loss, {"value_penalty": 0.05 * i}))  # a column too
+               for i, m in enumerate(_population(loss, r1_gamma=1.0))]
+    chosen = (values[0], values[1], values[0])
+    mixed = train([replace(m, **{option: v}) for m, v in zip(members, chosen)],
+                  progress=False)
+    for value in values:
+        alone = train([replace(m, **{option: value}) for m in members], progress=False)
+        for i in (i for i, v in enumerate(chosen) if v == value):
+            _same(mixed[i], alone[i])
 
 
 def test_a_non_finite_member_is_frozen_and_the_others_go_on(monkeypatch):

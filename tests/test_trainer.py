@@ -403,6 +403,17 @@ def test_cli_train_sweeps_total_variations_value_penalty(tmp_path, capsys):
     configs = json.loads((out / "seeds" / "config.json").read_text())
     assert [(c["seed"], c["lr"]) for c in configs] == [(4, 1e-4), (4, 2e-4), (7, 1e-4),
                                                        (7, 2e-4)]
+    # members may differ on their loss's options: f-GAN's divergence, LSGAN's codes
+    for loss, sweep, key, want in (
+            ("f-gan", "divergence=kl,pearson", "divergence", ["kl", "pearson"]),
+            ("least-squares", "codes=0,1,1;-1,1,0", "codes", [[0.0, 1.0, 1.0],
+                                                               [-1.0, 1.0, 0.0]])):
+        status = gancore.cli.main(["train", "--loss", loss, "--sweep", sweep, "--steps", "2",
+                                   "--device", "cpu", "--out", str(out / key),
+                                   "--no-progress"])
+        assert status == 0
+        configs = json.loads((out / key / "config.json").read_text())
+        assert [c[key] for c in configs] == want
 
 
 def test_cli_train_on_the_ring_packed_prints_mode_coverage(tmp_path, capsys):

@@ -139,10 +139,12 @@ def add_config_arguments(parser, /):
 
 def parse_sweep(specs, /):
     """``{"gp_lambda": [0.001, 0.01]}`` from ``["gp_lambda=1e-3,1e-2"]``: a per-member
-    field (dashes read as underscores) and its values, each parsed as the field's
-    option parses it (``betas`` pairs separated by ``;``); ``ValueError`` for another
-    field or a value that does not parse."""
-    sweepable = [name for name in PER_MEMBER if name != "data"]
+    field or a loss option of the table (dashes read as underscores; members may
+    differ on their loss's options) and its values, each parsed as the field's option
+    parses it (``betas`` and ``codes`` tuples separated by ``;``); ``ValueError`` for
+    another field or a value that does not parse."""
+    sweepable = list(dict.fromkeys([*(name for name in PER_MEMBER if name != "data"),
+                                    *(o for loss in LOSSES.values() for o in loss.options)]))
     axes = {}
     for spec in specs:
         name, _, values = spec.partition("=")
@@ -151,7 +153,7 @@ def parse_sweep(specs, /):
             raise ValueError(f"--sweep {spec!r}: expected FIELD=V1,V2,... with FIELD one "
                              f"of {', '.join(sweepable)}")
         try:
-            items = values.split(";") if name == "betas" else values.split(",")
+            items = values.split(";") if name in ("betas", "codes") else values.split(",")
             axes[name] = [parse_field(name, v) for v in items]
         except ValueError as err:
             raise ValueError(f"--sweep {spec!r}: a value does not parse ({err})") from None

@@ -113,8 +113,9 @@ class TrainConfig:
     In a population (a sequence of configs given to :func:`~gancore.torch.train`)
     the members may differ in the fields of
     :data:`~gancore.torch.settings.PER_MEMBER` (``data``, ``seed``, ``lr``, ``betas``,
-    ``clip``, ``gp_lambda``, ``r1_gamma``, ``value_penalty`` and ``ema``); every other
-    field must agree.
+    ``clip``, ``gp_lambda``, ``r1_gamma``, ``value_penalty`` and ``ema``) and in
+    their loss's options (f-GAN's ``divergence``, the least-squares ``codes``); every
+    other field must agree.
     """
 
     loss: object = _field("nonsaturating", "the loss: a name of the table, or a "

@@ -97,7 +97,9 @@ class Loss:
     options : tuple of str
         The config fields passed to ``critic``, ``generator``, ``summary`` and
         ``log_ratio`` as keywords (f-GAN: ``divergence`` and ``value_penalty``); a
-        per-member field arrives as one value per member, shape ``(N,)``.
+        per-member field arrives as one value per member, shape ``(N,)``. Members may
+        differ on the others: the functions are then called once per group of members
+        that share them, on those members' rows.
     penalty : Penalty or None
         The penalty added to the critic's loss, where its weight is not 0.
     clip : bool

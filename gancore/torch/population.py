@@ -5,14 +5,17 @@ import itertools
 from dataclasses import fields, replace
 
 from .config import TrainConfig, resolve
+from .objectives import loss_record
 from .settings import PER_MEMBER
 
 __all__ = ["resolve_population", "sweep"]
 
 
 def resolve_population(configs):
-    """The resolved configs of a population; ``ValueError`` naming the first field
-    outside :data:`PER_MEMBER` on which two members differ, and the two members."""
+    """The resolved configs of a population; ``ValueError`` naming the first field on
+    which two members differ that is neither in :data:`PER_MEMBER` nor one of their
+    loss's options (f-GAN's ``divergence``, the least-squares ``codes``), and the two
+    members."""
     if isinstance(configs, TrainConfig) or not isinstance(configs, (list, tuple)):
         raise TypeError("configs must be a TrainConfig or a list or tuple of them; got "
                         f"{type(configs).__name__}")
@@ -20,7 +23,8 @@ def resolve_population(configs):
         raise ValueError("configs must not be empty")
     cfgs = [resolve(c) for c in configs]
     first = cfgs[0]
-    for name in [f.name for f in fields(TrainConfig) if f.name not in PER_MEMBER]:
+    varying = {*PER_MEMBER, *loss_record(first.loss).options}
+    for name in [f.name for f in fields(TrainConfig) if f.name not in varying]:
         for i, cfg in enumerate(cfgs[1:], 1):
             if getattr(cfg, name) != getattr(first, name):
                 raise ValueError(f"members of a population must agree on {name}: member 0 "

@@ -12,8 +12,8 @@ from .losses import clip_weights, interpolates
 from .objectives import Loss, Penalty
 from .settings import Settings, decay
 
-__all__ = ["Metrics", "Run", "TrainState", "average_step", "critic_step",
-           "generator_step", "iteration", "penalty_of"]
+__all__ = ["Metrics", "Run", "TrainState", "average_step", "by_group", "critic_step",
+           "generator_step", "iteration", "options_of", "penalty_of"]
 
 
 class Metrics(NamedTuple):
@@ -99,6 +99,14 @@ class Run:
         (:func:`penalty_of`).
     penalty_weight : dict
         The penalty function's weight keyword and the members' weights.
+    groups : tuple
+        Where members differ on a loss option that is not a per-member setting (f-GAN's
+        ``divergence``): ``(size, options)`` for each group of members that share
+        those options, in order of first appearance, with its options (settings as its
+        members' columns); empty otherwise (:func:`options_of`).
+    order : tuple of torch.Tensor, or None
+        Where the groups interleave, the members in the groups' order and the inverse
+        permutation, which puts them back; None otherwise.
     """
 
     loss: Loss
@@ -114,11 +122,67 @@ class Run:
     fused: bool
     penalty: Penalty | None = None
     penalty_weight: dict = field(default_factory=dict)
+    groups: tuple = ()
+    order: tuple | None = None
 
-    @property
-    def shared(self):
-        """The options every member shares (what ``summary`` and ``log_ratio`` take)."""
-        return {k: v for k, v in self.options.items() if not hasattr(self.settings, k)}
+    def shared(self, options):
+        """``options`` less the per-member settings (what ``summary`` takes)."""
+        return {k: v for k, v in options.items() if not hasattr(self.settings, k)}
+
+
+def options_of(loss, cfgs, settings, device):
+    """The loss's options for the members ``cfgs`` (resolved configs), as
+    :class:`Run` holds them: ``(options, groups, order)``. A per-member setting is its
+    column; another option is its value where every member has the same, and where
+    they differ the members are grouped by it (see :class:`Run`), ``options`` then
+    holding the first group's."""
+    keys = [name for name in loss.options if not hasattr(settings, name)]
+    found = []                                  # (values, rows), in order of appearance
+    for i, cfg in enumerate(cfgs):
+        values = [getattr(cfg, name) for name in keys]
+        rows = next((rows for other, rows in found if other == values), None)
+        if rows is None:
+            found.append((values, [i]))
+        else:
+            rows.append(i)
+    flat = [i for _, rows in found for i in rows]
+    order = None
+    if flat != sorted(flat):
+        order = torch.tensor(flat, device=device)
+        order = (order, torch.argsort(order))
+    columns = {name: settings.column(name) for name in loss.options
+               if hasattr(settings, name)}
+    if order is not None:  # the settings' columns in the groups' order
+        columns = {name: c.index_select(0, order[0]) if torch.is_tensor(c) else c
+                   for name, c in columns.items()}
+    groups, start = [], 0
+    for values, rows in found:
+        span = slice(start, start + len(rows))
+        groups.append((len(rows), {**dict(zip(keys, values)), **{
+            name: c[span] if torch.is_tensor(c) and len(found) > 1 else c
+            for name, c in columns.items()}}))
+        start += len(rows)
+    if len(groups) == 1:
+        return groups[0][1], (), None
+    return groups[0][1], tuple(groups), order
+
+
+def by_group(run, function, *values, axis=0, shared=False):
+    """``function(*values, **options)`` with the members' loss options (``shared``:
+    without the per-member settings). Where members differ on an option
+    (``run.groups``), once per group on its members' slice of ``values`` along
+    ``axis``, the members' axis (taken in the groups' order, and the results put back
+    in member order): each member's numbers are those of a population of its group
+    alone."""
+    if not run.groups:
+        return function(*values, **(run.shared(run.options) if shared else run.options))
+    if run.order is not None:
+        values = [v.index_select(axis, run.order[0]) for v in values]
+    sizes = [size for size, _ in run.groups]
+    parts = zip(*(v.split(sizes, axis) for v in values))
+    out = torch.cat([function(*part, **(run.shared(options) if shared else options))
+                     for part, (_, options) in zip(parts, run.groups)], axis)
+    return out if run.order is None else out.index_select(axis, run.order[1])
 
 
 def penalty_of(loss, settings):
@@ -175,7 +239,7 @@ def critic_step(state, run, real, fake, x_hat):
     """One critic step of every member down its loss (plus its penalty; clipped after
     when the loss clips); returns the loss and the critic's outputs on real and fake."""
     d_real, d_fake, penalty = _critic_values(state, run, real, fake, x_hat)
-    loss = run.loss.critic(d_real, d_fake, **run.options)
+    loss = by_group(run, run.loss.critic, d_real, d_fake)
     if run.penalty is not None:
         loss = loss + penalty
     _descend(state, run, "discriminator", loss)
@@ -187,7 +251,7 @@ def critic_step(state, run, real, fake, x_hat):
 def generator_step(state, run, fake):
     """One generator step of every member down its loss on D(fake), D held fixed;
     ``fake`` is G's output, still in G's graph."""
-    loss = run.loss.generator(state.discriminator(fake), **run.options)
+    loss = by_group(run, run.loss.generator, state.discriminator(fake))
     _descend(state, run, "generator", loss)
     return loss
 

@@ -30,7 +30,8 @@ from .results import PopulationResult, TrainResult, member_results
 from .settings import member_settings
 from .sharding import (check_in, describe_ranks, gather_checkpoint, gather_results,
                        sharding)
-from .steps import Run, TrainState, average_step, iteration, penalty_of
+from .steps import (Run, TrainState, average_step, by_group, iteration, options_of,
+                    penalty_of)
 from .updates import adam_update, optimiser_state, rmsprop_update
 
 __all__ = ["PopulationResult", "TrainResult", "train"]
@@ -154,7 +155,8 @@ def _train(cfgs, single, shard, device, resume, progress):
                 state.step += 1
                 bar.update(1)
             # -- side concerns: logging, the non-finite guard, evaluation, checkpoints
-            stopped = flush(pending, partial(run.loss.summary, **run.shared),
+            stopped = flush(pending, partial(by_group, run, run.loss.summary, axis=-2,
+                                             shared=True),
                             start_step=done - len(pending), histories=state.histories,
                             stopped=state.stopped, nets={
                                 "generator": state.generator.flat,
@@ -230,11 +232,10 @@ def _setup(cfgs, members, device):
     loss = loss_record(cfg.loss)
     update = (partial(rmsprop_update, lr=settings.lr) if loss.optimizer == "rmsprop" else
               partial(adam_update, lr=settings.lr, betas=settings.betas))
-    options = {name: (settings.column(name) if hasattr(settings, name)
-                      else getattr(cfg, name)) for name in loss.options}
+    options, groups, order = options_of(loss, mine, settings, device)
     penalty, weight = penalty_of(loss, settings)
-    run = Run(loss=loss, options=options, settings=settings, penalty=penalty,
-              penalty_weight=weight,
+    run = Run(loss=loss, options=options, groups=groups, order=order, settings=settings,
+              penalty=penalty, penalty_weight=weight,
               pools=nn.utils.rnn.pad_sequence(pools, batch_first=True),
               sizes=[len(pool) for pool in pools], n_critic=cfg.n_critic,
               batch_size=cfg.batch_size, pack=cfg.pack, latent_dim=cfg.latent_dim,
