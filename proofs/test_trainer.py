@@ -328,25 +328,29 @@ def test_wgan_gp_critic_estimates_the_wasserstein_distance_of_example1(device, t
     at_most(abs(est / theta - 1), 0.1, 0.03, "|critic estimate / W - 1| <= 10%")
 
 
-@settings(max_examples=1)  # 6000 critic steps: one seeded example keeps CI short
+@settings(max_examples=1)  # 3000 critic steps: one seeded example keeps CI short
 @given(seed=st.integers(0, 2**16))
 def test_wgan_gp_critic_cannot_turn_round_in_one_dimension(device, seed):
-    # Data N(3, 0.5^2). The critic learns slope +1 against fakes N(2.5, 0.5^2), then
-    # the fakes jump to N(3.5, 0.5^2): W is still 0.5, but now f must decrease. A
-    # critic of slope a scores -0.5 a - lambda E(|f'| - 1)^2; turning from a = 1 to
-    # a = -1 passes |f'| = 0, a barrier of height about lambda. At lambda = 10 after
-    # 2000 further steps the estimate E_data f - E_fake f is still below -0.25 (the
-    # wrong sign: why 1-D WGAN-GP runs away once G overshoots); at lambda = 0.1 the
-    # barrier is 0.1 < 0.5 and the estimate comes back above +0.25.
+    # Data N(3, 0.5^2). The critic learns slope +1 against fakes N(2.5, 0.5^2) (500
+    # steps), then the fakes jump to N(3.5, 0.5^2): W is still 0.5, but now f must
+    # decrease. A critic of slope a scores -0.5 a - lambda E(|f'| - 1)^2; turning from
+    # a = 1 to a = -1 passes |f'| = 0, a barrier of height about lambda. At lambda = 10
+    # after 1000 further steps the estimate E_data f - E_fake f is still below -0.25
+    # (the wrong sign: why 1-D WGAN-GP runs away once G overshoots); at lambda = 0.1 the
+    # barrier is 0.1 < 0.5 and the estimate comes back above +0.25. Measured on seeds
+    # 0, 7 and 123: at lambda = 10 the estimate stays at -0.49 to -0.50 (the slope +1
+    # kept) through 2000 further steps; at lambda = 0.1 it is -0.01 to 0.10 after 500
+    # (turning), 1.11 to 1.63 after 1000 and 1.76 to 1.78 after 2000, the proof's
+    # former budget (with 1000 steps against N(2.5, 0.5^2) before the jump).
     def pool(m, s):
         return (m + 0.5 * torch.randn(100_000, 1, generator=torch.Generator().manual_seed(s),
                                       dtype=torch.float64)).float().to(device)
 
     data = pool(3.0, seed)
     for lam, sign in ((10.0, -1.0), (0.1, 1.0)):
-        critic = _trained_critic(data, pool(2.5, seed + 1), lam=lam, steps=1000, seed=seed,
+        critic = _trained_critic(data, pool(2.5, seed + 1), lam=lam, steps=500, seed=seed,
                                  device=device)
-        d, _ = _trained_critic(data, pool(3.5, seed + 2), lam=lam, steps=2000, seed=seed,
+        d, _ = _trained_critic(data, pool(3.5, seed + 2), lam=lam, steps=1000, seed=seed,
                                device=device, critic=critic)
         with torch.no_grad():
             est = float(d(data[:10_000]).mean() - d(pool(3.5, seed + 3)[:10_000]).mean())
