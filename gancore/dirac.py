@@ -41,6 +41,8 @@ L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do actuall
 Converge?", ICML 2018.
 """
 
+import functools
+
 import numpy as np
 
 from ._arrays import (float_dtype, from_numpy, namespace, one_of, positive_int,
@@ -109,6 +111,15 @@ def dirac_vector_field(theta, psi, /, *, kind="gan", gamma=1.0, lam=10.0, noise=
         return _field(theta, psi, kind, gamma, lam, noise, xp=xp)
 
 
+@functools.cache
+def _hermite_rule():
+    """The Gauss-Hermite rule of :data:`_HERMITE_NODES` nodes for E f(eps), eps ~
+    N(0, 1): its nodes and its weights normalised to sum to 1 (computed once: a
+    simulation evaluates the field at every step; callers only read them)."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
+    return nodes, weights / weights.sum()
+
+
 def _field(theta, psi, kind, gamma, lam, noise, *, xp):
     if kind in ("wgan", "wgan-gp"):
         v_psi = -theta
@@ -116,9 +127,9 @@ def _field(theta, psi, kind, gamma, lam, noise, *, xp):
             v_psi = v_psi - 2.0 * lam * (xp.abs(psi) - 1.0) * xp.sign(psi)
         return psi + 0.0 * theta, v_psi
     if kind == "instance-noise":
-        nodes, weights = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
+        nodes, weights = _hermite_rule()
         eps = from_numpy(noise * nodes, like=theta, xp=xp)
-        w = from_numpy(weights / weights.sum(), like=theta, xp=xp)
+        w = from_numpy(weights, like=theta, xp=xp)
         shape = (1,) * theta.ndim + (-1,)
         eps, w = xp.reshape(eps, shape), xp.reshape(w, shape)
         th, ps = xp.expand_dims(theta, axis=-1), xp.expand_dims(psi, axis=-1)

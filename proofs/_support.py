@@ -207,6 +207,32 @@ def assert_lives_with(result, like):
     assert result.dtype == like.dtype
 
 
+def scalar_log_density(dist):
+    """The log density of ``dist`` (a Normal, or a Mixture of Normals, of gancore) at a
+    Python float, from the normal formula in ``math`` (a log-sum-exp over a mixture's
+    components): what quadrature's integrands call, 1e4 to 1e5 times a proof, at about
+    a microsecond a call where a validated array call of gancore or scipy.stats costs
+    20 to 40; and independent of gancore's own densities."""
+    parts = ([(1.0, dist)] if hasattr(dist, "loc") else
+             [(float(w), c) for w, c in zip(dist.weights, dist.components) if w > 0])
+    terms = [(math.log(w) - math.log(c.scale * math.sqrt(2 * math.pi)), c.loc, c.scale)
+             for w, c in parts]
+
+    def log_density(t):
+        logs = [a - 0.5 * ((t - m) / s) ** 2 for a, m, s in terms]
+        top = max(logs)
+        return top + math.log(sum(math.exp(v - top) for v in logs))
+
+    return log_density
+
+
+def scalar_density(dist):
+    """The density of ``dist`` at a Python float (see :func:`scalar_log_density`):
+    0 where it underflows."""
+    log_density = scalar_log_density(dist)
+    return lambda t: math.exp(log_density(t))
+
+
 def direct_fit(mixture, f, start, x):
     """The Gaussian N(mu, sigma^2) that minimises ``D_f(mixture || N(mu, sigma^2))``,
     found by Nelder-Mead over (mu, log sigma) from ``start`` (three restarts: a simplex

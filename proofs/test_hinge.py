@@ -20,7 +20,7 @@ import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
-from ._support import arr, host
+from ._support import arr, host, scalar_density
 
 THEOREM = "Hinge GAN"
 STATEMENT = ("t* = sign(p - q) minimises p max(0, 1 - t) + q max(0, 1 + t), at 2 min(p, q); "
@@ -75,7 +75,8 @@ def test_critic_minimum_of_two_normals_matches_quadrature(xp, theta):
     # jump of its slope, 2 |theta| phi(theta / 2); a quarter for margin
     p, q = norm(0.0, 1.0), norm(theta, 1.0)
     lo, hi = min(-8.0, theta - 8.0), max(8.0, theta + 8.0)
-    quad = sum(integrate.quad(lambda x: 2 * min(p.pdf(x), q.pdf(x)), a, b, epsabs=1e-13)[0]
+    fp, fq = scalar_density(gancore.Normal(0.0, 1.0)), scalar_density(gancore.Normal(theta, 1.0))
+    quad = sum(integrate.quad(lambda x: 2 * min(fp(x), fq(x)), a, b, epsabs=1e-13)[0]
                for a, b in ((lo, theta / 2), (theta / 2, hi)))
     closed = 2 * (1 - (2 * norm.cdf(abs(theta) / 2) - 1))
     close(quad, closed, 1e-10, "quad of 2 min(p, q) = 2 (1 - TV)")

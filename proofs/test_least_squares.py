@@ -23,7 +23,7 @@ import gancore
 
 from . import strategies as gs
 from ._record import at_most, close
-from ._support import arr, host
+from ._support import arr, host, scalar_density
 
 THEOREM = "Least-squares GAN"
 STATEMENT = ("D* = (b p + a q)/(p + q) minimises the LSGAN loss pointwise; C(G) = "
@@ -129,8 +129,9 @@ def test_criterion_of_two_normals_matches_quadrature(xp, theta, sigma):
     # is below 1e-10 here; quad's estimate is within 1e-11)
     p, q = norm(0.0, 1.0), norm(theta, sigma)
     lo, hi = min(-8.0, theta - 8 * sigma), max(8.0, theta + 8 * sigma)
-    want, _ = integrate.quad(lambda x: 0.5 * (p.pdf(x) - q.pdf(x)) ** 2
-                             / (p.pdf(x) + q.pdf(x)), lo, hi, epsabs=1e-13, limit=200)
+    fp, fq = (scalar_density(gancore.Normal(*a)) for a in ((0.0, 1.0), (theta, sigma)))
+    want, _ = integrate.quad(lambda x: 0.5 * (fp(x) - fq(x)) ** 2 / (fp(x) + fq(x)), lo, hi,
+                             epsabs=1e-13, limit=200)
     x = np.linspace(lo, hi, 4001)
     got = float(host(gancore.least_squares_criterion(arr(xp, p.pdf(x)), arr(xp, q.pdf(x)),
                                                      dx=float(x[1] - x[0]))))

@@ -21,7 +21,7 @@ from scipy import integrate
 import gancore
 
 from . import strategies as gs
-from ._support import arr, binomial_count, host, ks_uniform, rosenblatt
+from ._support import arr, binomial_count, host, ks_uniform, rosenblatt, scalar_density
 
 THEOREM = "Rejection with D*"
 STATEMENT = ("draws of q kept with probability min(1, exp(l - log M)), l = log(p/q) = "
@@ -75,8 +75,9 @@ def test_rejection_with_m_too_small_draws_min_of_p_and_m_q(xp, pair, shortfall, 
     # of min(p, M q) / Z by the trapezoid rule on the grid (spacing below 3e-4 of the
     # widest scale: error below 1e-7, against KS distances of 1e-2)
     crossings = grid[1:][np.diff(np.sign(p.pdf(grid) - m * q.pdf(grid))) != 0]
-    z = integrate.quad(lambda t: min(float(p.pdf(np.array(t))), m * float(q.pdf(np.array(t)))),
-                       lo, hi, points=crossings[:50], limit=500, epsabs=1e-12)[0]
+    fp, fq = scalar_density(p), scalar_density(q)
+    z = integrate.quad(lambda t: min(fp(t), m * fq(t)), lo, hi, points=crossings[:50],
+                       limit=500, epsabs=1e-12)[0]
     cdf = integrate.cumulative_trapezoid(cut, grid, initial=0.0) / z
     n = math.ceil(KEPT * m / z)
     x, log_ratio = _draws(xp, p, q, n, seed)
