@@ -59,15 +59,22 @@ def fails_at_seed_3():
     return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
 
 
+# values of the loss options members may differ on, member i taking its i % 3rd
+OPTIONS = {"divergence": ("gan", "kl", "pearson"),
+           "codes": ((-1.0, 1.0, 0.0), (0.0, 1.0, 1.0), (-1.0, 1.0, 0.0))}
+
+
 def _population(loss, n=5, **fields):
-    """``n`` members that differ in every per-member field their loss accepts."""
+    """``n`` members that differ in every per-member field their loss accepts, and in
+    its options (interleaved: members 0 and 3 share theirs)."""
     base = TrainConfig(loss=loss, **{**SMALL, **fields})
     own = {k: v for k, v in dict(clip=0.05, gp_lambda=0.05, r1_gamma=1.0,
                                  value_penalty=0.1).items()
            if k in LOSSES[loss].fields}
     return [replace(base, seed=i, lr=(1e-4, 2e-4, 3e-4)[i % 3],
                     data=gancore.Normal(i - 2.0, 1.0 + i / 2),
-                    ema=None if i == 2 else 0.999, **(own if i % 2 else {}))
+                    ema=None if i == 2 else 0.999, **(own if i % 2 else {}),
+                    **{k: OPTIONS[k][i % 3] for k in LOSSES[loss].options if k in OPTIONS})
             for i in range(n)]
 
 
