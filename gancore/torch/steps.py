@@ -78,8 +78,9 @@ class Run:
     ----------
     loss : Loss
         The members' loss record.
-    options : dict
-        The loss's options as its functions take them (per-member ones as columns).
+    options : dict or None
+        The loss's options as its functions take them (per-member ones as columns);
+        None where the members differ on one that is not (see ``groups``).
     settings : Settings
         The per-member settings.
     pools : torch.Tensor
@@ -133,10 +134,12 @@ class Run:
 def options_of(loss, cfgs, settings, device):
     """The loss's options for the members ``cfgs`` (resolved configs), as
     :class:`Run` holds them: ``(options, groups, order)``. A per-member setting is its
-    column; another option is its value where every member has the same, and where
-    they differ the members are grouped by it (see :class:`Run`), ``options`` then
-    holding the first group's."""
+    column, another option its value. Where the members differ on one of those, they
+    are grouped by them (``groups`` and ``order``, see :class:`Run`) and ``options`` is
+    None; otherwise ``groups`` is empty and ``order`` None."""
     keys = [name for name in loss.options if not hasattr(settings, name)]
+    columns = {name: settings.column(name) for name in loss.options
+               if hasattr(settings, name)}
     found = []                                  # (values, rows), in order of appearance
     for i, cfg in enumerate(cfgs):
         values = [getattr(cfg, name) for name in keys]
@@ -145,26 +148,22 @@ def options_of(loss, cfgs, settings, device):
             found.append((values, [i]))
         else:
             rows.append(i)
+    if len(found) == 1:
+        return {**dict(zip(keys, found[0][0])), **columns}, (), None
     flat = [i for _, rows in found for i in rows]
     order = None
-    if flat != sorted(flat):
-        order = torch.tensor(flat, device=device)
-        order = (order, torch.argsort(order))
-    columns = {name: settings.column(name) for name in loss.options
-               if hasattr(settings, name)}
-    if order is not None:  # the settings' columns in the groups' order
-        columns = {name: c.index_select(0, order[0]) if torch.is_tensor(c) else c
+    if flat != sorted(flat):  # interleaved: the settings' columns in the groups' order
+        index = torch.tensor(flat, device=device)
+        order = (index, torch.argsort(index))
+        columns = {name: c.index_select(0, index) if torch.is_tensor(c) else c
                    for name, c in columns.items()}
     groups, start = [], 0
     for values, rows in found:
         span = slice(start, start + len(rows))
         groups.append((len(rows), {**dict(zip(keys, values)), **{
-            name: c[span] if torch.is_tensor(c) and len(found) > 1 else c
-            for name, c in columns.items()}}))
+            name: c[span] if torch.is_tensor(c) else c for name, c in columns.items()}}))
         start += len(rows)
-    if len(groups) == 1:
-        return groups[0][1], (), None
-    return groups[0][1], tuple(groups), order
+    return None, tuple(groups), order
 
 
 def by_group(run, function, *values, axis=0, shared=False):
