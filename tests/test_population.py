@@ -233,15 +233,17 @@ def test_members_must_agree_on_shared_fields():
 
 
 @pytest.mark.parametrize("loss, option, values", [
-    ("f-gan", "divergence", ("kl", "pearson")),
-    ("least-squares", "codes", ((0.0, 1.0, 1.0), (-1.0, 1.0, 0.0)))])
+    ("f-gan", "divergence", ("kl", "pearson", "hellinger")),
+    ("least-squares", "codes", ((0.0, 1.0, 1.0), (-1.0, 1.0, 0.0), (0.0, 1.0, 0.5)))])
 def test_members_may_differ_on_their_loss_options(loss, option, values):
     # a member trains as in a population whose members all share its option, bit for
     # bit: the losses are computed per group of members that share theirs, here
-    # interleaved (members 0 and 2 against 1), history and D's logged values included
+    # interleaved (options a, b, c, a: the groups' order 0, 3, 1, 2 is not its own
+    # inverse), history and D's logged values included
+    three = _population(loss, r1_gamma=1.0)
     members = [replace(m, **_accepted(loss, {"value_penalty": 0.05 * i}))  # a column too
-               for i, m in enumerate(_population(loss, r1_gamma=1.0))]
-    chosen = (values[0], values[1], values[0])
+               for i, m in enumerate([*three, replace(three[0], seed=11)])]
+    chosen = (values[0], values[1], values[2], values[0])
     mixed = train([replace(m, **{option: v}) for m, v in zip(members, chosen)],
                   progress=False)
     for value in values:
