@@ -202,9 +202,11 @@ def host(x):
 
 def assert_lives_with(result, like):
     """``result`` is in ``like``'s namespace, on its device, with its dtype."""
-    assert array_namespace(result) is array_namespace(like)
-    assert array_device(result) == array_device(like)
-    assert result.dtype == like.dtype
+    assert array_namespace(result) is array_namespace(like), (
+        f"result in {array_namespace(result).__name__}, not {array_namespace(like).__name__}")
+    assert array_device(result) == array_device(like), (
+        f"result on {array_device(result)}, not {array_device(like)}")
+    assert result.dtype == like.dtype, f"result in {result.dtype}, not {like.dtype}"
 
 
 def scalar_log_density(dist):

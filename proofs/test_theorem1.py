@@ -93,7 +93,7 @@ def test_identity_in_float32(xp, pq):
     P, Q = arr(xp, pq[0], xp.float32), arr(xp, pq[1], xp.float32)
     c = gancore.virtual_criterion(P, Q)
     js = gancore.jsd(P, Q)
-    assert c.dtype == xp.float32 and js.dtype == xp.float32
+    assert c.dtype == xp.float32 and js.dtype == xp.float32, (c.dtype, js.dtype)
     eps32 = float(np.finfo(np.float32).eps)
     close(float(host(c)), -LOG4 + 2 * float(host(js)), 16 * 12 * eps32 * LOG4,
           "C = -log 4 + 2 JSD in float32")
