@@ -203,13 +203,15 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
 # stated rate (measured: at 1500 steps 62 of 64 below 0.1 s, median 0.06; at 1250 steps
 # only 45). The phase diagram: lambda / s on a log grid, on the population's first 3
 # targets. Under thorough the grid runs from 1e-3 to 10 by half-decades; under ci and dev
-# it is 1e-2 (the population's own members), 0.1, 1 and 10: the checks read the ratios
-# <= 0.1 and >= 1, and the 3 members at 1e-3 add nothing that 1e-2's do not show (final
-# W1 / s 0.03-0.25 against 0.04-0.10 on seeds 1-3). Measured on seeds 1-3 with 1e-3
-# trained too: the converging median over 1e-2's 5 and 0.1's 3 members 0.060, 0.076 and
-# 0.067 (over 3 each of 1e-3, 1e-2 and 0.1, the former rule: 0.059, 0.051, 0.061); the
-# smallest swing 1.23, 1.15 and 1.39 lambda.
-PHASE_RATIOS = np.logspace(-3, 1, 9) if THOROUGH else np.array([1e-2, 1e-1, 1.0, 10.0])
+# it is 1e-2 (the population's own members), 0.1 and 1: the checks read the ratios
+# <= 0.1 and >= 1. The 3 members at 1e-3 add nothing that 1e-2's do not show (final
+# W1 / s 0.03-0.25 against 0.04-0.10 on seeds 1-3). Nor do the 3 at 10, the costliest
+# to keep (they peak at 1250-1450 of the 1500 steps): the smallest swing is lambda =
+# s's, 1.25-1.42 lambda on seeds 11 and 12 against 1.68-1.71 at 10. Measured on seeds
+# 1-3 with 1e-3 trained too: the converging median over 1e-2's 5 and 0.1's 3 members
+# 0.060, 0.076 and 0.067 (over 3 each of 1e-3, 1e-2 and 0.1, the former rule: 0.059,
+# 0.051, 0.061); the smallest swing 1.23, 1.15 and 1.39 lambda.
+PHASE_RATIOS = np.logspace(-3, 1, 9) if THOROUGH else np.array([1e-2, 1e-1, 1.0])
 PHASE_TARGETS = 3
 WGAN_GP_RATIO = 1e-2  # the population's lambda / s: 10.0 ** -2, which logspace gives exactly
 
@@ -282,7 +284,8 @@ def test_wgan_critic_stays_clipped_after_every_step(device, seed):
         patch.setattr(trainer, "rmsprop_update", check)
         train(TrainConfig(loss="wgan", steps=5, seed=seed, device=device, lr=0.1),
               progress=False)
-    assert len(worst) == 5 * 6  # 5 critic steps and 1 generator step per iteration
+    # 5 critic steps and 1 generator step per iteration
+    assert len(worst) == 5 * 6, f"{len(worst)} updates in 5 iterations, not 30"
     at_most(max(worst), 0.01, 0.0, "max |critic parameter| <= c")
 
 
