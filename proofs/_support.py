@@ -279,6 +279,8 @@ def penalised_total_variation(p, q, lam):
     lo, hi = np.zeros_like(r), r / (2 * lam)
     for _ in range(200):  # bracket halves each time; 200 halvings pass the float spacing
         mid = (lo + hi) / 2
+        if np.all((mid == lo) | (mid == hi)):  # every bracket down to adjacent floats
+            break
         e = np.exp(-2 * mid)  # sech^2 v = 4 e^{-2v} / (1 + e^{-2v})^2, free of overflow
         rising = 4 * r * e / (1 + e) ** 2 > 2 * lam * mid
         lo, hi = np.where(rising, mid, lo), np.where(rising, hi, mid)
