@@ -1,13 +1,24 @@
 """Set-up of the theory suite: profiles, the ``xp`` fixture, and the recording hooks."""
 
+import contextlib
 import functools
 import signal
 import threading
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis draws about one number in twenty from the constants of the local modules
+# loaded (a checkout's; an installed package is not local). gancore verify runs the
+# proofs in its own process (--jobs 1), where its modules are loaded, or in
+# pytest-xdist's workers, where they were not: loading them here too gives both the
+# same examples, and the same table
+import gancore.cli  # noqa: F401
+import gancore.verify  # noqa: F401
 
 from . import _record
-from ._support import device, load_profile, xp  # noqa: F401  (fixtures)
+from ._support import device, xp  # noqa: F401  (fixtures)
+from ._support import load_profile, thorough
 
 load_profile()
 
@@ -53,9 +64,36 @@ def pytest_runtest_call(item):
     """Send the checks made while ``item`` runs to its tally."""
     _record.start(item.nodeid)
     try:
-        return (yield)
+        with _examples_on(item):
+            return (yield)
     finally:
         _record.stop()
+
+
+@contextlib.contextmanager
+def _examples_on(item):
+    """Under ``ci`` and ``dev`` a property runs its examples on NumPy and half of them (at
+    least one) on every other namespace; under ``thorough`` all of them on each.
+
+    NumPy, in float64, is where a property samples the theorem. Another namespace runs
+    the same code; what it adds is that the code keeps to that namespace's API and
+    numerics, and a NumPy-only call fails on the first example that reaches it. The
+    other namespaces are where the suite's time went: array_api_strict takes about 7
+    times NumPy's time per operation (a Gaussian GAN step), and it and torch took 51 of
+    the 74 s of the properties under ``ci`` on two cores. The proofs that train (one
+    run each) are not halved."""
+    callspec = getattr(item, "callspec", None)
+    test = getattr(item, "obj", None)
+    own = getattr(test, "_hypothesis_internal_use_settings", None)
+    if (own is None or callspec is None or callspec.params.get("xp", "numpy") == "numpy"
+            or own.max_examples < 2 or thorough()):
+        yield
+        return
+    test._hypothesis_internal_use_settings = settings(own, max_examples=own.max_examples // 2)
+    try:
+        yield
+    finally:
+        test._hypothesis_internal_use_settings = own
 
 
 @pytest.hookimpl(wrapper=True)
