@@ -212,7 +212,10 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
 # 0.060, 0.076 and 0.067 (over 3 each of 1e-3, 1e-2 and 0.1, the former rule: 0.059,
 # 0.051, 0.061); the smallest swing 1.23, 1.15 and 1.39 lambda.
 PHASE_RATIOS = np.logspace(-3, 1, 9) if THOROUGH else np.array([1e-2, 1e-1, 1.0])
-PHASE_TARGETS = 3
+# Targets per ratio besides the population's own: 3 under thorough, 2 under ci and dev
+# (the swing at lambda = s was 1.25-1.42 lambda for each of seeds 11's and 12's 3, so
+# 2 members keep the check's margin; the converging median then runs over 7 members)
+PHASE_TARGETS = 3 if THOROUGH else 2
 WGAN_GP_RATIO = 1e-2  # the population's lambda / s: 10.0 ** -2, which logspace gives exactly
 
 
@@ -220,8 +223,8 @@ WGAN_GP_RATIO = 1e-2  # the population's lambda / s: 10.0 ** -2, which logspace 
 @given(seed=st.integers(0, 2**32 - 1))
 def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
     # One run trains the convergence population (lambda = 0.01 s, its N targets) and the
-    # phase diagram's other ratios on its first 3 targets, with the same member seeds at
-    # every ratio, 1500 steps at the published optimiser settings, W1 every 50 steps
+    # phase diagram's other ratios on its first PHASE_TARGETS targets, with the same
+    # member seeds at every ratio, 1500 steps at the published optimiser settings, W1 every 50 steps
     # (2000 points each; W1 >= the distance between the means), the final one from the
     # averaged generator's 1e4 points.
     # Convergence: at least k of the N members reach W1 < 0.1 s, as for the other losses.
@@ -233,7 +236,7 @@ def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
     # out to a largest W1 of 1.2 to 1.7 lambda and ends above 0.54 s. Single members
     # vary (below the boundary one of seed 0's 15 ended at 0.25 s; above it one was
     # swinging back through 0.43 s at the end), so the converging side is checked on the
-    # median of the members at ratios <= 0.1 (under ci 8: the population's 5 and 3 at
+    # median of the members at ratios <= 0.1 (under ci 7: the population's 5 and 2 at
     # 0.1), under 0.1 s, and the swinging side on the swing itself: every member's largest
     # W1 exceeds lambda (half the predicted swing of 2 lambda).
     targets, seeds = _targets(seed, POPULATION), member_seeds(seed, POPULATION)
