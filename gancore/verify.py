@@ -323,7 +323,8 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
         any case; all of them by default. ``gancore verify --list`` shows both.
     profile : {"ci", "dev", "thorough"}
         Hypothesis profile: ``ci`` is derandomised and bounded, ``thorough`` runs
-        thousands of examples per property.
+        thousands of examples per property. Under ``ci`` and ``dev`` a property runs
+        half its examples on each namespace but NumPy; under ``thorough`` all of them.
     namespaces : str, optional
         Comma-separated backends to check (``numpy``, ``array_api_strict``, ``torch``,
         ``torch_cuda``, ``cupy``); all available ones by default.
