@@ -148,6 +148,53 @@ def test_processes_run_the_proofs_and_give_the_one_process_table():
     assert tables["1"] == tables["2"] and len(tables["1"]) == len(chosen)
 
 
+def test_namespaces_other_than_numpy_run_half_the_examples():
+    # proofs/conftest.py: under ci a property runs its 40 examples on NumPy and 20 on
+    # another namespace (the row counts every example of its properties)
+    from hypothesis import settings
+
+    properties = next(t[3] for t in theorems() if t[0] == "nonsaturating")
+    per_property = settings.get_profile("ci").max_examples
+    counts = {}
+    for namespace in ("numpy", "array_api_strict"):
+        done = _run("nonsaturating", "--namespaces", namespace, columns=200)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        table = done.stdout.split("\ngancore verify (hypothesis profile 'ci'")[1]
+        row = next(l for l in table.splitlines() if l.startswith("Non-saturating loss"))
+        counts[namespace] = int(row.split()[3])
+    assert counts == {"numpy": properties * per_property,
+                      "array_api_strict": properties * per_property // 2}
+
+
+@pytest.mark.parametrize("profile, namespace, trains, want", [
+    ("ci", "torch", False, 20), ("ci", "numpy", False, 40), ("ci", "torch", True, 1),
+    ("thorough", "torch", False, 40)])
+def test_the_examples_are_halved_only_off_numpy_under_ci_and_dev(profile, namespace,
+                                                                 trains, want):
+    # the hook's rule on a stand-in for a pytest item (a proof that trains runs one
+    # example); the test's own settings are put back after the call
+    from types import SimpleNamespace
+
+    from hypothesis import settings
+
+    from proofs.conftest import _examples_on
+
+    def proof():
+        pass
+
+    own = settings(max_examples=1 if trains else 40)
+    proof._hypothesis_internal_use_settings = own
+    item = SimpleNamespace(obj=proof, callspec=SimpleNamespace(params={"xp": namespace}))
+    before = settings.get_current_profile_name()
+    settings.load_profile(profile)
+    try:
+        with _examples_on(item):
+            seen = proof._hypothesis_internal_use_settings.max_examples
+    finally:
+        settings.load_profile(before)
+    assert seen == want and proof._hypothesis_internal_use_settings is own
+
+
 def test_a_conftest_above_the_installed_proofs_is_not_loaded(tmp_path):
     # The README's command installs gancore into .venv inside a checkout, so the
     # checkout's own conftest.py lies above the installed proofs; pytest loaded it, and
