@@ -18,8 +18,9 @@ N(1, 0.5^2), a descent away from the heavier mode (thorough keeps N(0, 1), where
 must first break the symmetry; see FIT_BUDGET). Neyman's D_f is infinite for every
 sigma > 1/sqrt 2 (its integrand (q - p)^2 / p grows in the tails), so its generator
 starts inside, at N(1, 0.5^2) (under ci and dev N(1.5, 0.5^2)), from where the direct
-descent reaches the heavier mode; it trains at batch 2048 (see FIT_BUDGET for why). Total variation's T* = sign(p - q) / 2
-lies at v = +-infinity, where its critic tanh(v) / 2 saturates and stops learning; it
+descent reaches the heavier mode; it trains at batch 2048 (see FIT_BUDGET for why).
+Total variation's T* = sign(p - q) / 2 lies at v = +-infinity, where its critic
+tanh(v) / 2 saturates and stops learning; it
 trains with the critic values' penalty lambda = 1e-3 (``value_penalty``), so its game
 minimises D_{f_lambda}, a divergence within 0.0136 of TV: the population lands on
 D_{f_lambda}'s direct fit, whose TV is within that gap of TV's minimum (TV's valley

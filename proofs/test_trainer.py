@@ -201,16 +201,16 @@ def test_gan_training_converges_on_correlated_gaussians(device, seed):
 # WGAN-GP's population and its phase diagram, trained as one run. The population: lambda
 # = 0.01 s (the 1-D trap, docs/theory/wgan-gp.md), 1500 steps, W1 / s below 0.1 at the
 # stated rate (measured: at 1500 steps 62 of 64 below 0.1 s, median 0.06; at 1250 steps
-# only 45). The phase diagram: lambda / s on a log grid, on the population's first 3
-# targets. Under thorough the grid runs from 1e-3 to 10 by half-decades; under ci and dev
-# it is 1e-2 (the population's own members), 0.1 and 1: the checks read the ratios
-# <= 0.1 and >= 1. The 3 members at 1e-3 add nothing that 1e-2's do not show (final
-# W1 / s 0.03-0.25 against 0.04-0.10 on seeds 1-3). Nor do the 3 at 10, the costliest
-# to keep (they peak at 1250-1450 of the 1500 steps): the smallest swing is lambda =
-# s's, 1.25-1.42 lambda on seeds 11 and 12 against 1.68-1.71 at 10. Measured on seeds
-# 1-3 with 1e-3 trained too: the converging median over 1e-2's 5 and 0.1's 3 members
-# 0.060, 0.076 and 0.067 (over 3 each of 1e-3, 1e-2 and 0.1, the former rule: 0.059,
-# 0.051, 0.061); the smallest swing 1.23, 1.15 and 1.39 lambda.
+# only 45). The phase diagram: lambda / s on a log grid, on the population's first
+# PHASE_TARGETS targets. Under thorough the grid runs from 1e-3 to 10 by half-decades;
+# under ci and dev it is 1e-2 (the population's own members), 0.1 and 1: the checks read
+# the ratios <= 0.1 and >= 1. The 3 members at 1e-3 add nothing that 1e-2's do not show
+# (final W1 / s 0.03-0.25 against 0.04-0.10 on seeds 1-3). Nor do the 3 at 10, the
+# costliest to keep (they peak at 1250-1450 of the 1500 steps): the smallest swing is
+# lambda = s's, 1.25-1.42 lambda on seeds 11 and 12 against 1.68-1.71 at 10. Measured on
+# seeds 1-3 with 1e-3 trained too: the converging median over 1e-2's 5 and 0.1's 3
+# members 0.060, 0.076 and 0.067 (over 3 each of 1e-3, 1e-2 and 0.1, the former rule:
+# 0.059, 0.051, 0.061); the smallest swing 1.23, 1.15 and 1.39 lambda.
 PHASE_RATIOS = np.logspace(-3, 1, 9) if THOROUGH else np.array([1e-2, 1e-1, 1.0])
 # Targets per ratio besides the population's own: 3 under thorough, 2 under ci and dev
 # (the swing at lambda = s was 1.25-1.42 lambda for each of seeds 11's and 12's 3, so
@@ -224,9 +224,9 @@ WGAN_GP_RATIO = 1e-2  # the population's lambda / s: 10.0 ** -2, which logspace 
 def test_wgan_gp_converges_or_swings_by_its_penalty_length(device, seed):
     # One run trains the convergence population (lambda = 0.01 s, its N targets) and the
     # phase diagram's other ratios on its first PHASE_TARGETS targets, with the same
-    # member seeds at every ratio, 1500 steps at the published optimiser settings, W1 every 50 steps
-    # (2000 points each; W1 >= the distance between the means), the final one from the
-    # averaged generator's 1e4 points.
+    # member seeds at every ratio, 1500 steps at the published optimiser settings, W1
+    # every 50 steps (2000 points each; W1 >= the distance between the means), the
+    # final one from the averaged generator's 1e4 points.
     # Convergence: at least k of the N members reach W1 < 0.1 s, as for the other losses.
     # The phase diagram: on the line the generator's mean overshoots the data by up to 2
     # lambda before the critic turns round (docs/theory/wgan-gp.md): the swing is
