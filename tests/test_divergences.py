@@ -544,3 +544,59 @@ def test_one_long_distribution_below_the_direct_floor_is_summed_again(small_bloc
     assert 1e-4 < want < 1 / 16
     assert _streamed_kl(p, q, -1, 1.0, False) is None
     assert float(gancore.kl(p, q)) == pytest.approx(want, rel=1e-13, abs=0)
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40),
+       dtype=st.sampled_from(["float64", "float32"]), dx=st.sampled_from([1.0, 0.5, 3.0]),
+       normalize=st.booleans(), near=st.booleans(), where=st.sampled_from(["p", "q"]),
+       fault=st.sampled_from([None, "zero", "negative", "subnormal", "nan", "inf",
+                              "unnormalised", "huge"]),
+       kind=st.sampled_from(["numpy", "torch"]))
+def test_one_distributions_tv_checked_in_its_formula_is_the_general_paths(
+        seed, n, dtype, dx, normalize, near, where, fault, kind):
+    # tv of one host distribution takes its checks from the formula's own operations
+    # (_one_host_tv); it returns the general path's result bit for bit (a batch of one
+    # takes the general path), or None wherever the general path raises, takes the
+    # careful form (TV below 1/16: nearly equal inputs) or rescales the totals
+    from gancore.divergences import _one_host_tv
+
+    rng = np.random.default_rng(seed)
+    p = rng.random(n) + 0.01
+    q = p * (1 + 1e-3 * rng.standard_normal(n)) if near else rng.random(n) + 0.01
+    p, q = (np.asarray(x / (x.sum() * dx), dtype=dtype) for x in (p, q))
+    if fault is not None:
+        x, i = (p if where == "p" else q), rng.integers(0, n)
+        x[i] = {"zero": 0.0, "negative": -1e-3, "subnormal": -5e-324, "nan": math.nan,
+                "inf": math.inf, "unnormalised": x[i] + 0.5, "huge": 1e30}[fault]
+    if kind == "torch":
+        torch = pytest.importorskip("torch")
+        p, q = torch.from_numpy(p), torch.from_numpy(q)
+    got = _one_host_tv(p, q, -1, dx, False, normalize)
+    try:
+        want = gancore.tv(p[None], q[None], dx=dx, normalize=normalize)[0]
+    except ValueError:
+        assert got is None
+        return
+    if got is None:  # not float64 torch, the careful form, or totals that are rescaled
+        assert ((kind == "torch" and dtype == "float32") or float(want) < 1 / 16
+                or (fault == "huge" and normalize))
+        return
+    assert type(got) is type(want) and got.dtype == want.dtype
+    assert float(got) == float(want) and float(gancore.tv(p, q, dx=dx,
+                                                          normalize=normalize)) == float(got)
+
+
+@pytest.mark.parametrize("ulps", [0, 1, 4, 5, 100])
+def test_tv_takes_totals_within_4_ulps_as_equal_within_their_bound(ulps):
+    # TV's direct form takes k = P/Q = 1 when it lies within 4 ulps of 1: the result
+    # moves by at most |k - 1| (derivation in divergences._unit_ratio); against mpmath
+    # the error stays below (|k - 1| + 16 eps), the sum's rounding included
+    rng = np.random.default_rng(ulps)
+    p, q = rng.random(1000), rng.random(1000)
+    p, q = p / p.sum(), q / q.sum()
+    q = q * (1.0 + ulps * EPS)  # within the normalisation tolerance, k = 1 - ulps eps
+    ps, qs = _mp_pair(p, q)
+    want = mpmath.fsum(abs(a - b) for a, b in zip(ps, qs)) / 2
+    got = gancore.tv(p, q)
+    k = float(p.sum() / q.sum())
+    assert abs(float(got) - float(want)) <= abs(k - 1.0) + 16 * EPS
