@@ -652,7 +652,7 @@ def largest(xp, x):
     return float(x.max())
 
 
-def _least(xp, a, b):
+def least_of(xp, a, b):
     """The smallest element of ``a`` and ``b``, arrays of one shape (NumPy arrays, or
     torch tensors on the CPU), as a Python float; NaN propagates. Small NumPy arrays
     are read through an argmin each (0.35 us a call at n = 1e3, where ``minimum`` and
@@ -666,7 +666,7 @@ def _least(xp, a, b):
 
 
 def _most(xp, a, b):
-    """The largest element of ``a`` and ``b``, as :func:`_least` the smallest."""
+    """The largest element of ``a`` and ``b``, as :func:`least_of` the smallest."""
     if xp is NUMPY and a.size <= ARG_EXTREME_ELEMENTS:
         if a.ndim != 1:
             a, b = a.reshape(-1), b.reshape(-1)
@@ -676,12 +676,12 @@ def _most(xp, a, b):
 
 
 def _span(xp, a, b):
-    """``(smallest, largest)`` element of ``a`` and ``b`` (:func:`_least`,
+    """``(smallest, largest)`` element of ``a`` and ``b`` (:func:`least_of`,
     :func:`_most`; for arrays free of NaN), read off directly for one element each."""
     if math.prod(a.shape) == 1:
         x, y = a.item(), b.item()
         return (x, y) if x <= y else (y, x)
-    return _least(xp, a, b), _most(xp, a, b)
+    return least_of(xp, a, b), _most(xp, a, b)
 
 
 def _limits(xp, dtype):
@@ -777,7 +777,7 @@ def _host_pair(p, q, axis, dx, normalize, extra):
                 found[0] is NUMPY or extra[1].is_cpu)))):
         return None
     xp, limits = found
-    low = _least(xp, p, q)
+    low = least_of(xp, p, q)
     if not low >= 0.0:  # NaN, -inf or a negative mass: the general path names it
         return None
     ax = axis % p.ndim
@@ -806,7 +806,7 @@ def host_extremes(p, q):
     xp = _host_floats(p, q)
     if xp is None or math.prod(p.shape) > FUSED_CHECK_ELEMENTS:
         return None
-    return xp, _least(xp, p, q), _most(xp, p, q)
+    return xp, least_of(xp, p, q), _most(xp, p, q)
 
 
 def measures(names, p, q, axis, dx, normalize, extra=None):

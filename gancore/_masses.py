@@ -8,7 +8,8 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (boolean, extremes, host_limits, positive_number, spacing, totals_fit,
+from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, boolean, extremes, host_limits, least_of,
+                      numpy_totals, positive_number, spacing, totals_fit,
                       validated_pair)
 
 # Direct-formula results at or above this are returned (see gancore.divergences): the
@@ -188,8 +189,8 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
 
     For NumPy arrays of one float dtype, one dimension and at least 16 blocks (with a
     float ``dx``), each block of ``BLOCK_ELEMENTS`` points gives, while it is in cache,
-    its minimum over both arrays, its two sums and ``dot(a, b)`` (such as KL's
-    ``sum(a log(a/b))``; ``dot(a, b, c)`` with ``c`` the block of ``extra``, a third
+    its minimum over both arrays, its two sums and ``dot(a, b, xp=xp)`` (such as KL's
+    ``sum(a log(a/b))``; ``dot(a, b, c, xp=xp)`` with ``c`` the block of ``extra``, a third
     array of the same shape and dtype): the checks of
     :func:`gancore._arrays.validated_pair` and the formula read the arrays once, where
     checking first reads them twice more. The result is ``finish(sum of the dots, P,
@@ -216,7 +217,8 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
             lows.append(np.minimum.reduce(np.minimum(a, b)))
             p_sums.append(np.add.reduce(a))
             q_sums.append(np.add.reduce(b))
-            dots.append(dot(a, b) if extra is None else dot(a, b, extra[i:i + step]))
+            dots.append(dot(a, b, xp=NUMPY) if extra is None
+                        else dot(a, b, extra[i:i + step], xp=NUMPY))
             if (i == 0 and floor is not None
                     and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
                 return None  # nearly equal (or invalid): the general path
@@ -229,3 +231,56 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
             and (floor is None or out >= floor)):
         return None
     return out
+
+
+@np.errstate(all="ignore")  # (as a decorator errstate costs 0.6 us a call, as a context 1.0)
+def _quietly(kernel, *args):
+    """``kernel(*args)`` with NumPy's floating-point warnings silenced."""
+    return kernel(*args)
+
+
+def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, extra=None):
+    """A direct formula of one short distribution on the host, with nothing around its
+    checks but their passes; ``None`` where the general path must run.
+
+    For NumPy arrays of one float dtype, or float64 CPU torch tensors that track no
+    gradient, of one dimension and at most ``FUSED_CHECK_ELEMENTS`` points (``extra``,
+    a third array, alike), with a float ``dx``: the smallest mass over both arrays (NaN
+    propagates), the two totals, checked as the general path checks them, then
+    ``finish(dot(a, b[, c], xp=xp), P, Q)`` (``dot`` may return a tuple), returned when
+    it is finite and, unless ``floor`` is None, every mass is positive and the result
+    at least ``floor``. The operations are the general path's. NumPy gives a scalar of
+    the dtype, torch a 0-d tensor (from Python floats: float64 arithmetic, as torch's).
+    On NumPy, the formula runs with warnings silenced, unless every quotient of masses
+    stays within ``MODERATE_RATIO`` (totals bound the masses) and there is no ``extra``.
+    """
+    found = host_limits(p, q, axis, dx, normalize)
+    if found is None or p.ndim != 1 or p.shape[0] > FUSED_CHECK_ELEMENTS:
+        return None
+    xp, limits = found
+    if extra is not None and not (type(extra) is type(p) and extra.dtype == p.dtype
+                                  and extra.shape == p.shape):
+        return None
+    arrays = (p, q) if extra is None else (p, q, extra)
+    if xp is NUMPY:
+        p_total, q_total = numpy_totals(p, q, 0, False)
+    elif p.element_size() == 8 and not any(x.requires_grad for x in arrays):
+        p_total, q_total = float(p.sum()), float(q.sum())
+    else:
+        return None
+    low, small, large = least_of(xp, p, q), float(p_total) * dx, float(q_total) * dx
+    if not ((low > 0 if floor is not None else low >= 0)  # (NaN fails)
+            and totals_fit(limits, *((small, large) if small <= large else (large, small)),
+                           normalize)):
+        return None
+    if xp is not NUMPY:
+        dots = dot(*arrays, xp=xp)
+        dots = tuple(map(float, dots)) if isinstance(dots, tuple) else float(dots)
+        out = float(finish(dots, p_total, q_total))
+        return (p.new_full((), out) if math.isfinite(out)
+                and (floor is None or out >= floor) else None)
+    if extra is None and max(p_total, q_total) <= low * MODERATE_RATIO:
+        out = finish(dot(p, q, xp=xp), p_total, q_total)
+    else:
+        out = _quietly(lambda: finish(dot(*arrays, xp=xp), p_total, q_total))
+    return out if math.isfinite(out) and (floor is None or out >= floor) else None

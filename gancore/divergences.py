@@ -55,8 +55,8 @@ import numpy as np
 from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, boolean, epsilon, extremes, host_limits,
                       log_ratio, numpy_totals, smallest, totals_fit)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
-                      careful_sum, clipped, log_base, mass_pair, quiet, rows, shaped, warns,
-                      streamed_direct)
+                      careful_sum, clipped, log_base, mass_pair, one_direct, quiet, rows, shaped,
+                      warns, streamed_direct)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -256,6 +256,9 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     out = _streamed_kl(p, q, axis, dx, normalize)
     if out is not None:
         return shaped(NUMPY, out if base is None else out / scale, 0, keepdims)
+    out = None if keepdims else _one_kl(p, q, axis, dx, normalize)
+    if out is not None:
+        return out if base is None else out / scale
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     positive = low > 0
     terms = partial(_kl_terms, positive=positive)
@@ -274,9 +277,9 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     return shaped(xp, out if base is None else out / scale, ax, keepdims)
 
 
-def _kl_dot(a, b):
-    """``sum(a log(a/b))`` of two blocks of positive masses (NumPy)."""
-    return np.vecdot(a, np.log(a / b))
+def _kl_dot(a, b, *, xp):
+    """``sum(a log(a/b))`` of two blocks of positive masses."""
+    return xp.vecdot(a, xp.log(a / b))
 
 
 def _kl_from_dot(dot, p_total, q_total):
@@ -285,6 +288,7 @@ def _kl_from_dot(dot, p_total, q_total):
 
 
 _streamed_kl = partial(streamed_direct, dot=_kl_dot, finish=_kl_from_dot)
+_one_kl = partial(one_direct, dot=_kl_dot, finish=_kl_from_dot)
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):

@@ -33,7 +33,7 @@ import numpy as np
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_sum, mass_pair, quiet,
-                      rows, shaped, streamed_direct)
+                      one_direct, rows, shaped, streamed_direct)
 from .divergences import jsd, kl, tv
 from .game import optimal_discriminator_logits
 
@@ -111,10 +111,13 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
     if name in ("pearson", "neyman"):  # one long NumPy distribution: one pass, if it can
-        out = _streamed_pearson(*((p, q) if name == "pearson" else (q, p)), axis, dx,
-                                normalize)
+        pair = (p, q) if name == "pearson" else (q, p)
+        out = _streamed_pearson(*pair, axis, dx, normalize)
         if out is not None:
             return shaped(NUMPY, out, 0, keepdims)
+        out = None if keepdims else _one_pearson(*pair, axis, dx, normalize)
+        if out is not None:
+            return out
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
@@ -163,12 +166,13 @@ def _direct_pearson(xp, a, b, a_total, b_total, *, bounds):
         return _pearson_from_dot(dot, rows(a_total), rows(b_total))
 
 
-def _pearson_dot(a, b):
-    """``sum(a^2 / b)`` of two blocks of positive masses (NumPy)."""
-    return np.vecdot(a, a / b)
+def _pearson_dot(a, b, *, xp):
+    """``sum(a^2 / b)`` of two blocks of positive masses."""
+    return xp.vecdot(a, a / b)
 
 
 _streamed_pearson = partial(streamed_direct, dot=_pearson_dot, finish=_pearson_from_dot)
+_one_pearson = partial(one_direct, dot=_pearson_dot, finish=_pearson_from_dot)
 
 
 def _difference(a, b, delta):

@@ -42,8 +42,8 @@ from ._arrays import (
     softplus,
     xlog,
 )
-from ._masses import (MODERATE_RATIO, block_sum, mass_pair, quiet, rows, streamed_direct,
-                      warns)
+from ._masses import (MODERATE_RATIO, block_sum, mass_pair, one_direct, quiet, rows,
+                      streamed_direct, warns)
 
 __all__ = [
     "minibatch_value",
@@ -119,9 +119,9 @@ def _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass):
     return block_sum(xp, kernel, d, p_data, p_g)
 
 
-def _value_dots(a, b, c):
-    """``(sum(a log c), sum(b log(1 - c)))`` of blocks of masses and of D (NumPy)."""
-    return np.vecdot(a, np.log(c)), np.vecdot(b, np.log1p(-c))
+def _value_dots(a, b, c, *, xp):
+    """``(sum(a log c), sum(b log(1 - c)))`` of blocks of masses and of D."""
+    return xp.vecdot(a, xp.log(c)), xp.vecdot(b, xp.log1p(-c))
 
 
 def _value_from_dots(dots, p_total, q_total):
@@ -177,6 +177,9 @@ def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     # one outside [0, 1] or NaN makes it NaN: the general path then takes it)
     out = streamed_direct(p_data, p_g, axis, dx, normalize, dot=_value_dots,
                           finish=_value_from_dots, floor=None, extra=d)
+    if out is None:  # one short host distribution: the same, with its checks first
+        out = one_direct(p_data, p_g, axis, dx, normalize, dot=_value_dots,
+                         finish=_value_from_dots, floor=None, extra=d)
     if out is not None:
         return out
     return _value("d", d, p_data, p_g, axis, dx, normalize, require_probability, _log_d)
