@@ -111,13 +111,17 @@ def _torch_namespace(compat):
     The compatibility layer forms a dot product as a batched matrix product of moved,
     broadcast copies: 13.6 us at n = 1e3 against 1.2 us for ``torch.linalg.vecdot``,
     and less accurate (float32, n up to 20000: relative error up to 3.5e-6 against
-    2.5e-7). Operands of different dtypes keep the layer's promotion.
+    2.5e-7). Operands of different dtypes keep the layer's promotion; two vectors take
+    ``torch.dot`` (1.25 us at n = 1e3, ``torch.linalg.vecdot`` 1.4 and 1.9 through this
+    function's own checks before).
     """
     import torch
 
     def vecdot(x1, x2, /, *, axis=-1):
         if x1.dtype != x2.dtype:
             return compat.vecdot(x1, x2, axis=axis)
+        if x1.ndim == 1 == x2.ndim:
+            return torch.dot(x1, x2)
         return torch.linalg.vecdot(x1, x2, dim=axis)
 
     return _with(compat, "gancore._torch", vecdot=vecdot)
@@ -804,6 +808,13 @@ def host_extremes(p, q):
     checked with none of the general validation's Python); ``None`` for any other
     input."""
     xp = _host_floats(p, q)
+    if xp is NUMPY and p.size <= ARG_EXTREME_ELEMENTS:  # four argmin/argmax, inline
+        if p.ndim != 1:
+            p, q = p.reshape(-1), q.reshape(-1)
+        a, b, c, d = (float(p[p.argmin()]), float(q[q.argmin()]), float(p[p.argmax()]),
+                      float(q[q.argmax()]))
+        return (xp, a if a < b or a != a else b,  # NaN in either is the answer
+                c if c > d or c != c else d)
     if xp is None or math.prod(p.shape) > FUSED_CHECK_ELEMENTS:
         return None
     return xp, least_of(xp, p, q), _most(xp, p, q)

@@ -239,7 +239,8 @@ def _quietly(kernel, *args):
     return kernel(*args)
 
 
-def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, extra=None):
+def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, extra=None,
+               ratio=False, calm_ratio=MODERATE_RATIO):
     """A direct formula of one short distribution on the host, with nothing around its
     checks but their passes; ``None`` where the general path must run.
 
@@ -247,12 +248,14 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     gradient, of one dimension and at most ``FUSED_CHECK_ELEMENTS`` points (``extra``,
     a third array, alike), with a float ``dx``: the smallest mass over both arrays (NaN
     propagates), the two totals, checked as the general path checks them, then
-    ``finish(dot(a, b[, c], xp=xp), P, Q)`` (``dot`` may return a tuple), returned when
-    it is finite and, unless ``floor`` is None, every mass is positive and the result
-    at least ``floor``. The operations are the general path's. NumPy gives a scalar of
-    the dtype, torch a 0-d tensor (from Python floats: float64 arithmetic, as torch's).
-    On NumPy, the formula runs with warnings silenced, unless every quotient of masses
-    stays within ``MODERATE_RATIO`` (totals bound the masses) and there is no ``extra``.
+    ``finish(dot(a, b[, k][, c], xp=xp), P, Q)`` (``dot`` may return a tuple; with
+    ``ratio`` it is given ``k = P/Q``), returned when it is finite and, unless ``floor``
+    is None, every mass is positive and the result at least ``floor``. The operations
+    are the general path's. NumPy gives a scalar of the dtype, torch a 0-d tensor (from
+    Python floats: float64 arithmetic, as torch's). On NumPy, the formula runs with
+    warnings silenced, unless the masses lie within ``calm_ratio`` of each other (the
+    totals bound them; ``MODERATE_RATIO`` keeps every quotient finite) and there is no
+    ``extra``.
     """
     found = host_limits(p, q, axis, dx, normalize)
     if found is None or p.ndim != 1 or p.shape[0] > FUSED_CHECK_ELEMENTS:
@@ -264,7 +267,8 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     arrays = (p, q) if extra is None else (p, q, extra)
     if xp is NUMPY:
         p_total, q_total = numpy_totals(p, q, 0, False)
-    elif p.element_size() == 8 and not any(x.requires_grad for x in arrays):
+    elif p.element_size() == 8 and not (p.requires_grad or q.requires_grad or (
+            extra is not None and extra.requires_grad)):
         p_total, q_total = float(p.sum()), float(q.sum())
     else:
         return None
@@ -273,14 +277,16 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
             and totals_fit(limits, *((small, large) if small <= large else (large, small)),
                            normalize)):
         return None
+    if ratio:
+        arrays = (p, q, p_total / q_total, *arrays[2:])
     if xp is not NUMPY:
         dots = dot(*arrays, xp=xp)
-        dots = tuple(map(float, dots)) if isinstance(dots, tuple) else float(dots)
+        dots = (float(dots[0]), float(dots[1])) if type(dots) is tuple else float(dots)
         out = float(finish(dots, p_total, q_total))
         return (p.new_full((), out) if math.isfinite(out)
                 and (floor is None or out >= floor) else None)
-    if extra is None and max(p_total, q_total) <= low * MODERATE_RATIO:
-        out = finish(dot(p, q, xp=xp), p_total, q_total)
+    if extra is None and max(p_total, q_total) <= low * calm_ratio:
+        out = finish(dot(*arrays, xp=xp), p_total, q_total)
     else:
         out = _quietly(lambda: finish(dot(*arrays, xp=xp), p_total, q_total))
     return out if math.isfinite(out) and (floor is None or out >= floor) else None

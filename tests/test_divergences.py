@@ -265,7 +265,10 @@ def test_near_equal_precision_holds_across_blocks(xp, small_blocks, eps):
 def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks, monkeypatch):
     # 32 blocks of 64 points: nearly equal measures skip the direct formula (it would be
     # rejected); far ones try it; one whose first block alone is near takes the careful
-    # sum, which is accurate for every input. Off the host nothing is skipped.
+    # sum, which is accurate for every input. Off the host nothing is skipped. (A batch
+    # of one: one short distribution takes _masses.one_direct, which tries the direct
+    # formula in its own pass; at the real block size it takes at most 65536 points,
+    # below the 16 blocks from which the careful sum is taken at once.)
     from gancore._masses import on_host
 
     rng = np.random.default_rng(11)
@@ -281,10 +284,10 @@ def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks,
     for q, tried in ((near, not host_side), (far, True), (first_near, not host_side)):
         calls.clear()
         ps, qs = _mp_pair(p, q)
-        got = host(gancore.jsd(arr(xp, p), arr(xp, q), normalize=True))
+        got = host(gancore.jsd(arr(xp, p[None]), arr(xp, q[None]), normalize=True))[0]
         assert bool(calls) == tried
         assert float(got) == pytest.approx(float(_mp_jsd(ps, qs)), rel=1e-12, abs=0)
-        got = host(gancore.kl(arr(xp, p), arr(xp, q), normalize=True))
+        got = host(gancore.kl(arr(xp, p[None]), arr(xp, q[None]), normalize=True))[0]
         assert float(got) == pytest.approx(float(_mp_kl(ps, qs)), rel=1e-12, abs=0)
 
 
@@ -608,16 +611,16 @@ def test_tv_takes_totals_within_4_ulps_as_equal_within_their_bound(ulps):
        normalize=st.booleans(), near=st.booleans(), where=st.sampled_from(["p", "q", "d"]),
        fault=st.sampled_from([None, "zero", "one", "negative", "nan", "inf",
                               "unnormalised", "huge"]),
-       kind=st.sampled_from(["numpy", "torch"]), op=st.sampled_from(["kl", "pearson",
-                                                                     "value"]))
+       kind=st.sampled_from(["numpy", "torch"]),
+       op=st.sampled_from(["kl", "jsd", "pearson", "value"]))
 def test_one_short_distributions_direct_formula_is_the_general_paths(
         seed, n, dtype, dx, normalize, near, where, fault, kind, op):
-    # KL, Pearson and V of one short host distribution run their direct formula with
-    # nothing around the checks (_masses.one_direct): the result is the general path's
+    # KL, JSD, Pearson and V of one short host distribution run their direct formula
+    # with nothing around the checks (_masses.one_direct): the result is the general path's
     # (a batch of one takes it) to 4 ulps, and None wherever the general path raises,
-    # sums without cancellation (KL, Pearson below 1/16, a zero mass) or rescales
+    # sums without cancellation (below 1/16, or a zero mass) or rescales
     from gancore._masses import one_direct
-    from gancore.divergences import _kl_dot, _kl_from_dot
+    from gancore.divergences import _jsd_dots, _jsd_from_dots, _kl_dot, _kl_from_dot
     from gancore.f_divergences import _pearson_dot, _pearson_from_dot
     from gancore.game import _value_dots, _value_from_dots
 
@@ -634,10 +637,12 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
         torch = pytest.importorskip("torch")
         p, q, d = (torch.from_numpy(x) for x in (p, q, d))
     parts = {"kl": (_kl_dot, _kl_from_dot, gancore.kl),
+             "jsd": (_jsd_dots, _jsd_from_dots, gancore.jsd),
              "pearson": (_pearson_dot, _pearson_from_dot,
                          partial(gancore.f_divergence, f="pearson")),
              "value": (_value_dots, _value_from_dots, None)}[op]
-    extra = {"floor": None, "extra": d} if op == "value" else {}
+    extra = ({"floor": None, "extra": d} if op == "value"
+             else {"ratio": True, "calm_ratio": 0.0} if op == "jsd" else {})
     got = one_direct(p, q, -1, dx, normalize, dot=parts[0], finish=parts[1], **extra)
     public = (partial(gancore.value, d) if op == "value" else parts[2])
     batch = (d[None],) if op == "value" else ()
