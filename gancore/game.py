@@ -26,6 +26,7 @@ import numpy as np
 from ._arrays import (
     FUSED_CHECK_ELEMENTS,
     host_extremes,
+    host_positive_sum,
     largest_float,
     log_ratio,
     measures,
@@ -310,10 +311,9 @@ def optimal_discriminator(p_data, p_g, /):
     >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
     array([0.25, 0.  , 0.5 ])
     """
-    common = host_extremes(p_data, p_g)  # the commonest call: positive finite masses
-    if (common is not None and 0.0 < common[1]  # (NaN fails) whose sums cannot overflow
-            and common[2] <= largest_float(common[0], p_data.dtype) / 4):
-        return p_data / (p_data + p_g)
+    total = host_positive_sum(p_data, p_g)  # the commonest call: positive finite masses
+    if total is not None:
+        return p_data / total
     xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g, largest=False)
     s = None
     if high is None:  # long arrays: their sum's maximum checks for infinities, where

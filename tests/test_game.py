@@ -90,6 +90,30 @@ def test_optimal_discriminator_of_masses_whose_sum_overflows(xp, repeat):
                                atol=1e-16)
 
 
+@pytest.mark.parametrize("where", ["p_data", "p_g"])
+@pytest.mark.parametrize("bad, message", [(-1e-300, "must be non-negative"),
+                                          (math.nan, "must be finite"),
+                                          (math.inf, "must be finite"), (1e308, None)])
+def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, bad,
+                                                                  message):
+    # positive host masses take a shortcut (_arrays.host_positive_sum: on torch the
+    # sum's largest element stands in for the masses'): a tiny negative mass beside a
+    # large one (their sum rounds to the large one), NaN and infinity are each named,
+    # and a sum past the float64 range keeps the ratio (1e308 against 1e308 is 1/2)
+    p, q = _simplex(9) + 0.01, _simplex(9) + 0.01
+    p[4], q[4] = 1.0, 1.0
+    (p if where == "p_data" else q)[4] = bad
+    if message is None:
+        (q if where == "p_data" else p)[4] = bad
+        got = host(gancore.optimal_discriminator(arr(xp, p), arr(xp, q)))
+        want = p / (p + np.where(np.arange(9) == 4, 0.0, q))  # (no sum past the range)
+        want[4] = 0.5
+        np.testing.assert_array_equal(got, want)
+        return
+    with pytest.raises(ValueError, match=f"{where} {message}"):
+        gancore.optimal_discriminator(arr(xp, p), arr(xp, q))
+
+
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
     assert host(gancore.optimal_discriminator(arr(xp, 0.3), arr(xp, 0.1))) == pytest.approx(0.75)
     got = host(gancore.optimal_discriminator(arr(xp, [[1.0], [3.0]]), arr(xp, [1.0, 0.0])))
