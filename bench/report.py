@@ -485,7 +485,36 @@ def floor_notes(rows):
             "it takes NumPy arrays), what stands over 2 is the Python around the formula "
             "and its 0-d arithmetic (a torch operation costs about 1.2 µs at any size up "
             "to 1e3, twice NumPy's).")
+    notes += _short_call_note(rows)
     return "\n\n".join(notes)
+
+
+def _short_call_note(rows):
+    """What one short call runs, and where the per-call targets it misses stand, from
+    this run's alternating calls at n = 1e3 (a list of at most one note)."""
+    at = {(r["op"], r["namespace"]): r for r in rows
+          if r["role"] == "paired" and r["name"] == "alternating calls" and r["n"] == 10**3}
+    if ("tv", "numpy") not in at or ("optimal_discriminator", "numpy") not in at:
+        return []
+    tv, dstar = at["tv", "numpy"], at["optimal_discriminator", "numpy"]
+    on_torch = ", ".join(f"{op} {at[op, 'torch']['ratio']:.2f}"
+                         for op in ("kl", "f_divergence (pearson)", "tv",
+                                    "optimal_discriminator") if (op, "torch") in at)
+    return [
+        "*What one short call runs.* One host distribution (NumPy, or float64 CPU torch) "
+        "runs KL's, JSD's, Pearson's and V's direct formula with nothing around its checks "
+        "but their passes (`_masses.one_direct`); TV takes its sign check from its own "
+        "formula's minimum, min(p, kq) (the two totals, that minimum, its argmin and its "
+        "sum; `divergences._one_host_tv`); D* of positive masses reads the four extremes "
+        "through argmin/argmax on NumPy, and on torch the smallest mass and the sum's "
+        "largest element (`_arrays.host_positive_sum`). Over the plain formula in this "
+        f"run, NumPy: tv {tv['ratio']:.2f} (its checks alone {tv['checks_ratio']:.2f}) and "
+        f"optimal_discriminator {dstar['ratio']:.2f} (checks alone "
+        f"{dstar['checks_ratio']:.2f}: D*'s formula is two operations a point, a complete "
+        "check more than that). On torch, where an operation costs 1.2 to 2 µs at this "
+        "size (a Python float times a tensor 2 µs) and the totals, a minimum, their "
+        "read-backs and the 0-d result come on top of the plain expression's few "
+        "operations: " + on_torch + "."]
 
 
 def _over(medians, slow, fast):

@@ -12,8 +12,8 @@ Two evaluations, one result. When every mass is positive, a direct formula (one 
 logarithms and a dot product per point) runs first. Its terms may cancel, but their
 sizes are bounded by the result: for KL, ``p |log(p/q)| <= |q - p| + (p log(p/q) - p
 + q)`` sums to at most ``2 + KL``; for JSD each term is at most ``(p + q) log 2``, so
-they sum to at most ``4 log 2``; TV's direct form, ``sum(max(p, kq)) / P - 1``, sums
-terms of total ``1 + TV``. The rounding error is a few ulps of that (plus the
+they sum to at most ``4 log 2``; TV's direct form, ``1 - sum(min(p, kq)) / P``, sums
+terms of total ``1 - TV`` (below 1). The rounding error is a few ulps of that (plus the
 dot products' accumulation), so a result of at least ``DIRECT_FLOOR = 1/16`` (in ``_masses.py``) is
 accurate to a few hundred ulps (below 1e-13 relative in float64) and is returned.
 Smaller results, non-finite ones (an overflowing ratio), and inputs with zero masses
@@ -40,11 +40,15 @@ the first, and need no logarithm; elsewhere the closed forms. A host input of at
 skips the direct formula, which would be rejected after a whole pass.
 
 Per call, the checks cost what they must: for inputs of up to 65536 points, one
-minimum over both arrays (NaN propagates through it) and one sum of each, from which
-the non-negative, finite and normalised checks all follow; the namespace and each
-dtype's check are remembered per type, and NumPy arrays of one float dtype and shape
-with a scalar ``dx`` skip the general path's Python around those passes. One
-distribution's totals are 0-d, which broadcast at a third of a (1,) array's cost.
+minimum over both arrays (NaN propagates through it; small NumPy arrays read it through
+an argmin each) and one sum of each, from which the non-negative, finite and normalised
+checks all follow; the namespace and each dtype's check are remembered per type, and
+NumPy arrays (or CPU torch tensors) of one float dtype and shape with a scalar ``dx``
+skip the general path's Python around those passes. One distribution's totals are 0-d,
+which broadcast at a third of a (1,) array's cost. One short distribution on the host
+(NumPy, or float64 CPU torch) takes KL's and JSD's direct formula with nothing around
+those passes (``_masses.one_direct``), and TV its sign check from its own formula's
+minimum, ``min(p, kq)``, whose smallest element is negative exactly when a mass is.
 """
 
 import math
@@ -395,8 +399,9 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     Notes
     -----
     For masses of totals P and Q, the direct form
-    :math:`\frac1P \sum \max(p, \tfrac PQ q) - 1` is returned when it is at least 1/16
-    (its rounding error is a few ulps of 1 + TV). Otherwise TV is computed as
+    :math:`1 - \frac1P \sum \min(p, \tfrac PQ q)` is returned when it is at least 1/16
+    (its rounding error is a few ulps of 1; :math:`P/Q` within 4 ulps of 1 is taken as
+    1, which moves the result by at most as much). Otherwise TV is computed as
     :math:`\frac{1}{2P} \sum |(p - q) - \delta q|` after exact power-of-two scalings
     that bring the totals within a factor of 2, with :math:`\delta = (P - Q)/Q`, so no
     point's difference is rounded away. TV moves at first order with the totals, so its
