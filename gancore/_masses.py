@@ -8,7 +8,7 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, boolean, extremes, host_limits, least_of,
+from ._arrays import (NUMPY, boolean, extremes, host_limits, least_of,
                       numpy_totals, positive_number, spacing, totals_fit,
                       validated_pair)
 
@@ -245,7 +245,8 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     checks but their passes; ``None`` where the general path must run.
 
     For NumPy arrays of one float dtype, or float64 CPU torch tensors that track no
-    gradient, of one dimension and at most ``FUSED_CHECK_ELEMENTS`` points (``extra``,
+    gradient, of one dimension and at most ``BLOCK_ELEMENTS`` points (one block, as the
+    general path sums it, so the results are its bits; ``extra``,
     a third array, alike), with a float ``dx``: the smallest mass over both arrays (NaN
     propagates), the two totals, checked as the general path checks them, then
     ``finish(dot(a, b[, k][, c], xp=xp), P, Q)`` (``dot`` may return a tuple; with
@@ -258,7 +259,7 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     ``extra``.
     """
     found = host_limits(p, q, axis, dx, normalize)
-    if found is None or p.ndim != 1 or p.shape[0] > FUSED_CHECK_ELEMENTS:
+    if found is None or p.ndim != 1 or p.shape[0] > BLOCK_ELEMENTS:
         return None
     xp, limits = found
     if extra is not None and not (type(extra) is type(p) and extra.dtype == p.dtype

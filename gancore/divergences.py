@@ -56,9 +56,9 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, boolean, epsilon, extremes, host_limits,
+from ._arrays import (NUMPY, boolean, epsilon, extremes, host_limits,
                       log_ratio, numpy_totals, smallest, totals_fit)
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
+from ._masses import (BLOCK_ELEMENTS, DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
                       careful_sum, clipped, log_base, mass_pair, one_direct, quiet, rows, shaped,
                       warns, streamed_direct)
 
@@ -307,8 +307,10 @@ def _kl_dot(a, b, *, xp):
 
 
 def _kl_from_dot(dot, p_total, q_total):
-    """KL from ``sum(p log(p/q))`` and the totals: ``dot / P + log(Q / P)``."""
-    return dot / p_total + np.log(q_total / p_total)
+    """KL from ``sum(p log(p/q))`` and the totals: ``dot / P + log(Q / P)`` (NumPy's log
+    of NumPy scalars, the C library's, as torch's, of Python floats)."""
+    ratio = q_total / p_total
+    return dot / p_total + (math.log(ratio) if type(ratio) is float else np.log(ratio))
 
 
 _streamed_kl = partial(streamed_direct, dot=_kl_dot, finish=_kl_from_dot)
@@ -465,9 +467,10 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     run (it then raises the errors, or takes the careful form).
 
     For NumPy arrays (or float64 CPU torch tensors) of one float dtype, one dimension and
-    at most ``FUSED_CHECK_ELEMENTS`` points, a float ``dx`` and ``keepdims=False``: the
-    totals P and Q (NaN and infinities propagate into them) are checked as the general
-    path checks them, then ``m = min(p, kq)``, ``k = P/Q``, gives both the sign check
+    at most ``BLOCK_ELEMENTS`` points (one block, as the general path sums it), a float
+    ``dx`` and ``keepdims=False``: the totals P and Q (NaN and infinities propagate into
+    them) are checked as the general path checks them, then ``m = min(p, kq)``,
+    ``k = P/Q``, gives both the sign check
     (its smallest element is negative exactly when some mass is: with ``k > 1/2`` no
     negative ``kq`` rounds to 0, and NaN propagates) and TV = 1 - sum(m)/P. Five
     operations on the arrays (four when ``k`` is 1 to within 4 ulps, see
@@ -476,7 +479,7 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     """
     found = host_limits(p, q, axis, dx, normalize)
     if (found is None or p.ndim != 1 or keepdims is not False
-            or p.shape[0] > FUSED_CHECK_ELEMENTS):
+            or p.shape[0] > BLOCK_ELEMENTS):
         return None
     xp, limits = found
     if xp is NUMPY:  # scalars of the dtype
