@@ -113,7 +113,8 @@ def _torch_namespace(compat):
     and less accurate (float32, n up to 20000: relative error up to 3.5e-6 against
     2.5e-7). Operands of different dtypes keep the layer's promotion; two vectors take
     ``torch.dot`` (1.25 us at n = 1e3, ``torch.linalg.vecdot`` 1.4 and 1.9 through this
-    function's own checks before).
+    function's own checks before). ``minimum`` and ``maximum`` of two tensors of one
+    dtype are torch's (1.5 us at n = 1e3, the layer's 2.5).
     """
     import torch
 
@@ -124,7 +125,21 @@ def _torch_namespace(compat):
             return torch.dot(x1, x2)
         return torch.linalg.vecdot(x1, x2, dim=axis)
 
-    return _with(compat, "gancore._torch", vecdot=vecdot)
+    def same_dtype(name):
+        """torch's own elementwise ``name`` for two tensors of one dtype (the layer's
+        promotion costs a microsecond a call), the layer's for anything else."""
+        ours, theirs = getattr(torch, name), getattr(compat, name)
+
+        def call(x1, x2, /):
+            if type(x1) is type(x2) is torch.Tensor and x1.dtype == x2.dtype:
+                return ours(x1, x2)
+            return theirs(x1, x2)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    return _with(compat, "gancore._torch", vecdot=vecdot, minimum=same_dtype("minimum"),
+                 maximum=same_dtype("maximum"))
 
 
 # array_api_compat's namespaces that the core replaces with faster copies

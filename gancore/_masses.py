@@ -274,9 +274,10 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     else:
         return None
     low, small, large = least_of(xp, p, q), float(p_total) * dx, float(q_total) * dx
+    if small > large:  # (NaN stays, and fails)
+        small, large = large, small
     if not ((low > 0 if floor is not None else low >= 0)  # (NaN fails)
-            and totals_fit(limits, *((small, large) if small <= large else (large, small)),
-                           normalize)):
+            and totals_fit(limits, small, large, normalize)):
         return None
     if ratio:
         arrays = (p, q, p_total / q_total, *arrays[2:])

@@ -490,7 +490,9 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
         return None
     # (a total that is 0, that overflows to inf, or NaN, is refused)
     low, high = float(p_total) * dx, float(q_total) * dx
-    if not totals_fit(limits, *((low, high) if low <= high else (high, low)), normalize):
+    if low > high:  # (NaN stays, and fails)
+        low, high = high, low
+    if not totals_fit(limits, low, high, normalize):
         return None
     k = p_total / q_total
     if not k > 0.5:
