@@ -39,7 +39,9 @@ FORMULA_LOGS = {"value": 2, "virtual_criterion": 2}
 PLAIN = {"kl": "numpy formula", "jsd": "numpy formula", "tv": "numpy 0.5*abs(p-q).sum()",
          "value": "numpy formula", "virtual_criterion": "numpy formula",
          "optimal_discriminator": "numpy formula", "w1": "numpy formula",
-         "f_divergence (pearson)": "numpy formula"}
+         "f_divergence (pearson)": "numpy formula", "f_divergence (hellinger)": "numpy formula",
+         "f_divergence (triangular)": "numpy formula",
+         "f_divergence (reverse-kl)": "numpy formula"}
 SCIPY = {"kl": "scipy.stats.entropy", "jsd": "scipy jensenshannon**2",
          "w1": "scipy.stats.wasserstein_distance"}
 GPU = ("cupy", "torch_cuda")

@@ -240,7 +240,7 @@ def _quietly(kernel, *args):
 
 
 def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, extra=None,
-               ratio=False, calm_ratio=MODERATE_RATIO):
+               given=None, calm_ratio=MODERATE_RATIO):
     """A direct formula of one short distribution on the host, with nothing around its
     checks but their passes; ``None`` where the general path must run.
 
@@ -249,8 +249,9 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     general path sums it, so the results are its bits; ``extra``,
     a third array, alike), with a float ``dx``: the smallest mass over both arrays (NaN
     propagates), the two totals, checked as the general path checks them, then
-    ``finish(dot(a, b[, k][, c], xp=xp), P, Q)`` (``dot`` may return a tuple; with
-    ``ratio`` it is given ``k = P/Q``), returned when it is finite and, unless ``floor``
+    ``finish(dot(a, b, *given(P, Q)[, c], xp=xp), P, Q)`` (``dot`` may return a tuple;
+    ``given``, if any, forms numbers of the totals, such as ``k = P/Q``, or returns None
+    where the general path must run), returned when it is finite and, unless ``floor``
     is None, every mass is positive and the result at least ``floor``. The operations
     are the general path's. NumPy gives a scalar of the dtype, torch a 0-d tensor (from
     Python floats: float64 arithmetic, as torch's). On NumPy, the formula runs with
@@ -279,8 +280,11 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     if not ((low > 0 if floor is not None else low >= 0)  # (NaN fails)
             and totals_fit(limits, small, large, normalize)):
         return None
-    if ratio:
-        arrays = (p, q, p_total / q_total, *arrays[2:])
+    if given is not None:
+        numbers = given(p_total, q_total)
+        if numbers is None:
+            return None
+        arrays = (p, q, *numbers, *arrays[2:])
     if xp is not NUMPY:
         dots = dot(*arrays, xp=xp)
         dots = (float(dots[0]), float(dots[1])) if type(dots) is tuple else float(dots)

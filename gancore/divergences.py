@@ -206,8 +206,8 @@ def _jsd_from_dots(dots, p_total, q_total):
 
 # one short host distribution: every x = a/(a + kb) may round to 1 (1 - x to 0), so the
 # formula runs with NumPy's warnings silenced (calm_ratio 0)
-_one_jsd = partial(one_direct, dot=_jsd_dots, finish=_jsd_from_dots, ratio=True,
-                   calm_ratio=0.0)
+_one_jsd = partial(one_direct, dot=_jsd_dots, finish=_jsd_from_dots,
+                   given=lambda p_total, q_total: (p_total / q_total,), calm_ratio=0.0)
 
 
 def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):

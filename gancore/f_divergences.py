@@ -34,7 +34,7 @@ from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_sum, mass_pair, quiet,
                       one_direct, rows, shaped, streamed_direct)
-from .divergences import jsd, kl, tv
+from .divergences import _one_kl, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
@@ -116,6 +116,14 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         if out is not None:
             return shaped(NUMPY, out, 0, keepdims)
         out = None if keepdims else _one_pearson(*pair, axis, dx, normalize)
+        if out is not None:
+            return out
+    elif name in _ONE_CAREFUL and not keepdims:  # one short host distribution
+        out = _ONE_CAREFUL[name](p, q, axis, dx, normalize)
+        if out is not None:
+            return out
+    elif name == "reverse-kl" and not keepdims:  # KL(Q || P), the general path's errors
+        out = _one_kl(q, p, axis, dx, normalize)  # naming p and q as given (below)
         if out is not None:
             return out
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
@@ -211,21 +219,52 @@ def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q")):
     return shaped(xp, careful_sum(xp, _triangular_terms, p, q, p_total, q_total), ax, False)
 
 
-def _triangular_terms(a, b, k, delta, *, xp):
+def _triangular_terms(a, b, k, delta, *, xp, guarded=True):
     """Per-point ``(a - kb)^2 / (a + kb)`` (>= 0, at most ``a + kb``); summed and divided
-    by P it is the triangular discrimination sum (p - q)^2 / (p + q)."""
+    by P it is the triangular discrimination sum (p - q)^2 / (p + q). ``guarded=False``
+    leaves out the guards of points where both masses are 0 (NaN there)."""
     d = _difference(a, b, delta)
     total = a + k * b
+    if not guarded:
+        return d * (d / total)
     return xp.where(total > 0, d * (d / xp.where(total > 0, total, 1.0)), 0.0)
 
 
-def _hellinger_terms(a, b, k, delta, *, xp):
+def _hellinger_terms(a, b, k, delta, *, xp, guarded=True):
     """Per-point ``(a - kb)^2 / (sqrt a + sqrt kb)^2`` (>= 0, at most ``a + kb``); summed
-    and divided by P it is the squared Hellinger distance sum (sqrt p - sqrt q)^2."""
+    and divided by P it is the squared Hellinger distance sum (sqrt p - sqrt q)^2.
+    ``guarded=False`` as for :func:`_triangular_terms`."""
     d = _difference(a, b, delta)
     root = xp.sqrt(a) + xp.sqrt(k * b)
+    if not guarded:
+        ratio = d / root
+        return ratio * ratio
     ratio = d / xp.where(root > 0, root, 1.0)
     return xp.where(root > 0, ratio * ratio, 0.0)
+
+
+def _unscaled(p_total, q_total):
+    """``(k, delta)`` of ``_masses.aligned`` where it scales nothing (the totals within
+    [3/4, 5/4] of each other), formed as it forms them; None elsewhere."""
+    if not 0.75 <= q_total / p_total <= 1.25:
+        return None
+    return p_total / q_total, (p_total - q_total) / q_total
+
+
+def _one_careful(terms):
+    """The careful sum of ``terms`` for one short host distribution
+    (``_masses.one_direct``; its result is ``careful_sum``'s, the same operations). A
+    point where both masses are 0 makes the unguarded sum NaN, which leaves it to the
+    general path."""
+    def total(a, b, k, delta, *, xp):
+        return xp.sum(terms(a, b, k, delta, xp=xp, guarded=False))
+
+    return partial(one_direct, dot=total, finish=lambda out, p_total, q_total: out / p_total,
+                   floor=None, given=_unscaled)
+
+
+_ONE_CAREFUL = {"hellinger": _one_careful(_hellinger_terms),
+                "triangular": _one_careful(_triangular_terms)}
 
 
 def conjugate(f, t, /):

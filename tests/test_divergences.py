@@ -612,16 +612,17 @@ def test_tv_takes_totals_within_4_ulps_as_equal_within_their_bound(ulps):
        fault=st.sampled_from([None, "zero", "one", "negative", "nan", "inf",
                               "unnormalised", "huge"]),
        kind=st.sampled_from(["numpy", "torch"]),
-       op=st.sampled_from(["kl", "jsd", "pearson", "value"]))
+       op=st.sampled_from(["kl", "jsd", "pearson", "hellinger", "triangular", "value"]))
 def test_one_short_distributions_direct_formula_is_the_general_paths(
         seed, n, dtype, dx, normalize, near, where, fault, kind, op):
-    # KL, JSD, Pearson and V of one short host distribution run their direct formula
-    # with nothing around the checks (_masses.one_direct): the result is the general path's
-    # (a batch of one takes it) bit for bit on NumPy, and None wherever that path raises,
-    # sums without cancellation (below 1/16, or a zero mass) or rescales
+    # KL, JSD, Pearson and V (direct formulas) and Hellinger's and the triangular careful
+    # sums of one short host distribution run with nothing around their checks
+    # (_masses.one_direct): the result is the general path's (a batch of one takes it),
+    # bit for bit on NumPy, and None wherever that path raises, sums without
+    # cancellation (below 1/16, or a zero mass) or rescales
     from gancore._masses import one_direct
     from gancore.divergences import _jsd_dots, _jsd_from_dots, _kl_dot, _kl_from_dot
-    from gancore.f_divergences import _pearson_dot, _pearson_from_dot
+    from gancore.f_divergences import _ONE_CAREFUL, _pearson_dot, _pearson_from_dot
     from gancore.game import _value_dots, _value_from_dots
 
     rng = np.random.default_rng(seed)
@@ -640,10 +641,14 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
              "jsd": (_jsd_dots, _jsd_from_dots, gancore.jsd),
              "pearson": (_pearson_dot, _pearson_from_dot,
                          partial(gancore.f_divergence, f="pearson")),
-             "value": (_value_dots, _value_from_dots, None)}[op]
+             "value": (_value_dots, _value_from_dots, None),
+             "hellinger": (None, None, partial(gancore.f_divergence, f="hellinger")),
+             "triangular": (None, None, partial(gancore.f_divergence, f="triangular"))}[op]
     extra = ({"floor": None, "extra": d} if op == "value"
-             else {"ratio": True, "calm_ratio": 0.0} if op == "jsd" else {})
-    got = one_direct(p, q, -1, dx, normalize, dot=parts[0], finish=parts[1], **extra)
+             else {"given": lambda a, b: (a / b,), "calm_ratio": 0.0} if op == "jsd"
+             else {})
+    got = (_ONE_CAREFUL[op](p, q, -1, dx, normalize) if parts[0] is None
+           else one_direct(p, q, -1, dx, normalize, dot=parts[0], finish=parts[1], **extra))
     public = (partial(gancore.value, d) if op == "value" else parts[2])
     batch = (d[None],) if op == "value" else ()
     try:
@@ -655,7 +660,7 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
         return
     if got is None:  # float32 torch, the careful sum, a zero mass, or rescaled totals
         assert ((kind == "torch" and dtype == "float32") or fault in ("zero", "one")
-                or (op != "value" and float(want) < 1 / 16)
+                or (op in ("kl", "jsd", "pearson") and float(want) < 1 / 16)
                 or (fault == "huge" and normalize) or not math.isfinite(float(want)))
         return
     assert type(got) is type(want) and got.dtype == want.dtype
