@@ -499,13 +499,14 @@ def _short_call_note(rows):
     if ("tv", "numpy") not in at or ("optimal_discriminator", "numpy") not in at:
         return []
     tv, dstar = at["tv", "numpy"], at["optimal_discriminator", "numpy"]
-    on_torch = ", ".join(f"{op} {at[op, 'torch']['ratio']:.2f}"
-                         for op in ("kl", "f_divergence (pearson)", "tv",
-                                    "optimal_discriminator") if (op, "torch") in at)
+    on_torch = ", ".join(f"{op} {r['ratio']:.2f}" for (op, namespace), r in at.items()
+                         if namespace == "torch" and r["ratio"] > 2)
     return [
         "*What one short call runs.* One host distribution (NumPy, or float64 CPU torch) "
-        "runs KL's, JSD's, Pearson's and V's direct formula with nothing around its checks "
-        "but their passes (`_masses.one_direct`); TV takes its sign check from its own "
+        "runs KL's, JSD's, Pearson's and V's direct formula, and Hellinger's and the "
+        "triangular discrimination's careful sums, with nothing around its checks but "
+        "their passes (`_masses.one_direct`; reverse KL is KL's); TV takes its sign check "
+        "from its own "
         "formula's minimum, min(p, kq) (the two totals, that minimum, its argmin and its "
         "sum; `divergences._one_host_tv`); D* of positive masses reads the four extremes "
         "through argmin/argmax on NumPy, and on torch the smallest mass and the sum's "
