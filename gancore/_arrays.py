@@ -326,7 +326,7 @@ def mass_tolerance(dtype, xp):
     key = (xp, dtype)
     tol = _TOLERANCES.get(key)
     if tol is None:
-        tol = _TOLERANCES.setdefault(key, max(1e-6, 1000 * float(xp.finfo(dtype).eps)))
+        tol = _TOLERANCES.setdefault(key, max(1e-6, 1000 * finfo_float(xp, dtype, "eps")))
     return tol
 
 
@@ -489,33 +489,20 @@ def total_masses(xp, names, p, q, w, axis, normalize):
 def _total_range(xp, dtype):
     """The dtype's largest ``** 1/4``: totals within ``[1/r, r]`` need no rescaling
     (:func:`near_one`)."""
-    return largest_float(xp, dtype) ** 0.25
+    return finfo_float(xp, dtype, "max") ** 0.25
 
 
-_LARGEST = {}
+_FINFO = {}
 
 
-def largest_float(xp, dtype):
-    """The largest finite number of the floating dtype, a Python float (remembered per
-    namespace and dtype: ``finfo`` costs up to a microsecond a call)."""
-    key = (xp, dtype)
-    largest = _LARGEST.get(key)
-    if largest is None:
-        largest = _LARGEST.setdefault(key, float(xp.finfo(dtype).max))
-    return largest
-
-
-_EPSILON = {}
-
-
-def epsilon(xp, dtype):
-    """The floating dtype's machine epsilon, a Python float (remembered per namespace and
-    dtype, as :func:`largest_float`)."""
-    key = (xp, dtype)
-    eps = _EPSILON.get(key)
-    if eps is None:
-        eps = _EPSILON.setdefault(key, float(xp.finfo(dtype).eps))
-    return eps
+def finfo_float(xp, dtype, field):
+    """A field of the floating dtype's ``finfo`` (``"max"``, ``"eps"``) as a Python float,
+    remembered per namespace and dtype: ``finfo`` costs up to a microsecond a call."""
+    key = (xp, dtype, field)
+    value = _FINFO.get(key)
+    if value is None:
+        value = _FINFO.setdefault(key, float(getattr(xp.finfo(dtype), field)))
+    return value
 
 
 def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
@@ -853,7 +840,7 @@ def host_positive_sum(p, q):
     xp = _host_floats(p, q)
     if xp is NUMPY and p.size <= ARG_EXTREME_ELEMENTS:
         low, high = _small_extremes(p, q)
-        return (p + q if 0.0 < low and high <= largest_float(xp, p.dtype) / 4  # NaN fails
+        return (p + q if 0.0 < low and high <= finfo_float(xp, p.dtype, "max") / 4  # NaN fails
                 else None)
     if xp is None or xp is NUMPY or math.prod(p.shape) > FUSED_CHECK_ELEMENTS:
         return None  # (NumPy above 16384 points: the general path)

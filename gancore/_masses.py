@@ -119,6 +119,23 @@ def clipped(xp, out, high):
     return out if 0.0 <= low and top <= high else xp.clip(out, 0.0, high)
 
 
+# Ratios Q/P of the totals for which aligned scales nothing (round(log2) is 0 there)
+_UNSCALED = (0.75, 1.25)
+
+
+def _unit_scales(p_total, q_total):
+    """``(k, delta)`` of :func:`aligned` where it scales nothing."""
+    return p_total / q_total, (p_total - q_total) / q_total
+
+
+def unscaled(p_total, q_total):
+    """:func:`aligned`'s ``(k, delta)`` for two scalar totals (of one distribution) when
+    it scales nothing, formed as it forms them; ``None`` where it would scale."""
+    if not _UNSCALED[0] <= q_total / p_total <= _UNSCALED[1]:
+        return None
+    return _unit_scales(p_total, q_total)
+
+
 def aligned(p_total, q_total, *, xp):
     """Exact power-of-two scales that bring the totals within sqrt 2 of each other, and
     what remains of their mismatch.
@@ -139,8 +156,8 @@ def aligned(p_total, q_total, *, xp):
     """
     ratio = q_total / p_total
     low, high = extremes(xp, ratio)
-    if 0.75 <= low and high <= 1.25:  # round(log2(ratio)) = 0 everywhere: the same result
-        return None, None, p_total, p_total / q_total, (p_total - q_total) / q_total
+    if _UNSCALED[0] <= low and high <= _UNSCALED[1]:  # round(log2(ratio)) = 0 everywhere
+        return None, None, p_total, *_unit_scales(p_total, q_total)
     power = xp.round(xp.log2(ratio))
     cp = 2.0 ** xp.where(power > 0.0, power, 0.0)
     cq = 2.0 ** xp.where(power < 0.0, -power, 0.0)
@@ -233,6 +250,31 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     return out
 
 
+def short_totals(xp, limits, arrays, dx, normalize):
+    """The totals of one short host distribution ``arrays[:2]`` (from
+    :func:`~gancore._arrays.host_limits`: its namespace and ``limits``), as the general
+    path holds them, ``(sum * dx) / dx``, when they pass its checks: NumPy scalars of the
+    dtype, or Python floats (float64 arithmetic, as torch's) for float64 torch tensors
+    of which none tracks a gradient. ``None`` for other tensors, or totals that are 0,
+    infinite, NaN, unnormalised (unless ``normalize``) or to be rescaled."""
+    p, q = arrays[:2]
+    if xp is NUMPY:  # (a sum that overflows is inf, quietly)
+        p_total, q_total = numpy_totals(p, q, 0, False)
+    elif p.element_size() == 8 and not (p.requires_grad or q.requires_grad or (
+            len(arrays) > 2 and arrays[2].requires_grad)):
+        p_total, q_total = float(p.sum()), float(q.sum())
+    else:
+        return None
+    low, high = float(p_total) * dx, float(q_total) * dx
+    if low > high:  # (NaN stays, and fails)
+        low, high = high, low
+    if not totals_fit(limits, low, high, normalize):
+        return None
+    if dx != 1.0:  # checked at that size, then divided back (mass_pair)
+        p_total, q_total = p_total * dx / dx, q_total * dx / dx
+    return p_total, q_total
+
+
 @np.errstate(all="ignore")  # (as a decorator errstate costs 0.6 us a call, as a context 1.0)
 def _quietly(kernel, *args):
     """``kernel(*args)`` with NumPy's floating-point warnings silenced."""
@@ -267,18 +309,12 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
                                   and extra.shape == p.shape):
         return None
     arrays = (p, q) if extra is None else (p, q, extra)
-    if xp is NUMPY:
-        p_total, q_total = numpy_totals(p, q, 0, False)
-    elif p.element_size() == 8 and not (p.requires_grad or q.requires_grad or (
-            extra is not None and extra.requires_grad)):
-        p_total, q_total = float(p.sum()), float(q.sum())
-    else:
+    totals = short_totals(xp, limits, arrays, dx, normalize)
+    if totals is None:
         return None
-    low, small, large = least_of(xp, p, q), float(p_total) * dx, float(q_total) * dx
-    if small > large:  # (NaN stays, and fails)
-        small, large = large, small
-    if not ((low > 0 if floor is not None else low >= 0)  # (NaN fails)
-            and totals_fit(limits, small, large, normalize)):
+    p_total, q_total = totals
+    low = least_of(xp, p, q)
+    if not (low > 0 if floor is not None else low >= 0):  # (NaN fails)
         return None
     if given is not None:
         numbers = given(p_total, q_total)

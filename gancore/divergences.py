@@ -56,11 +56,10 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, epsilon, extremes, host_limits,
-                      log_ratio, numpy_totals, smallest, totals_fit)
-from ._masses import (BLOCK_ELEMENTS, DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum, careful_first,
-                      careful_sum, clipped, log_base, mass_pair, one_direct, quiet, rows, shaped,
-                      warns, streamed_direct)
+from ._arrays import NUMPY, boolean, extremes, finfo_float, host_limits, log_ratio, smallest
+from ._masses import (BLOCK_ELEMENTS, DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned,
+                      block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
+                      one_direct, quiet, rows, shaped, short_totals, streamed_direct, warns)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -417,23 +416,25 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     >>> float(gancore.tv(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     0.5
     """
-    out = _one_host_tv(p, q, axis, dx, keepdims, normalize)  # (the commonest call first)
-    if out is not None:
-        return out
-    return total_variation(p, q, axis=axis, dx=dx, keepdims=keepdims, normalize=normalize)
+    out = _one_host_tv(p, q, axis, dx, keepdims, normalize)  # (no frame between)
+    return out if out is not None else _general_tv(p, q, axis, dx, keepdims, normalize)
 
 
 def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q")):
     """:func:`tv`, its errors naming the measures by ``names`` (for callers whose
     arguments are ``p_data`` and ``p_g``)."""
     out = _one_host_tv(p, q, axis, dx, keepdims, normalize)
-    if out is not None:
-        return out
+    return (out if out is not None
+            else _general_tv(p, q, axis, dx, keepdims, normalize, names))
+
+
+def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q")):
+    """:func:`total_variation` for every input (after :func:`_one_host_tv`)."""
     boolean("keepdims", keepdims)
     xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
     # direct: min(x, y) = (x + y - |x - y|) / 2, so TV = 1 - sum(min(p, k q)) / P, k = P/Q
     k = p_total / q_total
-    if _unit_ratio(*extremes(xp, k), epsilon(xp, p.dtype)):
+    if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")):
         k = None
     direct = 1.0 - (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None
                                                                  else k * b), axis=-1),
@@ -482,22 +483,14 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
             or p.shape[0] > BLOCK_ELEMENTS):
         return None
     xp, limits = found
-    if xp is NUMPY:  # scalars of the dtype
-        p_total, q_total = numpy_totals(p, q, 0, False)
-    elif p.element_size() == 8 and not (p.requires_grad or q.requires_grad):
-        p_total, q_total = float(p.sum()), float(q.sum())  # float64: as torch computes
-    else:
+    totals = short_totals(xp, limits, (p, q), dx, normalize)
+    if totals is None:
         return None
-    # (a total that is 0, that overflows to inf, or NaN, is refused)
-    low, high = float(p_total) * dx, float(q_total) * dx
-    if low > high:  # (NaN stays, and fails)
-        low, high = high, low
-    if not totals_fit(limits, low, high, normalize):
-        return None
+    p_total, q_total = totals
     k = p_total / q_total
     if not k > 0.5:
         return None
-    least = xp.minimum(p, q if _unit_ratio(k, k, epsilon(xp, p.dtype)) else k * q)
+    least = xp.minimum(p, q if _unit_ratio(k, k, finfo_float(xp, p.dtype, "eps")) else k * q)
     if not smallest(xp, least) >= 0.0:  # a negative mass, or NaN
         return None
     # in [1/16, 1] where accepted (sum(least) lies in [0, P])

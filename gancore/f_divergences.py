@@ -33,7 +33,7 @@ import numpy as np
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_sum, mass_pair, quiet,
-                      one_direct, rows, shaped, streamed_direct)
+                      one_direct, rows, shaped, streamed_direct, unscaled)
 from .divergences import _one_kl, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
@@ -122,8 +122,10 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         out = _ONE_CAREFUL[name](p, q, axis, dx, normalize)
         if out is not None:
             return out
-    elif name == "reverse-kl" and not keepdims:  # KL(Q || P), the general path's errors
-        out = _one_kl(q, p, axis, dx, normalize)  # naming p and q as given (below)
+    elif name == "reverse-kl" and not keepdims and type(dx) is float and dx == 1.0:
+        # KL(Q || P); the general path names p and q as given (below), and with another
+        # spacing its KL of the masses takes their sums as they are, not times dx / dx
+        out = _one_kl(q, p, axis, dx, normalize)
         if out is not None:
             return out
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
@@ -243,14 +245,6 @@ def _hellinger_terms(a, b, k, delta, *, xp, guarded=True):
     return xp.where(root > 0, ratio * ratio, 0.0)
 
 
-def _unscaled(p_total, q_total):
-    """``(k, delta)`` of ``_masses.aligned`` where it scales nothing (the totals within
-    [3/4, 5/4] of each other), formed as it forms them; None elsewhere."""
-    if not 0.75 <= q_total / p_total <= 1.25:
-        return None
-    return p_total / q_total, (p_total - q_total) / q_total
-
-
 def _one_careful(terms):
     """The careful sum of ``terms`` for one short host distribution
     (``_masses.one_direct``; its result is ``careful_sum``'s, the same operations). A
@@ -260,7 +254,7 @@ def _one_careful(terms):
         return xp.sum(terms(a, b, k, delta, xp=xp, guarded=False))
 
     return partial(one_direct, dot=total, finish=lambda out, p_total, q_total: out / p_total,
-                   floor=None, given=_unscaled)
+                   floor=None, given=unscaled)
 
 
 _ONE_CAREFUL = {"hellinger": _one_careful(_hellinger_terms),

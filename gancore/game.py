@@ -27,7 +27,7 @@ from ._arrays import (
     FUSED_CHECK_ELEMENTS,
     host_extremes,
     host_positive_sum,
-    largest_float,
+    finfo_float,
     log_ratio,
     measures,
     namespace,
@@ -268,7 +268,7 @@ def _summable(xp, p_data, p_g, high):
     """``p_data`` and ``p_g`` halved at the points where their sum would overflow (a
     mass above a quarter of the dtype's largest): pointwise ratios such as D* are
     unchanged, and ``p_data + p_g`` is then finite. ``high``: the largest mass."""
-    quarter = largest_float(xp, p_data.dtype) / 4
+    quarter = finfo_float(xp, p_data.dtype, "max") / 4
     if high <= quarter:
         return p_data, p_g
     huge = xp.maximum(p_data, p_g) > quarter
