@@ -20,6 +20,7 @@ from collections import defaultdict
 import mpmath
 import numpy as np
 from scipy.spatial.distance import jensenshannon
+from scipy.stats import entropy
 
 # the floor each operation is measured against (same size, namespace and dtype)
 FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
@@ -31,7 +32,11 @@ FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
 # cannot avoid (JSD takes two: log(p / m) and log(q / m))
 LOG_PASSES = {"kl": 1, "jsd": 2, "tv": 1, "kl (near-equal)": 1, "jsd (near-equal)": 2,
               "value": 1, "virtual_criterion": 1, "optimal_discriminator": 1,
-              "f_divergence (pearson)": 1}
+              "f_divergence (pearson)": 1, "f_divergence (hellinger)": 1,
+              "f_divergence (triangular)": 1, "f_divergence (reverse-kl)": 1,
+              "f_divergence (pearson, near-equal)": 1,
+              "f_divergence (hellinger, near-equal)": 1,
+              "f_divergence (triangular, near-equal)": 1}
 # the logarithms a point each formula evaluates (V: log D and log1p(-D); C(G): log1p of
 # the two ratios), where that is more than LOG_PASSES counts
 FORMULA_LOGS = {"value": 2, "virtual_criterion": 2}
@@ -466,13 +471,18 @@ def floor_notes(rows):
             "and of p/kq (every term of one sign; see `virtual_criterion`): one log pass "
             "cannot hold either. Over two log passes, in this run: " + ", ".join(two) + ".")
     near = [f"{op} {at_large[op][0] / LOG_PASSES[op]:.2f}"
-            for op in ("kl (near-equal)", "jsd (near-equal)") if op in at_large]
+            for op in LOG_PASSES if "near-equal" in op and op in at_large]
     if near:
         notes.append(
             "*Near-equal inputs.* The cancellation-free terms keep 1e-12 relative precision "
-            "(the mpmath tests) through a series in u**2 cut at 2**-60, about 20 array "
-            "operations a point in place of a logarithm: over their log passes in this "
-            "run, " + ", ".join(near) + ".")
+            "(the mpmath tests): KL's and JSD's through a series in u**2 cut at 2**-60, "
+            "about 20 array operations a point in place of a logarithm; the "
+            "f-divergences' through the difference (a - b) - delta b of the rescaled "
+            "masses, exact where they are close (about 10 operations a point, Hellinger's "
+            "with two square roots). Over their log passes in this "
+            "run: " + ", ".join(near) + ". KL's one-logarithm formula, which would fit "
+            "in 2.5 log passes, does not keep that precision: SciPy's columns in *Precision on near-equal "
+            "distributions* below.")
     torch_checks = [f"{r['op']} {r['checks_ratio']:.2f}" for r in rows
                     if r["role"] == "paired" and r["namespace"] == "torch"
                     and "checks_ratio" in r]
@@ -503,8 +513,9 @@ def _short_call_note(rows):
                          if namespace == "torch" and r["ratio"] > 2)
     return [
         "*What one short call runs.* One host distribution (NumPy, or float64 CPU torch) "
-        "runs KL's, JSD's, Pearson's and V's direct formula, and Hellinger's and the "
-        "triangular discrimination's careful sums, with nothing around its checks but "
+        "runs the direct formula of KL, JSD, Pearson, V, Hellinger and the triangular "
+        "discrimination (the last two, below 1/16, their careful sums), with nothing "
+        "around its checks but "
         "their passes (`_masses.one_direct`; reverse KL is KL's); TV takes its sign check "
         "from its own "
         "formula's minimum, min(p, kq) (the two totals, that minimum, its argmin and its "
@@ -537,27 +548,36 @@ def _mp_jsd(p, q):
     return total / 2
 
 
+def _mp_kl(p, q):
+    return mpmath.fsum(a * mpmath.log(a / b) for a, b in zip(p, q))
+
+
 def precision_table(n=20_000, seed=0):
-    """Relative error of ``jsd`` and SciPy against mpmath (40 digits) for
+    """Relative error of ``jsd`` and ``kl`` and of SciPy's (``jensenshannon**2``,
+    ``entropy``, the one-logarithm formulas) against mpmath (40 digits) for
     q = p (1 + eps noise), both normalised, n points (several blocks)."""
     import gancore
 
     mpmath.mp.dps = 40
     rng = np.random.default_rng(seed)
     p = rng.random(n) + 1e-3
-    lines = ["| eps | JSD (mpmath) | gancore.jsd rel. error | SciPy rel. error |",
-             "|---|---|---|---|"]
+    lines = ["| eps | JSD (mpmath) | gancore.jsd rel. error | SciPy rel. error | "
+             "KL (mpmath) | gancore.kl rel. error | SciPy rel. error |",
+             "|---|---|---|---|---|---|---|"]
     for eps in (1e-2, 1e-4, 1e-6, 1e-8):
         q = p * (1 + eps * rng.standard_normal(n))
         ps, qs = (np.asarray(x / x.sum()) for x in (p, q))
         mp_p = [mpmath.mpf(float(v)) for v in ps]
         mp_q = [mpmath.mpf(float(v)) for v in qs]
         sp, sq = mpmath.fsum(mp_p), mpmath.fsum(mp_q)
-        ref = _mp_jsd([v / sp for v in mp_p], [v / sq for v in mp_q])
-        ours = abs(mpmath.mpf(float(gancore.jsd(ps, qs))) / ref - 1)
-        scipy = abs(mpmath.mpf(float(jensenshannon(ps, qs) ** 2)) / ref - 1)
-        lines.append(f"| {eps:.0e} | {float(ref):.3e} | {float(ours):.1e} | "
-                     f"{float(scipy):.1e} |")
+        mp_p, mp_q = [v / sp for v in mp_p], [v / sq for v in mp_q]
+        cells = [f"{eps:.0e}"]
+        for ref, ours, scipy in (
+                (_mp_jsd(mp_p, mp_q), gancore.jsd(ps, qs), jensenshannon(ps, qs) ** 2),
+                (_mp_kl(mp_p, mp_q), gancore.kl(ps, qs), entropy(ps, qs))):
+            cells += [f"{float(ref):.3e}"] + [
+                f"{float(abs(mpmath.mpf(float(x)) / ref - 1)):.1e}" for x in (ours, scipy)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -630,7 +650,9 @@ def render(info, rows):
         modes_table(rows),
         "## Precision on near-equal distributions",
         "q = p (1 + eps N(0, 1)), n = 20000, both normalised; reference: mpmath at 40 "
-        "digits.",
+        "digits. SciPy evaluates the formulas with one logarithm a point (a log pass "
+        "for KL, two for JSD); gancore switches to its series in u**2 below 1/16, which "
+        "costs the near-equal rows of the Targets table their extra log passes.",
         precision_table(),
         "## Appendix: the floors",
         "The work any exact method must do, timed in the same run: one `log` pass over "

@@ -191,6 +191,8 @@ PAIRED_OPS = {
                                "far"),
     **{f"f_divergence ({f})": (partial(_f_divergence, f=f), "far")
        for f in ("hellinger", "triangular", "reverse-kl")},
+    **{f"f_divergence ({f}, near-equal)": (partial(_f_divergence, f=f), "near")
+       for f in ("pearson", "hellinger", "triangular")},
 }
 ROUNDS = 41
 

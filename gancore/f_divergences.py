@@ -32,9 +32,9 @@ import numpy as np
 
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       require_float, require_not_nan, sigmoid, softplus)
-from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_sum, mass_pair, quiet,
-                      one_direct, rows, shaped, streamed_direct, unscaled)
-from .divergences import _one_kl, jsd, kl, tv
+from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
+                      mass_pair, quiet, one_direct, rows, shaped, streamed_direct, unscaled)
+from .divergences import _one_kl, _streamed_kl, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
@@ -84,11 +84,14 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     non-negative terms, :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p`,
     :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2` and :math:`(p - q)^2 / (p + q)`, with each difference :math:`p - q` of the
     normalised masses formed without rounding it away (exact power-of-two rescalings
-    of the totals, as for KL). For positive masses, Pearson and Neyman first try the
-    direct formula :math:`\tfrac{Q}{P^2} \sum p^2 / q - 1` (for masses of totals P
-    and Q; one pass for a long NumPy distribution, its checks included), and return it
-    when it is at least 1/16, where its rounding error is below ~1e-13 relative (as
-    KL's direct formula). Cost: O(n) time.
+    of the totals, as for KL). Before that sum, each tries a direct formula for
+    positive masses of totals P and Q: Pearson and Neyman
+    :math:`\tfrac{Q}{P^2} \sum p^2 / q - 1`, Hellinger
+    :math:`2 - 2 \sum \sqrt{p q} / \sqrt{P Q}` (these three in one pass for a long
+    NumPy distribution, its checks included) and the triangular discrimination
+    :math:`2 - 4 \sum p q / (Q p + P q)`, and returns it when it is at least 1/16,
+    where its rounding error is below ~1e-13 relative (as KL's direct formula).
+    Cost: O(n) time.
 
     References
     ----------
@@ -118,30 +121,41 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         out = None if keepdims else _one_pearson(*pair, axis, dx, normalize)
         if out is not None:
             return out
-    elif name in _ONE_CAREFUL and not keepdims:  # one short host distribution
-        out = _ONE_CAREFUL[name](p, q, axis, dx, normalize)
+    elif name in _ONE_CAREFUL:  # Hellinger's, or the triangular discrimination
+        if name == "hellinger":  # one long NumPy distribution: one pass, if it can
+            out = _streamed_hellinger(p, q, axis, dx, normalize)
+            if out is not None:
+                return shaped(NUMPY, out, 0, keepdims)
+        # one short host distribution: the direct formula, else the careful sum
+        out = None if keepdims else _ONE_DIRECT[name](p, q, axis, dx, normalize)
+        if out is None and not keepdims:
+            out = _ONE_CAREFUL[name](p, q, axis, dx, normalize)
         if out is not None:
             return out
-    elif name == "reverse-kl" and not keepdims and type(dx) is float and dx == 1.0:
+    elif name == "reverse-kl" and type(dx) is float and dx == 1.0:
         # KL(Q || P); the general path names p and q as given (below), and with another
         # spacing its KL of the masses takes their sums as they are, not times dx / dx
-        out = _one_kl(q, p, axis, dx, normalize)
+        out = _streamed_kl(q, p, axis, dx, normalize)
+        if out is not None:
+            return shaped(NUMPY, out, 0, keepdims)
+        out = None if keepdims else _one_kl(q, p, axis, dx, normalize)
         if out is not None:
             return out
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
     elif name == "hellinger":
-        out = careful_sum(xp, _hellinger_terms, p, q, p_total, q_total)
+        out = _hellinger_sum(xp, p, q, p_total, q_total, low > 0)
     elif name == "triangular":
-        out = careful_sum(xp, _triangular_terms, p, q, p_total, q_total)
+        out = _triangular_sum(xp, p, q, p_total, q_total, low > 0)
     else:  # Neyman's chi^2 is Pearson's with the measures swapped
         first, second = (p, q) if name == "pearson" else (q, p)
         totals = (p_total, q_total) if name == "pearson" else (q_total, p_total)
         out = None
         if low > 0:  # no zero mass to guard; a term that overflows is redone below
-            out = _direct_pearson(xp, first, second, *totals, bounds=(low, high))
-            if not accepted(xp, out):
+            if not careful_first(xp, _pearson_terms, first, second, *totals):
+                out = _direct_pearson(xp, first, second, *totals, bounds=(low, high))
+            if out is None or not accepted(xp, out):
                 with np.errstate(over="ignore"):
                     out = careful_sum(xp, _positive_pearson_terms, first, second, *totals)
                 if math.isinf(extremes(xp, out)[1]):
@@ -217,8 +231,78 @@ def _pearson_terms(a, b, k, delta, *, xp):
 def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q")):
     """The triangular discrimination sum (p - q)^2 / (p + q) (``f_divergence`` with
     ``f="triangular"``), its errors naming the measures by ``names``."""
-    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
-    return shaped(xp, careful_sum(xp, _triangular_terms, p, q, p_total, q_total), ax, False)
+    xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p, q, axis, dx, normalize, names)
+    return shaped(xp, _triangular_sum(xp, p, q, p_total, q_total, low > 0), ax, False)
+
+
+# Hellinger's and the triangular discrimination's direct formulas. Each normalised sum
+# is 2 less a positive sum of the masses' products: H = 2 - 2 BC, BC = sum sqrt(p q) /
+# sqrt(P Q) (the Bhattacharyya coefficient), and Delta = 2 - 4 sum p q / (Q p + P q),
+# since (p/P - q/Q)^2 / (p/P + q/Q) = p/P + q/Q - 4 (p/P)(q/Q) / (p/P + q/Q). The
+# products' roundings (a few eps, and the dot product's accumulation) move the result
+# by that much of 2, so at least DIRECT_FLOOR it lies within 32 times that, below 1e-13
+# relative, as KL's and Pearson's direct formulas; smaller results (nearly equal
+# measures) are summed term by term, without cancellation.
+def _hellinger_dot(a, b, *, xp):
+    """``sum(sqrt(a) sqrt(b))`` of two blocks of masses (each root exact to half an ulp:
+    no product of two tiny masses underflows)."""
+    return xp.vecdot(xp.sqrt(a), xp.sqrt(b))
+
+
+def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=None):
+    """The squared Hellinger distance ``2 - 2 S / sqrt(P Q)`` from ``S = sum(sqrt(p)
+    sqrt(q))`` and the totals; ``sqrt`` of the totals' namespace (by default the C
+    library's for Python floats, as torch's, and NumPy's for its scalars)."""
+    product = p_total * q_total
+    if sqrt is None:
+        sqrt = math.sqrt if type(product) is float else np.sqrt
+    return 2.0 - 2.0 * (dot / sqrt(product))
+
+
+_streamed_hellinger = partial(streamed_direct, dot=_hellinger_dot, finish=_hellinger_from_dot)
+
+
+def _hellinger_sum(xp, p, q, p_total, q_total, positive):
+    """Hellinger's sum of validated masses: for ``positive`` masses the direct formula,
+    where accepted, else the careful sum (its guards of points where both masses are 0
+    left out for positive masses). The short and the long paths take the direct formula
+    for positive masses only, as here, so that every path gives the same bits."""
+    terms = partial(_hellinger_terms, guarded=not positive)
+    if positive and not careful_first(xp, terms, p, q, p_total, q_total):
+        dot = block_sum(xp, lambda a, b: _hellinger_dot(a, b, xp=xp), p, q)
+        out = _hellinger_from_dot(dot, rows(p_total), rows(q_total), sqrt=xp.sqrt)
+        if accepted(xp, out):
+            return out
+    return careful_sum(xp, terms, p, q, p_total, q_total)
+
+
+def _triangular_dot(a, b, k, *, xp):
+    """``sum(a b / (a + k b))`` of two blocks of positive masses (``k = P/Q``)."""
+    return xp.vecdot(a, b / (a + k * b))
+
+
+def _triangular_from_dot(dot, p_total, q_total):
+    """The triangular discrimination ``2 - 4 S / Q`` from ``S = sum(p q / (p + k q))``,
+    k = P/Q, and the totals (``p q / (Q p + P q) = (p q / (p + k q)) / Q``)."""
+    return 2.0 - 4.0 * (dot / q_total)
+
+
+def _ratio_of_totals(p_total, q_total):
+    """``(P / Q,)``: the number :func:`_triangular_dot` takes."""
+    return (p_total / q_total,)
+
+
+def _triangular_sum(xp, p, q, p_total, q_total, positive):
+    """The triangular discrimination of validated masses: for ``positive`` masses the
+    direct formula, where accepted, else the careful sum (as :func:`_hellinger_sum`)."""
+    terms = partial(_triangular_terms, guarded=not positive)
+    if positive and not careful_first(xp, terms, p, q, p_total, q_total):
+        k = p_total / q_total
+        dot = block_sum(xp, lambda a, b: _triangular_dot(a, b, k, xp=xp), p, q)
+        out = _triangular_from_dot(dot, rows(p_total), rows(q_total))
+        if accepted(xp, out):
+            return out
+    return careful_sum(xp, terms, p, q, p_total, q_total)
 
 
 def _triangular_terms(a, b, k, delta, *, xp, guarded=True):
@@ -259,6 +343,10 @@ def _one_careful(terms):
 
 _ONE_CAREFUL = {"hellinger": _one_careful(_hellinger_terms),
                 "triangular": _one_careful(_triangular_terms)}
+# their direct formulas for one short host distribution (the general path's operations)
+_ONE_DIRECT = {"hellinger": partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot),
+               "triangular": partial(one_direct, dot=_triangular_dot,
+                                     finish=_triangular_from_dot, given=_ratio_of_totals)}
 
 
 def conjugate(f, t, /):

@@ -143,28 +143,38 @@ def test_pearson_of_a_subnormal_mass_is_its_term_not_an_overflow(xp, tiny):
     assert got == want or abs(got - want) <= 4 * np.finfo(np.float64).eps * want
 
 
-@pytest.mark.parametrize("name", ["pearson", "neyman"])
-@pytest.mark.parametrize("n, spread", [(50, 0.35), (2000, 0.33), (2000, 0.9), (20000, 0.5)])
-def test_pearson_and_neyman_direct_formulas_keep_their_stated_precision(xp, small_blocks,
-                                                                         name, n, spread):
-    # For positive masses whose chi^2 is at least 1/16 the direct (Q / P^2) sum p^2/q - 1
-    # is returned; its terms sum to 1 + chi^2, so their few ulps of rounding leave at
-    # most 17 times as much in chi^2: below 1e-13. In blocks of 64 points, 2000 and
-    # 20000 NumPy points take the one pass that checks and sums together. Masses
-    # uniform on [1 - s, 1 + s] give chi^2 near 2 s^2 / 3: s = 0.33 puts it at about
-    # 0.073, just above the floor, where the bound is loosest. Reference: the exactly
-    # normalised inputs at 40 digits.
+# Masses uniform on [1 - s, 1 + s] put each direct formula's result just above the floor
+# of 1/16, where its bound is loosest, at this s (chi^2 near 2 s^2 / 3; the squared
+# Hellinger distance and the triangular discrimination a quarter and a half of it)
+_LOOSEST = {"pearson": 0.33, "neyman": 0.33, "hellinger": 0.65, "triangular": 0.5}
+
+
+@pytest.mark.parametrize("name", list(_LOOSEST))
+@pytest.mark.parametrize("n, spread", [(50, None), (2000, None), (2000, 0.9), (20000, None)])
+def test_direct_formulas_keep_their_stated_precision(xp, small_blocks, name, n, spread):
+    # For positive masses whose divergence is at least 1/16 the direct formula is
+    # returned: Pearson's and Neyman's (Q / P^2) sum p^2/q - 1, Hellinger's
+    # 2 - 2 sum sqrt(p q) / sqrt(P Q) and the triangular 2 - 4 sum p q / (Q p + P q).
+    # Each is a sum of positive terms of size about 1 less or more than the result, so
+    # their few ulps of rounding leave at most 32 times as much in the result: below
+    # 1e-13. In blocks of 64 points, 2000 and 20000 NumPy points take the one pass that
+    # checks and sums together (Pearson, Neyman) or many blocks (the others). s = None:
+    # the loosest spread (_LOOSEST). Reference: the exactly normalised inputs at 40 digits.
     import mpmath
 
+    spread = _LOOSEST[name] if spread is None else spread
     rng = np.random.default_rng(n)
     p = rng.uniform(1.0 - spread, 1.0 + spread, n)
     q = rng.uniform(1.0 - spread, 1.0 + spread, n)
     p, q = p / p.sum(), q / q.sum()
-    a, b = (p, q) if name == "pearson" else (q, p)
+    a, b = (q, p) if name == "neyman" else (p, q)
+    term = {"hellinger": lambda x, y: (mpmath.sqrt(x) - mpmath.sqrt(y)) ** 2,
+            "triangular": lambda x, y: (x - y) ** 2 / (x + y)}.get(
+                name, lambda x, y: (x - y) ** 2 / y)
     with mpmath.workdps(40):
         sa, sb = mpmath.fsum(map(mpmath.mpf, a)), mpmath.fsum(map(mpmath.mpf, b))
-        want = float(mpmath.fsum((mpmath.mpf(x) / sa - mpmath.mpf(y) / sb) ** 2
-                                 / (mpmath.mpf(y) / sb) for x, y in zip(a, b)))
-    assert want >= 1 / 16  # the direct difference's case
+        want = float(mpmath.fsum(term(mpmath.mpf(x) / sa, mpmath.mpf(y) / sb)
+                                 for x, y in zip(a, b)))
+    assert want >= 1 / 16  # the direct formula's case
     got = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f=name)))
     assert abs(got - want) <= 1e-13 * want
