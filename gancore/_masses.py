@@ -200,7 +200,7 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
 
 
 def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR,
-                    extra=None):
+                    extra=None, nan_at_negative=False):
     """A direct formula of one long distribution, checked and computed in one pass over
     blocks; ``None`` where the general path must run.
 
@@ -217,7 +217,9 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     is not finite; and, for a direct formula accepted from ``floor`` up, where a mass is
     0, the first block's own result is below ``floor / 4`` (nearly equal inputs, for
     which the careful sum is taken at once) or the result is below ``floor``. With
-    ``floor=None`` every finite result is accepted, and masses may be 0.
+    ``floor=None`` every finite result is accepted, and masses may be 0. With
+    ``nan_at_negative`` (a ``dot`` that is NaN wherever a mass is negative, as square
+    roots make it) the smallest mass is not read, and masses may be 0.
     """
     step = BLOCK_ELEMENTS
     if not (type(p) is np.ndarray and p.ndim == 1 and p.shape[0] >= 16 * step):
@@ -231,7 +233,8 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
         for i in range(0, p.shape[0], step):
             a, b = p[i:i + step], q[i:i + step]
-            lows.append(np.minimum.reduce(np.minimum(a, b)))
+            if not nan_at_negative:
+                lows.append(np.minimum.reduce(np.minimum(a, b)))
             p_sums.append(np.add.reduce(a))
             q_sums.append(np.add.reduce(b))
             dots.append(dot(a, b, xp=NUMPY) if extra is None
@@ -239,15 +242,20 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
             if (i == 0 and floor is not None
                     and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
                 return None  # nearly equal (or invalid): the general path
-        low = np.minimum.reduce(np.array(lows))
+        signs = nan_at_negative or _signs_fit(np.minimum.reduce(np.array(lows)), floor)
         p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
         out = finish(np.add.reduce(np.array(dots), axis=0), p_total, q_total)
-    if not ((low > 0 if floor is not None else low >= 0)
-            and totals_fit(found[1], smallest, largest, normalize) and math.isfinite(out)
+    if not (signs and totals_fit(found[1], smallest, largest, normalize) and math.isfinite(out)
             and (floor is None or out >= floor)):
         return None
     return out
+
+
+def _signs_fit(low, floor):
+    """Whether the smallest mass ``low`` suits a direct formula: positive where it is
+    accepted from ``floor`` up, else non-negative (NaN fails)."""
+    return low > 0 if floor is not None else low >= 0
 
 
 def short_totals(xp, limits, arrays, dx, normalize):
@@ -282,7 +290,7 @@ def _quietly(kernel, *args):
 
 
 def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, extra=None,
-               given=None, calm_ratio=MODERATE_RATIO):
+               given=None, calm_ratio=MODERATE_RATIO, nan_at_negative=False):
     """A direct formula of one short distribution on the host, with nothing around its
     checks but their passes; ``None`` where the general path must run.
 
@@ -299,7 +307,8 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     Python floats: float64 arithmetic, as torch's). On NumPy, the formula runs with
     warnings silenced, unless the masses lie within ``calm_ratio`` of each other (the
     totals bound them; ``MODERATE_RATIO`` keeps every quotient finite) and there is no
-    ``extra``.
+    ``extra``. ``nan_at_negative`` as for :func:`streamed_direct` (the formula then runs
+    with warnings silenced).
     """
     found = host_limits(p, q, axis, dx, normalize)
     if found is None or p.ndim != 1 or p.shape[0] > BLOCK_ELEMENTS:
@@ -313,8 +322,8 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     if totals is None:
         return None
     p_total, q_total = totals
-    low = least_of(xp, p, q)
-    if not (low > 0 if floor is not None else low >= 0):  # (NaN fails)
+    low = None if nan_at_negative else least_of(xp, p, q)
+    if low is not None and not _signs_fit(low, floor):
         return None
     if given is not None:
         numbers = given(p_total, q_total)
@@ -327,7 +336,7 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
         out = float(finish(dots, p_total, q_total))
         return (p.new_full((), out) if math.isfinite(out)
                 and (floor is None or out >= floor) else None)
-    if extra is None and max(p_total, q_total) <= low * calm_ratio:
+    if extra is None and low is not None and max(p_total, q_total) <= low * calm_ratio:
         out = finish(dot(*arrays, xp=xp), p_total, q_total)
     else:
         out = _quietly(lambda: finish(dot(*arrays, xp=xp), p_total, q_total))

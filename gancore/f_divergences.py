@@ -84,13 +84,14 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     non-negative terms, :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p`,
     :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2` and :math:`(p - q)^2 / (p + q)`, with each difference :math:`p - q` of the
     normalised masses formed without rounding it away (exact power-of-two rescalings
-    of the totals, as for KL). Before that sum, each tries a direct formula for
-    positive masses of totals P and Q: Pearson and Neyman
-    :math:`\tfrac{Q}{P^2} \sum p^2 / q - 1`, Hellinger
-    :math:`2 - 2 \sum \sqrt{p q} / \sqrt{P Q}` (these three in one pass for a long
-    NumPy distribution, its checks included) and the triangular discrimination
-    :math:`2 - 4 \sum p q / (Q p + P q)`, and returns it when it is at least 1/16,
-    where its rounding error is below ~1e-13 relative (as KL's direct formula).
+    of the totals, as for KL). Before that sum, each tries a direct formula, for
+    masses of totals P and Q: Pearson and Neyman
+    :math:`\tfrac{Q}{P^2} \sum p^2 / q - 1` and the triangular discrimination
+    :math:`2 - 4 \sum p q / (Q p + P q)` (positive masses), Hellinger
+    :math:`2 - 2 \sum \sqrt{p q} / \sqrt{P Q}`, and returns it when it is at least
+    1/16, where its rounding error is below ~1e-13 relative (as KL's direct formula).
+    Pearson, Neyman and Hellinger take one pass for a long NumPy distribution, its
+    checks included.
     Cost: O(n) time.
 
     References
@@ -259,16 +260,18 @@ def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=None):
     return 2.0 - 2.0 * (dot / sqrt(product))
 
 
-_streamed_hellinger = partial(streamed_direct, dot=_hellinger_dot, finish=_hellinger_from_dot)
+# (a negative mass makes its square root NaN, and the sum with it: no pass reads the
+# smallest mass, and masses may be 0)
+_streamed_hellinger = partial(streamed_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
+                              nan_at_negative=True)
 
 
 def _hellinger_sum(xp, p, q, p_total, q_total, positive):
-    """Hellinger's sum of validated masses: for ``positive`` masses the direct formula,
-    where accepted, else the careful sum (its guards of points where both masses are 0
-    left out for positive masses). The short and the long paths take the direct formula
-    for positive masses only, as here, so that every path gives the same bits."""
+    """Hellinger's sum of validated masses: the direct formula, where accepted, else the
+    careful sum (its guards of points where both masses are 0 left out for ``positive``
+    masses)."""
     terms = partial(_hellinger_terms, guarded=not positive)
-    if positive and not careful_first(xp, terms, p, q, p_total, q_total):
+    if not careful_first(xp, terms, p, q, p_total, q_total):
         dot = block_sum(xp, lambda a, b: _hellinger_dot(a, b, xp=xp), p, q)
         out = _hellinger_from_dot(dot, rows(p_total), rows(q_total), sqrt=xp.sqrt)
         if accepted(xp, out):
@@ -344,7 +347,8 @@ def _one_careful(terms):
 _ONE_CAREFUL = {"hellinger": _one_careful(_hellinger_terms),
                 "triangular": _one_careful(_triangular_terms)}
 # their direct formulas for one short host distribution (the general path's operations)
-_ONE_DIRECT = {"hellinger": partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot),
+_ONE_DIRECT = {"hellinger": partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
+                                    nan_at_negative=True),
                "triangular": partial(one_direct, dot=_triangular_dot,
                                      finish=_triangular_from_dot, given=_ratio_of_totals)}
 
