@@ -459,8 +459,9 @@ def floor_notes(rows):
             f"*The checks at n = 1e7* (a minimum and a sum of each array) take {c:.2f} log "
             "passes in this run, before any formula: a target of 2.5 log passes leaves the "
             f"formula {2.5 - c:.2f} of them (KL's is a division, a log and a dot product a "
-            "point). KL's and Pearson's direct formulas and V (D inside (0, 1)) on one "
-            "NumPy distribution take the checks inside their own pass instead, block by "
+            "point). KL's, Pearson's and Hellinger's direct formulas and V (D inside "
+            "(0, 1)) on one NumPy distribution take the checks inside their own pass "
+            "instead, block by "
             "block while each is in cache (`_masses.streamed_direct`); the other formulas "
             "need the totals before their pass.")
     two = [f"{op} {at_large[op][0] / logs:.2f}" for op, logs in FORMULA_LOGS.items()

@@ -5,7 +5,8 @@
 - every function or class a theory page names has an API entry that links back to the
   page, and every gallery example links back to the theory pages that show its figures;
 - no page loads a script, stylesheet or image from another host (the site works
-  offline).
+  offline);
+- no section of a Markdown page is empty (a table the benchmark report writes, lost).
 """
 
 import re
@@ -66,3 +67,30 @@ def test_no_page_loads_anything_from_another_host():
     offenders = [str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
                  if loads.search(p.read_text())]
     assert not offenders, f"pages that load from other hosts: {offenders}"
+
+
+def _headings(text):
+    """``(level, title, has_content)`` for each Markdown heading outside code fences:
+    ``has_content`` is false when the next heading (or the end) follows with nothing
+    between but blank lines."""
+    found, fenced = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and re.match(r"#{1,6} ", line):
+            level = len(line.split()[0])
+            found.append([level, line[level + 1:], False])
+        elif line.strip() and found:
+            found[-1][2] = True
+    return found
+
+
+@pytest.mark.parametrize("page", sorted(str(p.relative_to(DOCS))
+                                         for pattern in ("*.md", "theory/*.md", "proofs/*.md")
+                                         for p in DOCS.glob(pattern)))
+def test_no_section_of_a_page_is_empty(page):
+    headings = _headings((DOCS / page).read_text())
+    # a heading followed by a deeper one has that section as its content
+    empty = [title for (level, title, content), after in zip(headings, headings[1:] + [None])
+             if not content and (after is None or after[0] <= level)]
+    assert not empty, f"{page}: sections with nothing in them: {empty}"
