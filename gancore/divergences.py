@@ -491,11 +491,13 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     if not k > 0.5:
         return None
     least = xp.minimum(p, q if _unit_ratio(k, k, finfo_float(xp, p.dtype, "eps")) else k * q)
-    if not smallest(xp, least) >= 0.0:  # a negative mass, or NaN
-        return None
     # in [1/16, 1] where accepted (sum(least) lies in [0, P])
-    if xp is NUMPY:
+    if xp is NUMPY:  # (argmin gives NaN's index; compared as a NumPy scalar, inline)
+        if not least[least.argmin()] >= 0.0:  # a negative mass, or NaN
+            return None
         out = 1.0 - np.add.reduce(least) / p_total
         return out if out >= DIRECT_FLOOR else None
+    if not smallest(xp, least) >= 0.0:  # a negative mass, or NaN
+        return None
     out = 1.0 - float(least.sum()) / p_total
     return p.new_full((), out) if out >= DIRECT_FLOOR else None
