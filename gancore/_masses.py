@@ -270,7 +270,7 @@ def short_totals(xp, limits, arrays, dx, normalize):
         p_total, q_total = numpy_totals(p, q, 0, False)
     elif p.element_size() == 8 and not (p.requires_grad or q.requires_grad or (
             len(arrays) > 2 and arrays[2].requires_grad)):
-        p_total, q_total = float(p.sum()), float(q.sum())
+        p_total, q_total = p.sum().item(), q.sum().item()
     else:
         return None
     low, high = float(p_total) * dx, float(q_total) * dx
@@ -332,7 +332,7 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
         arrays = (p, q, *numbers, *arrays[2:])
     if xp is not NUMPY:
         dots = dot(*arrays, xp=xp)
-        dots = (float(dots[0]), float(dots[1])) if type(dots) is tuple else float(dots)
+        dots = (dots[0].item(), dots[1].item()) if type(dots) is tuple else dots.item()
         out = float(finish(dots, p_total, q_total))
         return (p.new_full((), out) if math.isfinite(out)
                 and (floor is None or out >= floor) else None)

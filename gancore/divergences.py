@@ -499,5 +499,5 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
         return out if out >= DIRECT_FLOOR else None
     if not smallest(xp, least) >= 0.0:  # a negative mass, or NaN
         return None
-    out = 1.0 - float(least.sum()) / p_total
+    out = 1.0 - least.sum().item() / p_total
     return p.new_full((), out) if out >= DIRECT_FLOOR else None
