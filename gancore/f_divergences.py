@@ -91,8 +91,7 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     :math:`2 - 2 \sum \sqrt{p q} / \sqrt{P Q}`, and returns it when it is at least
     1/16, where its rounding error is below ~1e-13 relative (as KL's direct formula).
     Pearson, Neyman and Hellinger take one pass for a long NumPy distribution, its
-    checks included.
-    Cost: O(n) time.
+    checks included. Cost: O(n) time.
 
     References
     ----------
