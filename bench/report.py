@@ -482,8 +482,8 @@ def floor_notes(rows):
             "masses, exact where they are close (about 10 operations a point, Hellinger's "
             "with two square roots). Over their log passes in this "
             "run: " + ", ".join(near) + ". KL's one-logarithm formula, which would fit "
-            "in 2.5 log passes, does not keep that precision: SciPy's columns in *Precision on near-equal "
-            "distributions* below.")
+            "in 2.5 log passes, does not keep that precision: SciPy's columns in "
+            "*Precision on near-equal distributions* below.")
     torch_checks = [f"{r['op']} {r['checks_ratio']:.2f}" for r in rows
                     if r["role"] == "paired" and r["namespace"] == "torch"
                     and "checks_ratio" in r]
