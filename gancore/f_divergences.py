@@ -113,34 +113,9 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
             p, q, axis=axis, dx=dx, keepdims=keepdims, normalize=normalize)
         return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
-    if name in ("pearson", "neyman"):  # one long NumPy distribution: one pass, if it can
-        pair = (p, q) if name == "pearson" else (q, p)
-        out = _streamed_pearson(*pair, axis, dx, normalize)
-        if out is not None:
-            return shaped(NUMPY, out, 0, keepdims)
-        out = None if keepdims else _one_pearson(*pair, axis, dx, normalize)
-        if out is not None:
-            return out
-    elif name in _ONE_CAREFUL:  # Hellinger's, or the triangular discrimination
-        if name == "hellinger":  # one long NumPy distribution: one pass, if it can
-            out = _streamed_hellinger(p, q, axis, dx, normalize)
-            if out is not None:
-                return shaped(NUMPY, out, 0, keepdims)
-        # one short host distribution: the direct formula, else the careful sum
-        out = None if keepdims else _ONE_DIRECT[name](p, q, axis, dx, normalize)
-        if out is None and not keepdims:
-            out = _ONE_CAREFUL[name](p, q, axis, dx, normalize)
-        if out is not None:
-            return out
-    elif name == "reverse-kl" and type(dx) is float and dx == 1.0:
-        # KL(Q || P); the general path names p and q as given (below), and with another
-        # spacing its KL of the masses takes their sums as they are, not times dx / dx
-        out = _streamed_kl(q, p, axis, dx, normalize)
-        if out is not None:
-            return shaped(NUMPY, out, 0, keepdims)
-        out = None if keepdims else _one_kl(q, p, axis, dx, normalize)
-        if out is not None:
-            return out
+    out = _host_shortcut(name, p, q, axis, dx, keepdims, normalize)
+    if out is not None:
+        return out
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
@@ -269,10 +244,21 @@ def _hellinger_sum(xp, p, q, p_total, q_total, positive):
     """Hellinger's sum of validated masses: the direct formula, where accepted, else the
     careful sum (its guards of points where both masses are 0 left out for ``positive``
     masses)."""
-    terms = partial(_hellinger_terms, guarded=not positive)
+    return _direct_else_careful(xp, partial(_hellinger_terms, guarded=not positive),
+                                p, q, p_total, q_total, dot=_hellinger_dot,
+                                finish=partial(_hellinger_from_dot, sqrt=xp.sqrt))
+
+
+def _direct_else_careful(xp, terms, p, q, p_total, q_total, *, dot, finish, given=None):
+    """A direct formula of validated masses, ``finish(S, P, Q)`` with ``S`` the sum over
+    blocks of ``dot(a, b, *given(P, Q), xp=xp)`` (``_masses.one_direct``'s convention),
+    returned where accepted (finite and at least ``DIRECT_FLOOR``); else, and at once
+    where the first block is nearly equal (``careful_first``), the careful sum of
+    ``terms``."""
     if not careful_first(xp, terms, p, q, p_total, q_total):
-        dot = block_sum(xp, lambda a, b: _hellinger_dot(a, b, xp=xp), p, q)
-        out = _hellinger_from_dot(dot, rows(p_total), rows(q_total), sqrt=xp.sqrt)
+        numbers = () if given is None else given(p_total, q_total)
+        dots = block_sum(xp, lambda a, b: dot(a, b, *numbers, xp=xp), p, q)
+        out = finish(dots, rows(p_total), rows(q_total))
         if accepted(xp, out):
             return out
     return careful_sum(xp, terms, p, q, p_total, q_total)
@@ -298,13 +284,10 @@ def _triangular_sum(xp, p, q, p_total, q_total, positive):
     """The triangular discrimination of validated masses: for ``positive`` masses the
     direct formula, where accepted, else the careful sum (as :func:`_hellinger_sum`)."""
     terms = partial(_triangular_terms, guarded=not positive)
-    if positive and not careful_first(xp, terms, p, q, p_total, q_total):
-        k = p_total / q_total
-        dot = block_sum(xp, lambda a, b: _triangular_dot(a, b, k, xp=xp), p, q)
-        out = _triangular_from_dot(dot, rows(p_total), rows(q_total))
-        if accepted(xp, out):
-            return out
-    return careful_sum(xp, terms, p, q, p_total, q_total)
+    if not positive:
+        return careful_sum(xp, terms, p, q, p_total, q_total)
+    return _direct_else_careful(xp, terms, p, q, p_total, q_total, dot=_triangular_dot,
+                                finish=_triangular_from_dot, given=_ratio_of_totals)
 
 
 def _triangular_terms(a, b, k, delta, *, xp, guarded=True):
@@ -343,13 +326,44 @@ def _one_careful(terms):
                    floor=None, given=unscaled)
 
 
-_ONE_CAREFUL = {"hellinger": _one_careful(_hellinger_terms),
-                "triangular": _one_careful(_triangular_terms)}
-# their direct formulas for one short host distribution (the general path's operations)
-_ONE_DIRECT = {"hellinger": partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
-                                    nan_at_negative=True),
-               "triangular": partial(one_direct, dot=_triangular_dot,
-                                     finish=_triangular_from_dot, given=_ratio_of_totals)}
+# f -> its one pass of one long NumPy distribution (or None), its paths for one short
+# host distribution, tried in turn, and whether they take the measures swapped
+_HOST_PATHS = {
+    "pearson": (_streamed_pearson, (_one_pearson,), False),
+    "neyman": (_streamed_pearson, (_one_pearson,), True),  # Pearson's of (q, p)
+    "hellinger": (_streamed_hellinger, (
+        partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
+                nan_at_negative=True),
+        _one_careful(_hellinger_terms)), False),
+    "triangular": (None, (
+        partial(one_direct, dot=_triangular_dot, finish=_triangular_from_dot,
+                given=_ratio_of_totals),
+        _one_careful(_triangular_terms)), False),
+    "reverse-kl": (_streamed_kl, (_one_kl,), True),  # KL(Q || P)
+}
+
+
+def _host_shortcut(name, p, q, axis, dx, keepdims, normalize):
+    """``f_divergence`` of one host distribution through :data:`_HOST_PATHS`: one long
+    NumPy distribution's one pass, else (``keepdims`` false) the short paths in turn,
+    each the general path's operations; ``None`` where the general path must run (it
+    names ``p`` and ``q`` as given). Reverse KL only with ``dx = 1``: with another
+    spacing its general path takes the masses' sums as they are, not times dx / dx."""
+    if name == "reverse-kl" and not (type(dx) is float and dx == 1.0):
+        return None
+    streamed, short, swapped = _HOST_PATHS[name]
+    pair = (q, p) if swapped else (p, q)
+    if streamed is not None:
+        out = streamed(*pair, axis, dx, normalize)
+        if out is not None:
+            return shaped(NUMPY, out, 0, keepdims)
+    if keepdims:
+        return None
+    for path in short:
+        out = path(*pair, axis, dx, normalize)
+        if out is not None:
+            return out
+    return None
 
 
 def conjugate(f, t, /):

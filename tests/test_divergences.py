@@ -631,8 +631,7 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     # path raises, sums without cancellation (below 1/16, or a zero mass) or rescales
     from gancore._masses import one_direct
     from gancore.divergences import _jsd_dots, _jsd_from_dots, _kl_dot, _kl_from_dot
-    from gancore.f_divergences import (_ONE_CAREFUL, _ONE_DIRECT, _pearson_dot,
-                                       _pearson_from_dot)
+    from gancore.f_divergences import _HOST_PATHS, _pearson_dot, _pearson_from_dot
     from gancore.game import _value_dots, _value_from_dots
 
     rng = np.random.default_rng(seed)
@@ -657,10 +656,11 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     extra = ({"floor": None, "extra": d} if op == "value"
              else {"given": lambda a, b: (a / b,), "calm_ratio": 0.0} if op == "jsd"
              else {})
-    if parts[0] is None:
-        got = _ONE_DIRECT[op](p, q, -1, dx, normalize)
+    if parts[0] is None:  # the direct formula, else the careful sum
+        direct, careful = _HOST_PATHS[op][1]
+        got = direct(p, q, -1, dx, normalize)
         if got is None:
-            got = _ONE_CAREFUL[op](p, q, -1, dx, normalize)
+            got = careful(p, q, -1, dx, normalize)
     else:
         got = one_direct(p, q, -1, dx, normalize, dot=parts[0], finish=parts[1], **extra)
     public = (partial(gancore.value, d) if op == "value" else parts[2])
