@@ -200,7 +200,7 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
 
 
 def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR,
-                    extra=None, nan_at_negative=False):
+                    extra=None, signs="both"):
     """A direct formula of one long distribution, checked and computed in one pass over
     blocks; ``None`` where the general path must run.
 
@@ -217,9 +217,9 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     is not finite; and, for a direct formula accepted from ``floor`` up, where a mass is
     0, the first block's own result is below ``floor / 4`` (nearly equal inputs, for
     which the careful sum is taken at once) or the result is below ``floor``. With
-    ``floor=None`` every finite result is accepted, and masses may be 0. With
-    ``nan_at_negative`` (a ``dot`` that is NaN wherever a mass is negative, as square
-    roots make it) the smallest mass is not read, and masses may be 0.
+    ``floor=None`` every finite result is accepted, and masses may be 0. ``signs`` as
+    for :func:`one_direct`: each block's smallest mass is read over both arrays, over the
+    first alone (``"first"``), or not at all (``None``, where masses may be 0).
     """
     step = BLOCK_ELEMENTS
     if not (type(p) is np.ndarray and p.ndim == 1 and p.shape[0] >= 16 * step):
@@ -233,8 +233,8 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
         for i in range(0, p.shape[0], step):
             a, b = p[i:i + step], q[i:i + step]
-            if not nan_at_negative:
-                lows.append(np.minimum.reduce(np.minimum(a, b)))
+            if signs is not None:
+                lows.append(np.minimum.reduce(np.minimum(a, b) if signs == "both" else a))
             p_sums.append(np.add.reduce(a))
             q_sums.append(np.add.reduce(b))
             dots.append(dot(a, b, xp=NUMPY) if extra is None
@@ -242,11 +242,11 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
             if (i == 0 and floor is not None
                     and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
                 return None  # nearly equal (or invalid): the general path
-        signs = nan_at_negative or _signs_fit(np.minimum.reduce(np.array(lows)), floor)
+        signed = signs is None or _signs_fit(np.minimum.reduce(np.array(lows)), floor)
         p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
         out = finish(np.add.reduce(np.array(dots), axis=0), p_total, q_total)
-    if not (signs and totals_fit(found[1], smallest, largest, normalize) and math.isfinite(out)
+    if not (signed and totals_fit(found[1], smallest, largest, normalize) and math.isfinite(out)
             and (floor is None or out >= floor)):
         return None
     return out
@@ -258,18 +258,28 @@ def _signs_fit(low, floor):
     return low > 0 if floor is not None else low >= 0
 
 
-def short_totals(xp, limits, arrays, dx, normalize):
-    """The totals of one short host distribution ``arrays[:2]`` (from
-    :func:`~gancore._arrays.host_limits`: its namespace and ``limits``), as the general
-    path holds them, ``(sum * dx) / dx``, when they pass its checks: NumPy scalars of the
-    dtype, or Python floats (float64 arithmetic, as torch's) for float64 torch tensors
-    of which none tracks a gradient. ``None`` for other tensors, or totals that are 0,
-    infinite, NaN, unnormalised (unless ``normalize``) or to be rescaled."""
-    p, q = arrays[:2]
+def short_totals(p, q, axis, dx, normalize, extra=None):
+    """The namespace and totals ``(xp, P, Q)`` of one short distribution on the host, as
+    the general path holds the totals, ``(sum * dx) / dx``, when they pass its checks;
+    ``None`` for any other input.
+
+    For NumPy arrays of one float dtype, or float64 CPU torch tensors that track no
+    gradient, of one dimension and at most ``BLOCK_ELEMENTS`` points (one block, as the
+    general path sums it; ``extra``, a third array, alike), with a float ``dx``
+    (:func:`~gancore._arrays.host_limits`): NumPy scalars of the dtype, or Python floats
+    (float64 arithmetic, as torch's). ``None`` where a total is 0, infinite, NaN,
+    unnormalised (unless ``normalize``) or to be rescaled.
+    """
+    found = host_limits(p, q, axis, dx, normalize)
+    if found is None or p.ndim != 1 or p.shape[0] > BLOCK_ELEMENTS or not (
+            extra is None or (type(extra) is type(p) and extra.dtype == p.dtype
+                              and extra.shape == p.shape)):
+        return None
+    xp, limits = found
     if xp is NUMPY:  # (a sum that overflows is inf, quietly)
         p_total, q_total = numpy_totals(p, q, 0, False)
     elif p.element_size() == 8 and not (p.requires_grad or q.requires_grad or (
-            len(arrays) > 2 and arrays[2].requires_grad)):
+            extra is not None and extra.requires_grad)):
         p_total, q_total = p.sum().item(), q.sum().item()
     else:
         return None
@@ -280,7 +290,7 @@ def short_totals(xp, limits, arrays, dx, normalize):
         return None
     if dx != 1.0:  # checked at that size, then divided back (mass_pair)
         p_total, q_total = p_total * dx / dx, q_total * dx / dx
-    return p_total, q_total
+    return xp, p_total, q_total
 
 
 @np.errstate(all="ignore")  # (as a decorator errstate costs 0.6 us a call, as a context 1.0)
@@ -290,41 +300,43 @@ def _quietly(kernel, *args):
 
 
 def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, extra=None,
-               given=None, calm_ratio=MODERATE_RATIO, nan_at_negative=False):
+               given=None, calm_ratio=MODERATE_RATIO, signs="both"):
     """A direct formula of one short distribution on the host, with nothing around its
     checks but their passes; ``None`` where the general path must run.
 
-    For NumPy arrays of one float dtype, or float64 CPU torch tensors that track no
-    gradient, of one dimension and at most ``BLOCK_ELEMENTS`` points (one block, as the
-    general path sums it, so the results are its bits; ``extra``,
-    a third array, alike), with a float ``dx``: the smallest mass over both arrays (NaN
-    propagates), the two totals, checked as the general path checks them, then
-    ``finish(dot(a, b, *given(P, Q)[, c], xp=xp), P, Q)`` (``dot`` may return a tuple;
-    ``given``, if any, forms numbers of the totals, such as ``k = P/Q``, or returns None
-    where the general path must run), returned when it is finite and, unless ``floor``
-    is None, every mass is positive and the result at least ``floor``. The operations
-    are the general path's. NumPy gives a scalar of the dtype, torch a 0-d tensor (from
-    Python floats: float64 arithmetic, as torch's). On NumPy, the formula runs with
-    warnings silenced, unless the masses lie within ``calm_ratio`` of each other (the
-    totals bound them; ``MODERATE_RATIO`` keeps every quotient finite) and there is no
-    ``extra``. ``nan_at_negative`` as for :func:`streamed_direct` (the formula then runs
-    with warnings silenced).
+    For the inputs of :func:`short_totals`, whose totals it checks as the general path
+    does (one block, as the general path sums it, so the results are its bits): the
+    smallest mass (NaN propagates), then ``finish(dot(a, b, *given(P, Q)[, c], xp=xp), P,
+    Q)`` (``dot`` may return a tuple; ``given``, if any, forms numbers of the totals,
+    such as ``k = P/Q``, or returns None where the general path must run), returned when
+    it is finite and, unless ``floor`` is None, every mass is positive and the result at
+    least ``floor``. The operations are the general path's.
+
+    ``signs`` says which masses the sign check reads: ``"both"``; ``"first"``, for a
+    ``dot`` that is NaN or infinite wherever the first mass is positive and the second
+    is not (KL's ``a log(a/b)``: a negative ratio's logarithm is NaN, a zero's
+    denominator makes it infinite), so that torch reads the first array's smallest
+    element alone (NumPy reads both: an argmin each costs less than the errstate that
+    an unknown second array would need); ``None``, for a ``dot`` that is NaN wherever a
+    mass is negative (square roots), so that no pass reads the smallest mass and the
+    formula runs with NumPy's warnings silenced.
+
+    NumPy gives a scalar of the dtype, torch a 0-d tensor (the dot product's own,
+    filled with the result from Python floats: float64 arithmetic, as torch's). On
+    NumPy, the formula runs with warnings silenced, unless the masses lie within
+    ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO`` keeps every
+    quotient finite) and there is no ``extra``.
     """
-    found = host_limits(p, q, axis, dx, normalize)
-    if found is None or p.ndim != 1 or p.shape[0] > BLOCK_ELEMENTS:
+    found = short_totals(p, q, axis, dx, normalize, extra)
+    if found is None:
         return None
-    xp, limits = found
-    if extra is not None and not (type(extra) is type(p) and extra.dtype == p.dtype
-                                  and extra.shape == p.shape):
-        return None
+    xp, p_total, q_total = found
+    low = None
+    if signs is not None:
+        low = least_of(xp, p, q) if xp is NUMPY or signs == "both" else p.min().item()
+        if not _signs_fit(low, floor):
+            return None
     arrays = (p, q) if extra is None else (p, q, extra)
-    totals = short_totals(xp, limits, arrays, dx, normalize)
-    if totals is None:
-        return None
-    p_total, q_total = totals
-    low = None if nan_at_negative else least_of(xp, p, q)
-    if low is not None and not _signs_fit(low, floor):
-        return None
     if given is not None:
         numbers = given(p_total, q_total)
         if numbers is None:
@@ -332,10 +344,13 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
         arrays = (p, q, *numbers, *arrays[2:])
     if xp is not NUMPY:
         dots = dot(*arrays, xp=xp)
-        dots = (dots[0].item(), dots[1].item()) if type(dots) is tuple else dots.item()
-        out = float(finish(dots, p_total, q_total))
-        return (p.new_full((), out) if math.isfinite(out)
-                and (floor is None or out >= floor) else None)
+        if type(dots) is tuple:
+            kept, read = dots[0], (dots[0].item(), dots[1].item())
+        else:
+            kept, read = dots, dots.item()
+        out = float(finish(read, p_total, q_total))
+        return (kept.fill_(out) if math.isfinite(out) and (floor is None or out >= floor)
+                else None)
     if extra is None and low is not None and max(p_total, q_total) <= low * calm_ratio:
         out = finish(dot(*arrays, xp=xp), p_total, q_total)
     else:

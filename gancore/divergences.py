@@ -56,8 +56,8 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import NUMPY, boolean, extremes, finfo_float, host_limits, log_ratio, smallest
-from ._masses import (BLOCK_ELEMENTS, DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned,
+from ._arrays import NUMPY, boolean, extremes, finfo_float, log_ratio, smallest
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
                       one_direct, quiet, rows, shaped, short_totals, streamed_direct, warns)
 
@@ -275,13 +275,15 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     >>> round(float(gancore.kl(np.array([0.5, 0.5]), np.array([0.25, 0.75]), base=2)), 12)
     0.207518749639
     """
+    out = _one_kl(p, q, axis, dx, normalize) if keepdims is False else None
+    if out is not None and base is None:  # the commonest call: nothing left to check
+        return out
     scale, _ = log_base(base), boolean("keepdims", keepdims)
+    if out is not None:
+        return out / scale
     out = _streamed_kl(p, q, axis, dx, normalize)
     if out is not None:
         return shaped(NUMPY, out if base is None else out / scale, 0, keepdims)
-    out = None if keepdims else _one_kl(p, q, axis, dx, normalize)
-    if out is not None:
-        return out if base is None else out / scale
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     positive = low > 0
     terms = partial(_kl_terms, positive=positive)
@@ -312,8 +314,10 @@ def _kl_from_dot(dot, p_total, q_total):
     return dot / p_total + (math.log(ratio) if type(ratio) is float else np.log(ratio))
 
 
-_streamed_kl = partial(streamed_direct, dot=_kl_dot, finish=_kl_from_dot)
-_one_kl = partial(one_direct, dot=_kl_dot, finish=_kl_from_dot)
+# (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
+# the sign check reads p alone)
+_streamed_kl = partial(streamed_direct, dot=_kl_dot, finish=_kl_from_dot, signs="first")
+_one_kl = partial(one_direct, dot=_kl_dot, finish=_kl_from_dot, signs="first")
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -478,15 +482,10 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     :func:`_unit_ratio`), where checking first takes seven; the arithmetic is the general
     path's, so the results are the same bits.
     """
-    found = host_limits(p, q, axis, dx, normalize)
-    if (found is None or p.ndim != 1 or keepdims is not False
-            or p.shape[0] > BLOCK_ELEMENTS):
+    found = None if keepdims is not False else short_totals(p, q, axis, dx, normalize)
+    if found is None:
         return None
-    xp, limits = found
-    totals = short_totals(xp, limits, (p, q), dx, normalize)
-    if totals is None:
-        return None
-    p_total, q_total = totals
+    xp, p_total, q_total = found
     k = p_total / q_total
     if not k > 0.5:
         return None
@@ -499,5 +498,6 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
         return out if out >= DIRECT_FLOOR else None
     if not smallest(xp, least) >= 0.0:  # a negative mass, or NaN
         return None
-    out = 1.0 - least.sum().item() / p_total
-    return p.new_full((), out) if out >= DIRECT_FLOOR else None
+    total = least.sum()
+    out = 1.0 - total.item() / p_total
+    return total.fill_(out) if out >= DIRECT_FLOOR else None

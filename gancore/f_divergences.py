@@ -237,7 +237,7 @@ def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=None):
 # (a negative mass makes its square root NaN, and the sum with it: no pass reads the
 # smallest mass, and masses may be 0)
 _streamed_hellinger = partial(streamed_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
-                              nan_at_negative=True)
+                              signs=None)
 
 
 def _hellinger_sum(xp, p, q, p_total, q_total, positive):
@@ -333,7 +333,7 @@ _HOST_PATHS = {
     "neyman": (_streamed_pearson, (_one_pearson,), True),  # Pearson's of (q, p)
     "hellinger": (_streamed_hellinger, (
         partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
-                nan_at_negative=True),
+                signs=None),
         _one_careful(_hellinger_terms)), False),
     "triangular": (None, (
         partial(one_direct, dot=_triangular_dot, finish=_triangular_from_dot,
@@ -344,26 +344,22 @@ _HOST_PATHS = {
 
 
 def _host_shortcut(name, p, q, axis, dx, keepdims, normalize):
-    """``f_divergence`` of one host distribution through :data:`_HOST_PATHS`: one long
-    NumPy distribution's one pass, else (``keepdims`` false) the short paths in turn,
-    each the general path's operations; ``None`` where the general path must run (it
-    names ``p`` and ``q`` as given). Reverse KL only with ``dx = 1``: with another
+    """``f_divergence`` of one host distribution through :data:`_HOST_PATHS`: (with
+    ``keepdims`` false) the short paths in turn, else one long NumPy distribution's one
+    pass, each the general path's operations; ``None`` where the general path must run
+    (it names ``p`` and ``q`` as given). Reverse KL only with ``dx = 1``: with another
     spacing its general path takes the masses' sums as they are, not times dx / dx."""
     if name == "reverse-kl" and not (type(dx) is float and dx == 1.0):
         return None
     streamed, short, swapped = _HOST_PATHS[name]
     pair = (q, p) if swapped else (p, q)
-    if streamed is not None:
-        out = streamed(*pair, axis, dx, normalize)
-        if out is not None:
-            return shaped(NUMPY, out, 0, keepdims)
-    if keepdims:
-        return None
-    for path in short:
-        out = path(*pair, axis, dx, normalize)
-        if out is not None:
-            return out
-    return None
+    if not keepdims:  # (the commonest call first)
+        for path in short:
+            out = path(*pair, axis, dx, normalize)
+            if out is not None:
+                return out
+    out = None if streamed is None else streamed(*pair, axis, dx, normalize)
+    return None if out is None else shaped(NUMPY, out, 0, keepdims)
 
 
 def conjugate(f, t, /):

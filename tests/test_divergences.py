@@ -504,12 +504,14 @@ def test_one_long_distribution_checked_in_one_pass_matches_mpmath(small_blocks, 
 
 
 @pytest.mark.parametrize("fault, message", [
-    ("negative", "p must be non-negative"), ("nan", "p must be finite"),
-    ("inf", "p must be finite"), ("unnormalised", "p is not normalised"),
-    ("zero", None), ("near", None)])
+    ("negative", "p must be non-negative"), ("both negative", "p must be non-negative"),
+    ("nan", "p must be finite"), ("inf", "p must be finite"),
+    ("unnormalised", "p is not normalised"), ("zero", None), ("near", None)])
 def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, message):
     # at the real block size: faults are reported by the general path's checks, a zero
-    # mass and nearly equal inputs are summed there without cancellation
+    # mass and nearly equal inputs are summed there without cancellation. KL's pass reads
+    # the signs of p alone (log(p/q) is NaN where q alone is negative), so a point where
+    # both are negative must still be seen
     from gancore.divergences import _streamed_kl
 
     rng = np.random.default_rng(7)
@@ -518,12 +520,16 @@ def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, m
     if fault == "near":
         p = q * (1 + 1e-6 * rng.standard_normal(n))
     p, q = p / p.sum(), q / q.sum()
-    p[n // 2] = {"negative": -1e-300, "nan": math.nan, "inf": math.inf,
-                 "unnormalised": p[n // 2] + 1e-3, "zero": 0.0, "near": p[n // 2]}[fault]
-    if fault == "zero":
-        p = p / p.sum()
+    p[n // 2] = {"negative": -1e-300, "both negative": -1e-300, "nan": math.nan,
+                 "inf": math.inf, "unnormalised": p[n // 2] + 1e-3, "zero": 0.0,
+                 "near": p[n // 2]}[fault]
+    if fault == "both negative":
+        q[n // 2] = -1e-300
+        q = q / q.sum()
+    if fault in ("zero", "negative", "both negative"):  # normalised again: only the
+        p = p / p.sum()                                 # sign check can see the fault
     assert _streamed_kl(p, q, -1, 1.0, False) is None
-    for name in ("kl", "pearson", "neyman", "hellinger"):  # the one pass they share
+    for name in ("kl", "reverse-kl", "pearson", "neyman", "hellinger"):  # their one pass
         if message is not None:
             with pytest.raises(ValueError, match=message):
                 gancore.f_divergence(p, q, f=name)
@@ -690,24 +696,27 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
 
 
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
-@pytest.mark.parametrize("where", ["p", "q"])
+@pytest.mark.parametrize("where", ["p", "q", "both"])
 @pytest.mark.parametrize("op", ["kl", "jsd", "tv", "pearson", "neyman", "hellinger",
                                 "triangular", "reverse-kl", "value"])
 def test_one_short_distribution_with_a_negative_mass_is_named(kind, where, op):
     # under normalize=True the totals of a measure with one negative mass pass; the short
     # host paths (one_direct, TV's) must still see the sign, whatever their formula
-    # makes of it (a^2 / b and the careful sums stay finite), and leave the call to the
-    # general path, which names the argument
+    # makes of it (a^2 / b and the careful sums stay finite; KL's log(p/q), whose sign
+    # check reads one measure, is finite where both are negative), and leave the call to
+    # the general path, which names the argument (p first where both are negative)
     rng = np.random.default_rng(5)
     p, q = rng.random(50) + 0.1, rng.random(50) + 0.1
-    (p if where == "p" else q)[7] = -1e-3
+    for x in (p, q) if where == "both" else (p if where == "p" else q,):
+        x[7] = -1e-3
     d = rng.uniform(0.05, 0.95, 50)
     if kind == "torch":
         torch = pytest.importorskip("torch")
         p, q, d = (torch.from_numpy(x) for x in (p, q, d))
     call = {"kl": gancore.kl, "jsd": gancore.jsd, "tv": gancore.tv,
             "value": partial(gancore.value, d)}.get(op, partial(gancore.f_divergence, f=op))
-    name = {"p": "p_data", "q": "p_g"}[where] if op == "value" else where
+    first = "q" if where == "q" else "p"
+    name = {"p": "p_data", "q": "p_g"}[first] if op == "value" else first
     with pytest.raises(ValueError, match=f"{name} must be non-negative"):
         call(p, q, normalize=True)
 
