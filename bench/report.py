@@ -492,12 +492,25 @@ def floor_notes(rows):
             "*The checks on torch at n = 1e3.* The same minimum and sums as torch "
             "operations, their three results read as floats, take this many times the "
             "plain torch expression: " + ", ".join(torch_checks) + ". The formula's own "
-            "operations, as many as the plain expression's, come on top: where the checks "
-            "take about 1 or more, the 2x target leaves nothing for the Python around "
-            "them; where they take a third (the checks' shortcut takes CPU tensors as "
-            "it takes NumPy arrays), what stands over 2 is the Python around the formula "
-            "and its 0-d arithmetic (a torch operation costs about 1.2 µs at any size up "
+            "operations come on top (a torch operation costs 1.2 to 2 µs at any size up "
             "to 1e3, twice NumPy's).")
+    torch_floors = [f"{r['op']} {r['floor_ratio']:.2f} (gancore {r['ratio']:.2f})"
+                    for r in rows if r["role"] == "paired" and r["namespace"] == "torch"
+                    and "floor_ratio" in r]
+    if torch_floors:
+        notes.append(
+            "*The least torch work of a call, at n = 1e3* (`TORCH_FLOOR` in "
+            "`bench/test_divergences.py`): the checks complete (the two totals, the "
+            "smallest mass where the formula's own NaN does not show a negative one; for "
+            "D* the smallest mass and its sum's largest element) and the formula's own "
+            "operations, read as floats, with the 0-d result and no Python around them. "
+            "Over the plain torch expression in this run: " + ", ".join(torch_floors)
+            + ". The plain expression checks nothing and a torch operation costs about a "
+            "microsecond whatever it does, so the checks' three or four operations weigh "
+            "as much as the formula's: where that floor is near or over 2, the 2x target "
+            "cannot be met with the checks complete, and gancore's Python around them "
+            "(the arguments' types, dtypes, shapes and options, 2 to 4 µs) stands over "
+            "it.")
     notes += _short_call_note(rows)
     return "\n\n".join(notes)
 
