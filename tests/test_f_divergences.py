@@ -178,3 +178,40 @@ def test_direct_formulas_keep_their_stated_precision(xp, small_blocks, name, n, 
     assert want >= 1 / 16  # the direct formula's case
     got = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f=name)))
     assert abs(got - want) <= 1e-13 * want
+
+
+_PLAIN_TORCH = {  # each f-divergence of normalised p, q as a plain torch expression
+    "kl": lambda t, p, q: t.sum(p * t.log(p / q)),
+    "reverse-kl": lambda t, p, q: t.sum(q * t.log(q / p)),
+    "pearson": lambda t, p, q: t.sum((p - q) ** 2 / q),
+    "neyman": lambda t, p, q: t.sum((p - q) ** 2 / p),
+    "hellinger": lambda t, p, q: t.sum((t.sqrt(p) - t.sqrt(q)) ** 2),
+    "triangular": lambda t, p, q: t.sum((p - q) ** 2 / (p + q)),
+    "jensen-shannon": lambda t, p, q: 0.5 * t.sum(p * t.log(2 * p / (p + q))
+                                                  + q * t.log(2 * q / (p + q))),
+}  # (not TV: its direct form takes P/Q within 4 ulps of 1 as 1, which drops Q's part)
+
+
+# the checks read 0-d results as Python floats, on which torch warns once per process
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad")
+@pytest.mark.parametrize("spread", [1e-3, 1.0])  # nearly equal (careful sums), and far
+@pytest.mark.parametrize("f", list(_PLAIN_TORCH))
+def test_gradients_flow_through_each_f_divergence_on_torch(f, spread):
+    # tensors that track a gradient take the general path, whose careful terms update
+    # their own temporaries in place: none that torch keeps for the gradient may be
+    # (torch raises at backward()). The gradient is the plain expression's of p/P, q/Q
+    torch = pytest.importorskip("torch")
+    gen = torch.Generator().manual_seed(3)
+    p = torch.rand(60, dtype=torch.float64, generator=gen) + 0.1
+    q = p * (1 + spread * torch.rand(60, dtype=torch.float64, generator=gen))
+    p, q = p / p.sum(), q / q.sum()
+    grads = []
+    for through_gancore in (True, False):
+        a, b = p.clone().requires_grad_(True), q.clone().requires_grad_(True)
+        out = (gancore.f_divergence(a, b, f=f) if through_gancore
+               else _PLAIN_TORCH[f](torch, a / a.sum(), b / b.sum()))
+        out.backward()
+        grads.append((a.grad, b.grad))
+    # float64 gradients of size up to about 1; the two evaluations round differently
+    for ours, plain in zip(*grads):
+        torch.testing.assert_close(ours, plain, rtol=1e-9, atol=1e-12)
