@@ -49,6 +49,11 @@ which broadcast at a third of a (1,) array's cost. One short distribution on the
 (NumPy, or float64 CPU torch) takes KL's and JSD's direct formula with nothing around
 those passes (``_masses.one_direct``), and TV its sign check from its own formula's
 minimum, ``min(p, kq)``, whose smallest element is negative exactly when a mass is.
+KL's direct formula needs the smallest mass of ``p`` alone: where ``p > 0``, a
+negative ``q`` makes ``log(p/q)`` NaN and a zero one makes it infinite, so that the
+result is refused; torch and the one pass of a long NumPy distribution read that one
+minimum (small NumPy arrays read both through an argmin each, which costs less than
+silencing the warnings that an unchecked ``q`` could raise).
 """
 
 import math
