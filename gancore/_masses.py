@@ -321,8 +321,9 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
     mass is negative (square roots), so that no pass reads the smallest mass and the
     formula runs with NumPy's warnings silenced.
 
-    NumPy gives a scalar of the dtype, torch a 0-d tensor (the dot product's own,
-    filled with the result from Python floats: float64 arithmetic, as torch's). On
+    NumPy gives a scalar of the dtype, torch a 0-d tensor (the dot product's own, which
+    ``dot`` makes new, filled with the result from Python floats: float64 arithmetic, as
+    torch's). On
     NumPy, the formula runs with warnings silenced, unless the masses lie within
     ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO`` keeps every
     quotient finite) and there is no ``extra``.
