@@ -252,6 +252,12 @@ def streamed_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOO
     return out
 
 
+def ratio_of_totals(p_total, q_total):
+    """``(P / Q,)``: the number ``k`` of a ``given`` (:func:`one_direct`) for the direct
+    formulas that take ``p + k q`` (JSD's, the triangular discrimination's)."""
+    return (p_total / q_total,)
+
+
 def _signs_fit(low, floor):
     """Whether the smallest mass ``low`` suits a direct formula: positive where it is
     accepted from ``floor`` up, else non-negative (NaN fails)."""
@@ -323,10 +329,9 @@ def one_direct(p, q, axis, dx, normalize, *, dot, finish, floor=DIRECT_FLOOR, ex
 
     NumPy gives a scalar of the dtype, torch a 0-d tensor (the dot product's own, which
     ``dot`` makes new, filled with the result from Python floats: float64 arithmetic, as
-    torch's). On
-    NumPy, the formula runs with warnings silenced, unless the masses lie within
-    ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO`` keeps every
-    quotient finite) and there is no ``extra``.
+    torch's). On NumPy, the formula runs with warnings silenced, unless the masses lie
+    within ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO`` keeps
+    every quotient finite) and there is no ``extra``.
     """
     found = short_totals(p, q, axis, dx, normalize, extra)
     if found is None:

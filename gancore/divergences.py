@@ -64,7 +64,8 @@ import numpy as np
 from ._arrays import NUMPY, boolean, extremes, finfo_float, log_ratio, smallest
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
-                      one_direct, quiet, rows, shaped, short_totals, streamed_direct, warns)
+                      one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
+                      streamed_direct, warns)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -210,8 +211,8 @@ def _jsd_from_dots(dots, p_total, q_total):
 
 # one short host distribution: every x = a/(a + kb) may round to 1 (1 - x to 0), so the
 # formula runs with NumPy's warnings silenced (calm_ratio 0)
-_one_jsd = partial(one_direct, dot=_jsd_dots, finish=_jsd_from_dots,
-                   given=lambda p_total, q_total: (p_total / q_total,), calm_ratio=0.0)
+_one_jsd = partial(one_direct, dot=_jsd_dots, finish=_jsd_from_dots, given=ratio_of_totals,
+                   calm_ratio=0.0)
 
 
 def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):

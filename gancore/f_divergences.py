@@ -33,7 +33,8 @@ import numpy as np
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
-                      mass_pair, quiet, one_direct, rows, shaped, streamed_direct, unscaled)
+                      mass_pair, quiet, one_direct, ratio_of_totals, rows, shaped,
+                      streamed_direct, unscaled)
 from .divergences import _one_kl, _streamed_kl, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
@@ -286,11 +287,6 @@ def _triangular_from_dot(dot, p_total, q_total):
     return 2.0 - 4.0 * (dot / q_total)
 
 
-def _ratio_of_totals(p_total, q_total):
-    """``(P / Q,)``: the number :func:`_triangular_dot` takes."""
-    return (p_total / q_total,)
-
-
 def _triangular_sum(xp, p, q, p_total, q_total, positive):
     """The triangular discrimination of validated masses: for ``positive`` masses the
     direct formula, where accepted, else the careful sum (as :func:`_hellinger_sum`)."""
@@ -298,7 +294,7 @@ def _triangular_sum(xp, p, q, p_total, q_total, positive):
     if not positive:
         return careful_sum(xp, terms, p, q, p_total, q_total)
     return _direct_else_careful(xp, terms, p, q, p_total, q_total, dot=_triangular_dot,
-                                finish=_triangular_from_dot, given=_ratio_of_totals)
+                                finish=_triangular_from_dot, given=ratio_of_totals)
 
 
 def _triangular_terms(a, b, k, delta, *, xp, guarded=True):
@@ -351,7 +347,7 @@ _HOST_PATHS = {
         _one_careful(_hellinger_terms)), False),
     "triangular": (None, (
         partial(one_direct, dot=_triangular_dot, finish=_triangular_from_dot,
-                given=_ratio_of_totals),
+                given=ratio_of_totals),
         _one_careful(_triangular_terms)), False),
     "reverse-kl": (_streamed_kl, (_one_kl,), True),  # KL(Q || P)
 }
