@@ -62,7 +62,7 @@ from functools import partial
 import numpy as np
 
 from ._arrays import NUMPY, boolean, extremes, finfo_float, log_ratio, smallest
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned,
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
                       one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
                       streamed_direct, warns)
@@ -211,8 +211,7 @@ def _jsd_from_dots(dots, p_total, q_total):
 
 # one short host distribution: every x = a/(a + kb) may round to 1 (1 - x to 0), so the
 # formula runs with NumPy's warnings silenced (calm_ratio 0)
-_one_jsd = partial(one_direct, dot=_jsd_dots, finish=_jsd_from_dots, given=ratio_of_totals,
-                   calm_ratio=0.0)
+_JSD_DIRECT = Direct(_jsd_dots, _jsd_from_dots, given=ratio_of_totals, calm_ratio=0.0)
 
 
 def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -281,13 +280,13 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     >>> round(float(gancore.kl(np.array([0.5, 0.5]), np.array([0.25, 0.75]), base=2)), 12)
     0.207518749639
     """
-    out = _one_kl(p, q, axis, dx, normalize) if keepdims is False else None
+    out = one_direct(p, q, axis, dx, normalize, KL_DIRECT) if keepdims is False else None
     if out is not None and base is None:  # the commonest call: nothing left to check
         return out
     scale, _ = log_base(base), boolean("keepdims", keepdims)
     if out is not None:
         return out / scale
-    out = _streamed_kl(p, q, axis, dx, normalize)
+    out = streamed_direct(p, q, axis, dx, normalize, KL_DIRECT)
     if out is not None:
         return shaped(NUMPY, out if base is None else out / scale, 0, keepdims)
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
@@ -322,8 +321,7 @@ def _kl_from_dot(dot, p_total, q_total):
 
 # (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
 # the sign check reads p alone)
-_streamed_kl = partial(streamed_direct, dot=_kl_dot, finish=_kl_from_dot, signs="first")
-_one_kl = partial(one_direct, dot=_kl_dot, finish=_kl_from_dot, signs="first")
+KL_DIRECT = Direct(_kl_dot, _kl_from_dot, signs="first")
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -371,7 +369,7 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
     1.0
     """
     scale, _ = log_base(base), boolean("keepdims", keepdims)
-    out = None if keepdims else _one_jsd(p, q, axis, dx, normalize)
+    out = None if keepdims else one_direct(p, q, axis, dx, normalize, _JSD_DIRECT)
     if out is not None:
         return out if base is None else out / scale
     xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p, q, axis, dx, normalize)

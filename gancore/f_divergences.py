@@ -32,10 +32,10 @@ import numpy as np
 
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       require_float, require_not_nan, sigmoid, softplus)
-from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
+from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first, careful_sum,
                       mass_pair, quiet, one_direct, ratio_of_totals, rows, shaped,
                       streamed_direct, unscaled)
-from .divergences import _one_kl, _streamed_kl, jsd, kl, tv
+from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
@@ -171,8 +171,7 @@ def _pearson_dot(a, b, *, xp):
     return xp.vecdot(a, a / b)
 
 
-_streamed_pearson = partial(streamed_direct, dot=_pearson_dot, finish=_pearson_from_dot)
-_one_pearson = partial(one_direct, dot=_pearson_dot, finish=_pearson_from_dot)
+_PEARSON = Direct(_pearson_dot, _pearson_from_dot)
 
 
 def _difference(a, b, delta):
@@ -248,8 +247,7 @@ def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=None):
 
 # (a negative mass makes its square root NaN, and the sum with it: no pass reads the
 # smallest mass, and masses may be 0)
-_streamed_hellinger = partial(streamed_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
-                              signs=None)
+_HELLINGER = Direct(_hellinger_dot, _hellinger_from_dot, signs=None)
 
 
 def _hellinger_sum(xp, p, q, p_total, q_total, positive):
@@ -285,6 +283,9 @@ def _triangular_from_dot(dot, p_total, q_total):
     """The triangular discrimination ``2 - 4 S / Q`` from ``S = sum(p q / (p + k q))``,
     k = P/Q, and the totals (``p q / (Q p + P q) = (p q / (p + k q)) / Q``)."""
     return 2.0 - 4.0 * (dot / q_total)
+
+
+_TRIANGULAR = Direct(_triangular_dot, _triangular_from_dot, given=ratio_of_totals)
 
 
 def _triangular_sum(xp, p, q, p_total, q_total, positive):
@@ -324,32 +325,27 @@ def _hellinger_terms(a, b, k, delta, *, xp, guarded=True):
     return xp.where(root > 0, ratio * ratio, 0.0)
 
 
-def _one_careful(terms):
-    """The careful sum of ``terms`` for one short host distribution
+def _careful(terms):
+    """The careful sum of ``terms`` as a formula of one short host distribution
     (``_masses.one_direct``; its result is ``careful_sum``'s, the same operations). A
     point where both masses are 0 makes the unguarded sum NaN, which leaves it to the
     general path."""
     def total(a, b, k, delta, *, xp):
         return xp.sum(terms(a, b, k, delta, xp=xp, guarded=False))
 
-    return partial(one_direct, dot=total, finish=lambda out, p_total, q_total: out / p_total,
-                   floor=None, given=unscaled)
+    return Direct(total, lambda out, p_total, q_total: out / p_total, floor=None,
+                  given=unscaled)
 
 
-# f -> its one pass of one long NumPy distribution (or None), its paths for one short
-# host distribution, tried in turn, and whether they take the measures swapped
+# f -> its formulas for one host distribution, tried in turn where it is short; whether
+# the first also takes one long NumPy distribution in one pass; and whether they take
+# the measures swapped
 _HOST_PATHS = {
-    "pearson": (_streamed_pearson, (_one_pearson,), False),
-    "neyman": (_streamed_pearson, (_one_pearson,), True),  # Pearson's of (q, p)
-    "hellinger": (_streamed_hellinger, (
-        partial(one_direct, dot=_hellinger_dot, finish=_hellinger_from_dot,
-                signs=None),
-        _one_careful(_hellinger_terms)), False),
-    "triangular": (None, (
-        partial(one_direct, dot=_triangular_dot, finish=_triangular_from_dot,
-                given=ratio_of_totals),
-        _one_careful(_triangular_terms)), False),
-    "reverse-kl": (_streamed_kl, (_one_kl,), True),  # KL(Q || P)
+    "pearson": ((_PEARSON,), True, False),
+    "neyman": ((_PEARSON,), True, True),  # Pearson's of (q, p)
+    "hellinger": ((_HELLINGER, _careful(_hellinger_terms)), True, False),
+    "triangular": ((_TRIANGULAR, _careful(_triangular_terms)), False, False),
+    "reverse-kl": ((KL_DIRECT,), True, True),  # KL(Q || P)
 }
 
 
@@ -361,14 +357,14 @@ def _host_shortcut(name, p, q, axis, dx, keepdims, normalize):
     spacing its general path takes the masses' sums as they are, not times dx / dx."""
     if name == "reverse-kl" and not (type(dx) is float and dx == 1.0):
         return None
-    streamed, short, swapped = _HOST_PATHS[name]
-    pair = (q, p) if swapped else (p, q)
+    formulas, streams, swapped = _HOST_PATHS[name]
+    first, second = (q, p) if swapped else (p, q)
     if not keepdims:  # (the commonest call first)
-        for path in short:
-            out = path(*pair, axis, dx, normalize)
+        for formula in formulas:
+            out = one_direct(first, second, axis, dx, normalize, formula)
             if out is not None:
                 return out
-    out = None if streamed is None else streamed(*pair, axis, dx, normalize)
+    out = streamed_direct(first, second, axis, dx, normalize, formulas[0]) if streams else None
     return None if out is None else shaped(NUMPY, out, 0, keepdims)
 
 

@@ -43,7 +43,7 @@ from ._arrays import (
     softplus,
     xlog,
 )
-from ._masses import (MODERATE_RATIO, block_sum, mass_pair, one_direct, quiet, rows,
+from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, one_direct, quiet, rows,
                       streamed_direct, warns)
 
 __all__ = [
@@ -130,6 +130,11 @@ def _value_from_dots(dots, p_total, q_total):
     return dots[0] / p_total + dots[1] / q_total
 
 
+# (masses may be 0: a D of 0 or 1 where the mass is 0 leaves its term's product NaN, and
+# the general path takes it)
+_VALUE_DIRECT = Direct(_value_dots, _value_from_dots, floor=None)
+
+
 def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     r"""The GAN value function :math:`V(D, G) = \sum (p_{data} \log D + p_g \log(1 - D))\,dx`.
 
@@ -176,11 +181,9 @@ def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     # one long NumPy distribution with D strictly inside (0, 1): its checks in the
     # formula's own pass (a D of 0 or 1 where a mass is positive makes a dot infinite,
     # one outside [0, 1] or NaN makes it NaN: the general path then takes it)
-    out = streamed_direct(p_data, p_g, axis, dx, normalize, dot=_value_dots,
-                          finish=_value_from_dots, floor=None, extra=d)
+    out = streamed_direct(p_data, p_g, axis, dx, normalize, _VALUE_DIRECT, d)
     if out is None:  # one short host distribution: the same, with its checks first
-        out = one_direct(p_data, p_g, axis, dx, normalize, dot=_value_dots,
-                         finish=_value_from_dots, floor=None, extra=d)
+        out = one_direct(p_data, p_g, axis, dx, normalize, _VALUE_DIRECT, d)
     if out is not None:
         return out
     return _value("d", d, p_data, p_g, axis, dx, normalize, require_probability, _log_d)

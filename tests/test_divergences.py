@@ -487,13 +487,14 @@ def test_one_long_distribution_checked_in_one_pass_matches_mpmath(small_blocks, 
     # A NumPy distribution of at least 16 blocks is checked and summed in one pass over
     # its blocks (its totals sums of the blocks' sums): the direct formula's bound
     # holds, 1e-13 relative for KL >= 1/16, and the result is the general path's
-    from gancore.divergences import _streamed_kl
+    from gancore._masses import streamed_direct
+    from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(seed)
     p, q = rng.random(2000) + 1e-9, rng.random(2000) + 1e-9
     scale = 3.0 if normalize else 1.0 / (p.sum() * dx)
     p, q = p * scale, q * (1.0 / (q.sum() * dx) if not normalize else 1.0)
-    streamed = _streamed_kl(p, q, -1, dx, normalize)
+    streamed = streamed_direct(p, q, -1, dx, normalize, KL_DIRECT)
     assert streamed is not None  # the one-pass path was taken
     ps, qs = _mp_pair(p, q)
     want = float(_mp_kl(ps, qs))
@@ -512,7 +513,8 @@ def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, m
     # mass and nearly equal inputs are summed there without cancellation. KL's pass reads
     # the signs of p alone (log(p/q) is NaN where q alone is negative), so a point where
     # both are negative must still be seen
-    from gancore.divergences import _streamed_kl
+    from gancore._masses import streamed_direct
+    from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(7)
     n = 16 * 8192 + 3
@@ -528,7 +530,7 @@ def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, m
         q = q / q.sum()
     if fault in ("zero", "negative", "both negative"):  # normalised again: only the
         p = p / p.sum()                                 # sign check can see the fault
-    assert _streamed_kl(p, q, -1, 1.0, False) is None
+    assert streamed_direct(p, q, -1, 1.0, False, KL_DIRECT) is None
     for name in ("kl", "reverse-kl", "pearson", "neyman", "hellinger"):  # their one pass
         if message is not None:
             with pytest.raises(ValueError, match=message):
@@ -547,7 +549,8 @@ def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, m
 def test_one_long_distribution_below_the_direct_floor_is_summed_again(small_blocks):
     # the first block far apart, every other point equal: the one pass's direct result
     # is below DIRECT_FLOOR (KL ~ 0.01), so it is not returned; the careful sum is
-    from gancore.divergences import _streamed_kl
+    from gancore._masses import streamed_direct
+    from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(3)
     p = rng.random(4000) + 0.5
@@ -557,7 +560,7 @@ def test_one_long_distribution_below_the_direct_floor_is_summed_again(small_bloc
     ps, qs = _mp_pair(p, q)
     want = float(_mp_kl(ps, qs))
     assert 1e-4 < want < 1 / 16
-    assert _streamed_kl(p, q, -1, 1.0, False) is None
+    assert streamed_direct(p, q, -1, 1.0, False, KL_DIRECT) is None
     assert float(gancore.kl(p, q)) == pytest.approx(want, rel=1e-13, abs=0)
 
 
@@ -636,9 +639,9 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     # path's (a batch of one takes it), bit for bit on NumPy, and None wherever that
     # path raises, sums without cancellation (below 1/16, or a zero mass) or rescales
     from gancore._masses import one_direct
-    from gancore.divergences import _jsd_dots, _jsd_from_dots, _kl_dot, _kl_from_dot
-    from gancore.f_divergences import _HOST_PATHS, _pearson_dot, _pearson_from_dot
-    from gancore.game import _value_dots, _value_from_dots
+    from gancore.divergences import _JSD_DIRECT, KL_DIRECT
+    from gancore.f_divergences import _HOST_PATHS
+    from gancore.game import _VALUE_DIRECT
 
     rng = np.random.default_rng(seed)
     p = rng.random(n) + 0.01
@@ -652,29 +655,21 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     if kind == "torch":
         torch = pytest.importorskip("torch")
         p, q, d = (torch.from_numpy(x) for x in (p, q, d))
-    parts = {"kl": (_kl_dot, _kl_from_dot, gancore.kl),
-             "jsd": (_jsd_dots, _jsd_from_dots, gancore.jsd),
-             "pearson": (_pearson_dot, _pearson_from_dot,
-                         partial(gancore.f_divergence, f="pearson")),
-             "value": (_value_dots, _value_from_dots, None),
-             "hellinger": (None, None, partial(gancore.f_divergence, f="hellinger")),
-             "triangular": (None, None, partial(gancore.f_divergence, f="triangular"))}[op]
-    extra = ({"floor": None, "extra": d} if op == "value"
-             else {"given": lambda a, b: (a / b,), "calm_ratio": 0.0} if op == "jsd"
-             else {})
-    if parts[0] is None:  # the direct formula, else the careful sum
-        direct, careful = _HOST_PATHS[op][1]
-        got = direct(p, q, -1, dx, normalize)
-        if got is None:
-            got = careful(p, q, -1, dx, normalize)
-    else:
-        got = one_direct(p, q, -1, dx, normalize, dot=parts[0], finish=parts[1], **extra)
-    public = (partial(gancore.value, d) if op == "value" else parts[2])
+    # the formulas tried in turn (Hellinger's and the triangular discrimination's careful
+    # sums after their direct formulas), and the public function
+    formulas, call = {"kl": ((KL_DIRECT,), gancore.kl),
+                      "jsd": ((_JSD_DIRECT,), gancore.jsd),
+                      "value": ((_VALUE_DIRECT,), partial(gancore.value, d))}.get(op) or (
+        _HOST_PATHS[op][0], partial(gancore.f_divergence, f=op))
+    got = None
+    for formula in formulas:
+        got = one_direct(p, q, -1, dx, normalize, formula, d if op == "value" else None)
+        if got is not None:
+            break
     batch = (d[None],) if op == "value" else ()
     try:
         want = (gancore.value(*batch, p[None], q[None], dx=dx, normalize=normalize)
-                if op == "value" else parts[2](p[None], q[None], dx=dx,
-                                               normalize=normalize))[0]
+                if op == "value" else call(p[None], q[None], dx=dx, normalize=normalize))[0]
     except ValueError:
         assert got is None
         return
@@ -692,7 +687,7 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
         assert float(got) == float(want)
     else:  # torch's dot of a batch of one sums in another order than of one vector
         assert float(got) == pytest.approx(float(want), rel=4 * EPS, abs=4 * EPS)
-    assert float(public(p, q, dx=dx, normalize=normalize)) == float(got)
+    assert float(call(p, q, dx=dx, normalize=normalize)) == float(got)
 
 
 @pytest.mark.parametrize("kind", ["numpy", "torch"])

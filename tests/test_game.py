@@ -251,7 +251,7 @@ def test_value_of_one_long_distribution_in_one_checked_pass_matches_mpmath(small
     # may be 0 there); every term is of one sign, so a few ulps plus the dot products'
     # accumulation: 1e-13 relative against 40 digits, and the general path's result
     from gancore._masses import streamed_direct
-    from gancore.game import _value_dots, _value_from_dots
+    from gancore.game import _VALUE_DIRECT
 
     rng = np.random.default_rng(11)
     n = 3000
@@ -259,8 +259,7 @@ def test_value_of_one_long_distribution_in_one_checked_pass_matches_mpmath(small
     if zeros:
         p[::7], q[::5] = 0.0, 0.0
     p, q = p / p.sum(), q / q.sum()
-    one_pass = streamed_direct(p, q, -1, 1.0, False, dot=_value_dots,
-                               finish=_value_from_dots, floor=None, extra=d)
+    one_pass = streamed_direct(p, q, -1, 1.0, False, _VALUE_DIRECT, d)
     assert one_pass is not None
     with mpmath.workdps(40):
         sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
