@@ -274,8 +274,7 @@ TORCH_FLOOR = {
                                         lambda a, b: t.dot(a, t.log(a / b))),
     "tv": lambda t, p, q, d: _dot_floor(t, p, q, None,
                                         lambda a, b: _tv_floor_sum(t, a, b)),
-    "optimal_discriminator": lambda t, p, q, d: (t.minimum(p, q).min().item(),
-                                                 _d_star_floor(p, p + q)),
+    "optimal_discriminator": lambda t, p, q, d: _d_star_floor(p, p + q),
     "f_divergence (pearson)": lambda t, p, q, d: _dot_floor(
         t, p, q, lambda a, b: a.minimum(b).min(), lambda a, b: t.dot(a, a / b)),
     "f_divergence (hellinger)": lambda t, p, q, d: _dot_floor(
@@ -295,9 +294,11 @@ def _tv_floor_sum(t, p, q):
 
 
 def _d_star_floor(p, total):
-    """D* from the sum ``total`` with its overflow check: its largest element."""
-    total.max().item()
-    return p / total
+    """D* ``p / total`` with its complete checks read off the sums and the shares: the
+    sums' smallest element and the shares' extremes (``_arrays.host_share``)."""
+    share = p / total
+    low, high = share.aminmax()
+    return share, low.item(), high.item(), total.min().item()
 
 
 def _torch_checks(t, p, q):

@@ -819,18 +819,23 @@ def host_extremes(p, q):
     return xp, least_of(xp, p, q), _most(xp, p, q)
 
 
-def host_positive_sum(p, q):
-    """``p + q`` for the inputs of :func:`host_extremes` when every element of ``p`` and
-    ``q`` is positive and finite and no sum overflows; ``None`` otherwise (and for other
-    inputs).
+def host_share(p, q):
+    """``p / (p + q)`` (the operations of the general path, so its bits) for the inputs
+    of :func:`host_extremes` when every element of ``p`` and ``q`` is positive and finite
+    and no sum overflows; ``None`` otherwise (and for other inputs). ``None`` also where
+    a share rounds to 1 (``q`` below half an ulp of ``p``): the general path gives it.
 
     NumPy warns where a sum overflows, so its masses' four extremes come first (no
     mass above a quarter of the largest float), read through argmin/argmax and compared
     as NumPy scalars, inline (0.3 us a call less than through :func:`least_of` and
-    :func:`_most` at n = 1e3, a tenth of D*'s call);
-    torch does not warn, and its sum's largest element (infinite where a mass is, or a
-    sum overflows) stands in for the masses' largest: three passes and the sum, where
-    four and the sum would do."""
+    :func:`_most` at n = 1e3, a tenth of D*'s call).
+
+    torch does not warn, and checks the result: every sum ``s = p + q`` positive (its
+    smallest element) and every share ``d = p / s`` strictly inside (0, 1) (its
+    ``aminmax``), two reductions where the masses' extremes take three. That is
+    complete: ``s > 0`` and ``d > 0`` make ``p > 0``; a ``q <= 0`` makes ``s <= p``, so
+    ``d >= 1``; an infinite ``p`` makes ``d`` NaN (inf/inf), an infinite ``q``, or a sum
+    that overflows, makes it 0; NaN propagates into both reductions."""
     if type(p) is np.ndarray:
         top = _QUARTER_MAX.get(p.dtype)
         if not (type(q) is np.ndarray and q.dtype == p.dtype and q.shape == p.shape
@@ -838,13 +843,15 @@ def host_positive_sum(p, q):
             return None  # (NumPy above 16384 points: the general path)
         a, b = (p, q) if p.ndim == 1 else (p.reshape(-1), q.reshape(-1))
         # argmin and argmax give a NaN's index, and each comparison with NaN fails
-        return (p + q if 0.0 < a[a.argmin()] and 0.0 < b[b.argmin()]
+        return (p / (p + q) if 0.0 < a[a.argmin()] and 0.0 < b[b.argmin()]
                 and a[a.argmax()] <= top and b[b.argmax()] <= top else None)
-    xp = _host_floats(p, q)
-    if xp is None or math.prod(p.shape) > FUSED_CHECK_ELEMENTS:
+    if _host_floats(p, q) is None or p.numel() > FUSED_CHECK_ELEMENTS:
         return None
     total = p + q
-    return total if least_of(xp, p, q) > 0.0 and largest(xp, total) < math.inf else None
+    share = p / total
+    low, high = share.aminmax()
+    return (share if 0.0 < low.item() and high.item() < 1.0 and total.min().item() > 0.0
+            else None)
 
 
 # A quarter of the largest float of NumPy's float dtypes: no two masses at most this

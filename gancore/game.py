@@ -26,7 +26,7 @@ import numpy as np
 from ._arrays import (
     FUSED_CHECK_ELEMENTS,
     host_extremes,
-    host_positive_sum,
+    host_share,
     finfo_float,
     log_ratio,
     measures,
@@ -314,9 +314,9 @@ def optimal_discriminator(p_data, p_g, /):
     >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
     array([0.25, 0.  , 0.5 ])
     """
-    total = host_positive_sum(p_data, p_g)  # the commonest call: positive finite masses
-    if total is not None:
-        return p_data / total
+    share = host_share(p_data, p_g)  # the commonest call: positive finite masses
+    if share is not None:
+        return share
     xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g, largest=False)
     s = None
     if high is None:  # long arrays: their sum's maximum checks for infinities, where
