@@ -343,7 +343,7 @@ def _tensor_totals(p, q, axis, dx, normalize, extra):
             and extra.is_cpu and not extra.requires_grad)):
         return None
     p_total, q_total = p.sum().item(), q.sum().item()
-    low, high = float(p_total) * dx, float(q_total) * dx
+    low, high = p_total * dx, q_total * dx
     if low > high:  # (NaN stays, and fails)
         low, high = high, low
     if not totals_fit(limits, low, high, normalize):
@@ -419,11 +419,10 @@ def _tensor_direct(p, q, axis, dx, normalize, formula, extra):
         return None
     xp, p_total, q_total = found
     dot, finish, floor, given, _, signs = formula
-    if signs is not None:
-        low = (p.min() if signs == "first" else p.minimum(q).min()).item()
-        if not (low > 0.0 if floor is not None else low >= 0.0):  # (NaN fails)
-            return None
-    if given is None:
+    if signs is not None and not _signs_fit(
+            (p if signs == "first" else p.minimum(q)).min().item(), floor):
+        return None
+    if given is None:  # (the arrays as one_direct's, without a tuple and a star call)
         dots = (dot(p, q, xp=xp.vectors) if extra is None
                 else dot(p, q, extra, xp=xp.vectors))
     else:
