@@ -331,22 +331,22 @@ def _tensor_totals(p, q, axis, dx, normalize, extra):
     if xp is None or xp is NUMPY or type(q) is not type(p):
         return None
     shape, dtype = p.shape, p.dtype
-    if not (len(shape) == 1 and q.shape == shape and 0 < shape[0] <= BLOCK_ELEMENTS and q.dtype == dtype
-            and p.element_size() == 8 and p.is_cpu and q.is_cpu
-            and not (p.requires_grad or q.requires_grad) and type(axis) is int
-            and -1 <= axis <= 0 and type(dx) is float and 0.0 < dx < math.inf
-            and (normalize is False or normalize is True)):
-        return None
-    limits = HOST_LIMITS.get(dtype)  # (float64's; None for an 8-byte integer)
-    if limits is None or not (extra is None or (
-            type(extra) is type(p) and extra.dtype == dtype and extra.shape == shape
-            and extra.is_cpu and not extra.requires_grad)):
+    if not (dtype == xp.float64 and len(shape) == 1 and q.shape == shape
+            and 0 < shape[0] <= BLOCK_ELEMENTS and q.dtype == dtype and p.is_cpu
+            and q.is_cpu and not (p.requires_grad or q.requires_grad)
+            and type(axis) is int and -1 <= axis <= 0 and type(dx) is float
+            and 0.0 < dx < math.inf and (normalize is False or normalize is True)
+            and (extra is None or (type(extra) is type(p) and extra.dtype == dtype
+                                   and extra.shape == shape and extra.is_cpu
+                                   and not extra.requires_grad))):
         return None
     p_total, q_total = p.sum().item(), q.sum().item()
     low, high = p_total * dx, q_total * dx
     if low > high:  # (NaN stays, and fails)
         low, high = high, low
-    if not totals_fit(limits, low, high, normalize):
+    tol, least, most = HOST_LIMITS[dtype]  # totals_fit, inline (a call costs 0.1 us)
+    if not (least <= low and high <= most and (
+            normalize or (abs(low - 1.0) <= tol and abs(high - 1.0) <= tol))):
         return None
     if dx != 1.0:  # checked at that size, then divided back (mass_pair)
         p_total, q_total = p_total * dx / dx, q_total * dx / dx
@@ -419,9 +419,10 @@ def _tensor_direct(p, q, axis, dx, normalize, formula, extra):
         return None
     xp, p_total, q_total = found
     dot, finish, floor, given, _, signs = formula
-    if signs is not None and not _signs_fit(
-            (p if signs == "first" else p.minimum(q)).min().item(), floor):
-        return None
+    if signs is not None:  # (_signs_fit, inline)
+        low = (p if signs == "first" else p.minimum(q)).min().item()
+        if not (low > 0.0 if floor is not None else low >= 0.0):  # (NaN fails)
+            return None
     if given is None:  # (the arrays as one_direct's, without a tuple and a star call)
         dots = (dot(p, q, xp=xp.vectors) if extra is None
                 else dot(p, q, extra, xp=xp.vectors))
