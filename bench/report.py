@@ -356,13 +356,17 @@ def _alternating(rows):
 
 
 def _torch_per_call_checks(rows):
-    """Per call at n = 1e3 on torch CPU (float64): gancore's time over the plain torch
-    expression's, the median over alternating calls (<= 2)."""
-    paired = {r["op"]: r for r in rows if r["role"] == "paired"
+    """Per call at n = 1e3 on torch CPU (float64, and float32 where it was run):
+    gancore's time over the plain torch expression's, the median over alternating calls
+    (<= 2)."""
+    paired = {(r["op"], r["dtype"]): r for r in rows if r["role"] == "paired"
               and r["name"] == "alternating calls" and r["namespace"] == "torch"}
-    return [(f"{op}, n=1e3, torch CPU: time over the plain torch expression (median over "
-             "alternating calls)", "<= 2", paired[op]["ratio"] if op in paired else None,
-             2, -1, None) for op in PLAIN if op != "w1"]  # w1's torch path is its sort
+    dtypes = ["float64"] + (["float32"] if any(k[1] == "float32" for k in paired) else [])
+    return [(f"{op}, n=1e3, torch CPU{'' if dtype == 'float64' else ' ' + dtype}: time "
+             "over the plain torch expression (median over alternating calls)", "<= 2",
+             paired[op, dtype]["ratio"] if (op, dtype) in paired else None, 2, -1, None)
+            for dtype in dtypes
+            for op in PLAIN if op != "w1"]  # w1's torch path is its sort
 
 
 def _per_call_checks(rows):
@@ -486,7 +490,7 @@ def floor_notes(rows):
             "*Precision on near-equal distributions* below.")
     torch_checks = [f"{r['op']} {r['checks_ratio']:.2f}" for r in rows
                     if r["role"] == "paired" and r["namespace"] == "torch"
-                    and "checks_ratio" in r]
+                    and r["dtype"] == "float64" and "checks_ratio" in r]
     if torch_checks:
         notes.append(
             "*The checks on torch at n = 1e3.* The same minimum and sums as torch "
@@ -496,7 +500,7 @@ def floor_notes(rows):
             "to 1e3, twice NumPy's).")
     torch_floors = [f"{r['op']} {r['floor_ratio']:.2f} (gancore {r['ratio']:.2f})"
                     for r in rows if r["role"] == "paired" and r["namespace"] == "torch"
-                    and "floor_ratio" in r]
+                    and r["dtype"] == "float64" and "floor_ratio" in r]
     if torch_floors:
         notes.append(
             "*The least torch work of a call, at n = 1e3* (`TORCH_FLOOR` in "
@@ -518,15 +522,18 @@ def floor_notes(rows):
 def _short_call_note(rows):
     """What one short call runs, and where the per-call targets it misses stand, from
     this run's alternating calls at n = 1e3 (a list of at most one note)."""
-    at = {(r["op"], r["namespace"]): r for r in rows
+    at = {(r["op"], r["namespace"] if r["dtype"] == "float64" else "torch float32"): r
+          for r in rows
           if r["role"] == "paired" and r["name"] == "alternating calls" and r["n"] == 10**3}
     if ("tv", "numpy") not in at or ("optimal_discriminator", "numpy") not in at:
         return []
     tv, dstar = at["tv", "numpy"], at["optimal_discriminator", "numpy"]
-    on_torch = ", ".join(f"{op} {r['ratio']:.2f}" for (op, namespace), r in at.items()
-                         if namespace == "torch" and r["ratio"] > 2)
+    on_torch = ", ".join(f"{op}{'' if namespace == 'torch' else ' (float32)'} "
+                         f"{r['ratio']:.2f}" for (op, namespace), r in at.items()
+                         if namespace.startswith("torch") and r["ratio"] > 2)
     return [
-        "*What one short call runs.* One host distribution (NumPy, or float64 CPU torch) "
+        "*What one short call runs.* One host distribution (NumPy; or CPU torch, float64, "
+        "or float32 with dx = 1, whose sums it finishes in float64) "
         "runs the direct formula of KL, JSD, Pearson, V, Hellinger and the triangular "
         "discrimination (the last two, below 1/16, their careful sums), with nothing "
         "around its checks but "

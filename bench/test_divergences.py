@@ -310,16 +310,17 @@ def _plain_torch_jsd(t, p, q, m):
     return 0.5 * (t.sum(p * t.log(p / m)) + t.sum(q * t.log(q / m)))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("op", list(TORCH_PLAIN))
-def test_paired_ratio_torch(benchmark, request, op, n):
+def test_paired_ratio_torch(benchmark, request, op, n, dtype):
     # the per-call target on torch CPU: gancore within 2x of the plain torch expression
     # at n = 1e3, from alternating calls as for NumPy (each worker computes on one thread)
     if n != 10**3:
         pytest.skip("per call at n = 1e3")
     torch = pytest.importorskip("torch")
     call, _ = PAIRED_OPS[op]
-    p, q = (torch.from_numpy(a) for a in simplex_pair(n, "far"))
-    d = torch.from_numpy(_discriminator(n, "float64"))
+    p, q = (torch.from_numpy(a.astype(dtype)) for a in simplex_pair(n, "far"))
+    d = torch.from_numpy(_discriminator(n, dtype))
     calls, smoke_run, ratios, checks, floors = 200, smoke(request.config), [], [], []
     plain, floor = TORCH_PLAIN[op], TORCH_FLOOR.get(op)
 
@@ -335,12 +336,14 @@ def test_paired_ratio_torch(benchmark, request, op, n):
     for kept in (ratios, checks, floors):
         kept.clear()
     benchmark.pedantic(round_, rounds=1 if smoke_run else ROUNDS, iterations=1)
-    benchmark.group = f"{op} n=1e3, torch, alternating"
-    benchmark.extra_info.update(op=op, n=n, namespace="torch", dtype="float64",
+    benchmark.group = f"{op} n=1e3, torch {dtype}, alternating"
+    benchmark.extra_info.update(op=op, n=n, namespace="torch", dtype=dtype,
                                 role="paired", name="alternating calls",
                                 ratio=statistics.median(ratios), ratios=ratios,
                                 checks_ratio=statistics.median(checks),
                                 **({"floor_ratio": statistics.median(floors)} if floors
                                    else {}))
+    # (float32: each of the 1e3 terms' roundings, against the plain expression's)
     torch.testing.assert_close(torch.as_tensor(call(p, q, d)),
-                               torch.as_tensor(plain(torch, p, q, d)), rtol=1e-9, atol=0)
+                               torch.as_tensor(plain(torch, p, q, d)),
+                               rtol=1e-9 if dtype == "float64" else 2e3 * 2.0**-23, atol=0)

@@ -321,21 +321,24 @@ def short_totals(p, q, axis, dx, normalize, extra=None):
 
 
 def _tensor_totals(p, q, axis, dx, normalize, extra):
-    """:func:`short_totals` of torch tensors: ``(xp, P, Q)``, Python floats, for float64
-    CPU tensors (exactly ``torch.Tensor``) of one shape, one dimension and 1 to
+    """:func:`short_totals` of torch tensors: ``(xp, P, Q)``, Python floats, for CPU
+    tensors (exactly ``torch.Tensor``) of one shape, one dimension and 1 to
     ``BLOCK_ELEMENTS`` points that track no gradient (``extra``, if any, alike), with
-    ``axis`` 0 or -1, a float ``dx`` and a bool ``normalize``, whose totals pass the
-    general path's checks; ``None`` for anything else. Each attribute is read once,
-    inline: torch's cost 40 to 90 ns each."""
+    ``axis`` 0 or -1, a bool ``normalize`` and a float ``dx``: float64, or float32 with
+    ``dx = 1`` (whose totals are then the general path's, with no product by ``dx`` to
+    round in float32); their totals pass the general path's checks (on Python floats,
+    as there). ``None`` for anything else. Each attribute is read once, inline: torch's
+    cost 40 to 90 ns each."""
     xp = host_namespace(type(p))
     if xp is None or xp is NUMPY or type(q) is not type(p):
         return None
     shape, dtype = p.shape, p.dtype
-    if not (dtype == xp.float64 and len(shape) == 1 and q.shape == shape
-            and 0 < shape[0] <= BLOCK_ELEMENTS and q.dtype == dtype and p.is_cpu
-            and q.is_cpu and not (p.requires_grad or q.requires_grad)
-            and type(axis) is int and -1 <= axis <= 0 and type(dx) is float
-            and 0.0 < dx < math.inf and (normalize is False or normalize is True)
+    if not (len(shape) == 1 and q.shape == shape and 0 < shape[0] <= BLOCK_ELEMENTS
+            and q.dtype == dtype and p.is_cpu and q.is_cpu
+            and not (p.requires_grad or q.requires_grad) and type(axis) is int
+            and -1 <= axis <= 0 and type(dx) is float and 0.0 < dx < math.inf
+            and (dtype == xp.float64 or (dtype == xp.float32 and dx == 1.0))
+            and (normalize is False or normalize is True)
             and (extra is None or (type(extra) is type(p) and extra.dtype == dtype
                                    and extra.shape == shape and extra.is_cpu
                                    and not extra.requires_grad))):
@@ -411,8 +414,10 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None):
 def _tensor_direct(p, q, axis, dx, normalize, formula, extra):
     """:func:`one_direct` of torch tensors (:func:`_tensor_totals`): the smallest mass
     (of ``p`` alone for ``signs="first"``), then the formula, with ``torch.dot`` as the
-    vectors' ``vecdot``; the result, from Python floats (float64 arithmetic, as torch's),
-    fills the dot product's own 0-d tensor (which ``dot`` makes new). ``None`` where the
+    vectors' ``vecdot``; the result, from Python floats, fills the dot product's own 0-d
+    tensor (which ``dot`` makes new). For float64 that is torch's own arithmetic; float32
+    sums are finished in float64 and rounded once (the general path rounds each step to
+    float32: the results agree to the formula's float32 error). ``None`` where the
     general path must run."""
     found = _tensor_totals(p, q, axis, dx, normalize, extra)
     if found is None:
