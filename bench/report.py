@@ -534,7 +534,7 @@ def _short_call_note(rows):
     return [
         "*What one short call runs.* One host distribution (NumPy; or CPU torch, float64, "
         "or float32 with dx = 1, whose sums it finishes in float64) "
-        "runs the direct formula of KL, JSD, Pearson, V, Hellinger and the triangular "
+        "runs the direct formula of KL, JSD, Pearson, V, C(G), Hellinger and the triangular "
         "discrimination (the last two, below 1/16, their careful sums), with nothing "
         "around its checks but "
         "their passes (`_masses.one_direct`; reverse KL is KL's); TV takes its sign check "

@@ -46,7 +46,8 @@ checks all follow; the namespace and each dtype's check are remembered per type,
 NumPy arrays (or CPU torch tensors) of one float dtype and shape with a scalar ``dx``
 skip the general path's Python around those passes. One distribution's totals are 0-d,
 which broadcast at a third of a (1,) array's cost. One short distribution on the host
-(NumPy, or float64 CPU torch) takes KL's and JSD's direct formula with nothing around
+(NumPy; or CPU torch, float64, or float32 with ``dx = 1``, its float32 sums finished in
+float64) takes KL's and JSD's direct formula with nothing around
 those passes (``_masses.one_direct``), and TV its sign check from its own formula's
 minimum, ``min(p, kq)``, whose smallest element is negative exactly when a mass is.
 KL's direct formula needs the smallest mass of ``p`` alone: where ``p > 0``, a

@@ -43,8 +43,8 @@ from ._arrays import (
     softplus,
     xlog,
 )
-from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, one_direct, quiet, rows,
-                      streamed_direct, warns)
+from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, one_direct, quiet,
+                      ratio_of_totals, rows, streamed_direct, warns)
 
 __all__ = [
     "minibatch_value",
@@ -418,17 +418,18 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.virtual_criterion(np.array([1.0, 0.0]), np.array([0.0, 1.0])))
     0.0
     """
+    out = one_direct(p_data, p_g, axis, dx, normalize, _CRITERION_DIRECT)
+    if out is not None:  # one short host distribution: the formula below, checks first
+        return out
     names = ("p_data", "p_g")
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p_data, p_g, axis, dx,
                                                             normalize, names)
     if low > 0:
-        # with k = P/Q and r = kq/p (= 1/exp(logit D*)): log D* = -log1p(r) and
-        # log(1 - D*) = -log1p(1/r), so P C = -sum(p log1p(kq/p) + kq log1p(p/kq))
         k = p_total / q_total
 
         def kernel(a, b):
-            kb = k * b
-            return -(xp.vecdot(a, xp.log1p(kb / a)) + xp.vecdot(kb, xp.log1p(a / kb)))
+            first, second = _criterion_dots(a, b, k, xp=xp)
+            return -(first + second)
 
         # a ratio past the dtype, or kq underflowing to 0, gives inf or NaN, which
         # falls through to the pointwise form below. Neither can where the largest
@@ -442,6 +443,21 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     xp, p_data, p_g, w, ax, _ = measures(names, p_data, p_g, axis, dx, normalize)
     log_d, log_1m_d = _log_d_from_logits(_logit_of_ratio(p_data, p_g, xp=xp), xp=xp)
     return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
+
+
+def _criterion_dots(a, b, k, *, xp):
+    """``(sum(a log1p(kb/a)), sum(kb log1p(a/kb)))`` of positive masses, ``k = P/Q``:
+    with r = kq/p (= 1/exp(logit D*)), log D* = -log1p(r) and log(1 - D*) =
+    -log1p(1/r), so that P C(G) = -(the first + the second)."""
+    kb = k * b
+    return xp.vecdot(a, xp.log1p(kb / a)), xp.vecdot(kb, xp.log1p(a / kb))
+
+
+# (masses may be 0 here: a zero mass makes a product 0 * inf, NaN, and the general path
+# takes it; so does a ratio past the dtype)
+_CRITERION_DIRECT = Direct(_criterion_dots,
+                           lambda dots, p_total, q_total: -(dots[0] + dots[1]) / p_total,
+                           floor=None, given=ratio_of_totals)
 
 
 def _minibatch(names, real, fake, check, log_terms):

@@ -624,7 +624,8 @@ def test_tv_takes_totals_within_4_ulps_as_equal_within_their_bound(ulps):
     assert abs(float(got) - float(want)) <= (abs(k - 1.0) if taken_as_one else 0.0) + 16 * EPS
 
 
-@pytest.mark.parametrize("op", ["kl", "jsd", "pearson", "hellinger", "triangular", "value"])
+@pytest.mark.parametrize("op", ["kl", "jsd", "pearson", "hellinger", "triangular", "value",
+                                "virtual_criterion"])
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40),
        dtype=st.sampled_from(["float64", "float32"]), dx=st.sampled_from([1.0, 0.5, 3.0]),
        normalize=st.booleans(), near=st.booleans(), where=st.sampled_from(["p", "q", "d"]),
@@ -633,15 +634,16 @@ def test_tv_takes_totals_within_4_ulps_as_equal_within_their_bound(ulps):
        kind=st.sampled_from(["numpy", "torch"]))
 def test_one_short_distributions_direct_formula_is_the_general_paths(
         seed, n, dtype, dx, normalize, near, where, fault, kind, op):
-    # KL, JSD, Pearson, V, Hellinger and the triangular discrimination (direct formulas;
-    # the last two fall back on their careful sums) of one short host distribution run
-    # with nothing around their checks (_masses.one_direct): the result is the general
-    # path's (a batch of one takes it), bit for bit on NumPy, and None wherever that
-    # path raises, sums without cancellation (below 1/16, or a zero mass) or rescales
+    # KL, JSD, Pearson, V, C(G), Hellinger and the triangular discrimination (direct
+    # formulas; the last two fall back on their careful sums) of one short host
+    # distribution run with nothing around their checks (_masses.one_direct): the result
+    # is the general path's (a batch of one takes it), bit for bit on NumPy, and None
+    # wherever that path raises, sums without cancellation (below 1/16, or a zero mass)
+    # or rescales
     from gancore._masses import one_direct
     from gancore.divergences import _JSD_DIRECT, KL_DIRECT
     from gancore.f_divergences import _HOST_PATHS
-    from gancore.game import _VALUE_DIRECT
+    from gancore.game import _CRITERION_DIRECT, _VALUE_DIRECT
 
     rng = np.random.default_rng(seed)
     p = rng.random(n) + 0.01
@@ -659,7 +661,9 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     # sums after their direct formulas), and the public function
     formulas, call = {"kl": ((KL_DIRECT,), gancore.kl),
                       "jsd": ((_JSD_DIRECT,), gancore.jsd),
-                      "value": ((_VALUE_DIRECT,), partial(gancore.value, d))}.get(op) or (
+                      "value": ((_VALUE_DIRECT,), partial(gancore.value, d)),
+                      "virtual_criterion": ((_CRITERION_DIRECT,),
+                                            gancore.virtual_criterion)}.get(op) or (
         _HOST_PATHS[op][0], partial(gancore.f_divergence, f=op))
     got = None
     for formula in formulas:
@@ -700,7 +704,7 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
 @pytest.mark.parametrize("where", ["p", "q", "both"])
 @pytest.mark.parametrize("op", ["kl", "jsd", "tv", "pearson", "neyman", "hellinger",
-                                "triangular", "reverse-kl", "value"])
+                                "triangular", "reverse-kl", "value", "virtual_criterion"])
 def test_one_short_distribution_with_a_negative_mass_is_named(kind, where, op):
     # under normalize=True the totals of a measure with one negative mass pass; the short
     # host paths (one_direct, TV's) must still see the sign, whatever their formula
@@ -716,9 +720,12 @@ def test_one_short_distribution_with_a_negative_mass_is_named(kind, where, op):
         torch = pytest.importorskip("torch")
         p, q, d = (torch.from_numpy(x) for x in (p, q, d))
     call = {"kl": gancore.kl, "jsd": gancore.jsd, "tv": gancore.tv,
-            "value": partial(gancore.value, d)}.get(op, partial(gancore.f_divergence, f=op))
+            "value": partial(gancore.value, d),
+            "virtual_criterion": gancore.virtual_criterion}.get(
+        op, partial(gancore.f_divergence, f=op))
     first = "q" if where == "q" else "p"
-    name = {"p": "p_data", "q": "p_g"}[first] if op == "value" else first
+    name = ({"p": "p_data", "q": "p_g"}[first] if op in ("value", "virtual_criterion")
+            else first)
     with pytest.raises(ValueError, match=f"{name} must be non-negative"):
         call(p, q, normalize=True)
 
