@@ -528,7 +528,7 @@ def _short_call_note(rows):
     if ("tv", "numpy") not in at or ("optimal_discriminator", "numpy") not in at:
         return []
     tv, dstar = at["tv", "numpy"], at["optimal_discriminator", "numpy"]
-    on_torch = ", ".join(f"{op}{'' if namespace == 'torch' else ' (float32)'} "
+    on_torch = ", ".join(f"{op}{'' if namespace == 'torch' else ', float32'} "
                          f"{r['ratio']:.2f}" for (op, namespace), r in at.items()
                          if namespace.startswith("torch") and r["ratio"] > 2)
     return [
