@@ -297,9 +297,8 @@ def short_totals(p, q, axis, dx, normalize, extra=None):
     For NumPy arrays of one float dtype (:func:`~gancore._arrays.host_limits`), of one
     dimension and at most ``BLOCK_ELEMENTS`` points (one block, as the general path sums
     it; ``extra``, a third array, alike), with a float ``dx``: NumPy scalars of the
-    dtype. For torch tensors, :func:`_tensor_totals`' Python floats (float64 arithmetic,
-    as torch's). ``None`` where a total is 0, infinite, NaN, unnormalised (unless
-    ``normalize``) or to be rescaled.
+    dtype. For torch tensors, :func:`_tensor_totals`' Python floats. ``None`` where a
+    total is 0, infinite, NaN, unnormalised (unless ``normalize``) or to be rescaled.
     """
     if type(p) is not np.ndarray:
         return _tensor_totals(p, q, axis, dx, normalize, extra)

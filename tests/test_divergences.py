@@ -595,15 +595,21 @@ def test_one_distributions_tv_checked_in_its_formula_is_the_general_paths(
     except ValueError:
         assert got is None
         return
-    if got is None:  # not float64 torch, the careful form, totals that are rescaled, or
-        # k = P/Q <= 1/2 (where k q could round a negative subnormal mass to -0)
+    if got is None:  # float32 torch with dx != 1, the careful form, totals that are
+        # rescaled, or k = P/Q <= 1/2 (where k q could round a negative subnormal to -0)
         ratio = float(p.sum()) / float(q.sum())
-        assert ((kind == "torch" and dtype == "float32") or float(want) < 1 / 16
-                or (fault == "huge" and normalize) or ratio <= 0.5)
+        assert ((kind == "torch" and dtype == "float32" and dx != 1.0)
+                or float(want) < 1 / 16 or (fault == "huge" and normalize) or ratio <= 0.5)
         return
     assert type(got) is type(want) and got.dtype == want.dtype
-    assert float(got) == float(want) and float(gancore.tv(p, q, dx=dx,
-                                                          normalize=normalize)) == float(got)
+    if kind == "torch" and dtype == "float32":  # 1 - S/P finished in float64 (the
+        # general path's two float32 steps: an ulp of 1 each), k rounded once more, and
+        # S = sum(min(p, kq)) <= P summed in another order: (n + 4) ulps of 1
+        eps32 = float(np.finfo(np.float32).eps)
+        assert float(got) == pytest.approx(float(want), rel=0, abs=(n + 4) * eps32)
+    else:
+        assert float(got) == float(want)
+    assert float(gancore.tv(p, q, dx=dx, normalize=normalize)) == float(got)
 
 
 @pytest.mark.parametrize("ulps", [0, 1, 4, 5, 100])
