@@ -411,7 +411,8 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     For masses of totals P and Q, the direct form
     :math:`1 - \frac1P \sum \min(p, \tfrac PQ q)` is returned when it is at least 1/16
     (its rounding error is a few ulps of 1; :math:`P/Q` within 4 ulps of 1 is taken as
-    1, which moves the result by at most as much). Otherwise TV is computed as
+    1, which moves the result by at most as much, except for masses that track a
+    gradient, whose gradient keeps the totals' part). Otherwise TV is computed as
     :math:`\frac{1}{2P} \sum |(p - q) - \delta q|` after exact power-of-two scalings
     that bring the totals within a factor of 2, with :math:`\delta = (P - Q)/Q`, so no
     point's difference is rounded away. TV moves at first order with the totals, so its
@@ -443,8 +444,9 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q")):
     xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
     # direct: min(x, y) = (x + y - |x - y|) / 2, so TV = 1 - sum(min(p, k q)) / P, k = P/Q
     k = p_total / q_total
-    if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")):
-        k = None
+    if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")) and not (
+            getattr(p, "requires_grad", False) or getattr(q, "requires_grad", False)):
+        k = None  # (masses that track a gradient keep k: its gradient holds Q's part)
     direct = 1.0 - (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None
                                                                  else k * b), axis=-1),
                               p, q)

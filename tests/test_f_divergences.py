@@ -189,7 +189,8 @@ _PLAIN_TORCH = {  # each f-divergence of normalised p, q as a plain torch expres
     "triangular": lambda t, p, q: t.sum((p - q) ** 2 / (p + q)),
     "jensen-shannon": lambda t, p, q: 0.5 * t.sum(p * t.log(2 * p / (p + q))
                                                   + q * t.log(2 * q / (p + q))),
-}  # (not TV: its direct form takes P/Q within 4 ulps of 1 as 1, which drops Q's part)
+    "total-variation": lambda t, p, q: 0.5 * t.sum(t.abs(p - q)),
+}
 
 
 # the checks read 0-d results as Python floats, on which torch warns once per process
@@ -200,6 +201,8 @@ def test_gradients_flow_through_each_f_divergence_on_torch(f, spread):
     # tensors that track a gradient take the general path, whose careful terms update
     # their own temporaries in place: none that torch keeps for the gradient may be
     # (torch raises at backward()). The gradient is the plain expression's of p/P, q/Q
+    # (TV's too: its direct form keeps k = P/Q where it would take a k within 4 ulps of
+    # 1 as 1, which would drop Q's part of the gradient)
     torch = pytest.importorskip("torch")
     gen = torch.Generator().manual_seed(3)
     p = torch.rand(60, dtype=torch.float64, generator=gen) + 0.1
