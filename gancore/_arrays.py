@@ -315,7 +315,7 @@ def require_probability(xp, name, d):
     propagates; ``(inf, -inf)`` for an empty ``d``)."""
     if math.prod(d.shape) == 0:
         return math.inf, -math.inf
-    low, high = float(xp.min(d)), float(xp.max(d))
+    low, high = to_float(xp.min(d)), to_float(xp.max(d))
     if not (0.0 <= low and high <= 1.0):
         require_not_nan(xp, name, d)
         raise ValueError(f"{name} must lie in [0, 1]; it holds values outside")
@@ -418,12 +418,18 @@ def extremes(xp, x):
     """The smallest and largest element of ``x`` as Python floats (NaN if it holds NaN;
     one transfer when it has one element)."""
     if x.ndim == 0:
-        value = float(x)
+        value = to_float(x)
         return value, value
     if math.prod(x.shape) == 1:
-        value = float(x[(0,) * x.ndim])
+        value = to_float(x[(0,) * x.ndim])
         return value, value
-    return float(xp.min(x)), float(xp.max(x))
+    return to_float(xp.min(x)), to_float(xp.max(x))
+
+
+def to_float(x):
+    """``float(x)`` of a 0-d array, read detached where it tracks a gradient: the checks
+    read values alone, and torch warns when such a tensor becomes a Python number."""
+    return float(x.detach() if getattr(x, "requires_grad", False) else x)
 
 
 def total_mass(xp, name, p, w, axis, normalize):
@@ -437,7 +443,7 @@ def total_mass(xp, name, p, w, axis, normalize):
     make the whole check: NaN propagates through the minimum and +inf through the sum.
     """
     require_nonempty(name, p)
-    low = float(xp.min(p))
+    low = to_float(xp.min(p))
     if math.isnan(low) or low == -math.inf:
         raise ValueError(f"{name} must be finite; it holds NaN or infinity")
     if low < 0:
@@ -474,7 +480,7 @@ def total_masses(xp, names, p, q, w, axis, normalize):
     largest of their totals, Python floats. The errors are those of checking ``p`` and
     then ``q``; when everything holds, small inputs pay one minimum pass for both."""
     if math.prod(p.shape) <= FUSED_CHECK_ELEMENTS:
-        low = float(xp.min(xp.minimum(p, q)))  # NaN propagates, -inf shows
+        low = to_float(xp.min(xp.minimum(p, q)))  # NaN propagates, -inf shows
         if low >= 0:
             with np.errstate(over="ignore"):
                 p_mass, q_mass = _total(xp, p, w, axis), _total(xp, q, w, axis)
@@ -538,7 +544,7 @@ def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
         scaled.append(x)
     p, q = scaled
     p_mass, q_mass = _total(xp, p, w, axis), _total(xp, q, w, axis)
-    return p, q, p_mass, q_mass, float(xp.min(xp.minimum(p, q)))
+    return p, q, p_mass, q_mass, to_float(xp.min(xp.minimum(p, q)))
 
 
 def safe_log(x, *, xp):

@@ -62,7 +62,7 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import NUMPY, boolean, extremes, finfo_float, log_ratio, smallest
+from ._arrays import NUMPY, boolean, extremes, finfo_float, log_ratio, smallest, to_float
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
                       one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
@@ -115,7 +115,7 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
     v = u * u
     # the largest u**2, not |u|: the same comparisons (|u| < c iff u**2 < c**2 for a
     # power of two c, rounding included) without a pass for |u|
-    largest_sq = float(xp.max(v))
+    largest_sq = to_float(xp.max(v))
     if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, as long as needed
         g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS)], xp=xp)
         inner = s * v * (1.0 + (u + v) * g)
@@ -160,7 +160,7 @@ def _jsd_terms(a, b, k, delta, *, xp, positive=False):
         ss = xp.where(pos, s, 1.0)
     u = ((a - b) - delta * b) / ss
     v = u * u
-    largest_sq = float(xp.max(v))  # as in _kl_terms: u**2's bounds are |u|'s
+    largest_sq = to_float(xp.max(v))  # as in _kl_terms: u**2's bounds are |u|'s
     if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: phi's series, no log
         quarter = _PHI_QUARTERS[:_terms_needed(largest_sq, _PHI_QUARTERS)]
         inner = s * (v * _horner(v, quarter, xp=xp))

@@ -27,6 +27,7 @@ from ._arrays import (
     FUSED_CHECK_ELEMENTS,
     host_extremes,
     host_share,
+    to_float,
     finfo_float,
     log_ratio,
     measures,
@@ -246,11 +247,11 @@ def _pointwise_pair(p_data, p_g, largest=True):
     same = tuple(p_data.shape) == tuple(p_g.shape)
     if same and math.prod(p_data.shape) <= FUSED_CHECK_ELEMENTS:
         # both arrays' extremes, one pass each over both (NaN propagates)
-        low = float(xp.min(xp.minimum(p_data, p_g)))
-        high = float(xp.max(xp.maximum(p_data, p_g)))
+        low = to_float(xp.min(xp.minimum(p_data, p_g)))
+        high = to_float(xp.max(xp.maximum(p_data, p_g)))
     elif same:  # reductions, which write no temporary of the arrays' size
-        low = float(xp.minimum(xp.min(p_data), xp.min(p_g)))
-        high = float(xp.maximum(xp.max(p_data), xp.max(p_g))) if largest else None
+        low = to_float(xp.minimum(xp.min(p_data), xp.min(p_g)))
+        high = to_float(xp.maximum(xp.max(p_data), xp.max(p_g))) if largest else None
     if not same or not (0.0 <= low and (high is None or high < math.inf)):
         for name, x in (("p_data", p_data), ("p_g", p_g)):
             require_finite(xp, name, x)
@@ -262,8 +263,8 @@ def _pointwise_pair(p_data, p_g, largest=True):
         except (ValueError, RuntimeError, TypeError):
             raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
                              f"{tuple(p_g.shape)} that do not broadcast") from None
-        low = float(xp.min(xp.minimum(p_data, p_g)))
-        high = float(xp.max(xp.maximum(p_data, p_g)))
+        low = to_float(xp.min(xp.minimum(p_data, p_g)))
+        high = to_float(xp.max(xp.maximum(p_data, p_g)))
     return xp, p_data, p_g, low > 0, high
 
 
@@ -323,7 +324,7 @@ def optimal_discriminator(p_data, p_g, /):
         # the maxima of both would read them again
         with np.errstate(over="ignore"):
             s = p_data + p_g
-        if not float(xp.max(s)) < math.inf:  # an infinite mass, or a sum that overflows:
+        if not to_float(xp.max(s)) < math.inf:  # an infinite mass, or a sum that overflows:
             s = None                          # the checks name it, or give the largest
             xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g)
     if s is None:

@@ -26,7 +26,7 @@ import numpy as np
 from array_api_compat import device
 
 from ._arrays import (boolean, check_seed, from_numpy, namespace, real_number,
-                      require_float, require_nonempty, require_not_nan)
+                      require_float, require_nonempty, require_not_nan, to_float)
 
 __all__ = ["MetropolisHastingsResult", "RejectionResult", "metropolis_hastings",
            "rejection_sample"]
@@ -57,7 +57,7 @@ def _log_ratios(xp, rows, log_ratio, shape):
         raise ValueError(f"log_ratio must have shape {shape}, one log-ratio per {rows}; "
                          f"got {tuple(log_ratio.shape)}")
     require_not_nan(xp, "log_ratio", log_ratio)
-    top = float(xp.max(log_ratio))
+    top = to_float(xp.max(log_ratio))
     if top == math.inf:
         raise ValueError("log_ratio must be < +inf: log(p / q) is finite wherever q > 0, "
                          "as it is at every draw of q (-inf, where p = 0, is allowed)")

@@ -193,8 +193,6 @@ _PLAIN_TORCH = {  # each f-divergence of normalised p, q as a plain torch expres
 }
 
 
-# the checks read 0-d results as Python floats, on which torch warns once per process
-@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad")
 @pytest.mark.parametrize("spread", [1e-3, 1.0])  # nearly equal (careful sums), and far
 @pytest.mark.parametrize("f", list(_PLAIN_TORCH))
 def test_gradients_flow_through_each_f_divergence_on_torch(f, spread):

@@ -45,6 +45,37 @@ def test_torch_tensors_that_require_grad_are_accepted():
     assert float(got) == pytest.approx(2 ** 0.5, rel=1e-12, abs=0)
 
 
+def test_tensors_that_track_a_gradient_are_read_without_a_torch_warning():
+    # the checks read values of tensors that track a gradient; torch warns (once per
+    # process) when such a tensor becomes a Python float, so a fresh process that turns
+    # warnings into errors runs each core function on such tensors, on every path (a
+    # short distribution, a nearly equal one, a batch, normalize)
+    pytest.importorskip("torch")
+    code = """if True:
+    import torch, gancore
+    g = torch.Generator().manual_seed(3)
+    def pair(n, near=False):
+        p = torch.rand(n, dtype=torch.float64, generator=g) + 0.1
+        q = p * (1 + 1e-4 * torch.rand(n, dtype=torch.float64, generator=g)) if near else (
+            torch.rand(n, dtype=torch.float64, generator=g) + 0.1)
+        return [(x / x.sum()).requires_grad_(True) for x in (p, q)]
+    d = torch.rand(60, dtype=torch.float64, generator=g) * 0.9 + 0.05
+    calls = [gancore.kl, gancore.jsd, gancore.tv, gancore.virtual_criterion,
+             gancore.optimal_discriminator, gancore.optimal_discriminator_logits,
+             lambda p, q: gancore.value(d, p, q)] + [
+        (lambda p, q, f=f: gancore.f_divergence(p, q, f=f)) for f in gancore.F_DIVERGENCES]
+    for call in calls:
+        for p, q in (pair(60), pair(60, near=True)):
+            call(p, q)
+        p, q = pair(60)
+        call(torch.stack([p, q]), torch.stack([q, p]))
+    gancore.kl(3 * pair(60)[0], pair(60)[1], normalize=True)
+    print("quiet")"""
+    out = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["quiet"], out.stderr[-2000:]
+
+
 def test_import_loads_neither_torch_nor_cupy():
     code = "import sys, gancore; print('torch' in sys.modules, 'cupy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
