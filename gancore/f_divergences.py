@@ -108,15 +108,16 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     >>> bool(gancore.f_divergence(p, q, f="kl") == gancore.kl(p, q))
     True
     """
+    host = _HOST_PATHS.get(f) if type(f) is str else None  # (first: the commonest call)
+    out = None if host is None else _host_shortcut(host, p, q, axis, dx, keepdims, normalize)
+    if out is not None:
+        return out
     name = one_of("f", f, F_DIVERGENCES)
     if name in ("total-variation", "kl", "jensen-shannon", "gan"):
         direct = {"total-variation": tv, "kl": kl}.get(name, jsd)(
             p, q, axis=axis, dx=dx, keepdims=keepdims, normalize=normalize)
         return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
-    out = _host_shortcut(name, p, q, axis, dx, keepdims, normalize)
-    if out is not None:
-        return out
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
@@ -338,28 +339,30 @@ def _careful(terms):
 
 
 # f -> its formulas for one host distribution, tried in turn where it is short; whether
-# the first also takes one long NumPy distribution in one pass; and whether they take
-# the measures swapped
+# the first also takes one long NumPy distribution in one pass; whether they take the
+# measures swapped; and whether they need dx = 1 (reverse KL: with another spacing its
+# general path takes the masses' sums as they are, not times dx / dx)
 _HOST_PATHS = {
-    "pearson": ((_PEARSON,), True, False),
-    "neyman": ((_PEARSON,), True, True),  # Pearson's of (q, p)
-    "hellinger": ((_HELLINGER, _careful(_hellinger_terms)), True, False),
-    "triangular": ((_TRIANGULAR, _careful(_triangular_terms)), False, False),
-    "reverse-kl": ((KL_DIRECT,), True, True),  # KL(Q || P)
+    "pearson": ((_PEARSON,), True, False, False),
+    "neyman": ((_PEARSON,), True, True, False),  # Pearson's of (q, p)
+    "hellinger": ((_HELLINGER, _careful(_hellinger_terms)), True, False, False),
+    "triangular": ((_TRIANGULAR, _careful(_triangular_terms)), False, False, False),
+    "reverse-kl": ((KL_DIRECT,), True, True, True),  # KL(Q || P)
 }
 
 
-def _host_shortcut(name, p, q, axis, dx, keepdims, normalize):
-    """``f_divergence`` of one host distribution through :data:`_HOST_PATHS`: (with
-    ``keepdims`` false) the short paths in turn, else one long NumPy distribution's one
-    pass, each the general path's operations; ``None`` where the general path must run
-    (it names ``p`` and ``q`` as given). Reverse KL only with ``dx = 1``: with another
-    spacing its general path takes the masses' sums as they are, not times dx / dx."""
-    if name == "reverse-kl" and not (type(dx) is float and dx == 1.0):
+def _host_shortcut(host, p, q, axis, dx, keepdims, normalize):
+    """``f_divergence`` of one host distribution through its entry ``host`` of
+    :data:`_HOST_PATHS`: (with ``keepdims`` false) the short paths in turn, else one long
+    NumPy distribution's one pass, each the general path's operations; ``None`` where the
+    general path must run (it names ``p`` and ``q`` as given, and a ``keepdims`` that is
+    not a bool)."""
+    formulas, streams, swapped, unit_dx = host
+    if (keepdims is not False and keepdims is not True) or (
+            unit_dx and not (type(dx) is float and dx == 1.0)):
         return None
-    formulas, streams, swapped = _HOST_PATHS[name]
     first, second = (q, p) if swapped else (p, q)
-    if not keepdims:  # (the commonest call first)
+    if keepdims is False:  # (the commonest call first)
         for formula in formulas:
             out = one_direct(first, second, axis, dx, normalize, formula)
             if out is not None:
