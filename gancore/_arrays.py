@@ -429,7 +429,12 @@ def extremes(xp, x):
 def to_float(x):
     """``float(x)`` of a 0-d array, read detached where it tracks a gradient: the checks
     read values alone, and torch warns when such a tensor becomes a Python number."""
-    return float(x.detach() if getattr(x, "requires_grad", False) else x)
+    return float(x.detach() if tracks_gradient(x) else x)
+
+
+def tracks_gradient(x):
+    """Whether the array ``x`` tracks a gradient (a torch tensor that requires one)."""
+    return getattr(x, "requires_grad", False)
 
 
 def total_mass(xp, name, p, w, axis, normalize):

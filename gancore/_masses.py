@@ -351,9 +351,7 @@ def _tensor_totals(p, q, axis, dx, normalize, extra):
     low, high = p_total * dx, q_total * dx
     if low > high:  # (NaN stays, and fails)
         low, high = high, low
-    tol, least, most = HOST_LIMITS[dtype]  # totals_fit, inline (a call costs 0.1 us)
-    if not (least <= low and high <= most and (
-            normalize or (abs(low - 1.0) <= tol and abs(high - 1.0) <= tol))):
+    if not totals_fit(HOST_LIMITS[dtype], low, high, normalize):
         return None
     if dx != 1.0:  # checked at that size, then divided back (mass_pair)
         p_total, q_total = p_total * dx / dx, q_total * dx / dx
@@ -428,10 +426,9 @@ def _tensor_direct(p, q, axis, dx, normalize, formula, extra):
         return None
     xp, p_total, q_total = found
     dot, finish, floor, given, _, signs = formula
-    if signs is not None:  # (_signs_fit, inline)
-        low = (p if signs == "first" else p.minimum(q)).min().item()
-        if not (low > 0.0 if floor is not None else low >= 0.0):  # (NaN fails)
-            return None
+    if signs is not None and not _signs_fit(
+            (p if signs == "first" else p.minimum(q)).min().item(), floor):
+        return None
     if given is None:  # (the arrays as one_direct's, without a tuple and a star call)
         dots = (dot(p, q, xp=xp.vectors) if extra is None
                 else dot(p, q, extra, xp=xp.vectors))

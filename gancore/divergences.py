@@ -62,7 +62,8 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import NUMPY, boolean, extremes, finfo_float, log_ratio, smallest, to_float
+from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, smallest, to_float,
+                      tracks_gradient)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
                       one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
@@ -445,7 +446,7 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q")):
     # direct: min(x, y) = (x + y - |x - y|) / 2, so TV = 1 - sum(min(p, k q)) / P, k = P/Q
     k = p_total / q_total
     if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")) and not (
-            getattr(p, "requires_grad", False) or getattr(q, "requires_grad", False)):
+            tracks_gradient(p) or tracks_gradient(q)):
         k = None  # (masses that track a gradient keep k: its gradient holds Q's part)
     direct = 1.0 - (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None
                                                                  else k * b), axis=-1),
