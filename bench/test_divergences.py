@@ -274,7 +274,7 @@ TORCH_FLOOR = {
                                         lambda a, b: t.dot(a, t.log(a / b))),
     "tv": lambda t, p, q, d: _dot_floor(t, p, q, None,
                                         lambda a, b: _tv_floor_sum(t, a, b)),
-    "optimal_discriminator": lambda t, p, q, d: _d_star_floor(p, p + q),
+    "optimal_discriminator": lambda t, p, q, d: _d_star_floor(t, p, q),
     "f_divergence (pearson)": lambda t, p, q, d: _dot_floor(
         t, p, q, lambda a, b: a.minimum(b).min(), lambda a, b: t.dot(a, a / b)),
     "f_divergence (hellinger)": lambda t, p, q, d: _dot_floor(
@@ -293,12 +293,12 @@ def _tv_floor_sum(t, p, q):
     return least.sum()
 
 
-def _d_star_floor(p, total):
-    """D* ``p / total`` with its complete checks read off the sums and the shares: the
-    sums' smallest element and the shares' extremes (``_arrays.host_share``)."""
-    share = p / total
-    low, high = share.aminmax()
-    return share, low.item(), high.item(), total.min().item()
+def _d_star_floor(t, p, q):
+    """D* ``p / (p + q)`` with its complete check read off the shares: the extremes of
+    ``p / max(p + q, 0)`` (``_arrays.host_share``)."""
+    share = p / (p + q).relu_()
+    low, high = t.aminmax(share)
+    return share, low.item(), high.item()
 
 
 def _torch_checks(t, p, q):

@@ -841,12 +841,14 @@ def host_share(p, q):
     as NumPy scalars, inline (0.3 us a call less than through :func:`least_of` and
     :func:`_most` at n = 1e3, a tenth of D*'s call).
 
-    torch does not warn, and checks the result: every sum ``s = p + q`` positive (its
-    smallest element) and every share ``d = p / s`` strictly inside (0, 1) (its
-    ``aminmax``), two reductions where the masses' extremes take three. That is
-    complete: ``s > 0`` and ``d > 0`` make ``p > 0``; a ``q <= 0`` makes ``s <= p``, so
-    ``d >= 1``; an infinite ``p`` makes ``d`` NaN (inf/inf), an infinite ``q``, or a sum
-    that overflows, makes it 0; NaN propagates into both reductions."""
+    torch does not warn, and checks the result, in one reduction: every share
+    ``d = p / max(s, 0)`` of a sum ``s = p + q`` strictly inside (0, 1) (its
+    ``aminmax``; the masses' extremes take three reductions, and the sums' least
+    element a second one costs 0.6 us more than ``max(s, 0)`` in place). That is
+    complete: a finite positive ``d`` needs a positive finite divisor, so ``s > 0``
+    (where ``max(s, 0)`` is ``s``: the general path's bits), and then ``p > 0``; a
+    ``q <= 0`` makes ``s <= p``, so ``d >= 1``; an infinite ``p`` makes ``d`` NaN, an
+    infinite ``q``, or a sum that overflows, makes it 0; NaN propagates."""
     if type(p) is np.ndarray:
         top = _QUARTER_MAX.get(p.dtype)
         if not (type(q) is np.ndarray and q.dtype == p.dtype and q.shape == p.shape
@@ -856,13 +858,12 @@ def host_share(p, q):
         # argmin and argmax give a NaN's index, and each comparison with NaN fails
         return (p / (p + q) if 0.0 < a[a.argmin()] and 0.0 < b[b.argmin()]
                 and a[a.argmax()] <= top and b[b.argmax()] <= top else None)
-    if _host_floats(p, q) is None or p.numel() > FUSED_CHECK_ELEMENTS:
+    xp = _host_floats(p, q)
+    if xp is None or p.numel() > FUSED_CHECK_ELEMENTS:
         return None
-    total = p + q
-    share = p / total
-    low, high = share.aminmax()
-    return (share if 0.0 < low.item() and high.item() < 1.0 and total.min().item() > 0.0
-            else None)
+    share = p / (p + q).relu_()
+    low, high = xp.aminmax(share)
+    return share if 0.0 < low.item() and high.item() < 1.0 else None
 
 
 # A quarter of the largest float of NumPy's float dtypes: no two masses at most this

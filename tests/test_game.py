@@ -97,7 +97,7 @@ def test_optimal_discriminator_of_masses_whose_sum_overflows(xp, repeat):
 def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, bad,
                                                                   message):
     # positive host masses take a shortcut (_arrays.host_share: on torch its checks are
-    # read off the sums and the shares): a tiny negative mass beside a large one (their
+    # read off the shares): a tiny negative mass beside a large one (their
     # sum rounds to the large one), NaN and infinity are each named, and a sum past the
     # float64 range keeps the ratio (1e308 against 1e308 is 1/2)
     p, q = _simplex(9) + 0.01, _simplex(9) + 0.01
@@ -115,7 +115,7 @@ def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, b
 
 
 @pytest.mark.parametrize("p_bad, q_bad, named", [
-    (-1e-3, -1e-3, "p_data"),   # both negative: a negative sum, its share inside (0, 1)
+    (-1e-3, -1e-3, "p_data"),   # both negative: a negative sum, p / s inside (0, 1)
     (-1e-320, 1e10, "p_data"),  # the share -1e-330 rounds to -0
     (1e10, -1e-320, "p_g"),     # the sum rounds to p: the share is exactly 1
     (-math.inf, 1.0, "p_data"), (1.0, -math.inf, "p_g"),
@@ -125,9 +125,10 @@ def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, b
     (0.0, 1.0, None), (0.0, 0.0, None)])
 def test_optimal_discriminator_of_host_masses_sees_what_its_shares_hide(xp, p_bad, q_bad,
                                                                          named):
-    # on torch the shortcut checks its own sums s = p + q (all positive) and shares p / s
-    # (all strictly inside (0, 1)) in place of the masses' extremes: each case here passes
-    # one of those checks, and must still be named by another, or given exactly
+    # on torch the shortcut checks its own shares p / max(s, 0), s = p + q (all strictly
+    # inside (0, 1)) in place of the masses' extremes: each case here passes one part of
+    # that check (p / s inside (0, 1), the least share, the largest), and must still be
+    # named by another, or given exactly
     p, q = _simplex(9) + 0.01, _simplex(9) + 0.01
     p[4], q[4] = p_bad, q_bad
     if named is not None:
