@@ -139,7 +139,7 @@ def _torch_namespace(compat):
         return call
 
     xp = _with(compat, "gancore._torch", vecdot=vecdot, minimum=same_dtype("minimum"),
-               maximum=same_dtype("maximum"))
+               maximum=same_dtype("maximum"), add_scaled=torch.add)
     # for operands known to be vectors of one dtype (the short host paths check them):
     # torch.dot itself, 0.45 us a call less than vecdot above
     xp.vectors = _with(xp, "gancore._torch", vecdot=torch.dot)
@@ -550,6 +550,16 @@ def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
     p, q = scaled
     p_mass, q_mass = _total(xp, p, w, axis), _total(xp, q, w, axis)
     return p, q, p_mass, q_mass, to_float(xp.min(xp.minimum(p, q)))
+
+
+def plus_times(a, k, b, *, xp):
+    """``a + k b`` for arrays ``a`` and ``b`` and a number ``k``. For the core's torch
+    namespace and a Python float ``k``, one operation (``torch.add`` with ``alpha``,
+    fused: one rounding, where the CPU has a fused multiply-add; 2.0 against 3.5 us at
+    n = 1e3 in float64, 1.9 against 4.5 in float32, whose Python float each product
+    converts)."""
+    fused = getattr(xp, "add_scaled", None)
+    return a + k * b if fused is None or type(k) is not float else fused(a, b, alpha=k)
 
 
 def safe_log(x, *, xp):

@@ -62,8 +62,8 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, smallest, to_float,
-                      tracks_gradient)
+from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, plus_times,
+                      smallest, to_float, tracks_gradient)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
                       one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
@@ -200,7 +200,7 @@ def _jsd_direct(xp, p, q, p_total, q_total):
 def _jsd_dots(a, b, k, *, xp):
     """``(sum(a log x), sum(b log(1 - x)))``, ``x = a / (a + k b)``, of positive masses
     (``k = P/Q``; see :func:`_jsd_direct`)."""
-    x = a / (a + k * b)
+    x = a / plus_times(a, k, b, xp=xp)
     return xp.vecdot(a, xp.log(x)), xp.vecdot(b, xp.log(1.0 - x))
 
 

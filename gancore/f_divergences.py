@@ -31,7 +31,7 @@ from functools import partial
 import numpy as np
 
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
-                      require_float, require_not_nan, sigmoid, softplus)
+                      plus_times, require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first, careful_sum,
                       mass_pair, quiet, one_direct, ratio_of_totals, rows, shaped,
                       streamed_direct, unscaled)
@@ -277,7 +277,7 @@ def _direct_else_careful(xp, terms, p, q, p_total, q_total, *, dot, finish, give
 
 def _triangular_dot(a, b, k, *, xp):
     """``sum(a b / (a + k b))`` of two blocks of positive masses (``k = P/Q``)."""
-    return xp.vecdot(a, b / (a + k * b))
+    return xp.vecdot(a, b / plus_times(a, k, b, xp=xp))
 
 
 def _triangular_from_dot(dot, p_total, q_total):

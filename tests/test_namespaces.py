@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from fractions import Fraction
 
 import array_api_strict
 import numpy as np
@@ -133,3 +134,39 @@ def test_the_torch_namespace_takes_dot_products_as_torch_does():
     x32, y32 = (torch.from_numpy(rng.random(20000).astype(np.float32)) for _ in range(2))
     exact = float(torch.dot(x32.double(), y32.double()))
     assert abs(float(xp.vecdot(x32, y32)) - exact) <= 4e-7 * exact
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_plus_k_b_is_rounded_once_or_as_written(xp, dtype):
+    # _arrays.plus_times: a + k b. For the core's torch namespace and a Python float k
+    # it is torch.add with alpha, fused where the CPU has a fused multiply-add: each
+    # element is the exact a + k b (k in the dtype) rounded once, or, unfused, the two
+    # roundings of the expression as written; every other namespace, and an array k,
+    # give the expression as written, bit for bit
+    from gancore._arrays import namespace, plus_times
+
+    rng = np.random.default_rng(5)
+    a, b = (rng.random(1003).astype(dtype) for _ in range(2))  # (a tail past any SIMD width)
+    k = float(rng.random())
+    x, y = arr(xp, a, getattr(xp, dtype)), arr(xp, b, getattr(xp, dtype))
+    ours, _ = namespace(a=x)
+    as_written = a + np.asarray(k, dtype) * b
+    got = np.asarray(gancore._arrays.to_numpy(plus_times(x, k, y, xp=ours)))
+    column = arr(xp, np.full(1003, k), getattr(xp, dtype))
+    np.testing.assert_array_equal(
+        np.asarray(gancore._arrays.to_numpy(plus_times(x, column, y, xp=ours))), as_written)
+    if getattr(ours, "add_scaled", None) is None:
+        np.testing.assert_array_equal(got, as_written)
+        return
+    k_dtype = Fraction(float(np.asarray(k, dtype)))
+    once = np.array([_rounded(Fraction(float(u)) + k_dtype * Fraction(float(v)), dtype)
+                     for u, v in zip(a, b)])
+    assert np.all((got == once) | (got == as_written))
+
+
+def _rounded(exact, dtype):
+    """The rational ``exact`` rounded once to ``dtype``: to nearest, ties to even."""
+    near = np.asarray(float(exact), dtype)  # (within an ulp: float64 first, then dtype)
+    candidates = [np.nextafter(near, -np.inf), near, np.nextafter(near, np.inf)]
+    return min(candidates, key=lambda c: (abs(Fraction(float(c)) - exact),
+                                          int(c.view(f"u{c.itemsize}")) & 1))
