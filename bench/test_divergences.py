@@ -280,7 +280,8 @@ TORCH_FLOOR = {
     "f_divergence (hellinger)": lambda t, p, q, d: _dot_floor(
         t, p, q, None, lambda a, b: t.dot(t.sqrt(a), t.sqrt(b))),
     "f_divergence (triangular)": lambda t, p, q, d: _dot_floor(
-        t, p, q, lambda a, b: a.minimum(b).min(), lambda a, b: t.dot(a, b / t.add(a, b, alpha=1.5))),
+        t, p, q, lambda a, b: a.minimum(b).min(),
+        lambda a, b: t.dot(a, b / t.add(a, b, alpha=1.5))),
     "f_divergence (reverse-kl)": lambda t, p, q, d: _dot_floor(
         t, q, p, lambda a, b: a.min(), lambda a, b: t.dot(a, t.log(a / b))),
 }

@@ -143,7 +143,7 @@ def test_a_plus_k_b_is_rounded_once_or_as_written(xp, dtype):
     # element is the exact a + k b (k in the dtype) rounded once, or, unfused, the two
     # roundings of the expression as written; every other namespace, and an array k,
     # give the expression as written, bit for bit
-    from gancore._arrays import namespace, plus_times
+    from gancore._arrays import namespace, plus_times, to_numpy
 
     rng = np.random.default_rng(5)
     a, b = (rng.random(1003).astype(dtype) for _ in range(2))  # (a tail past any SIMD width)
@@ -151,10 +151,9 @@ def test_a_plus_k_b_is_rounded_once_or_as_written(xp, dtype):
     x, y = arr(xp, a, getattr(xp, dtype)), arr(xp, b, getattr(xp, dtype))
     ours, _ = namespace(a=x)
     as_written = a + np.asarray(k, dtype) * b
-    got = np.asarray(gancore._arrays.to_numpy(plus_times(x, k, y, xp=ours)))
+    got = to_numpy(plus_times(x, k, y, xp=ours))
     column = arr(xp, np.full(1003, k), getattr(xp, dtype))
-    np.testing.assert_array_equal(
-        np.asarray(gancore._arrays.to_numpy(plus_times(x, column, y, xp=ours))), as_written)
+    np.testing.assert_array_equal(to_numpy(plus_times(x, column, y, xp=ours)), as_written)
     if getattr(ours, "add_scaled", None) is None:
         np.testing.assert_array_equal(got, as_written)
         return
