@@ -10,11 +10,14 @@ M. Arjovsky, S. Chintala, L. Bottou, "Wasserstein Generative Adversarial Network
 ICML 2017.
 """
 
+import math
+
 import numpy as np
 from array_api_compat import device
 
 from ._arrays import (boolean, check_axis, float_dtype, from_numpy, namespace,
-                      require_finite, to_numpy)
+                      require_finite, to_float, to_numpy)
+from ._masses import quiet, warns
 
 __all__ = ["w1", "w1_empirical"]
 
@@ -23,10 +26,11 @@ _BLOCK_ELEMENTS = 1 << 22
 
 
 def _values_and_weights(xp, name, values, weights, axis):
-    """Validate one batch of measures on the line: finite values with at least one
-    dimension and at least one point along ``axis``, and optional weights of the values'
-    shape, finite and non-negative with a positive sum along ``axis``. Returns the
-    values and weights with ``axis`` moved last."""
+    """Validate one batch of measures on the line: values with at least one dimension
+    and at least one point along ``axis`` (their finiteness is read off the distance:
+    see :func:`w1`), and optional weights of the values' shape, finite and non-negative
+    with a positive sum along ``axis``. Returns the values and weights with ``axis``
+    moved last."""
     wname = name.replace("values", "weights")
     if values.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension (the samples); got a "
@@ -34,7 +38,6 @@ def _values_and_weights(xp, name, values, weights, axis):
     ax = check_axis(name, values, axis)
     if values.shape[ax] == 0:
         raise ValueError(f"{name} must not be empty; got shape {tuple(values.shape)}")
-    require_finite(xp, name, values)
     if weights is not None:
         _check_weights(xp, wname, weights, tuple(values.shape),
                        f"the shape of {name}, {tuple(values.shape)}", ax)
@@ -112,7 +115,9 @@ def w1(u_values, v_values, /, u_weights=None, v_weights=None, *, axis=-1, keepdi
     -------
     array
         The distances, >= 0, of the broadcast batch shape (0-d for two 1-D samples), in
-        the values' namespace, device and floating dtype. 0 for identical measures.
+        the values' namespace, device and floating dtype. 0 for identical measures;
+        ``inf`` only where a distance passes the dtype's range (values whose
+        differences or sums would pass it are first scaled by a power of 2, exactly).
 
     Raises
     ------
@@ -130,7 +135,9 @@ def w1(u_values, v_values, /, u_weights=None, v_weights=None, *, axis=-1, keepdi
     of the sorts alone. Otherwise the distribution functions are compared on the merged
     support: one argsort of the ``n_u + n_v`` values, then a running sum of the signed
     masses (in float64 whatever the input dtype), O((n_u + n_v) log(n_u + n_v)). A
-    batch of B measures costs B times that, in one call of each array operation.
+    batch of B measures costs B times that, in one call of each array operation. The
+    values' finiteness is read off the distances (a NaN or infinite value makes its
+    distance NaN or infinite), so valid values cost no pass of their own.
 
     Examples
     --------
@@ -156,12 +163,37 @@ def w1(u_values, v_values, /, u_weights=None, v_weights=None, *, axis=-1, keepdi
         raise ValueError(f"u_values and v_values must have the same number of dimensions; "
                          f"got {u.ndim} and {v.ndim}")
     batch = () if u.ndim == 1 else _batch_shape(xp, u, v)
-    if uw is None and vw is None and u.shape[-1] == v.shape[-1]:
-        out = xp.mean(xp.abs(xp.sort(u, axis=-1, stable=False)
-                             - xp.sort(v, axis=-1, stable=False)), axis=-1)
-    else:
-        out = _merged_support(xp, u, v, uw, vw, batch)
+    with quiet(not warns(xp)):  # (NaN or inf from bad or huge values: checked below)
+        out = _distances(xp, u, v, uw, vw, batch)
+    # A NaN or infinite value makes its measure's distance NaN or infinite (a term
+    # |x - y| or |F_u - F_v| (y - x) with it is NaN or inf, whatever the other factor:
+    # 0 inf is NaN): the values are checked where the distances are not all finite,
+    # in place of a pass over each
+    if not _all_finite(xp, out):
+        for name, values in (("u_values", u), ("v_values", v)):
+            require_finite(xp, name, values)
+        # finite values whose differences or sums pass the float range: the distances
+        # of the values divided by a power of 2 that keeps every sum in range (exact),
+        # multiplied back (inf only where a distance itself passes the range)
+        scale = 2.0 ** math.ceil(math.log2(2 * (u.shape[-1] + v.shape[-1])))
+        with quiet(not warns(xp)):
+            out = _distances(xp, u / scale, v / scale, uw, vw, batch) * scale
     return xp.expand_dims(out, axis=ax) if keepdims else out
+
+
+def _distances(xp, u, v, uw, vw, batch):
+    """W1 of each pair of measures (values along the last axis, validated): the sorted
+    samples paired for two unweighted samples of one size, else the merged support."""
+    if uw is None and vw is None and u.shape[-1] == v.shape[-1]:
+        return xp.mean(xp.abs(xp.sort(u, axis=-1, stable=False)
+                              - xp.sort(v, axis=-1, stable=False)), axis=-1)
+    return _merged_support(xp, u, v, uw, vw, batch)
+
+
+def _all_finite(xp, out):
+    """Whether every distance in ``out`` is finite (one read for one distance)."""
+    return math.isfinite(to_float(out)) if out.ndim == 0 else bool(
+        xp.all(xp.isfinite(out)))
 
 
 def _merged_support(xp, u, v, uw, vw, batch):

@@ -156,3 +156,48 @@ def test_w1_empirical_with_equal_weights_equals_the_assignment(xp):
     weighted = host(gancore.w1_empirical(arr(xp, x), arr(xp, y), arr(xp, np.full(25, 3.0)),
                                          arr(xp, np.ones(25))))
     assert weighted == pytest.approx(plain, rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("fault", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["u_values", "v_values"])
+@pytest.mark.parametrize("path", ["sorted", "merged", "weighted", "zero weight", "batch",
+                                  "broadcast"])
+def test_w1_names_a_value_that_is_not_finite_on_every_path(xp, path, where, fault):
+    # w1 reads its values' finiteness off the distances (a term |x - y|, or
+    # |F_u - F_v| (y - x), with a NaN or infinite value is NaN or inf, 0 inf included)
+    # and checks the values only where a distance is not finite: every path must still
+    # name the array, at any position, the first and the last among them
+    shapes = {"sorted": ((9,), (9,)), "merged": ((9,), (4,)), "weighted": ((9,), (4,)),
+              "zero weight": ((9,), (4,)), "batch": ((3, 9), (3, 9)),
+              "broadcast": ((3, 9), (1, 9))}[path]
+    for spot in (0, -1, 4):
+        u, v = RNG.normal(0, 1, shapes[0]), RNG.normal(0.5, 2, shapes[1])
+        x = u if where == "u_values" else v
+        x.reshape(-1)[spot % x.size] = fault
+        weights = ()
+        if path in ("weighted", "zero weight"):
+            uw, vw = RNG.random(u.shape) + 0.1, RNG.random(v.shape) + 0.1
+            if path == "zero weight":  # the faulty point carries no mass
+                (uw if where == "u_values" else vw).reshape(-1)[spot % x.size] = 0.0
+            weights = (arr(xp, uw), arr(xp, vw))
+        with pytest.raises(ValueError, match=f"{where} must be finite"):
+            gancore.w1(arr(xp, u), arr(xp, v), *weights)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_w1_of_finite_values_near_the_float_range(xp, dtype):
+    # finite values pass their checks even where a difference, or the sum of the terms,
+    # passes the float range: the distance is then that of the values halved until
+    # every sum is in range (exact), doubled back; inf only where it passes the range
+    big = float(np.finfo(dtype).max)
+    ones = np.ones(2)
+    cases = [  # (u, v, weights, the exact distance)
+        ([big / 2] * 4, [-big / 2] * 4, (), big),     # each |x - y| is big: their sum is not
+        ([-big, big], [-big, big], (ones, ones), 0.0),  # gaps of 2 big meet F_u - F_v = 0
+        ([-big, big], [-big], (), big),                 # half the mass moves 2 big
+        ([big], [-big], (), np.inf),                    # 2 big: past the range
+    ]
+    for u, v, weights, want in cases:
+        got = gancore.w1(arr(xp, u, getattr(xp, dtype)), arr(xp, v, getattr(xp, dtype)),
+                         *(arr(xp, w, getattr(xp, dtype)) for w in weights))
+        assert got.dtype == getattr(xp, dtype) and host(got) == want
