@@ -11,6 +11,7 @@ where there is no GPU; their work is synchronised inside every timed call.
 
 import functools
 import os
+import time
 
 import numpy as np
 import pytest
@@ -27,6 +28,19 @@ GPU_NAMESPACES = ("cupy", "torch_cuda")
 def smoke(config):
     """Whether this run only checks that the benchmarks work (``--benchmark-disable``)."""
     return config.getoption("benchmark_disable")
+
+
+# Rounds of the per-call comparisons, each timing gancore and its reference back to
+# back (see bench/test_divergences.py)
+ROUNDS = 41
+
+
+def batch_time(fn, args, calls):
+    """Seconds for ``calls`` calls of ``fn(*args)``."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn(*args)
+    return time.perf_counter() - start
 
 
 def sizes(config, default):

@@ -365,8 +365,7 @@ def _torch_per_call_checks(rows):
     return [(f"{op}, n=1e3, torch CPU{'' if dtype == 'float64' else ' ' + dtype}: time "
              "over the plain torch expression (median over alternating calls)", "<= 2",
              paired[op, dtype]["ratio"] if (op, dtype) in paired else None, 2, -1, None)
-            for dtype in dtypes
-            for op in PLAIN if op != "w1"]  # w1's torch path is its sort
+            for dtype in dtypes for op in PLAIN]
 
 
 def _per_call_checks(rows):

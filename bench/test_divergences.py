@@ -8,7 +8,6 @@ over n elements in the same namespace and dtype, which no divergence beats.
 """
 
 import statistics
-import time
 from functools import partial
 
 import numpy as np
@@ -18,7 +17,8 @@ from scipy.spatial.distance import jensenshannon
 
 import gancore
 from gancore._arrays import to_numpy as to_host
-from conftest import backend, label, simplex_pair, smoke, timed, to_namespace
+from conftest import (ROUNDS, backend, batch_time, label, simplex_pair, smoke, timed,
+                      to_namespace)
 
 SIZES = (10**3, 10**5, 10**7)
 GPU_SIZES = (10**8,)
@@ -194,14 +194,6 @@ PAIRED_OPS = {
     **{f"f_divergence ({f}, near-equal)": (partial(_f_divergence, f=f), "near")
        for f in ("pearson", "hellinger", "triangular")},
 }
-ROUNDS = 41
-
-
-def _batch_time(fn, args, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn(*args)
-    return time.perf_counter() - start
 
 
 @pytest.mark.parametrize("op", list(PAIRED_OPS))
@@ -222,9 +214,9 @@ def test_paired_ratio(benchmark, request, op, n):
     ratios, checks = [], []
 
     def round_():
-        ours_t = _batch_time(*ours, calls)
-        ref_t = _batch_time(*reference, calls)
-        checks_t = _batch_time(_checks, (p, q), calls)
+        ours_t = batch_time(*ours, calls)
+        ref_t = batch_time(*reference, calls)
+        checks_t = batch_time(_checks, (p, q), calls)
         ratios.append(ours_t / ref_t)
         checks.append(checks_t / ref_t)
 
@@ -326,12 +318,12 @@ def test_paired_ratio_torch(benchmark, request, op, n, dtype):
     plain, floor = TORCH_PLAIN[op], TORCH_FLOOR.get(op)
 
     def round_():
-        ours_t = _batch_time(call, (p, q, d), calls)
-        ref_t = _batch_time(plain, (torch, p, q, d), calls)
+        ours_t = batch_time(call, (p, q, d), calls)
+        ref_t = batch_time(plain, (torch, p, q, d), calls)
         ratios.append(ours_t / ref_t)
-        checks.append(_batch_time(_torch_checks, (torch, p, q), calls) / ref_t)
+        checks.append(batch_time(_torch_checks, (torch, p, q), calls) / ref_t)
         if floor is not None:
-            floors.append(_batch_time(floor, (torch, p, q, d), calls) / ref_t)
+            floors.append(batch_time(floor, (torch, p, q, d), calls) / ref_t)
 
     round_()  # warm-up
     for kept in (ratios, checks, floors):

@@ -7,6 +7,8 @@ floor: one argsort of the n + n/2 merged points, which any exact method needs.
 batched ``wasserstein_1d`` and 64 calls of ``gancore.w1``; floor: sorting both batches.
 """
 
+import statistics
+
 import numpy as np
 import ot
 import pytest
@@ -14,7 +16,8 @@ from scipy import stats
 
 import gancore
 from gancore._arrays import to_numpy as to_host
-from conftest import backend, label, samples, timed, to_namespace
+from conftest import (ROUNDS, backend, batch_time, label, samples, smoke, timed,
+                      to_namespace)
 
 SIZES = (10**3, 10**5, 10**6, 10**7)
 DTYPES = ("float64", "float32")
@@ -59,6 +62,36 @@ def test_peer_w1(benchmark, op, peer, n):
     label(benchmark, op=op, n=n, namespace="numpy", dtype="float64", role="peer",
           name=name)
     timed(benchmark, fn, *_host_args(op, n))
+
+
+def _plain_torch_w1(torch, u, v):
+    """The formula for two samples of one size in torch: mean |sorted u - sorted v|."""
+    return (torch.sort(u).values - torch.sort(v).values).abs().mean()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_paired_ratio_torch(benchmark, request, n, dtype):
+    # the per-call target on torch CPU: gancore within 2x of the plain torch expression
+    # at n = 1e3, from alternating calls (as bench/test_divergences.py's)
+    if n != 10**3:
+        pytest.skip("per call at n = 1e3")
+    torch = pytest.importorskip("torch")
+    u, v = (torch.from_numpy(a.astype(dtype)) for a in _host_args("w1", n))
+    calls, smoke_run, ratios = 200, smoke(request.config), []
+
+    def round_():
+        ours_t = batch_time(gancore.w1, (u, v), calls)
+        ratios.append(ours_t / batch_time(_plain_torch_w1, (torch, u, v), calls))
+
+    round_()  # warm-up
+    ratios.clear()
+    benchmark.pedantic(round_, rounds=1 if smoke_run else ROUNDS, iterations=1)
+    benchmark.group = f"w1 n=1e3, torch {dtype}, alternating"
+    benchmark.extra_info.update(op="w1", n=n, namespace="torch", dtype=dtype,
+                                role="paired", name="alternating calls",
+                                ratio=statistics.median(ratios), ratios=ratios)
+    # the same sorted pairs, summed in the same order: the same bits
+    assert torch.equal(gancore.w1(u, v), _plain_torch_w1(torch, u, v))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
