@@ -15,8 +15,8 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (boolean, check_axis, float_dtype, from_numpy, namespace,
-                      require_finite, to_float, to_numpy)
+from ._arrays import (boolean, check_axis, extremes, float_dtype, from_numpy, namespace,
+                      require_finite, to_numpy)
 from ._masses import quiet, warns
 
 __all__ = ["w1", "w1_empirical"]
@@ -169,7 +169,7 @@ def w1(u_values, v_values, /, u_weights=None, v_weights=None, *, axis=-1, keepdi
     # |x - y| or |F_u - F_v| (y - x) with it is NaN or inf, whatever the other factor:
     # 0 inf is NaN): the values are checked where the distances are not all finite,
     # in place of a pass over each
-    if not _all_finite(xp, out):
+    if not all(map(math.isfinite, extremes(xp, out))):  # (one read for one distance)
         for name, values in (("u_values", u), ("v_values", v)):
             require_finite(xp, name, values)
         # finite values whose differences or sums pass the float range: the distances
@@ -189,11 +189,6 @@ def _distances(xp, u, v, uw, vw, batch):
                               - xp.sort(v, axis=-1, stable=False)), axis=-1)
     return _merged_support(xp, u, v, uw, vw, batch)
 
-
-def _all_finite(xp, out):
-    """Whether every distance in ``out`` is finite (one read for one distance)."""
-    return math.isfinite(to_float(out)) if out.ndim == 0 else bool(
-        xp.all(xp.isfinite(out)))
 
 
 def _merged_support(xp, u, v, uw, vw, batch):
