@@ -143,6 +143,10 @@ def _torch_namespace(compat):
     # for operands known to be vectors of one dtype (the short host paths check them):
     # torch.dot itself, 0.45 us a call less than vecdot above
     xp.vectors = _with(xp, "gancore._torch", vecdot=torch.dot)
+    # forward-mode differentiation (torch.func.jvp, dual tensors) opens a level here
+    # (-1 while none is open): the short paths, which form results from Python floats,
+    # then step aside
+    xp.forward_ad = torch.autograd.forward_ad
     return xp
 
 

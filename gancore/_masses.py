@@ -327,7 +327,9 @@ def short_totals(p, q, axis, dx, normalize, extra=None):
 def _tensor_totals(p, q, axis, dx, normalize, extra):
     """:func:`short_totals` of torch tensors: ``(xp, P, Q)``, Python floats, for CPU
     tensors (exactly ``torch.Tensor``) of one shape, one dimension and 1 to
-    ``BLOCK_ELEMENTS`` points that track no gradient (``extra``, if any, alike), with
+    ``BLOCK_ELEMENTS`` points that track no gradient (``extra``, if any, alike; and
+    outside forward-mode differentiation, whose tangents a result formed from Python
+    floats would drop), with
     ``axis`` 0 or -1, a bool ``normalize`` and a float ``dx``: float64, or float32 with
     ``dx = 1`` (whose totals are then the general path's, with no product by ``dx`` to
     round in float32); their totals pass the general path's checks (on Python floats,
@@ -340,6 +342,7 @@ def _tensor_totals(p, q, axis, dx, normalize, extra):
     if not (len(shape) == 1 and q.shape == shape and 0 < shape[0] <= BLOCK_ELEMENTS
             and q.dtype == dtype and p.is_cpu and q.is_cpu
             and not (p.requires_grad or q.requires_grad) and type(axis) is int
+            and xp.forward_ad._current_level < 0
             and -1 <= axis <= 0 and type(dx) is float and 0.0 < dx < math.inf
             and (dtype == xp.float64 or (dtype == xp.float32 and dx == 1.0))
             and (normalize is False or normalize is True)

@@ -77,6 +77,55 @@ def test_tensors_that_track_a_gradient_are_read_without_a_torch_warning():
     assert out.returncode == 0 and out.stdout.split() == ["quiet"], out.stderr[-2000:]
 
 
+def _core_calls(torch, n, gen):
+    """Every core call that takes two measures, as a scalar of them (D* and its logits
+    weighed by fixed numbers), by name."""
+    d = torch.rand(n, dtype=torch.float64, generator=gen) * 0.9 + 0.05
+    c = torch.rand(n, dtype=torch.float64, generator=gen)
+    calls = {"kl": gancore.kl, "jsd": gancore.jsd, "tv": gancore.tv,
+             "virtual_criterion": gancore.virtual_criterion,
+             "value": lambda p, q: gancore.value(d, p, q),
+             "optimal_discriminator": lambda p, q: torch.sum(
+                 gancore.optimal_discriminator(p, q) * c),
+             "optimal_discriminator_logits": lambda p, q: torch.sum(
+                 gancore.optimal_discriminator_logits(p, q) * c)}
+    calls.update({f: lambda p, q, f=f: gancore.f_divergence(p, q, f=f)
+                  for f in gancore.F_DIVERGENCES})
+    return calls
+
+
+# torch's forward-mode decompositions, loaded at the first jvp, script functions with
+# torch.jit, which torch itself deprecates
+@pytest.mark.filterwarnings("ignore:.torch.jit.script. is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("spread", [1e-4, 1.0])  # nearly equal (careful sums), and far
+@pytest.mark.parametrize("n", [60, 20000])  # the short host paths, and the general one
+def test_forward_mode_derivatives_match_the_gradients_on_torch(n, spread):
+    # the derivative along (dp, dq) from torch.func.jvp and from dual tensors is the
+    # gradient's dot product with (dp, dq): the short paths, which form a result from
+    # Python floats (a tangent of 0), step aside while a forward-mode level is open.
+    # Directions of total 0 keep the totals at 1 (as normalize=False requires)
+    torch = pytest.importorskip("torch")
+    fwd = pytest.importorskip("torch.autograd.forward_ad")
+    gen = torch.Generator().manual_seed(11)
+    p = torch.rand(n, dtype=torch.float64, generator=gen) + 0.1
+    q = p * (1 + spread * torch.rand(n, dtype=torch.float64, generator=gen))
+    p, q = p / p.sum(), q / q.sum()
+    dp, dq = (torch.randn(n, dtype=torch.float64, generator=gen) for _ in range(2))
+    dp, dq = dp - dp.mean(), dq - dq.mean()
+    for name, call in _core_calls(torch, n, gen).items():
+        a, b = p.clone().requires_grad_(True), q.clone().requires_grad_(True)
+        call(a, b).backward()
+        want = float(torch.dot(a.grad, dp) + torch.dot(b.grad, dq))
+        through_jvp = float(torch.func.jvp(call, (p, q), (dp, dq))[1])
+        with fwd.dual_level():
+            dual = call(fwd.make_dual(p, dp), fwd.make_dual(q, dq))
+            through_duals = float(fwd.unpack_dual(dual).tangent)
+        # float64 derivatives of size up to about n (dp and dq of unit size a point)
+        # from differently rounded evaluations
+        for got in (through_jvp, through_duals):
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-9), name
+
+
 def test_import_loads_neither_torch_nor_cupy():
     code = "import sys, gancore; print('torch' in sys.modules, 'cupy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
