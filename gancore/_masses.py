@@ -10,9 +10,9 @@ from typing import NamedTuple
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (HOST_LIMITS, NUMPY, boolean, extremes, host_limits, host_namespace,
-                      least_of, numpy_totals, positive_number, spacing, totals_fit,
-                      validated_pair)
+from ._arrays import (HOST_LIMITS, NUMPY, boolean, extremes, host_limits, least_of,
+                      numpy_totals, numpy_views, positive_number, spacing, tensor_of,
+                      totals_fit, validated_pair)
 
 # Direct-formula results at or above this are returned (see gancore.divergences): the
 # bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
@@ -298,12 +298,11 @@ def short_totals(p, q, axis, dx, normalize, extra=None):
     1 to ``BLOCK_ELEMENTS`` points (one block, as the general path sums it; ``extra``, a
     third array, alike), with ``axis`` 0 or -1, a float ``dx`` and a bool ``normalize``
     (:func:`~gancore._arrays.host_limits`' checks for one dimension, inline: 0.3 us a
-    call less): NumPy scalars of the dtype. For torch tensors, :func:`_tensor_totals`'
-    Python floats. ``None`` where a total is 0, infinite, NaN, unnormalised (unless
-    ``normalize``) or to be rescaled.
+    call less): NumPy scalars of the dtype. ``None`` where a total is 0, infinite, NaN,
+    unnormalised (unless ``normalize``) or to be rescaled.
     """
     if type(p) is not np.ndarray:
-        return _tensor_totals(p, q, axis, dx, normalize, extra)
+        return None
     dtype, shape = p.dtype, p.shape
     limits = HOST_LIMITS.get(dtype)
     if not (limits is not None and type(q) is np.ndarray and q.dtype == dtype
@@ -322,43 +321,6 @@ def short_totals(p, q, axis, dx, normalize, extra=None):
     if dx != 1.0:  # checked at that size, then divided back (mass_pair)
         p_total, q_total = p_total * dx / dx, q_total * dx / dx
     return NUMPY, p_total, q_total
-
-
-def _tensor_totals(p, q, axis, dx, normalize, extra):
-    """:func:`short_totals` of torch tensors: ``(xp, P, Q)``, Python floats, for CPU
-    tensors (exactly ``torch.Tensor``) of one shape, one dimension and 1 to
-    ``BLOCK_ELEMENTS`` points that track no gradient (``extra``, if any, alike; and
-    outside forward-mode differentiation, whose tangents a result formed from Python
-    floats would drop), with
-    ``axis`` 0 or -1, a bool ``normalize`` and a float ``dx``: float64, or float32 with
-    ``dx = 1`` (whose totals are then the general path's, with no product by ``dx`` to
-    round in float32); their totals pass the general path's checks (on Python floats,
-    as there). ``None`` for anything else. Each attribute is read once, inline: torch's
-    cost 40 to 90 ns each."""
-    xp = host_namespace(type(p))
-    if xp is None or xp is NUMPY or type(q) is not type(p):
-        return None
-    shape, dtype = p.shape, p.dtype
-    if not (len(shape) == 1 and q.shape == shape and 0 < shape[0] <= BLOCK_ELEMENTS
-            and q.dtype == dtype and p.is_cpu and q.is_cpu
-            and not (p.requires_grad or q.requires_grad) and type(axis) is int
-            and xp.forward_ad._current_level < 0
-            and -1 <= axis <= 0 and type(dx) is float and 0.0 < dx < math.inf
-            and (dtype == xp.float64 or (dtype == xp.float32 and dx == 1.0))
-            and (normalize is False or normalize is True)
-            and (extra is None or (type(extra) is type(p) and extra.dtype == dtype
-                                   and extra.shape == shape and extra.is_cpu
-                                   and not extra.requires_grad))):
-        return None
-    p_total, q_total = p.sum().item(), q.sum().item()
-    low, high = p_total * dx, q_total * dx
-    if low > high:  # (NaN stays, and fails)
-        low, high = high, low
-    if not totals_fit(HOST_LIMITS[dtype], low, high, normalize):
-        return None
-    if dx != 1.0:  # checked at that size, then divided back (mass_pair)
-        p_total, q_total = p_total * dx / dx, q_total * dx / dx
-    return xp, p_total, q_total
 
 
 @np.errstate(all="ignore")  # (as a decorator errstate costs 0.6 us a call, as a context 1.0)
@@ -380,19 +342,24 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None):
     The formula's ``signs`` says which masses the sign check reads: ``"both"``;
     ``"first"``, for a ``dot`` that is NaN or infinite wherever the first mass is
     positive and the second is not (KL's ``a log(a/b)``: a negative ratio's logarithm is
-    NaN, a zero's denominator makes it infinite), so that torch reads the first array's
-    smallest element alone (NumPy reads both: an argmin each costs less than the errstate
-    that an unknown second array would need); ``None``, for a ``dot`` that is NaN
+    NaN, a zero's denominator makes it infinite), which :func:`streamed_direct` uses
+    (here both are read: an argmin each costs less than the errstate that an unknown
+    second array would need); ``None``, for a ``dot`` that is NaN
     wherever a mass is negative (square roots), so that no pass reads the smallest mass
     and the formula runs with NumPy's warnings silenced.
 
-    NumPy gives a scalar of the dtype, torch a 0-d tensor (:func:`_tensor_direct`). On
-    NumPy, the formula runs with warnings silenced, unless the masses lie within the
+    NumPy gives a scalar of the dtype. CPU torch tensors take the same on their NumPy
+    views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor of NumPy's
+    bits. On NumPy, the formula runs with warnings silenced, unless the masses lie within the
     formula's ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO``
     keeps every quotient finite) and there is no ``extra``.
     """
     if type(p) is not np.ndarray:
-        return _tensor_direct(p, q, axis, dx, normalize, formula, extra)
+        views = numpy_views(p, q, extra)
+        if views is None:
+            return None
+        xp, p, q, extra = views
+        return tensor_of(xp, one_direct(p, q, axis, dx, normalize, formula, extra))
     found = short_totals(p, q, axis, dx, normalize, extra)
     if found is None:
         return None
@@ -414,35 +381,3 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None):
     else:
         out = _quietly(lambda: finish(dot(*arrays, xp=xp), p_total, q_total))
     return out if math.isfinite(out) and (floor is None or out >= floor) else None
-
-
-def _tensor_direct(p, q, axis, dx, normalize, formula, extra):
-    """:func:`one_direct` of torch tensors (:func:`_tensor_totals`): the smallest mass
-    (of ``p`` alone for ``signs="first"``), then the formula, with ``torch.dot`` as the
-    vectors' ``vecdot``; the result, from Python floats, fills the dot product's own 0-d
-    tensor (which ``dot`` makes new). For float64 that is torch's own arithmetic; float32
-    sums are finished in float64 and rounded once (the general path rounds each step to
-    float32: the results agree to the formula's float32 error). ``None`` where the
-    general path must run."""
-    found = _tensor_totals(p, q, axis, dx, normalize, extra)
-    if found is None:
-        return None
-    xp, p_total, q_total = found
-    dot, finish, floor, given, _, signs = formula
-    if signs is not None and not _signs_fit(
-            (p if signs == "first" else p.minimum(q)).min().item(), floor):
-        return None
-    if given is None:  # (the arrays as one_direct's, without a tuple and a star call)
-        dots = (dot(p, q, xp=xp.vectors) if extra is None
-                else dot(p, q, extra, xp=xp.vectors))
-    else:
-        numbers = given(p_total, q_total)
-        if numbers is None:
-            return None
-        dots = dot(p, q, *numbers, *(() if extra is None else (extra,)), xp=xp.vectors)
-    if type(dots) is tuple:
-        kept, read = dots[0], (dots[0].item(), dots[1].item())
-    else:
-        kept, read = dots, dots.item()
-    out = finish(read, p_total, q_total)
-    return kept.fill_(out) if math.isfinite(out) and (floor is None or out >= floor) else None

@@ -46,15 +46,15 @@ checks all follow; the namespace and each dtype's check are remembered per type,
 NumPy arrays (or CPU torch tensors) of one float dtype and shape with a scalar ``dx``
 skip the general path's Python around those passes. One distribution's totals are 0-d,
 which broadcast at a third of a (1,) array's cost. One short distribution on the host
-(NumPy; or CPU torch, float64, or float32 with ``dx = 1``, its float32 sums finished in
-float64) takes KL's and JSD's direct formula with nothing around
-those passes (``_masses.one_direct``), and TV its sign check from its own formula's
-minimum, ``min(p, kq)``, whose smallest element is negative exactly when a mass is.
-KL's direct formula needs the smallest mass of ``p`` alone: where ``p > 0``, a
-negative ``q`` makes ``log(p/q)`` NaN and a zero one makes it infinite, so that the
-result is refused; torch and the one pass of a long NumPy distribution read that one
-minimum (small NumPy arrays read both through an argmin each, which costs less than
-silencing the warnings that an unchecked ``q`` could raise).
+(NumPy; CPU torch tensors through their NumPy views, ``_arrays.numpy_views``) takes
+KL's and JSD's direct formula with nothing around those passes
+(``_masses.one_direct``), and TV its sign check from its own formula's minimum,
+``min(p, kq)``, whose smallest element is negative exactly when a mass is. KL's direct
+formula needs the smallest mass of ``p`` alone: where ``p > 0``, a negative ``q`` makes
+``log(p/q)`` NaN and a zero one makes it infinite, so that the result is refused; the
+one pass of a long NumPy distribution reads that one minimum (short arrays read both
+through an argmin each, which costs less than silencing the warnings that an unchecked
+``q`` could raise).
 """
 
 import math
@@ -62,8 +62,8 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, plus_times,
-                      smallest, to_float, tracks_gradient)
+from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, numpy_views,
+                      plus_times, tensor_of, to_float, tracks_gradient)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
                       one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
@@ -315,10 +315,9 @@ def _kl_dot(a, b, *, xp):
 
 
 def _kl_from_dot(dot, p_total, q_total):
-    """KL from ``sum(p log(p/q))`` and the totals: ``dot / P + log(Q / P)`` (NumPy's log
-    of NumPy scalars, the C library's, as torch's, of Python floats)."""
-    ratio = q_total / p_total
-    return dot / p_total + (math.log(ratio) if type(ratio) is float else np.log(ratio))
+    """KL from ``sum(p log(p/q))`` and the totals (NumPy scalars): ``dot / P + log(Q /
+    P)``."""
+    return dot / p_total + np.log(q_total / p_total)
 
 
 # (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
@@ -479,8 +478,8 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     checks taken from the formula's own operations; ``None`` where the general path must
     run (it then raises the errors, or takes the careful form).
 
-    For NumPy arrays (or float64 CPU torch tensors) of one float dtype, one dimension and
-    at most ``BLOCK_ELEMENTS`` points (one block, as the general path sums it), a float
+    For NumPy arrays of one float dtype, one dimension and at most ``BLOCK_ELEMENTS``
+    points (one block, as the general path sums it), a float
     ``dx`` and ``keepdims=False``: the totals P and Q (NaN and infinities propagate into
     them) are checked as the general path checks them, then ``m = min(p, kq)``,
     ``k = P/Q``, gives both the sign check
@@ -488,24 +487,24 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     negative ``kq`` rounds to 0, and NaN propagates) and TV = 1 - sum(m)/P. Five
     operations on the arrays (four when ``k`` is 1 to within 4 ulps, see
     :func:`_unit_ratio`), where checking first takes seven; the arithmetic is the general
-    path's, so the results are the same bits.
+    path's, so the results are the same bits. CPU torch tensors take the same on their
+    NumPy views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor.
     """
+    if type(p) is not np.ndarray:
+        views = numpy_views(p, q)
+        return None if views is None else tensor_of(views[0], _one_host_tv(
+            views[1], views[2], axis, dx, keepdims, normalize))
     found = None if keepdims is not False else short_totals(p, q, axis, dx, normalize)
     if found is None:
         return None
-    xp, p_total, q_total = found
+    _, p_total, q_total = found
     k = p_total / q_total
     if not k > 0.5:
         return None
-    least = xp.minimum(p, q if _unit_ratio(k, k, finfo_float(xp, p.dtype, "eps")) else k * q)
-    # in [1/16, 1] where accepted (sum(least) lies in [0, P])
-    if xp is NUMPY:  # (argmin gives NaN's index; compared as a NumPy scalar, inline)
-        if not least[least.argmin()] >= 0.0:  # a negative mass, or NaN
-            return None
-        out = 1.0 - np.add.reduce(least) / p_total
-        return out if out >= DIRECT_FLOOR else None
-    if not smallest(xp, least) >= 0.0:  # a negative mass, or NaN
+    least = np.minimum(p, q if _unit_ratio(k, k, finfo_float(NUMPY, p.dtype, "eps"))
+                       else k * q)
+    # in [1/16, 1] where accepted (sum(least) lies in [0, P]); argmin gives NaN's index
+    if not least[least.argmin()] >= 0.0:  # a negative mass, or NaN
         return None
-    total = least.sum()
-    out = 1.0 - total.item() / p_total
-    return total.fill_(out) if out >= DIRECT_FLOOR else None
+    out = 1.0 - np.add.reduce(least) / p_total
+    return out if out >= DIRECT_FLOOR else None

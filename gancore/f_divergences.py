@@ -236,14 +236,11 @@ def _hellinger_dot(a, b, *, xp):
     return xp.vecdot(xp.sqrt(a), xp.sqrt(b))
 
 
-def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=None):
+def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=np.sqrt):
     """The squared Hellinger distance ``2 - 2 S / sqrt(P Q)`` from ``S = sum(sqrt(p)
-    sqrt(q))`` and the totals; ``sqrt`` of the totals' namespace (by default the C
-    library's for Python floats, as torch's, and NumPy's for its scalars)."""
-    product = p_total * q_total
-    if sqrt is None:
-        sqrt = math.sqrt if type(product) is float else np.sqrt
-    return 2.0 - 2.0 * (dot / sqrt(product))
+    sqrt(q))`` and the totals; ``sqrt`` of the totals' namespace (NumPy's by
+    default)."""
+    return 2.0 - 2.0 * (dot / sqrt(p_total * q_total))
 
 
 # (a negative mass makes its square root NaN, and the sum with it: no pass reads the

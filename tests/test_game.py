@@ -96,10 +96,10 @@ def test_optimal_discriminator_of_masses_whose_sum_overflows(xp, repeat):
                                           (math.inf, "must be finite"), (1e308, None)])
 def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, bad,
                                                                   message):
-    # positive host masses take a shortcut (_arrays.host_share: on torch its checks are
-    # read off the shares): a tiny negative mass beside a large one (their
-    # sum rounds to the large one), NaN and infinity are each named, and a sum past the
-    # float64 range keeps the ratio (1e308 against 1e308 is 1/2)
+    # positive host masses take a shortcut (_arrays.host_share: the masses' extremes,
+    # on CPU torch tensors through their NumPy views): a tiny negative mass beside a
+    # large one (their sum rounds to the large one), NaN and infinity are each named,
+    # and a sum past the float64 range keeps the ratio (1e308 against 1e308 is 1/2)
     p, q = _simplex(9) + 0.01, _simplex(9) + 0.01
     p[4], q[4] = 1.0, 1.0
     (p if where == "p_data" else q)[4] = bad
@@ -125,10 +125,9 @@ def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, b
     (0.0, 1.0, None), (0.0, 0.0, None)])
 def test_optimal_discriminator_of_host_masses_sees_what_its_shares_hide(xp, p_bad, q_bad,
                                                                          named):
-    # on torch the shortcut checks its own shares p / max(s, 0), s = p + q (all strictly
-    # inside (0, 1)) in place of the masses' extremes: each case here passes one part of
-    # that check (p / s inside (0, 1), the least share, the largest), and must still be
-    # named by another, or given exactly
+    # a check of the shares p / s, s = p + q, in place of the masses' extremes would
+    # pass some part of each case here (p / s inside (0, 1), the least share, the
+    # largest): each must still be named, or given exactly
     p, q = _simplex(9) + 0.01, _simplex(9) + 0.01
     p[4], q[4] = p_bad, q_bad
     if named is not None:

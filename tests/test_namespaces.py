@@ -94,6 +94,42 @@ def _core_calls(torch, n, gen):
     return calls
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dx, normalize", [(1.0, False), (0.5, False), (1.0, True)])
+def test_cpu_tensors_take_numpys_short_paths_bit_for_bit(dtype, dx, normalize):
+    # one short distribution of CPU tensors runs NumPy's shortcut on the tensors' NumPy
+    # views: the same bits as NumPy's for the same data, as a tensor of the dtype (0-d,
+    # or D*'s shape), and the inputs untouched. Far inputs (cubes of uniforms), so that
+    # every direct formula is accepted
+    torch = pytest.importorskip("torch")
+    gen = np.random.default_rng(8)
+    n = 300
+    p, q = (gen.random(n) ** 3 + 1e-3 for _ in range(2))
+    scale = (3.0 if normalize else 1.0) / dx
+    p, q = (x / x.sum() * scale for x in (p, q))
+    p, q, d = (x.astype(dtype) for x in (p, q, gen.random(n) * 0.9 + 0.05))
+    calls = _core_calls(torch, n, torch.Generator().manual_seed(2))
+    calls.pop("optimal_discriminator_logits")  # (no shortcut)
+    options = {"dx": dx, "normalize": normalize}
+    for name, call in {
+            "kl": lambda a, b, c: gancore.kl(a, b, **options),
+            "jsd": lambda a, b, c: gancore.jsd(a, b, **options),
+            "tv": lambda a, b, c: gancore.tv(a, b, **options),
+            "value": lambda a, b, c: gancore.value(c, a, b, **options),
+            "virtual_criterion": lambda a, b, c: gancore.virtual_criterion(a, b, **options),
+            "optimal_discriminator": lambda a, b, c: gancore.optimal_discriminator(a, b),
+            **{f: lambda a, b, c, f=f: gancore.f_divergence(a, b, f=f, **options)
+               for f in calls if f in gancore.F_DIVERGENCES}}.items():
+        tensors = [torch.from_numpy(x.copy()) for x in (p, q, d)]
+        got = call(*tensors)
+        want = np.asarray(call(p, q, d))
+        assert isinstance(got, torch.Tensor) and got.device.type == "cpu", name
+        assert got.dtype == tensors[0].dtype and tuple(got.shape) == want.shape, name
+        assert np.array_equal(got.numpy(), want), (name, got, want)
+        for tensor, x in zip(tensors, (p, q, d)):
+            assert np.array_equal(tensor.numpy(), x), name
+
+
 # torch's forward-mode decompositions, loaded at the first jvp, script functions with
 # torch.jit, which torch itself deprecates
 @pytest.mark.filterwarnings("ignore:.torch.jit.script. is deprecated:DeprecationWarning")
