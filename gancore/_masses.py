@@ -350,7 +350,7 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None):
 
     NumPy gives a scalar of the dtype. CPU torch tensors take the same on their NumPy
     views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor of NumPy's
-    bits. On NumPy, the formula runs with warnings silenced, unless the masses lie within the
+    bits. The formula runs with warnings silenced, unless the masses lie within the
     formula's ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO``
     keeps every quotient finite) and there is no ``extra``.
     """

@@ -479,10 +479,10 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     run (it then raises the errors, or takes the careful form).
 
     For NumPy arrays of one float dtype, one dimension and at most ``BLOCK_ELEMENTS``
-    points (one block, as the general path sums it), a float
-    ``dx`` and ``keepdims=False``: the totals P and Q (NaN and infinities propagate into
-    them) are checked as the general path checks them, then ``m = min(p, kq)``,
-    ``k = P/Q``, gives both the sign check
+    points (one block, as the general path sums it), a float ``dx`` and
+    ``keepdims=False``: the totals P and Q (NaN and infinities propagate into them) are
+    checked as the general path checks them, then ``m = min(p, kq)``, ``k = P/Q``, gives
+    both the sign check
     (its smallest element is negative exactly when some mass is: with ``k > 1/2`` no
     negative ``kq`` rounds to 0, and NaN propagates) and TV = 1 - sum(m)/P. Five
     operations on the arrays (four when ``k`` is 1 to within 4 ulps, see

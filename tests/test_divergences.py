@@ -574,8 +574,9 @@ def test_one_distributions_tv_checked_in_its_formula_is_the_general_paths(
         seed, n, dtype, dx, normalize, near, where, fault, kind):
     # tv of one host distribution takes its checks from the formula's own operations
     # (_one_host_tv); it returns the general path's result bit for bit (a batch of one
-    # takes the general path), or None wherever the general path raises, takes the
-    # careful form (TV below 1/16: nearly equal inputs) or rescales the totals
+    # takes the general path; for tensors NumPy's, on their views), or None wherever the
+    # general path raises, takes the careful form (TV below 1/16: nearly equal inputs)
+    # or rescales the totals
     from gancore.divergences import _one_host_tv
 
     rng = np.random.default_rng(seed)
@@ -595,18 +596,19 @@ def test_one_distributions_tv_checked_in_its_formula_is_the_general_paths(
     except ValueError:
         assert got is None
         return
-    if got is None:  # float32 torch with dx != 1, the careful form, totals that are
-        # rescaled, or k = P/Q <= 1/2 (where k q could round a negative subnormal to -0)
+    if got is None:  # the careful form, totals that are rescaled, or k = P/Q <= 1/2
+        # (where k q could round a negative subnormal to -0)
         ratio = float(p.sum()) / float(q.sum())
-        assert ((kind == "torch" and dtype == "float32" and dx != 1.0)
-                or float(want) < 1 / 16 or (fault == "huge" and normalize) or ratio <= 0.5)
+        assert float(want) < 1 / 16 or (fault == "huge" and normalize) or ratio <= 0.5
         return
     assert type(got) is type(want) and got.dtype == want.dtype
-    if kind == "torch" and dtype == "float32":  # 1 - S/P finished in float64 (the
-        # general path's two float32 steps: an ulp of 1 each), k rounded once more, and
-        # S = sum(min(p, kq)) <= P summed in another order: (n + 4) ulps of 1
-        eps32 = float(np.finfo(np.float32).eps)
-        assert float(got) == pytest.approx(float(want), rel=0, abs=(n + 4) * eps32)
+    if kind == "torch":  # NumPy's bits; torch's general path sums S = sum(min(p, kq))
+        # <= P in another order: (n + 4) ulps of 1
+        numpy_want = gancore.tv(p.numpy()[None], q.numpy()[None], dx=dx,
+                                normalize=normalize)[0]
+        assert float(got) == float(numpy_want)
+        eps = float(np.finfo(dtype).eps)
+        assert float(got) == pytest.approx(float(want), rel=0, abs=(n + 4) * eps)
     else:
         assert float(got) == float(want)
     assert float(gancore.tv(p, q, dx=dx, normalize=normalize)) == float(got)
@@ -643,9 +645,9 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     # KL, JSD, Pearson, V, C(G), Hellinger and the triangular discrimination (direct
     # formulas; the last two fall back on their careful sums) of one short host
     # distribution run with nothing around their checks (_masses.one_direct): the result
-    # is the general path's (a batch of one takes it), bit for bit on NumPy, and None
-    # wherever that path raises, sums without cancellation (below 1/16, or a zero mass)
-    # or rescales
+    # is the general path's (a batch of one takes it), bit for bit on NumPy (for tensors,
+    # NumPy's on their views), and None wherever that path raises, sums without
+    # cancellation (below 1/16, or a zero mass) or rescales
     from gancore._masses import one_direct
     from gancore.divergences import _JSD_DIRECT, KL_DIRECT
     from gancore.f_divergences import _HOST_PATHS
@@ -676,18 +678,20 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
         got = one_direct(p, q, -1, dx, normalize, formula, d if op == "value" else None)
         if got is not None:
             break
-    batch = (d[None],) if op == "value" else ()
-    try:
-        want = (gancore.value(*batch, p[None], q[None], dx=dx, normalize=normalize)
+    def general(p, q, d):
+        """The general path's result (a batch of one takes it)."""
+        return (gancore.value(d[None], p[None], q[None], dx=dx, normalize=normalize)
                 if op == "value" else call(p[None], q[None], dx=dx, normalize=normalize))[0]
+
+    try:
+        want = general(p, q, d)
     except ValueError:
         assert got is None
         return
-    if got is None:  # float32 torch with dx != 1, the careful sum, a zero mass, or,
-        # below 1/16, totals that the careful sums would rescale (ratio outside [3/4, 5/4])
+    if got is None:  # the careful sum, a zero mass, or, below 1/16, totals that the
+        # careful sums would rescale (ratio outside [3/4, 5/4])
         ratio = float(q.sum()) / float(p.sum())
-        assert ((kind == "torch" and dtype == "float32" and dx != 1.0)
-                or fault in ("zero", "one")
+        assert (fault in ("zero", "one")
                 or (op in ("kl", "jsd", "pearson") and float(want) < 1 / 16)
                 or (fault == "huge" and normalize) or not math.isfinite(float(want))
                 or (op in ("hellinger", "triangular") and float(want) < 1 / 16
@@ -696,14 +700,13 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
     assert type(got) is type(want) and got.dtype == want.dtype
     if kind == "numpy":  # the same operations: the same bits
         assert float(got) == float(want)
-    elif dtype == "float64":  # torch's dot of a batch of one sums in another order
-        assert float(got) == pytest.approx(float(want), rel=4 * EPS, abs=4 * EPS)
-    else:  # float32 sums in two orders (each term at most 65 times a direct result, and
-        # non-negative in a careful sum), and the float32 finish the short path does in
-        # float64: 2 * 65 * n rounding errors of the terms, and a few of the finish
-        eps32 = float(np.finfo(np.float32).eps)
-        assert float(got) == pytest.approx(float(want), rel=(130 * n + 8) * eps32,
-                                           abs=4 * eps32)
+    else:  # NumPy's bits on the tensors' views; torch's general path sums in another
+        # order (each term at most 65 times a direct result, and non-negative in a
+        # careful sum): 2 * 65 * n rounding errors of the terms, and a few of the finish
+        assert float(got) == float(general(p.numpy(), q.numpy(), d.numpy()))
+        eps = float(np.finfo(dtype).eps)
+        assert float(got) == pytest.approx(float(want), rel=(130 * n + 8) * eps,
+                                           abs=4 * eps)
     assert float(call(p, q, dx=dx, normalize=normalize)) == float(got)
 
 
