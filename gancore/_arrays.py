@@ -769,7 +769,8 @@ def numpy_views(p, q, extra=None):
     xp = host_namespace(type(p))
     if (xp is None or xp is NUMPY or type(q) is not type(p)
             or not (extra is None or type(extra) is type(p))
-            or xp.forward_ad._current_level >= 0):  # (numpy() drops a dual's tangent)
+            # (numpy() drops a dual's tangent; a torch without this name: never)
+            or getattr(xp.forward_ad, "_current_level", 0) >= 0):
         return None
     try:  # raises off the CPU, for a gradient, under torch.func, for bfloat16, sparse...
         return xp, p.numpy(), q.numpy(), (None if extra is None else extra.numpy())

@@ -130,6 +130,21 @@ def test_cpu_tensors_take_numpys_short_paths_bit_for_bit(dtype, dx, normalize):
             assert np.array_equal(tensor.numpy(), x), name
 
 
+def test_cpu_tensors_keep_the_general_path_where_forward_mode_cannot_be_told(monkeypatch):
+    # the short paths read torch's forward-mode level (a module name of torch's): a torch
+    # without that name sends every tensor to the general path, whose result stands
+    torch = pytest.importorskip("torch")
+    forward_ad = pytest.importorskip("torch.autograd.forward_ad")
+    from gancore._arrays import numpy_views
+
+    p, q = (torch.tensor(x, dtype=torch.float64) for x in (P, Q))
+    want = float(gancore.kl(np.array(P), np.array(Q)))
+    assert numpy_views(p, q) is not None
+    monkeypatch.delattr(forward_ad, "_current_level")
+    assert numpy_views(p, q) is None
+    assert float(gancore.kl(p, q)) == pytest.approx(want, rel=1e-15)
+
+
 # torch's forward-mode decompositions, loaded at the first jvp, script functions with
 # torch.jit, which torch itself deprecates
 @pytest.mark.filterwarnings("ignore:.torch.jit.script. is deprecated:DeprecationWarning")
