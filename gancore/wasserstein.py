@@ -238,7 +238,9 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     -------
     array
         The 0-d distance, >= 0, in the inputs' namespace, device and dtype. 0 for
-        identical measures.
+        identical measures. It carries no gradient: the coupling is found on the host
+        and the distance comes back as a number (use :func:`w1` on the line, which
+        differentiates).
 
     Raises
     ------

@@ -158,6 +158,31 @@ def test_w1_empirical_with_equal_weights_equals_the_assignment(xp):
     assert weighted == pytest.approx(plain, rel=1e-9, abs=0)
 
 
+@pytest.mark.parametrize("sizes", [(30, 30), (30, 17)])
+def test_w1_differentiates_on_torch_and_w1_empirical_does_not(sizes):
+    # w1 is piecewise linear in the values: its gradient is that of the plain expression
+    # mean |sort u - sort v| for equal sizes, and the central difference of step 1e-7
+    # (no breakpoint within it for these draws) for others; w1_empirical's distance
+    # comes back from the host solver as a number, without a gradient
+    torch = pytest.importorskip("torch")
+    gen = torch.Generator().manual_seed(4)
+    u, v = (torch.randn(n, dtype=torch.float64, generator=gen) for n in sizes)
+    a = u.clone().requires_grad_(True)
+    gancore.w1(a, v).backward()
+    if sizes[0] == sizes[1]:
+        b = u.clone().requires_grad_(True)
+        (torch.sort(b).values - torch.sort(v).values).abs().mean().backward()
+        want = b.grad
+    else:
+        h, eye = 1e-7, torch.eye(sizes[0], dtype=torch.float64)
+        want = torch.stack([(gancore.w1(u + h * e, v) - gancore.w1(u - h * e, v)) / (2 * h)
+                            for e in eye])
+    # (float64 differences of values of size 1 over 2e-7: about 1e-9 of rounding)
+    torch.testing.assert_close(a.grad, want, rtol=0, atol=1e-8)
+    x = u.reshape(-1, 2).clone().requires_grad_(True)
+    assert not gancore.w1_empirical(x, v[:10].reshape(-1, 2)).requires_grad
+
+
 @pytest.mark.parametrize("fault", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("where", ["u_values", "v_values"])
 @pytest.mark.parametrize("path", ["sorted", "merged", "weighted", "zero weight", "batch",
