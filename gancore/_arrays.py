@@ -756,11 +756,11 @@ def host_namespace(kind):
 
 def numpy_views(p, q, extra=None):
     """``(xp, p, q, extra)``: torch's namespace and ``p``, ``q``, ``extra`` as NumPy
-    arrays that share their memory, where they are torch
-    tensors (exactly ``torch.Tensor``; ``extra`` may be ``None``) that NumPy can read and
-    that no derivative runs through: on the CPU, of a dtype NumPy has, tracking no
-    gradient, outside ``torch.func`` transforms and while no forward-mode level is open;
-    ``None`` otherwise.
+    arrays that share their memory, where they are torch tensors (exactly
+    ``torch.Tensor``; ``extra`` may be ``None``) that NumPy can read and that no
+    derivative runs through: on the CPU, of a dtype NumPy has, tracking no gradient,
+    outside ``torch.func`` transforms and while no forward-mode level is open; ``None``
+    otherwise.
 
     The short host paths of one distribution run on these views: at a thousand points
     NumPy's operations take a third to a half of torch's time (a logarithm 1.4 against

@@ -190,7 +190,6 @@ def _distances(xp, u, v, uw, vw, batch):
     return _merged_support(xp, u, v, uw, vw, batch)
 
 
-
 def _merged_support(xp, u, v, uw, vw, batch):
     """W1 from the merged support of each pair (last axis): F_u - F_v steps by
     +u_weight/total at each u value and -v_weight/total at each v value; sorting the
