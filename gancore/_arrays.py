@@ -766,9 +766,10 @@ def numpy_views(p, q, extra=None):
     NumPy's operations take a third to a half of torch's time (a logarithm 1.4 against
     3.4 us, a dot product 0.4 against 1.2), more than the views (0.7 us each) and the
     result's tensor (:func:`tensor_of`) take back."""
-    xp = host_namespace(type(p))
-    if (xp is None or xp is NUMPY or type(q) is not type(p)
-            or not (extra is None or type(extra) is type(p))
+    kind = type(p)
+    xp = _HOST_TYPES.get(kind) or host_namespace(kind)
+    if (xp is None or xp is NUMPY or type(q) is not kind
+            or not (extra is None or type(extra) is kind)
             # (numpy() drops a dual's tangent; a torch without this name: never)
             or getattr(xp.forward_ad, "_current_level", 0) >= 0):
         return None
@@ -879,33 +880,31 @@ def host_extremes(p, q):
 def host_share(p, q):
     """``p / (p + q)`` (the operations of the general path, so its bits) for the inputs
     of :func:`host_extremes` when every element of ``p`` and ``q`` is positive and finite
-    and no sum overflows; ``None`` otherwise (and for other inputs). ``None`` also where
-    a share rounds to 1 (``q`` below half an ulp of ``p``): the general path gives it.
+    and no sum overflows; ``None`` otherwise (and for other inputs).
 
     For NumPy arrays of at most ``ARG_EXTREME_ELEMENTS`` points. NumPy warns where a sum
     overflows, so the masses' four extremes come first (no mass above a quarter of the
-    largest float), read through argmin/argmax and compared as NumPy scalars, inline
-    (0.3 us a call less than through :func:`least_of` and :func:`_most` at n = 1e3, a
-    tenth of D*'s call). CPU torch tensors take the same on their NumPy views
+    largest float), found by argmin/argmax and read by flat index as Python floats,
+    inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
+    n = 1e3, a tenth of D*'s call). CPU torch tensors take the same on their NumPy views
     (:func:`numpy_views`; 1.2 us a call less than torch's own operations, with a check
     of the shares in one ``aminmax``): a tensor of the bits of torch's ``p / (p + q)``,
     as division and addition round alike in both."""
-    if type(p) is not np.ndarray:
-        views = numpy_views(p, q)
-        return None if views is None else tensor_of(views[0], _share(views[1], views[2]))
-    return _share(p, q) if type(q) is np.ndarray else None
+    if type(p) is np.ndarray:
+        return _share(p, q) if type(q) is np.ndarray else None
+    views = numpy_views(p, q)
+    return None if views is None else tensor_of(views[0], _share(views[1], views[2]))
 
 
 def _share(p, q):
     """:func:`host_share` of NumPy arrays ``p`` and ``q``."""
     top = _QUARTER_MAX.get(p.dtype)
-    if not (q.dtype == p.dtype and q.shape == p.shape and top is not None
-            and 0 < p.size <= ARG_EXTREME_ELEMENTS):
+    if (top is None or q.dtype != p.dtype or q.shape != p.shape
+            or not 0 < p.size <= ARG_EXTREME_ELEMENTS):
         return None  # (above 16384 points: the general path)
-    a, b = (p, q) if p.ndim == 1 else (p.reshape(-1), q.reshape(-1))
-    # argmin and argmax give a NaN's index, and each comparison with NaN fails
-    return (p / (p + q) if 0.0 < a[a.argmin()] and 0.0 < b[b.argmin()]
-            and a[a.argmax()] <= top and b[b.argmax()] <= top else None)
+    # argmin and argmax give a NaN's (flat) index, and each comparison with NaN fails
+    return (p / (p + q) if 0.0 < p.item(p.argmin()) and 0.0 < q.item(q.argmin())
+            and p.item(p.argmax()) <= top and q.item(q.argmax()) <= top else None)
 
 
 # A quarter of the largest float of NumPy's float dtypes: no two masses at most this
