@@ -518,9 +518,26 @@ def _short_call_note(rows):
         f"run, NumPy: tv {tv['ratio']:.2f} (its checks alone {tv['checks_ratio']:.2f}) and "
         f"optimal_discriminator {dstar['ratio']:.2f} (checks alone "
         f"{dstar['checks_ratio']:.2f}: D*'s formula is two operations a point, a complete "
-        "check more than that). On torch, the views cost 0.7 µs a tensor and the "
-        "result's tensor 0.5 to 0.9 µs, against 3 µs for the plain p / (p + q); rows "
-        "over 2: " + (", ".join(over) if over else "none") + "."]
+        "check more than that). On torch, rows over 2: "
+        + (", ".join(over) if over else "none") + "." + _inline_share_note(at)]
+
+
+def _inline_share_note(at):
+    """Where D*'s shortcut on torch stands against its own work written inline (the
+    ``inline_ratio`` of ``bench/test_divergences.py``): a sentence, or '' where the run
+    did not measure it."""
+    rows = [(kind, at[op, kind]) for op, kind in (("optimal_discriminator", "torch"),
+            ("optimal_discriminator", "torch float32")) if (op, kind) in at
+            and "inline_ratio" in at[op, kind]]
+    if not rows:
+        return ""
+    both = "; ".join(f"{kind}: {r['inline_ratio']:.2f} inline, {r['ratio']:.2f} the call"
+                     for kind, r in rows)
+    return (" The plain p / (p + q) is two torch operations; D*'s shortcut written "
+            "inline with nothing around it (the two views, the four extremes, the "
+            "formula and the result's tensor: `_inline_share` in "
+            "`bench/test_divergences.py`) takes, over it, " + both + " (the rest: "
+            "gancore's calls and its checks of types, dtypes, shapes and gradients).")
 
 
 def _over(medians, slow, fast):
