@@ -5,6 +5,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.special import expit, logit
 
@@ -153,6 +155,57 @@ def test_optimal_discriminator_of_positive_host_matrices_finds_each_fault(xp, ba
         bad_q[row, 7] = bad
         with pytest.raises(ValueError, match="p_g must be"):
             gancore.optimal_discriminator(arr(xp, p), arr(xp, bad_q))
+
+
+class _Plain(np.ndarray):
+    """An ndarray subclass: the host shortcuts take exact ndarrays only, so D* of these
+    runs the general path."""
+
+
+@pytest.mark.parametrize("where", ["p", "q", "both"])
+@pytest.mark.parametrize("fault", [None, "zero", "negative", "tiny negative", "-0",
+                                   "subnormal", "nan", "inf", "-inf", "huge"])
+@given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from([(), (1,), (7,), (40,), (3, 5)]),
+       dtype=st.sampled_from(["float64", "float32"]), kind=st.sampled_from(["numpy", "torch"]))
+def test_optimal_discriminators_shortcut_is_the_general_paths(where, fault, seed, shape,
+                                                              dtype, kind):
+    # D*'s host shortcut (_arrays.host_share: the masses' four extremes, then p / (p + q))
+    # returns the general path's result bit for bit, or None; it is None wherever the
+    # general path raises. The general path runs on an ndarray subclass (NumPy) or on
+    # tensors that track a gradient (torch)
+    from gancore._arrays import host_share
+
+    rng = np.random.default_rng(seed)
+    p, q = (np.asarray(rng.random(shape) + 0.01, dtype=dtype) for _ in range(2))
+    if fault is not None:
+        value = {"zero": 0.0, "negative": -1e-3, "tiny negative": -1e-30, "-0": -0.0,
+                 "subnormal": 1e-40, "nan": math.nan, "inf": math.inf, "-inf": -math.inf,
+                 "huge": float(np.finfo(dtype).max) / 2}[fault]
+        i = rng.integers(0, p.size)
+        for x in ((p, q) if where == "both" else (p if where == "p" else q,)):
+            x.reshape(-1)[i] = value
+    if kind == "numpy":
+        got = host_share(p, q)
+        general = (p.view(_Plain), q.view(_Plain))
+    else:
+        torch = pytest.importorskip("torch")
+        p, q = torch.from_numpy(p), torch.from_numpy(q)
+        got = host_share(p, q)
+        general = (p.clone().requires_grad_(), q)
+    try:
+        want = gancore.optimal_discriminator(*general)
+    except ValueError:
+        assert got is None
+        return
+    if got is None:  # zeros, and masses past a quarter of the largest float
+        assert fault in ("zero", "-0", "huge")
+        return
+    if kind == "numpy":  # (NumPy gives a scalar for 0-d masses, as the general path may)
+        got, want = np.asarray(got), np.asarray(want)
+    else:
+        want = want.detach()
+    assert type(got) is type(want) and got.dtype == want.dtype and got.shape == want.shape
+    assert (np.array_equal(got, want) if kind == "numpy" else torch.equal(got, want))
 
 
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
