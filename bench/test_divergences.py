@@ -16,7 +16,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 import gancore
-from gancore._arrays import to_numpy as to_host
+from gancore._arrays import _QUARTER_MAX, to_numpy as to_host
 from conftest import (ROUNDS, backend, batch_time, label, simplex_pair, smoke, timed,
                       to_namespace)
 
@@ -250,9 +250,6 @@ TORCH_PLAIN = {
 
 def _plain_torch_jsd(t, p, q, m):
     return 0.5 * (t.sum(p * t.log(p / m)) + t.sum(q * t.log(q / m)))
-
-
-_QUARTER_MAX = {np.dtype(dtype): float(np.finfo(dtype).max) / 4 for dtype in DTYPES}
 
 
 def _inline_share(t, p, q, d):

@@ -887,9 +887,9 @@ def host_share(p, q):
     largest float), found by argmin/argmax and read by flat index as Python floats,
     inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
     n = 1e3, a tenth of D*'s call). CPU torch tensors take the same on their NumPy views
-    (:func:`numpy_views`; 1.2 us a call less than torch's own operations, with a check
-    of the shares in one ``aminmax``): a tensor of the bits of torch's ``p / (p + q)``,
-    as division and addition round alike in both."""
+    (:func:`numpy_views`; 1.2 us a call less than torch's own operations checked by one
+    ``aminmax`` of the shares): a tensor of the bits of torch's ``p / (p + q)``, as
+    division and addition round alike in both."""
     if type(p) is np.ndarray:
         return _share(p, q) if type(q) is np.ndarray else None
     views = numpy_views(p, q)
