@@ -501,8 +501,11 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize):
     k = p_total / q_total
     if not k > 0.5:
         return None
-    least = np.minimum(p, q if _unit_ratio(k, k, finfo_float(NUMPY, p.dtype, "eps"))
-                       else k * q)
+    if _unit_ratio(k, k, finfo_float(NUMPY, p.dtype, "eps")):
+        least = np.minimum(p, q)
+    else:  # k q <= k Q = P, unless q holds a negative mass: then it may overflow, and
+        with np.errstate(over="ignore"):  # the check below sees the negative one
+            least = np.minimum(p, k * q)
     # in [1/16, 1] where accepted (sum(least) lies in [0, P]); argmin gives NaN's index
     if not least[least.argmin()] >= 0.0:  # a negative mass, or NaN
         return None
