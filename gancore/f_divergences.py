@@ -34,7 +34,7 @@ from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first, careful_sum,
                       mass_pair, quiet, one_direct, ratio_of_totals, rows, shaped,
-                      streamed_direct, unscaled)
+                      streamed_direct, unscaled, warns)
 from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
@@ -570,8 +570,10 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
     array
         The bound along ``axis``: ``-inf`` where a critic value of positive weight
         leaves the domain of :math:`f^*` (``f*`` is infinite there) or ``t_data`` is
-        ``-inf``, whatever the other expectation is; ``inf`` only where ``E_P T`` is;
-        equal to :math:`D_f` at :func:`optimal_critic` in quadrature.
+        ``-inf``, whatever the other expectation is (``+inf`` beside it included);
+        ``inf`` only where ``E_P T`` is; equal to :math:`D_f` at :func:`optimal_critic`
+        in quadrature. Finite values give finite expectations, also where their sums
+        pass the dtype's range.
 
     Examples
     --------
@@ -585,8 +587,9 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
     name = one_of("f", f, F_DIVERGENCES)
     xp, arrays = namespace(optional=("data_weights", "gen_weights"), t_data=t_data,
                            t_gen=t_gen, data_weights=data_weights, gen_weights=gen_weights)
-    means = []
-    for values, weights in (("t_data", "data_weights"), ("t_gen", "gen_weights")):
+    means, voids = [], []
+    for values, weights, sink in (("t_data", "data_weights", -math.inf),
+                                  ("t_gen", "gen_weights", math.inf)):
         t, w = arrays[values], arrays[weights]
         require_float(xp, values, t)
         require_not_nan(xp, values, t)
@@ -596,27 +599,47 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
                              f"{tuple(t.shape)}")
         if values == "t_gen":
             t = conjugate(name, t)
-        means.append(_weighted_mean(xp, t, w, weights, axis))
-    # E_Q f*(T) = inf or E_P T = -inf: the bound is -inf, whatever the other term is
-    # (inf - inf and -inf + inf included)
+        # a value of positive weight at the sink (-inf in T, inf in f*(T)) makes the
+        # bound -inf, whatever the other values are: it is left out of the mean, which
+        # then holds infinities of one sign only (no inf - inf, no NaN)
+        sunk = t == sink
+        means.append(_weighted_mean(xp, xp.where(sunk, 0.0, t), w, weights, axis))
+        voids.append(xp.any(sunk if w is None else sunk & (w > 0), axis=axis))
     data, gen = means
-    void = (gen == math.inf) | (data == -math.inf)
+    void = voids[0] | voids[1]
     return xp.where(void, -math.inf, xp.where(void, 0.0, data) - xp.where(void, 0.0, gen))
 
 
 def _weighted_mean(xp, t, w, name, axis):
     """``sum(w t) / sum(w)`` along ``axis`` (the plain mean for ``w=None``), a zero weight
-    contributing 0 whatever ``t`` is."""
+    contributing 0 whatever ``t`` is. Finite values and weights whose sums pass the
+    float range still give their (finite) mean: it is then taken again on the values
+    divided by a power of 2 that keeps every sum in range (exact) and the weights
+    divided by their largest, and multiplied back."""
+    if w is not None:
+        require_float(xp, name, w)
+        if w.shape != t.shape:
+            raise ValueError(f"{name} must have the shape of its critic values "
+                             f"{tuple(t.shape)}; got {tuple(w.shape)}")
+        if not bool(xp.all(xp.isfinite(w))) or bool(xp.any(w < 0)):
+            raise ValueError(f"{name} must be non-negative and finite")
+        # (non-negative weights: a positive sum is a positive largest, which cannot
+        # overflow)
+        if bool(xp.any(xp.max(w, axis=axis) <= 0)):
+            raise ValueError(f"{name} must have a positive sum along axis {axis}")
+    with quiet(not warns(xp)):  # (a sum past the range is inf: taken again below)
+        mean = _mean(xp, t, w, axis)
+        if all(map(math.isfinite, extremes(xp, mean))):
+            return mean
+        scale = 2.0 ** math.ceil(math.log2(2 * t.shape[axis]))
+        if w is not None:
+            w = w / xp.max(w, axis=axis, keepdims=True)
+        return _mean(xp, t / scale, w, axis) * scale  # (inf where the mean itself is)
+
+
+def _mean(xp, t, w, axis):
+    """:func:`_weighted_mean` of validated values and weights."""
     if w is None:
         return xp.mean(t, axis=axis)
-    require_float(xp, name, w)
-    if w.shape != t.shape:
-        raise ValueError(f"{name} must have the shape of its critic values {tuple(t.shape)}; "
-                         f"got {tuple(w.shape)}")
-    if not bool(xp.all(xp.isfinite(w))) or bool(xp.any(w < 0)):
-        raise ValueError(f"{name} must be non-negative and finite")
-    total = xp.sum(w, axis=axis)
-    if bool(xp.any(total <= 0)):
-        raise ValueError(f"{name} must have a positive sum along axis {axis}")
     terms = xp.where(w > 0, w * xp.where(w > 0, t, 0.0), 0.0)
-    return xp.sum(terms, axis=axis) / total
+    return xp.sum(terms, axis=axis) / xp.sum(w, axis=axis)

@@ -7,7 +7,8 @@ the signature) is then replaced, one at a time, by each bad value that fits its 
 
 - arrays (NumPy arrays, torch tensors, lists of numbers): ``None``, a string, bytes, a
   dict, an object array, a complex array, a bool array, a ragged nested list, a 0-d
-  array, an empty array, NaN, infinity, a negative entry, an unnormalised distribution
+  array, an empty array, NaN, infinity, +inf and -inf in one array, a negative entry, an
+  unnormalised distribution
   (the array times 1/2), an array of another namespace and, where a GPU is present, an
   array on another device;
 - numbers: ``None``, a string, a bool, a complex number, NaN, infinity, a negative
@@ -410,6 +411,17 @@ def _replace_first(value, new):
     return out
 
 
+def _replace_last(value, new):
+    """A copy of an array with its last element replaced by ``new``."""
+    if isinstance(value, torch.Tensor):
+        out = value.clone()
+        out.reshape(-1)[-1] = new
+        return out
+    out = np.array(value, dtype=np.float64)
+    out.reshape(-1)[-1] = new
+    return out
+
+
 def _array_kinds(value):
     """The bad values for an array argument, by kind."""
     torch_base = isinstance(value, torch.Tensor)
@@ -423,6 +435,7 @@ def _array_kinds(value):
         "zero_d": value.reshape(-1)[0] if torch_base else np.asarray(host.reshape(-1)[0]),
         "empty": value.reshape(-1)[:0] if torch_base else host.reshape(-1)[:0],
         "nan": _replace_first(value, math.nan), "inf": _replace_first(value, math.inf),
+        "both_infinities": _replace_first(_replace_last(value, -math.inf), math.inf),
         "negative": _replace_first(value, -abs(float(host.reshape(-1)[0])) - 0.5),
         "unnormalised": value * 0.5 if torch_base else host * 0.5,
         "other_namespace": host.copy() if torch_base else strict.asarray(host),
@@ -451,7 +464,11 @@ def _kinds(value):
 
 
 def _accepted(name, arg, kind):
-    """The reason a (callable, argument, bad value) is accepted, or None."""
+    """The reason a (callable, argument, bad value) is accepted, or None. An array of
+    +inf and -inf is accepted where +inf is: each of its entries is then a value the
+    argument takes (and the call must still succeed, with no warning)."""
+    if kind == "both_infinities":
+        kind = "inf"
     for names, args, kinds, reason in ACCEPTED:
         if any(fnmatch.fnmatchcase(name, n) for n in names.split("|")) and any(
                 fnmatch.fnmatchcase(arg, a) for a in args.split("|")) and any(

@@ -109,6 +109,50 @@ def test_bound_outside_the_domain_is_minus_infinity(xp):
     assert float(host(gancore.variational_bound(inf_both, inf_both, f="kl"))) == -math.inf
 
 
+def test_bound_with_both_infinities_is_minus_infinity_without_warnings(xp):
+    # -inf in t_data at a positive weight makes the bound -inf whatever the other values
+    # are, +inf beside it included (whose mean with it would be NaN, with NumPy's
+    # warning); at zero weight the -inf contributes nothing and +inf's mean is inf
+    t = arr(xp, [math.inf, -math.inf, 0.5])
+    for name in ("kl", "gan", "total-variation"):
+        assert float(host(gancore.variational_bound(t, arr(xp, [-1.0]), f=name))) == (
+            -math.inf), name
+        for weights, want in (([0.5, 0.25, 0.25], -math.inf), ([0.5, 0.0, 0.5], math.inf)):
+            bound = gancore.variational_bound(t, arr(xp, [-1.0]), f=name,
+                                              data_weights=arr(xp, weights))
+            assert float(host(bound)) == want, (name, weights)
+    # batched along another axis: each row is decided by its own values
+    rows = arr(xp, [[math.inf, -math.inf], [0.25, 0.75]])
+    bound = host(gancore.variational_bound(rows, arr(xp, [[-1.0], [-1.0]]), f="gan"))
+    assert bound[0] == -math.inf and math.isfinite(bound[1])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bound_of_finite_values_near_the_float_range_is_finite_without_warnings(xp, dtype):
+    # means whose sums pass the float range: each is taken again on the values halved
+    # until every sum is in range (exact for powers of 2), and the weights divided by
+    # their largest; the bound is then the exact mean's
+    big = float(np.finfo(dtype).max)
+
+    def a(values):
+        return arr(xp, values, getattr(xp, dtype))
+
+    for t_data, weights, want in (([big] * 4, None, big), ([-big] * 3, None, -big),
+                                  ([big, big], [big, big], big),
+                                  ([big, -big, big / 2], [1.0, 0.0, 1.0], 0.75 * big)):
+        bound = gancore.variational_bound(
+            a(t_data), a([-0.25]), f="total-variation",
+            data_weights=None if weights is None else a(weights))
+        assert bound.dtype == getattr(xp, dtype)
+        assert float(host(bound)) == pytest.approx(want, rel=4 * float(np.finfo(dtype).eps)), t_data
+    # E_Q f*(T) past the range: f*(t) = e^(t - 1) is finite at each value, their sum not
+    t_gen = a([float(np.log(big)) + 0.5] * 4)
+    star = float(host(gancore.conjugate("kl", t_gen))[0])
+    assert math.isfinite(star)
+    bound = gancore.variational_bound(a([0.0]), t_gen, f="kl")
+    assert float(host(bound)) == -star
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match=r"f must be one of"):
         gancore.f_divergence(P, Q, f="chi2")
