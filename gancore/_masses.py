@@ -43,6 +43,49 @@ def warns(xp):
     return xp.__name__ not in ("gancore._torch", "array_api_compat.cupy")
 
 
+def mean_in_range(xp, t, w=None, axis=None):
+    """``sum(w t) / sum(w)`` along ``axis`` (all axes for ``None``), or the plain mean
+    for ``w=None``, a zero weight contributing 0 whatever ``t`` is; for values without
+    NaN or infinities of both signs, and finite non-negative weights with a positive
+    largest along ``axis``.
+
+    Finite values and weights whose sums pass the float range still give their finite
+    mean: it is taken again on the values divided by a power of 2 that keeps every sum
+    in range (exact) and the weights divided by their largest, and multiplied back
+    (``inf`` only where the mean itself passes the range). Otherwise the operations, and
+    bits, are the plain formula's; NumPy's warnings are silenced."""
+    with quiet(not warns(xp)):  # (a sum past the range is inf: taken again below)
+        mean = _mean(xp, t, w, axis)
+        if all(map(math.isfinite, extremes(xp, mean))):
+            return mean
+        size = math.prod(t.shape) if axis is None else t.shape[axis]
+        if w is not None:
+            w = w / xp.max(w, axis=axis, keepdims=True)
+        scale = 2.0 ** math.ceil(math.log2(2 * size))
+        return _mean(xp, t / scale, w, axis) * scale
+
+
+def _mean(xp, t, w, axis):
+    """:func:`mean_in_range` by its plain formula."""
+    if w is None:
+        return xp.mean(t, axis=axis)
+    terms = xp.where(w > 0, w * xp.where(w > 0, t, 0.0), 0.0)
+    return xp.sum(terms, axis=axis) / xp.sum(w, axis=axis)
+
+
+def unit_masses(xp, w):
+    """``w / sum(w)`` along the last axis, for finite non-negative weights with a
+    positive largest; where their sum passes the float range, the weights are divided by
+    their largest first, so the masses are those of the exact sum (NumPy's warnings are
+    silenced)."""
+    with quiet(not warns(xp)):
+        total = xp.sum(w, axis=-1, keepdims=True)
+        if all(map(math.isfinite, extremes(xp, total))):
+            return w / total
+        w = w / xp.max(w, axis=-1, keepdims=True)
+        return w / xp.sum(w, axis=-1, keepdims=True)
+
+
 def on_host(x):
     """Whether ``x`` lives in host memory (so that blocking pays), not on a GPU."""
     dev = device(x)

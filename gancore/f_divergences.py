@@ -33,8 +33,8 @@ import numpy as np
 from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first, careful_sum,
-                      mass_pair, quiet, one_direct, ratio_of_totals, rows, shaped,
-                      streamed_direct, unscaled, warns)
+                      mass_pair, mean_in_range, one_direct, quiet, ratio_of_totals,
+                      rows, shaped, streamed_direct, unscaled)
 from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import optimal_discriminator_logits
 
@@ -611,11 +611,8 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
 
 
 def _weighted_mean(xp, t, w, name, axis):
-    """``sum(w t) / sum(w)`` along ``axis`` (the plain mean for ``w=None``), a zero weight
-    contributing 0 whatever ``t`` is. Finite values and weights whose sums pass the
-    float range still give their (finite) mean: it is then taken again on the values
-    divided by a power of 2 that keeps every sum in range (exact) and the weights
-    divided by their largest, and multiplied back."""
+    """:func:`~gancore._masses.mean_in_range` of critic values ``t`` with weights ``w``
+    named ``name``, validated first."""
     if w is not None:
         require_float(xp, name, w)
         if w.shape != t.shape:
@@ -627,19 +624,4 @@ def _weighted_mean(xp, t, w, name, axis):
         # overflow)
         if bool(xp.any(xp.max(w, axis=axis) <= 0)):
             raise ValueError(f"{name} must have a positive sum along axis {axis}")
-    with quiet(not warns(xp)):  # (a sum past the range is inf: taken again below)
-        mean = _mean(xp, t, w, axis)
-        if all(map(math.isfinite, extremes(xp, mean))):
-            return mean
-        scale = 2.0 ** math.ceil(math.log2(2 * t.shape[axis]))
-        if w is not None:
-            w = w / xp.max(w, axis=axis, keepdims=True)
-        return _mean(xp, t / scale, w, axis) * scale  # (inf where the mean itself is)
-
-
-def _mean(xp, t, w, axis):
-    """:func:`_weighted_mean` of validated values and weights."""
-    if w is None:
-        return xp.mean(t, axis=axis)
-    terms = xp.where(w > 0, w * xp.where(w > 0, t, 0.0), 0.0)
-    return xp.sum(terms, axis=axis) / xp.sum(w, axis=axis)
+    return mean_in_range(xp, t, w, axis)

@@ -44,8 +44,8 @@ from ._arrays import (
     softplus,
     xlog,
 )
-from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, one_direct, quiet,
-                      ratio_of_totals, rows, streamed_direct, warns)
+from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, mean_in_range,
+                      one_direct, quiet, ratio_of_totals, rows, streamed_direct, warns)
 
 __all__ = [
     "minibatch_value",
@@ -471,7 +471,8 @@ def _minibatch(names, real, fake, check, log_terms):
         check(xp, name, x)
     log_real, _ = log_terms(xp.astype(real, dtype), xp=xp)
     _, log_1m_fake = log_terms(xp.astype(fake, dtype), xp=xp)
-    return xp.mean(log_real) + xp.mean(log_1m_fake)
+    # (log terms of finite logits are finite, and their means too: mean_in_range)
+    return mean_in_range(xp, log_real) + mean_in_range(xp, log_1m_fake)
 
 
 def minibatch_value(d_real, d_fake, /):

@@ -15,9 +15,9 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (boolean, check_axis, extremes, float_dtype, from_numpy, namespace,
-                      require_finite, to_numpy)
-from ._masses import quiet, warns
+from ._arrays import (NUMPY, boolean, check_axis, extremes, float_dtype, from_numpy,
+                      namespace, require_finite, to_numpy)
+from ._masses import quiet, unit_masses, warns
 
 __all__ = ["w1", "w1_empirical"]
 
@@ -55,8 +55,9 @@ def _check_weights(xp, name, weights, shape, expected, axis):
     require_finite(xp, name, weights)
     if bool(xp.any(weights < 0)):
         raise ValueError(f"{name} must be non-negative; it holds negative weights")
-    totals = xp.sum(weights, axis=axis)
-    if not bool(xp.all(totals > 0) if weights.ndim > 1 else totals > 0):
+    # (non-negative weights: a positive sum is a positive largest, which cannot overflow)
+    largest = xp.max(weights, axis=axis)
+    if not bool(xp.all(largest > 0) if weights.ndim > 1 else largest > 0):
         raise ValueError(f"{name} must have a positive sum"
                          + (f" along axis {axis}" if weights.ndim > 1 else ""))
 
@@ -67,8 +68,7 @@ def _masses(xp, values, weights, dtype):
     if weights is None:
         return xp.full(values.shape, 1.0 / values.shape[-1], dtype=dtype,
                        device=device(values))
-    weights = xp.astype(weights, dtype)
-    return weights / xp.sum(weights, axis=-1, keepdims=True)
+    return unit_masses(xp, xp.astype(weights, dtype))
 
 
 def _batch_shape(xp, u, v):
@@ -295,8 +295,7 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
         if w is not None:
             n = points.shape[0]
             _check_weights(xp, name, w, (n,), f"shape ({n},), one weight per point", 0)
-            w = to_numpy(xp.astype(w, xp.float64))
-            w = w / w.sum()
+            w = unit_masses(NUMPY, to_numpy(xp.astype(w, xp.float64)))
         masses.append(w)
     n, d = x.shape
     rows = max(1, _BLOCK_ELEMENTS // (y.shape[0] * d))

@@ -313,6 +313,18 @@ def test_minibatch_logits_stay_finite_at_extremes(xp):
     assert got32.dtype == xp.float32 and host(got32) == pytest.approx(-400.0)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_minibatch_logits_near_the_float_range_stay_finite_without_warnings(xp, dtype):
+    # softplus(l) = l exactly for these logits, whose sums pass the range, not their
+    # means: the estimate is the mean's (-big / 2), taken on halved values (exact)
+    big = float(np.finfo(dtype).max)
+    dt = getattr(xp, dtype)
+    for real, fake in (([-big / 2] * 3, [-800.0]), ([800.0], [big / 2] * 4)):
+        got = gancore.minibatch_value_from_logits(arr(xp, real, dt), arr(xp, fake, dt))
+        assert got.dtype == dt
+        assert host(got) == pytest.approx(-big / 2, rel=4 * float(np.finfo(dtype).eps))
+
+
 def test_float32_log_odds_beyond_the_float32_range_stay_finite(xp):
     # the ratio 1e40 overflows float32 (max 3.4e38); the log-odds 40 log 10 do not.
     # 1e10 and 1e-30 round to float32 within 3e-8 relative: log-odds within 1e-6

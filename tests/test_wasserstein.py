@@ -226,3 +226,21 @@ def test_w1_of_finite_values_near_the_float_range(xp, dtype):
         got = gancore.w1(arr(xp, u, getattr(xp, dtype)), arr(xp, v, getattr(xp, dtype)),
                          *(arr(xp, w, getattr(xp, dtype)) for w in weights))
         assert got.dtype == getattr(xp, dtype) and host(got) == want
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_weights_whose_sum_passes_the_float_range_give_their_masses(xp, dtype):
+    # weights at the float maximum: their masses are those of the exact sum (the
+    # weights are divided by their largest first), with no warning, in w1 and in
+    # w1_empirical
+    big = float(np.finfo(dtype).max)
+    dt = getattr(xp, dtype)
+    u, v = arr(xp, [0.0, 1.0], dt), arr(xp, [2.0], dt)
+    rel = 4 * float(np.finfo(dtype).eps)  # (the result's rounding to the dtype)
+    for weights, want in (([big, big], 1.5), ([big, big / 2], 5.0 / 3), ([big, 0.0], 2.0)):
+        got = gancore.w1(u, v, arr(xp, weights, dt), None)
+        assert got.dtype == dt
+        assert host(got) == pytest.approx(want, rel=rel)
+        got = gancore.w1_empirical(arr(xp, [[0.0], [1.0]], dt), arr(xp, [[2.0]], dt),
+                                   arr(xp, weights, dt))
+        assert host(got) == pytest.approx(want, rel=max(rel, 1e-9))  # (or the solvers')
