@@ -214,7 +214,9 @@ class MultivariateNormal(_Distribution):
     def logpdf(self, x, /):
         r"""Log density :math:`-\tfrac12 \|L^{-1}(x-\mu)\|^2 - \sum\log L_{ii} - \tfrac d2\log 2\pi`.
 
-        ``x`` has shape (..., d), :math:`\Sigma = LL^T`; the result has shape (...).
+        ``x`` has shape (..., d), :math:`\Sigma = LL^T`; the result has shape (...):
+        ``-inf`` at points with an infinite coordinate, and where the square passes the
+        dtype's range, without a warning.
         """
         return self._log_density(*_points(x, self.dim))
 
@@ -225,10 +227,15 @@ class MultivariateNormal(_Distribution):
         # a point with an infinite coordinate has density 0 (log density -inf); it is
         # replaced by the mean before the product, where inf * 0 would give NaN
         finite = xp.all(xp.isfinite(x), axis=-1)
-        z = (xp.where(finite[..., None], x, mean) - mean) @ inv_chol_t
         half_log_det = float(np.sum(np.log(np.diag(self._chol))))
-        out = -0.5 * xp.sum(z * z, axis=-1) - (half_log_det + 0.5 * self.dim * _LOG_2PI)
-        return xp.where(finite, out, -math.inf)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = (xp.where(finite[..., None], x, mean) - mean) @ inv_chol_t
+            out = -0.5 * xp.sum(z * z, axis=-1) - (half_log_det + 0.5 * self.dim * _LOG_2PI)
+        # a finite point whose z passes the range has log density -inf: -inf from the
+        # squares, or NaN where z's products overflowed to inf - inf (then |z| >=
+        # |x - mean| / ||L|| is near the range, and its square past it for any L of
+        # condition number below 1e154)
+        return xp.where(finite & (out == out), out, -math.inf)
 
     def _draw(self, n, rng):
         return self.mean + rng.standard_normal((n, self.dim)) @ self._chol.T

@@ -36,6 +36,22 @@ def test_multivariate_normal_matches_scipy(xp):
     np.testing.assert_allclose(host(MVN.pdf(arr(xp, x))), ref.pdf(x), rtol=1e-12)
 
 
+def test_multivariate_normal_far_past_the_float_range_is_minus_infinity(xp):
+    # finite points whose standardised distance squared passes float64's range: log
+    # density -inf and density 0, without a warning (warnings are errors in this suite),
+    # also where the whitening's products overflow to inf - inf; the mixture's log-sum-exp
+    # then gives -inf too
+    x = np.array([[1e160, 0.0], [1e308, 1e308], [-1e308, 1e308], [1.0, -2.0]])
+    got = host(MVN.logpdf(arr(xp, x)))
+    ref = stats.multivariate_normal(MVN.mean, MVN.cov).logpdf(x[-1])
+    np.testing.assert_array_equal(got[:3], -math.inf)
+    assert got[3] == pytest.approx(ref, rel=1e-12)
+    np.testing.assert_array_equal(host(MVN.pdf(arr(xp, x)))[:3], 0.0)
+    mix = gancore.Mixture([MVN, gancore.MultivariateNormal([-3.0, 0.0], np.eye(2))],
+                          [0.4, 0.6])
+    np.testing.assert_array_equal(host(mix.logpdf(arr(xp, x[:3]))), -math.inf)
+
+
 def test_mixture_density_and_distribution_function(xp):
     x = np.linspace(-6, 8, 57)
     ref_pdf = 0.3 * stats.norm(-2, 0.5).pdf(x) + 0.7 * stats.norm(1, 1.5).pdf(x)
