@@ -15,8 +15,8 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (NUMPY, boolean, check_axis, extremes, float_dtype, from_numpy,
-                      namespace, require_finite, to_numpy)
+from ._arrays import (NUMPY, boolean, check_axis, extremes, finfo_float, float_dtype,
+                      from_numpy, namespace, require_finite, to_float, to_numpy)
 from ._masses import quiet, unit_masses, warns
 
 __all__ = ["w1", "w1_empirical"]
@@ -237,7 +237,8 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     -------
     array
         The 0-d distance, >= 0, in the inputs' namespace, device and dtype. 0 for
-        identical measures. It carries no gradient: the coupling is found on the host
+        identical measures; ``inf`` only where it passes the dtype's range (points near
+        the range are halved until no cost or sum of costs passes it, exactly). It carries no gradient: the coupling is found on the host
         and the distance comes back as a number (use :func:`w1` on the line, which
         differentiates).
 
@@ -290,6 +291,13 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must be points of one dimension d; got shapes "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
+    # points near the float range: a difference, or the solvers' sums of the costs, would
+    # pass it; the distance is then that of the points divided by a power of 2 (exact),
+    # multiplied back (inf only where the distance itself passes the range)
+    big = max(to_float(xp.max(xp.abs(c))) for c in (x, y))
+    shift = math.frexp(big)[1] if big > _far(xp, dtype) else 0  # (big / 2^shift < 1)
+    if shift:
+        x, y = x * math.ldexp(1.0, -shift), y * math.ldexp(1.0, -shift)
     masses = []
     for name, points, w in (("x_weights", x, a["x_weights"]), ("y_weights", y, a["y_weights"])):
         if w is not None:
@@ -305,10 +313,21 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     cost = np.asarray(to_numpy(xp.concat(blocks, axis=0)), dtype=np.float64)
     if masses[0] is None and masses[1] is None and x.shape[0] == y.shape[0]:
         i, j = linear_sum_assignment(cost)
-        return from_numpy(cost[i, j].mean(), like=x, xp=xp)
-    uniform = [np.full(k, 1.0 / k) if m is None else m
-               for m, k in zip(masses, cost.shape)]
-    return from_numpy(_transport_cost(cost, *uniform), like=x, xp=xp)
+        distance = cost[i, j].mean()
+    else:
+        distance = _transport_cost(cost, *(np.full(k, 1.0 / k) if m is None else m
+                                           for m, k in zip(masses, cost.shape)))
+    if shift:  # (inf where the distance passes the dtype's range)
+        with np.errstate(over="ignore"):
+            return from_numpy(np.ldexp(np.float64(distance), shift), like=x, xp=xp)
+    return from_numpy(distance, like=x, xp=xp)
+
+
+def _far(xp, dtype):
+    """The largest coordinate that :func:`w1_empirical` takes as it is: no difference
+    of two passes the range (a quarter of the dtype's largest float), nor, in float64,
+    a sum of up to 2^90 costs (2^-100 of it)."""
+    return min(finfo_float(xp, dtype, "max") / 4, float(np.finfo(np.float64).max) * 2.0**-100)
 
 
 def _transport_cost(cost, a, b):

@@ -229,6 +229,26 @@ def test_w1_of_finite_values_near_the_float_range(xp, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_w1_empirical_of_points_near_the_float_range(xp, dtype):
+    # B is the dtype's largest power of 2: differences of 2B pass the range, as do the
+    # solvers' sums of such costs; the points are then halved until nothing passes it
+    # (exact) and the distance doubled back, inf only where it passes the range itself
+    big = 2.0 ** (np.finfo(dtype).maxexp - 1)
+    dt = getattr(xp, dtype)
+    cases = [  # (x, y, y_weights, the exact distance)
+        ([[big, 0.0], [0.0, 0.0]], [[-big, 0.0], [0.0, 0.0]], None, big),  # the assignment
+        ([[big, 0.0], [0.0, 0.0]], [[0.0, 0.0]], None, big / 2),           # the programme
+        ([[big, 0.0]], [[big / 2, 0.0], [0.0, 1.0]], [1.0, 3.0], big / 8 * 7),
+        ([[big, 0.0]], [[-big, 0.0]], None, np.inf),                      # 2B: past it
+    ]
+    for x, y, y_weights, want in cases:
+        got = gancore.w1_empirical(arr(xp, x, dt), arr(xp, y, dt), None,
+                                   None if y_weights is None else arr(xp, y_weights, dt))
+        assert got.dtype == dt
+        assert host(got) == pytest.approx(want, rel=1e-9), (x, y)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_weights_whose_sum_passes_the_float_range_give_their_masses(xp, dtype):
     # weights at the float maximum: their masses are those of the exact sum (the
     # weights are divided by their largest first), with no warning, in w1 and in
