@@ -238,8 +238,9 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     array
         The 0-d distance, >= 0, in the inputs' namespace, device and dtype. 0 for
         identical measures; ``inf`` only where it passes the dtype's range (points near
-        the range are halved until no cost or sum of costs passes it, exactly). It carries no gradient: the coupling is found on the host
-        and the distance comes back as a number (use :func:`w1` on the line, which
+        the range are scaled by a power of 2, exactly, so that no cost or sum of costs
+        passes it). It carries no gradient: the coupling is found on the host and the
+        distance comes back as a number (use :func:`w1` on the line, which
         differentiates).
 
     Raises
@@ -294,8 +295,10 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
     # points near the float range: a difference, or the solvers' sums of the costs, would
     # pass it; the distance is then that of the points divided by a power of 2 (exact),
     # multiplied back (inf only where the distance itself passes the range)
+    # (big / 2^shift < 2^8, and the factor 2^-shift is a normal float in float32 too,
+    # which no device flushes to 0)
     big = max(to_float(xp.max(xp.abs(c))) for c in (x, y))
-    shift = math.frexp(big)[1] if big > _far(xp, dtype) else 0  # (big / 2^shift < 1)
+    shift = math.frexp(big)[1] - 8 if big > _far(xp, dtype) else 0
     if shift:
         x, y = x * math.ldexp(1.0, -shift), y * math.ldexp(1.0, -shift)
     masses = []
@@ -327,7 +330,8 @@ def _far(xp, dtype):
     """The largest coordinate that :func:`w1_empirical` takes as it is: no difference
     of two passes the range (a quarter of the dtype's largest float), nor, in float64,
     a sum of up to 2^90 costs (2^-100 of it)."""
-    return min(finfo_float(xp, dtype, "max") / 4, float(np.finfo(np.float64).max) * 2.0**-100)
+    return min(finfo_float(xp, dtype, "max") / 4,
+               float(np.finfo(np.float64).max) * 2.0**-100)
 
 
 def _transport_cost(cost, a, b):
