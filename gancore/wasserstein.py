@@ -293,10 +293,9 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
         raise ValueError(f"x and y must be points of one dimension d; got shapes "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
     # points near the float range: a difference, or the solvers' sums of the costs, would
-    # pass it; the distance is then that of the points divided by a power of 2 (exact),
+    # pass it; the distance is then that of the points divided by 2^shift (exact, to
+    # below 2^8; the factor is a normal float32 too, which no device flushes to 0),
     # multiplied back (inf only where the distance itself passes the range)
-    # (big / 2^shift < 2^8, and the factor 2^-shift is a normal float in float32 too,
-    # which no device flushes to 0)
     big = max(to_float(xp.max(xp.abs(c))) for c in (x, y))
     shift = math.frexp(big)[1] - 8 if big > _far(xp, dtype) else 0
     if shift:
