@@ -37,8 +37,9 @@ LOG_PASSES = {"kl": 1, "jsd": 2, "tv": 1, "kl (near-equal)": 1, "jsd (near-equal
               "f_divergence (pearson, near-equal)": 1,
               "f_divergence (hellinger, near-equal)": 1,
               "f_divergence (triangular, near-equal)": 1}
-# the logarithms a point each formula evaluates (V: log D and log1p(-D); C(G): log1p of
-# the two ratios), where that is more than LOG_PASSES counts
+# the logarithms a point each formula evaluates (V: log D and log(1 - D); C(G): log1p and
+# log of the ratio of the smaller mass to the larger), where that is more than LOG_PASSES
+# counts
 FORMULA_LOGS = {"value": 2, "virtual_criterion": 2}
 # the plain NumPy formula each core function is held to per call (n = 1e3)
 PLAIN = {"kl": "numpy formula", "jsd": "numpy formula", "tv": "numpy 0.5*abs(p-q).sum()",
@@ -471,9 +472,13 @@ def floor_notes(rows):
            if op in at_large]
     if two:
         notes.append(
-            "*Two logarithms a point.* V takes log D and log1p(-D), C(G) log1p of kq/p "
-            "and of p/kq (every term of one sign; see `virtual_criterion`): one log pass "
-            "cannot hold either. Over two log passes, in this run: " + ", ".join(two) + ".")
+            "*Two logarithms a point.* V takes log D and log(1 - D), C(G) log1p and log "
+            "of the ratio of a point's smaller mass to its larger (every term of one sign; "
+            "see `virtual_criterion`): one log pass cannot hold either. Where NumPy's "
+            "log1p is its scalar loop (x86 without AVX-512: twice a log pass), the "
+            "log1p is a log pass corrected by the rounding of 1 + x "
+            "(`_arrays.log1p_by_log`, within 4 ulps in float64). Over two log passes, in "
+            "this run: " + ", ".join(two) + ".")
     near = [f"{op} {at_large[op][0] / LOG_PASSES[op]:.2f}"
             for op in LOG_PASSES if "near-equal" in op and op in at_large]
     if near:

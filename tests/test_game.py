@@ -362,14 +362,60 @@ def test_value_of_one_long_distribution_in_one_checked_pass_matches_mpmath(small
     assert float(got) == pytest.approx(float(gancore.value(d.tolist(), p, q)), rel=1e-14)
 
 
+def _sharp_pair(n, seed):
+    """Masses and a discriminator that tells them apart to within 1e-12 to 1e-6: p on
+    the first half (1e-15 of it on the second), q the other way round, D = 1 - delta on
+    the first half and epsilon on the second (delta, epsilon log-uniform in [1e-12,
+    1e-6]). V is about -1e-6 and C(G) about -1e-13: both are sums of log(1 - x) and
+    log(1 + x) at tiny x, which log(1 + x) in floating point gets wrong by up to 1e-4
+    relative."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    p, q = rng.random(n) + 0.5, rng.random(n) + 0.5
+    p[half:] *= 1e-15
+    q[:half] *= 1e-15
+    small = 10.0 ** rng.uniform(-12, -6, n)
+    d = np.concatenate([1.0 - small[:half], small[half:]])
+    return p / p.sum(), q / q.sum(), d
+
+
+@pytest.mark.parametrize("n, blocks", [(3000, None), (20_000, 1024)])
+def test_value_and_criterion_of_a_sharp_discriminator_keep_relative_precision(
+        xp, monkeypatch, n, blocks):
+    # one short distribution (n = 3000, one block) and one long one in the one checked
+    # pass (blocks of 1024); every term of V and of C(G) is of one sign, so each keeps a
+    # few ulps plus the dot products' accumulation: 1e-13 relative against 40 digits
+    import gancore._masses
+
+    if blocks is not None:
+        monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", blocks)
+    p, q, d = _sharp_pair(n, seed=n)
+    with mpmath.workdps(40):
+        sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
+        mp_p = [mpmath.mpf(a) / sp for a in p]
+        mp_q = [mpmath.mpf(b) / sq for b in q]
+        v_want = float(mpmath.fsum(a * mpmath.log(mpmath.mpf(c)) + b * mpmath.log(1 - mpmath.mpf(c))
+                                   for a, b, c in zip(mp_p, mp_q, d)))
+        c_want = float(mpmath.fsum(a * mpmath.log(a / (a + b)) + b * mpmath.log(b / (a + b))
+                                   for a, b in zip(mp_p, mp_q)))
+    v_got = gancore.value(arr(xp, d), arr(xp, p), arr(xp, q))
+    c_got = gancore.virtual_criterion(arr(xp, p), arr(xp, q))
+    assert_lives_with(v_got, arr(xp, p))
+    assert float(host(v_got)) == pytest.approx(v_want, rel=1e-13, abs=0)
+    assert float(host(c_got)) == pytest.approx(c_want, rel=1e-13, abs=0)
+
+
 @pytest.mark.parametrize("fault, want", [
     ("d is 0 under mass", -math.inf), ("d is 1 under mass", -math.inf),
     ("d outside [0, 1]", "d must lie in \\[0, 1\\]"), ("d NaN", "d must not hold NaN"),
     ("p negative", "p_data must be non-negative"), ("q NaN", "p_g must be finite")])
+@pytest.mark.parametrize("n, blocks", [(3000, 64), (20_000, 1024)])  # log1m: both forms
 def test_value_of_one_long_distribution_leaves_its_one_pass_for_the_general_path(
-        small_blocks, fault, want):
+        monkeypatch, fault, want, n, blocks):
+    import gancore._masses
+
+    monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", blocks)
     rng = np.random.default_rng(12)
-    n = 3000
     p, q, d = rng.random(n) + 0.1, rng.random(n) + 0.1, rng.uniform(0.01, 0.99, n)
     p, q = p / p.sum(), q / q.sum()
     i = n // 2
