@@ -602,10 +602,10 @@ def log1p(x, *, xp):
     """``log(1 + x)`` for ``x`` in [-1, 1] (``-inf`` at -1), to a few ulps.
 
     ``xp.log1p``, except on NumPy arrays of at least 1000 points (float64; 600 in
-    float32) whose dtype NumPy's ``log1p`` serves only with its scalar baseline loop (x86
-    without AVX-512), which take
-    :func:`log1p_by_log`: on the benchmark's 2-core AMD machine, at 8192 points, 76
-    against 125 us in float64 and 51 against 131 us in float32.
+    float32) whose dtype NumPy's ``log1p`` serves only with its scalar baseline loop
+    (x86 without AVX-512), which take :func:`log1p_by_log`: on the benchmark's 2-core
+    AMD machine, at 8192 points, 76 against 125 us in float64 and 51 against 131 us in
+    float32.
     """
     if type(x) is np.ndarray and x.size >= _LOG1P_BY_LOG_FROM.get(x.dtype, math.inf):
         return log1p_by_log(x)
@@ -632,9 +632,10 @@ def log1p_by_log(x, *, negate=False):
     most :math:`|e| / (1 + y) \le 2^{-p}` of it (:math:`p` the dtype's precision, 53 for
     float64). With ``log`` within L ulps, the result is within 2 L + 2 ulps (log u lies
     within a factor 2 of log(1 + y)): 4 in float64 (L = 1) and 10 in float32 (NumPy
-    tests its float32 ``log`` to L = 4), which the tests check against mpmath; measured
-    at most 1.5 ulps in float64 (2e5 points) and 4.0 in float32 (2e6 points). ``y = -1`` gives ``-inf``, NaN gives NaN,
-    and NumPy warns where its ``log1p`` would: at -1, and below it.
+    tests its float32 ``log`` to L = 4), which the tests check against mpmath; measured,
+    at most 1.5 ulps in float64 (2e5 points) and 4.0 in float32 (2e6 points).
+    ``y = -1`` gives ``-inf``, NaN gives NaN, and NumPy warns where its ``log1p``
+    would: at -1, and below it.
     """
     if negate:
         u = 1.0 - x
