@@ -36,8 +36,8 @@ from functools import partial
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._arrays import (check_seed, float_dtype, namespace, one_of, positive_int, positive_number,
-                      require_finite, softplus, to_numpy)
+from ._arrays import (check_seed, extremes, float_dtype, namespace, one_of, positive_int,
+                      positive_number, require_finite, softplus, to_numpy)
 from .distributions import MultivariateNormal, Normal
 
 __all__ = [
@@ -224,7 +224,10 @@ def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
     TypeError
         Arguments that are not arrays of real floating numbers, or of two namespaces.
     ValueError
-        Shapes other than those above, NaN or infinity, an unknown ``loss``.
+        Shapes other than those above, NaN or infinity, an unknown ``loss``; finite
+        arguments whose value or gradients overflow the dtype (their logits, the
+        logits' sums, or their products with the points, pass its range), named
+        without a warning.
     """
     one_of("loss", loss, LOSSES)
     names = ("x_real", "z", "mean", "a", "c", "b", "w")
@@ -240,7 +243,16 @@ def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
             spelled = "(" + ", ".join(str(k) for k in want) + ("," if len(want) == 1 else "") + ")"
             raise ValueError(f"{name} must have shape {spelled} (d = len(mean)); got {got}")
         require_finite(xp, name, given[name])
-    return _gradients(*(xp.astype(given[k], dtype) for k in names), loss=loss, xp=xp)
+    with np.errstate(all="ignore"):  # (NumPy's overflow is named below instead)
+        out = _gradients(*(xp.astype(given[k], dtype) for k in names), loss=loss, xp=xp)
+    past = [key for key, x in out.items() if not all(map(math.isfinite, extremes(xp, x)))]
+    if past:
+        raise ValueError(
+            f"the Gaussian GAN's {', '.join(past)} overflow {dtype} at these arguments "
+            "(the logits c + b^T x + x^T W x at x_real and at mean + A z, their sums, or "
+            "their products with the points pass its range); rescale the data or the "
+            "parameters")
+    return out
 
 
 def _gradients(x_real, z, mean, a, c, b, w, *, loss, xp):

@@ -42,3 +42,35 @@ def test_criterion_of_normals_a_hair_apart_is_minus_log4_without_warnings(shift)
     # example of the theory suite); C(G) = -log 4 + 2 JSD, and JSD ~ shift^2 / (8 s^2)
     got = gancore.gaussian_criterion(gancore.Normal(0.0, 0.2), gancore.Normal(shift, 0.2))
     assert got == pytest.approx(-np.log(4.0), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("loss", ["minimax", "nonsaturating"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case, past", [
+    # x = -big: logit -big, D = 0, so W's gradient holds x^2 / 2 (past the range)
+    ("x_real", "w"),
+    # mean = big: the fake points' logits big + big^2 pass the range, V and L_G with them
+    ("mean", "value"),
+    # c = 3 big (three quarters of the largest float): each logit is finite, and V's
+    # sum of two of them passes the range
+    ("c", "value"),
+])
+def test_gradients_past_the_float_range_are_a_named_error_without_warnings(
+        xp, dtype, loss, case, past):
+    from proofs._support import arr, host
+
+    big = float(np.finfo(dtype).max) / 4
+    dt = getattr(xp, dtype)
+    args = {"x_real": [[1.0], [2.0]], "z": [[0.5], [-0.3]], "mean": [1.0], "a": [[1.0]],
+            "c": 0.0, "b": [1.0], "w": [[1.0]]}
+    args[case] = {"x_real": [[-big], [2.0]], "mean": [big], "c": 3 * big}[case]
+    if case == "x_real":
+        args["w"] = [[0.0]]
+    given = [arr(xp, args[k], dt) for k in ("x_real", "z", "mean", "a", "c", "b", "w")]
+    with pytest.raises(ValueError, match=f"Gaussian GAN's .*{past}.* overflow .*{dtype}"):
+        gancore.gaussian_gan_gradients(*given, loss=loss)
+    # the same arguments scaled into the range give finite results
+    args[case] = {"x_real": [[-1e3], [2.0]], "mean": [1e3], "c": 1e3}[case]
+    given = [arr(xp, args[k], dt) for k in ("x_real", "z", "mean", "a", "c", "b", "w")]
+    out = gancore.gaussian_gan_gradients(*given, loss=loss)
+    assert all(np.isfinite(np.asarray(host(v))).all() for v in out.values())
