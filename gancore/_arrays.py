@@ -607,17 +607,18 @@ def log1p(x, *, xp):
     AMD machine, at 8192 points, 76 against 125 us in float64 and 51 against 131 us in
     float32.
     """
-    if type(x) is np.ndarray and x.size >= _LOG1P_BY_LOG_FROM.get(x.dtype, math.inf):
-        return log1p_by_log(x)
-    return xp.log1p(x)
+    return log1p_by_log(x) if _by_log(x) else xp.log1p(x)
 
 
 def log1m(x, *, xp):
     """``log(1 - x)`` for ``x`` in [-1, 1] (``-inf`` at 1): :func:`log1p` of ``-x``, with
     no pass for the negation."""
-    if type(x) is np.ndarray and x.size >= _LOG1P_BY_LOG_FROM.get(x.dtype, math.inf):
-        return log1p_by_log(x, negate=True)
-    return xp.log1p(-x)
+    return log1p_by_log(x, negate=True) if _by_log(x) else xp.log1p(-x)
+
+
+def _by_log(x):
+    """Whether :func:`log1p` and :func:`log1m` take :func:`log1p_by_log` for ``x``."""
+    return type(x) is np.ndarray and x.size >= _LOG1P_BY_LOG_FROM.get(x.dtype, math.inf)
 
 
 def log1p_by_log(x, *, negate=False):

@@ -36,8 +36,8 @@ from functools import partial
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._arrays import (check_seed, extremes, float_dtype, namespace, one_of, positive_int,
-                      positive_number, require_finite, softplus, to_numpy)
+from ._arrays import (check_seed, float_dtype, namespace, one_of, positive_int, positive_number,
+                      require_finite, softplus, to_float, to_numpy)
 from .distributions import MultivariateNormal, Normal
 
 __all__ = [
@@ -245,8 +245,10 @@ def gaussian_gan_gradients(x_real, z, mean, a, c, b, w, /, *, loss="minimax"):
         require_finite(xp, name, given[name])
     with np.errstate(all="ignore"):  # (NumPy's overflow is named below instead)
         out = _gradients(*(xp.astype(given[k], dtype) for k in names), loss=loss, xp=xp)
-    past = [key for key, x in out.items() if not all(map(math.isfinite, extremes(xp, x)))]
-    if past:
+        # one device read where all is finite: x * 0 is 0 where x is finite, else NaN
+        probe = to_float(sum(xp.sum(x * 0.0) for x in out.values()))
+    if not math.isfinite(probe):
+        past = [key for key, x in out.items() if not bool(xp.all(xp.isfinite(x)))]
         raise ValueError(
             f"the Gaussian GAN's {', '.join(past)} overflow {dtype} at these arguments "
             "(the logits c + b^T x + x^T W x at x_real and at mean + A z, their sums, or "
