@@ -673,6 +673,14 @@ def softplus(x, *, xp):
     return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
+def softplus_pair(x, *, xp):
+    """``(softplus(-x), softplus(x))``, each bit for bit :func:`softplus`'s, with their
+    common term ``log1p(exp(-|x|))`` formed once: ``-log D`` and ``-log(1 - D)`` of
+    ``D = sigmoid(x)``, for one ``exp`` and one ``log1p`` a point in place of two each."""
+    tail = xp.log1p(xp.exp(-xp.abs(x)))
+    return xp.maximum(-x, 0.0) + tail, xp.maximum(x, 0.0) + tail
+
+
 def sigmoid(x, *, xp):
     """Logistic function ``1 / (1 + exp(-x))`` as ``exp(-softplus(-x))``: no overflow."""
     return xp.exp(-softplus(-x, xp=xp))

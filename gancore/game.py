@@ -43,7 +43,7 @@ from ._arrays import (
     require_not_nan,
     require_probability,
     safe_log,
-    softplus,
+    softplus_pair,
     xlog,
 )
 from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, mean_in_range,
@@ -69,7 +69,8 @@ def _log_d(d, *, xp):
 
 def _log_d_from_logits(logits, *, xp):
     """``(log D, log(1 - D))`` for ``D = sigmoid(logits)``: ``-softplus(-l), -softplus(l)``."""
-    return -softplus(-logits, xp=xp), -softplus(logits, xp=xp)
+    minus_log_d, minus_log_1m_d = softplus_pair(logits, xp=xp)
+    return -minus_log_d, -minus_log_1m_d
 
 
 def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp):

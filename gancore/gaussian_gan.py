@@ -37,7 +37,7 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ._arrays import (check_seed, float_dtype, namespace, one_of, positive_int, positive_number,
-                      require_finite, softplus, to_float, to_numpy)
+                      require_finite, softplus, softplus_pair, to_float, to_numpy)
 from .distributions import MultivariateNormal, Normal
 
 __all__ = [
@@ -261,12 +261,9 @@ def _gradients(x_real, z, mean, a, c, b, w, *, loss, xp):
     """:func:`gaussian_gan_gradients` without its checks (the training loop's kernel)."""
     fake = mean + z @ xp.matrix_transpose(a)
     l_real, l_fake = _logits(x_real, c, b, w, xp=xp), _logits(fake, c, b, w, xp=xp)
-    # -log D = softplus(-l), -log(1 - D) = softplus(l) and D = exp(-softplus(-l)), with
-    # the softplus terms formed once (as _arrays.softplus forms them: bit for bit)
+    # -log D = softplus(-l), -log(1 - D) = softplus(l) and D = exp(-softplus(-l))
     minus_log_d_real = softplus(-l_real, xp=xp)
-    shared = xp.log1p(xp.exp(-xp.abs(l_fake)))
-    minus_log_d_fake = xp.maximum(-l_fake, 0.0) + shared
-    minus_log_1m_d_fake = xp.maximum(l_fake, 0.0) + shared
+    minus_log_d_fake, minus_log_1m_d_fake = softplus_pair(l_fake, xp=xp)
     d_real, d_fake = xp.exp(-minus_log_d_real), xp.exp(-minus_log_d_fake)
     m, n = x_real.shape[0], z.shape[0]
     value = -xp.sum(minus_log_d_real) / m - xp.sum(minus_log_1m_d_fake) / n

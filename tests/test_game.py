@@ -11,6 +11,7 @@ from scipy import integrate, stats
 from scipy.special import expit, logit
 
 import gancore
+from gancore._arrays import softplus, softplus_pair
 from proofs._support import arr, assert_lives_with, host
 
 LOG4 = math.log(4.0)
@@ -300,6 +301,21 @@ def test_minibatch_value(xp):
     assert host(got_l) == pytest.approx(ref, rel=1e-12, abs=0)
     assert host(gancore.minibatch_value(arr(xp, [0.0, 0.5]), arr(xp, [0.5]))) == -math.inf
     assert host(gancore.minibatch_value(arr(xp, [0.5]), arr(xp, [1.0]))) == -math.inf
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softplus_pair_is_softplus_of_both_signs_bit_for_bit(xp, dtype):
+    # the log-odds' (-log D, -log(1 - D)) share log1p(exp(-|l|)), formed once; each must
+    # be softplus's own bits, at the edges too: infinities, the float range, subnormals
+    info = np.finfo(dtype)
+    edges = [math.inf, float(info.max), 800.0, 40.0, 1.0, 1e-8,
+             float(info.smallest_subnormal), 0.0]
+    logits = arr(xp, edges + [-x for x in edges] + list(RNG.normal(0, 30, 64)),
+                 getattr(xp, dtype))
+    pair = softplus_pair(logits, xp=xp)
+    for got, want in zip(pair, (softplus(-logits, xp=xp), softplus(logits, xp=xp))):
+        assert_lives_with(got, logits)
+        np.testing.assert_array_equal(host(got), host(want), strict=True)
 
 
 def test_minibatch_logits_stay_finite_at_extremes(xp):
