@@ -519,7 +519,7 @@ def _short_call_note(rows):
         "from its own "
         "formula's minimum, min(p, kq) (the two totals, that minimum, its argmin and its "
         "sum; `divergences._one_host_tv`); D* of positive masses reads the four extremes "
-        "through argmin/argmax (`_arrays.host_share`). Over the plain formula in this "
+        "through argmin/argmax (`_arrays.host_positive`). Over the plain formula in this "
         f"run, NumPy: tv {tv['ratio']:.2f} (its checks alone {tv['checks_ratio']:.2f}) and "
         f"optimal_discriminator {dstar['ratio']:.2f} (checks alone "
         f"{dstar['checks_ratio']:.2f}: D*'s formula is two operations a point, a complete "

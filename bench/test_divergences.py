@@ -253,7 +253,7 @@ def _plain_torch_jsd(t, p, q, m):
 
 
 def _inline_share(t, p, q, d):
-    """What D*'s shortcut does for CPU tensors (``_arrays.host_share``), written inline
+    """What D*'s shortcut does for CPU tensors (``_arrays.host_positive``), written inline
     with nothing around it: the NumPy views, the masses' four extremes, the formula and
     the result's tensor. Its time over the plain torch expression is the least that this
     complete check reaches, before gancore's calls and its checks of types, dtypes,

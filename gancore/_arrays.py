@@ -197,6 +197,8 @@ def host_reals(name, a):
 def _float(name, value):
     """``value`` as a Python float; ``TypeError`` unless it is a real number (not a
     bool)."""
+    if type(value) is float:  # the commonest, without the ABC's check (1 us)
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r}")
     return float(value)
@@ -965,34 +967,44 @@ def host_extremes(p, q):
     return xp, least_of(xp, p, q), _most(xp, p, q)
 
 
-def host_share(p, q):
-    """``p / (p + q)`` (the operations of the general path, so its bits) for the inputs
-    of :func:`host_extremes` when every element of ``p`` and ``q`` is positive and finite
-    and no sum overflows; ``None`` otherwise (and for other inputs).
+def host_positive(p, q, formula=None, *, views=True):
+    """``formula(p, q, (p_low, q_low, p_high, q_high))`` of two arrays of positive masses
+    and their extremes (Python floats), or D* = ``p / (p + q)`` (the general path's
+    operations, so its bits) where ``formula`` is ``None``, for the inputs of
+    :func:`host_extremes` when every element of ``p`` and ``q`` is positive and finite
+    and no sum overflows; ``None`` otherwise (and for other inputs), or where
+    ``formula`` returns ``None``.
 
     For NumPy arrays of at most ``ARG_EXTREME_ELEMENTS`` points. NumPy warns where a sum
     overflows, so the masses' four extremes come first (no mass above a quarter of the
     largest float), found by argmin/argmax and read by flat index as Python floats,
     inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
-    n = 1e3, a tenth of D*'s call). CPU torch tensors take the same on their NumPy views
-    (:func:`numpy_views`; 1.2 us a call less than torch's own operations checked by one
-    ``aminmax`` of the shares): a tensor of the bits of torch's ``p / (p + q)``, as
-    division and addition round alike in both."""
+    n = 1e3, a tenth of D*'s call). With ``views``, CPU torch tensors take the same on
+    their NumPy views (:func:`numpy_views`; for D*, 1.2 us a call less than torch's own
+    operations checked by one ``aminmax`` of the shares), the result a tensor of the
+    bits of torch's operations where they round alike (arithmetic, not logarithms)."""
     if type(p) is np.ndarray:
-        return _share(p, q) if type(q) is np.ndarray else None
-    views = numpy_views(p, q)
-    return None if views is None else tensor_of(views[0], _share(views[1], views[2]))
+        return _positive(p, q, formula) if type(q) is np.ndarray else None
+    found = numpy_views(p, q) if views else None
+    return None if found is None else tensor_of(found[0],
+                                                _positive(found[1], found[2], formula))
 
 
-def _share(p, q):
-    """:func:`host_share` of NumPy arrays ``p`` and ``q``."""
+def _positive(p, q, formula):
+    """:func:`host_positive` of NumPy arrays ``p`` and ``q``."""
     top = _QUARTER_MAX.get(p.dtype)
     if (top is None or q.dtype != p.dtype or q.shape != p.shape
             or not 0 < p.size <= ARG_EXTREME_ELEMENTS):
         return None  # (above 16384 points: the general path)
     # argmin and argmax give a NaN's (flat) index, and each comparison with NaN fails
-    return (p / (p + q) if 0.0 < p.item(p.argmin()) and 0.0 < q.item(q.argmin())
-            and p.item(p.argmax()) <= top and q.item(q.argmax()) <= top else None)
+    if not (0.0 < (p_low := p.item(p.argmin())) and 0.0 < (q_low := q.item(q.argmin()))
+            and (p_high := p.item(p.argmax())) <= top
+            and (q_high := q.item(q.argmax())) <= top):
+        return None
+    if formula is None:
+        return p / (p + q)
+    # (0-d masses: the general path, which gives a 0-d array where NumPy gives a scalar)
+    return formula(p, q, (p_low, q_low, p_high, q_high)) if p.ndim else None
 
 
 # A quarter of the largest float of NumPy's float dtypes: no two masses at most this

@@ -26,7 +26,7 @@ import numpy as np
 from ._arrays import (
     FUSED_CHECK_ELEMENTS,
     host_extremes,
-    host_share,
+    host_positive,
     log1m,
     log1p,
     to_float,
@@ -321,7 +321,7 @@ def optimal_discriminator(p_data, p_g, /):
     >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
     array([0.25, 0.  , 0.5 ])
     """
-    share = host_share(p_data, p_g)  # the commonest call: positive finite masses
+    share = host_positive(p_data, p_g)  # the commonest call: positive finite masses
     if share is not None:
         return share
     xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g, largest=False)
@@ -340,6 +340,21 @@ def optimal_discriminator(p_data, p_g, /):
         return p_data / s
     pos = s > 0
     return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
+
+
+def _moderate_log_ratio(p, q, extremes):
+    """``log(p / q)`` of positive NumPy masses whose extremes keep every ratio inside
+    (2b, 1/(2b)), b as in :func:`~gancore._arrays.log_ratio`, which then forms each
+    ratio first too: its bits. ``None`` otherwise (a factor 2 spare: a product ``p b``
+    at most ``q / 2`` cannot round up to ``q``)."""
+    p_low, q_low, p_high, q_high = extremes
+    b = _RATIO_EDGE[p.dtype]
+    return np.log(p / q) if p_high * b < q_low and q_high * b < p_low else None
+
+
+# 2 sqrt(smallest normal) of NumPy's float dtypes: 2^-510 in float64, 2^-62 in float32
+_RATIO_EDGE = {np.dtype(t): 2.0 * math.sqrt(float(np.finfo(t).smallest_normal))
+               for t in (np.float64, np.float32)}
 
 
 def _logit_of_ratio(p_data, p_g, *, xp):
@@ -380,6 +395,11 @@ def optimal_discriminator_logits(p_data, p_g, /):
     >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
     array([-690.7755279,          inf])
     """
+    # positive NumPy masses of moderate ratios: their log (torch's log rounds apart
+    # from NumPy's, so tensors keep the general path's)
+    logits = host_positive(p_data, p_g, _moderate_log_ratio, views=False)
+    if logits is not None:
+        return logits
     xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
     return _logit_of_ratio(p_data, p_g, xp=xp)
 

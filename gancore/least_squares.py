@@ -26,7 +26,11 @@ References
 X. Mao et al., "Least squares generative adversarial networks", ICCV 2017.
 """
 
-from ._arrays import real_number
+from functools import partial
+
+import numpy as np
+
+from ._arrays import host_positive, real_number
 from .f_divergences import triangular_discrimination
 from .game import _pointwise_pair, _summable
 
@@ -79,6 +83,12 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     array([ 0.5, -1. ,  0. ])
     """
     codes = _codes(a=a, b=b)
+    # the commonest call, positive masses: the general path's operations where each
+    # point has a mass, so its bits
+    out = host_positive(p_data, p_g,
+                        partial(_from_nearer_code, a=codes["a"], b=codes["b"]))
+    if out is not None:
+        return out
     xp, p_data, p_g, _, high = _pointwise_pair(p_data, p_g)
     p_data, p_g = _summable(xp, p_data, p_g, high)
     a, b = codes["a"], codes["b"]
@@ -90,6 +100,12 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     near_b = b + (a - b) * (p_g / safe)
     near_a = a + (b - a) * (p_data / safe)
     return xp.where(s > 0, xp.where(p_data >= p_g, near_b, near_a), 0.5 * (a + b))
+
+
+def _from_nearer_code(p, q, extremes, *, a, b):
+    """:func:`least_squares_optimal_discriminator` of positive host masses."""
+    s = p + q  # (the general path's operations where every point has mass: its bits)
+    return np.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
 
 
 def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx=1.0,

@@ -1,6 +1,8 @@
 """V(D, G), D*, C(G) and the minibatch estimates against independent references."""
 
 import math
+import re
+from functools import partial
 
 import mpmath
 import numpy as np
@@ -99,7 +101,7 @@ def test_optimal_discriminator_of_masses_whose_sum_overflows(xp, repeat):
                                           (math.inf, "must be finite"), (1e308, None)])
 def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, bad,
                                                                   message):
-    # positive host masses take a shortcut (_arrays.host_share: the masses' extremes,
+    # positive host masses take a shortcut (_arrays.host_positive: the masses' extremes,
     # on CPU torch tensors through their NumPy views): a tiny negative mass beside a
     # large one (their sum rounds to the large one), NaN and infinity are each named,
     # and a sum past the float64 range keeps the ratio (1e308 against 1e308 is 1/2)
@@ -148,46 +150,55 @@ class _Plain(np.ndarray):
     runs the general path."""
 
 
+# D*'s, its log-odds' and the least-squares D*'s host shortcuts (_arrays.host_positive:
+# the masses' four extremes, then the formula)
+_POINTWISE = {"D*": gancore.optimal_discriminator,
+              "logits": gancore.optimal_discriminator_logits,
+              "least squares": gancore.least_squares_optimal_discriminator,
+              "least squares, 0-1 codes": partial(gancore.least_squares_optimal_discriminator,
+                                                  a=0.0, b=1.0)}
+
+
+@pytest.mark.parametrize("function", list(_POINTWISE))
 @pytest.mark.parametrize("where", ["p", "q", "both"])
 @pytest.mark.parametrize("fault", [None, "zero", "negative", "tiny negative", "-0",
-                                   "subnormal", "nan", "inf", "-inf", "huge"])
+                                   "subnormal", "nan", "inf", "-inf", "huge", "far ratio"])
 @given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from([(), (1,), (7,), (40,), (3, 5)]),
        dtype=st.sampled_from(["float64", "float32"]), kind=st.sampled_from(["numpy", "torch"]))
-def test_optimal_discriminators_shortcut_is_the_general_paths(where, fault, seed, shape,
-                                                              dtype, kind):
-    # D*'s host shortcut (_arrays.host_share: the masses' four extremes, then p / (p + q))
-    # returns the general path's result bit for bit, or None; it is None wherever the
-    # general path raises. The general path runs on an ndarray subclass (NumPy) or on
-    # tensors that track a gradient (torch)
-    from gancore._arrays import host_share
-
+def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed, shape,
+                                                   dtype, kind):
+    # each host shortcut returns the general path's result bit for bit, of its type,
+    # and raises where it raises. The general path runs on an ndarray subclass (NumPy) or
+    # on tensors that track a gradient (torch). "far ratio": a mass 2^-100 of the
+    # dtype's smallest normal, whose ratios to the others leave log_ratio's direct form
     rng = np.random.default_rng(seed)
     p, q = (np.asarray(rng.random(shape) + 0.01, dtype=dtype) for _ in range(2))
     if fault is not None:
         value = {"zero": 0.0, "negative": -1e-3, "tiny negative": -1e-30, "-0": -0.0,
                  "subnormal": 1e-40, "nan": math.nan, "inf": math.inf, "-inf": -math.inf,
-                 "huge": float(np.finfo(dtype).max) / 2}[fault]
+                 "huge": float(np.finfo(dtype).max) / 2,
+                 "far ratio": float(np.finfo(dtype).smallest_normal) * 2.0**-100}[fault]
         i = rng.integers(0, p.size)
         for x in ((p, q) if where == "both" else (p if where == "p" else q,)):
             x.reshape(-1)[i] = value
+    call = _POINTWISE[function]
     if kind == "numpy":
-        got = host_share(p, q)
-        general = (p.view(_Plain), q.view(_Plain))
+        fast, general = (p, q), (p.view(_Plain), q.view(_Plain))
     else:
         torch = pytest.importorskip("torch")
-        p, q = torch.from_numpy(p), torch.from_numpy(q)
-        got = host_share(p, q)
-        general = (p.clone().requires_grad_(), q)
+        fast = torch.from_numpy(p), torch.from_numpy(q)
+        general = (fast[0].clone().requires_grad_(), fast[1])
     try:
-        want = gancore.optimal_discriminator(*general)
-    except ValueError:
-        assert got is None
+        want = call(*general)
+    except ValueError as error:
+        with pytest.raises(ValueError, match=re.escape(str(error))):
+            call(*fast)
         return
-    if got is None:  # zeros, and masses past a quarter of the largest float
-        assert fault in ("zero", "-0", "huge")
-        return
-    if kind == "numpy":  # (NumPy gives a scalar for 0-d masses, as the general path may)
-        got, want = np.asarray(got), np.asarray(want)
+    got = call(*fast)
+    if kind == "numpy":  # (the subclass's results come back as the subclass)
+        want = want.view(np.ndarray) if isinstance(want, _Plain) else want
+        if function == "D*":  # (NumPy gives D* of 0-d masses as a scalar, as it may)
+            got, want = np.asarray(got), np.asarray(want)
     else:
         want = want.detach()
     assert type(got) is type(want) and got.dtype == want.dtype and got.shape == want.shape
