@@ -43,6 +43,7 @@ from ._arrays import (
     require_not_nan,
     require_probability,
     safe_log,
+    softplus,
     softplus_pair,
     xlog,
 )
@@ -62,9 +63,23 @@ __all__ = [
 
 def _log_d(d, *, xp):
     """``(log d, log(1 - d))`` for ``d`` in [0, 1], ``-inf`` at the ends, no warnings."""
+    return safe_log(d, xp=xp), _log_1m_d(d, xp=xp)
+
+
+def _log_1m_d(d, *, xp):
+    """``log(1 - d)`` for ``d`` in [0, 1], ``-inf`` at 1, no warnings."""
     below_one = d < 1
-    log_1m = xp.where(below_one, log1m(xp.where(below_one, d, 0.0), xp=xp), -math.inf)
-    return safe_log(d, xp=xp), log_1m
+    return xp.where(below_one, log1m(xp.where(below_one, d, 0.0), xp=xp), -math.inf)
+
+
+def _minus_softplus_of_minus(logits, *, xp):
+    """``log D = -softplus(-l)`` for ``D = sigmoid(l)``."""
+    return -softplus(-logits, xp=xp)
+
+
+def _minus_softplus(logits, *, xp):
+    """``log(1 - D) = -softplus(l)`` for ``D = sigmoid(l)``."""
+    return -softplus(logits, xp=xp)
 
 
 def _log_d_from_logits(logits, *, xp):
@@ -493,16 +508,17 @@ _CRITERION_DIRECT = Direct(_criterion_dots,
                            floor=None, given=ratio_of_totals)
 
 
-def _minibatch(names, real, fake, check, log_terms):
-    """Validate two batches of discriminator outputs and average the log terms."""
+def _minibatch(names, real, fake, check, log_d, log_1m_d):
+    """Validate two batches of discriminator outputs and average ``log_d`` of the first
+    and ``log_1m_d`` of the second."""
     xp, arrays = namespace(**{names[0]: real, names[1]: fake})
     real, fake = arrays[names[0]], arrays[names[1]]
     dtype = float_dtype(xp, (names[0], real), (names[1], fake))
     for name, x in ((names[0], real), (names[1], fake)):
         require_nonempty(name, x, allow_scalar=True)
         check(xp, name, x)
-    log_real, _ = log_terms(xp.astype(real, dtype), xp=xp)
-    _, log_1m_fake = log_terms(xp.astype(fake, dtype), xp=xp)
+    log_real = log_d(xp.astype(real, dtype), xp=xp)
+    log_1m_fake = log_1m_d(xp.astype(fake, dtype), xp=xp)
     # (log terms of finite logits are finite, and their means too: mean_in_range)
     return mean_in_range(xp, log_real) + mean_in_range(xp, log_1m_fake)
 
@@ -541,7 +557,8 @@ def minibatch_value(d_real, d_fake, /):
     >>> round(float(gancore.minibatch_value(np.array([0.5]), np.array([0.5]))), 6)
     -1.386294
     """
-    return _minibatch(("d_real", "d_fake"), d_real, d_fake, require_probability, _log_d)
+    return _minibatch(("d_real", "d_fake"), d_real, d_fake, require_probability, safe_log,
+                      _log_1m_d)
 
 
 def minibatch_value_from_logits(logits_real, logits_fake, /):
@@ -574,4 +591,4 @@ def minibatch_value_from_logits(logits_real, logits_fake, /):
     -800.6931471805599
     """
     return _minibatch(("logits_real", "logits_fake"), logits_real, logits_fake,
-                      require_not_nan, _log_d_from_logits)
+                      require_not_nan, _minus_softplus_of_minus, _minus_softplus)
