@@ -100,9 +100,12 @@ def _numpy_namespace(compat):
     costs as much as the reduction itself on small arrays (1.7 against 0.86 us for
     ``np.add.reduce`` at n = 1e3); a call of the core reduces a few times. The results
     are the same: ``np.sum`` is ``np.add.reduce`` with the same order of summation.
+    ``sign`` is NumPy's own: ``array_api_compat``'s wraps it for complex numbers, which
+    the core refuses, at twice its cost (9.0 against 4.3 us for ``sign(p - q)`` at
+    n = 1e3).
     """
     sum_, min_, max_ = map(_reduction, (np.add, np.minimum, np.maximum))
-    return _with(compat, "gancore._numpy", sum=sum_, min=min_, max=max_)
+    return _with(compat, "gancore._numpy", sum=sum_, min=min_, max=max_, sign=np.sign)
 
 
 def _torch_namespace(compat):

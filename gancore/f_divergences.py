@@ -218,6 +218,9 @@ def _pearson_terms(a, b, k, delta, *, xp):
 def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q")):
     """The triangular discrimination sum (p - q)^2 / (p + q) (``f_divergence`` with
     ``f="triangular"``), its errors naming the measures by ``names``."""
+    out = _host_shortcut(_HOST_PATHS["triangular"], p, q, axis, dx, False, normalize)
+    if out is not None:  # one short host distribution (f_divergence's shortcut)
+        return out
     xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p, q, axis, dx, normalize, names)
     return shaped(xp, _triangular_sum(xp, p, q, p_total, q_total, low > 0), ax, False)
 
