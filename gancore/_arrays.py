@@ -971,26 +971,33 @@ def host_extremes(p, q):
 
 
 def host_positive(p, q, formula=None, *, views=True):
-    """``formula(p, q, (p_low, q_low, p_high, q_high))`` of two arrays of positive masses
-    and their extremes (Python floats), or D* = ``p / (p + q)`` (the general path's
-    operations, so its bits) where ``formula`` is ``None``, for the inputs of
+    """``formula(p, q, (p_low, q_low, p_high, q_high), xp=xp)`` of two arrays of positive
+    masses and their extremes (Python floats), or D* = ``p / (p + q)`` (the general
+    path's operations, so its bits) where ``formula`` is ``None``, for the inputs of
     :func:`host_extremes` when every element of ``p`` and ``q`` is positive and finite
     and no sum overflows; ``None`` otherwise (and for other inputs), or where
-    ``formula`` returns ``None``.
+    ``formula`` returns ``None``. A formula takes arrays of one dimension or more (0-d
+    masses take the general path, which gives a 0-d array where NumPy gives a scalar).
 
     For NumPy arrays of at most ``ARG_EXTREME_ELEMENTS`` points. NumPy warns where a sum
     overflows, so the masses' four extremes come first (no mass above a quarter of the
     largest float), found by argmin/argmax and read by flat index as Python floats,
     inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
-    n = 1e3, a tenth of D*'s call). With ``views``, CPU torch tensors take the same on
-    their NumPy views (:func:`numpy_views`; for D*, 1.2 us a call less than torch's own
-    operations checked by one ``aminmax`` of the shares), the result a tensor of the
-    bits of torch's operations where they round alike (arithmetic, not logarithms)."""
+    n = 1e3, a tenth of D*'s call). CPU torch tensors have them read on their NumPy
+    views (:func:`numpy_views`). With ``views`` the formula runs on the views too, its
+    result a tensor (for D*, 1.2 us a call less than torch's own operations checked by
+    one ``aminmax`` of the shares): for formulas whose operations round alike in NumPy
+    and torch (arithmetic, not logarithms); without, it runs on the tensors, in torch."""
     if type(p) is np.ndarray:
         return _positive(p, q, formula) if type(q) is np.ndarray else None
-    found = numpy_views(p, q) if views else None
-    return None if found is None else tensor_of(found[0],
-                                                _positive(found[1], found[2], formula))
+    found = numpy_views(p, q)
+    if found is None:
+        return None
+    xp, a, b, _ = found
+    if views:
+        return tensor_of(xp, _positive(a, b, formula))
+    extremes = _positive(a, b, _extremes)
+    return None if extremes is None else formula(p, q, extremes, xp=xp)
 
 
 def _positive(p, q, formula):
@@ -1006,8 +1013,12 @@ def _positive(p, q, formula):
         return None
     if formula is None:
         return p / (p + q)
-    # (0-d masses: the general path, which gives a 0-d array where NumPy gives a scalar)
-    return formula(p, q, (p_low, q_low, p_high, q_high)) if p.ndim else None
+    return formula(p, q, (p_low, q_low, p_high, q_high), xp=NUMPY) if p.ndim else None
+
+
+def _extremes(p, q, extremes, *, xp):
+    """The extremes themselves, as a formula of :func:`host_positive`."""
+    return extremes
 
 
 # A quarter of the largest float of NumPy's float dtypes: no two masses at most this

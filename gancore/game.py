@@ -357,19 +357,14 @@ def optimal_discriminator(p_data, p_g, /):
     return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
 
 
-def _moderate_log_ratio(p, q, extremes):
-    """``log(p / q)`` of positive NumPy masses whose extremes keep every ratio inside
+def _moderate_log_ratio(p, q, extremes, *, xp):
+    """``log(p / q)`` of positive host masses whose extremes keep every ratio inside
     (2b, 1/(2b)), b as in :func:`~gancore._arrays.log_ratio`, which then forms each
     ratio first too: its bits. ``None`` otherwise (a factor 2 spare: a product ``p b``
     at most ``q / 2`` cannot round up to ``q``)."""
     p_low, q_low, p_high, q_high = extremes
-    b = _RATIO_EDGE[p.dtype]
-    return np.log(p / q) if p_high * b < q_low and q_high * b < p_low else None
-
-
-# 2 sqrt(smallest normal) of NumPy's float dtypes: 2^-510 in float64, 2^-62 in float32
-_RATIO_EDGE = {np.dtype(t): 2.0 * math.sqrt(float(np.finfo(t).smallest_normal))
-               for t in (np.float64, np.float32)}
+    b = 2.0 * math.sqrt(finfo_float(xp, p.dtype, "smallest_normal"))
+    return xp.log(p / q) if p_high * b < q_low and q_high * b < p_low else None
 
 
 def _logit_of_ratio(p_data, p_g, *, xp):
@@ -410,8 +405,8 @@ def optimal_discriminator_logits(p_data, p_g, /):
     >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
     array([-690.7755279,          inf])
     """
-    # positive NumPy masses of moderate ratios: their log (torch's log rounds apart
-    # from NumPy's, so tensors keep the general path's)
+    # positive masses of moderate ratios: their log (in torch for tensors, whose log
+    # rounds apart from NumPy's)
     logits = host_positive(p_data, p_g, _moderate_log_ratio, views=False)
     if logits is not None:
         return logits

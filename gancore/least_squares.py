@@ -102,7 +102,7 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     return xp.where(s > 0, xp.where(p_data >= p_g, near_b, near_a), 0.5 * (a + b))
 
 
-def _from_nearer_code(p, q, extremes, *, a, b):
+def _from_nearer_code(p, q, extremes, *, xp, a, b):
     """:func:`least_squares_optimal_discriminator` of positive host masses."""
     s = p + q  # (the general path's operations where every point has mass: its bits)
     return np.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
