@@ -47,7 +47,10 @@ PLAIN = {"kl": "numpy formula", "jsd": "numpy formula", "tv": "numpy 0.5*abs(p-q
          "optimal_discriminator": "numpy formula", "w1": "numpy formula",
          "f_divergence (pearson)": "numpy formula", "f_divergence (hellinger)": "numpy formula",
          "f_divergence (triangular)": "numpy formula",
-         "f_divergence (reverse-kl)": "numpy formula"}
+         "f_divergence (reverse-kl)": "numpy formula",
+         **dict.fromkeys(("optimal_discriminator_logits", "least_squares_optimal_discriminator",
+                          "least_squares_criterion", "hinge_optimal_critic",
+                          "hinge_critic_minimum"), "numpy formula")}
 SCIPY = {"kl": "scipy.stats.entropy", "jsd": "scipy jensenshannon**2",
          "w1": "scipy.stats.wasserstein_distance"}
 GPU = ("cupy", "torch_cuda")
@@ -519,7 +522,10 @@ def _short_call_note(rows):
         "from its own "
         "formula's minimum, min(p, kq) (the two totals, that minimum, its argmin and its "
         "sum; `divergences._one_host_tv`); D* of positive masses reads the four extremes "
-        "through argmin/argmax (`_arrays.host_positive`). Over the plain formula in this "
+        "through argmin/argmax (`_arrays.host_positive`), as do its log-odds (their log "
+        "where every ratio is moderate; on tensors in torch, whose log rounds apart from "
+        "NumPy's) and the least-squares D*; the least-squares criterion takes the "
+        "triangular discrimination's short path. Over the plain formula in this "
         f"run, NumPy: tv {tv['ratio']:.2f} (its checks alone {tv['checks_ratio']:.2f}) and "
         f"optimal_discriminator {dstar['ratio']:.2f} (checks alone "
         f"{dstar['checks_ratio']:.2f}: D*'s formula is two operations a point, a complete "

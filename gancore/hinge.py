@@ -16,6 +16,7 @@ J. H. Lim and J. C. Ye, "Geometric GAN", 2017. T. Miyato et al., "Spectral
 normalization for generative adversarial networks", ICLR 2018.
 """
 
+from ._arrays import host_positive
 from .divergences import total_variation
 from .game import _pointwise_pair
 
@@ -48,8 +49,17 @@ def hinge_optimal_critic(p_data, p_g, /):
     >>> gancore.hinge_optimal_critic(np.array([0.3, 0.1, 0.2]), np.array([0.1, 0.3, 0.2]))
     array([ 1., -1.,  0.])
     """
+    critic = host_positive(p_data, p_g, _sign_of_difference)  # the commonest call
+    if critic is not None:
+        return critic
     xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
-    return xp.sign(p_data - p_g)
+    return _sign_of_difference(p_data, p_g, None, xp=xp)
+
+
+def _sign_of_difference(p, q, extremes, *, xp):
+    """``sign(p - q)``: exact wherever ``p - q`` does not overflow (both masses within a
+    quarter of the largest float, or of one sign)."""
+    return xp.sign(p - q)
 
 
 def hinge_critic_minimum(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):

@@ -150,10 +150,11 @@ class _Plain(np.ndarray):
     runs the general path."""
 
 
-# D*'s, its log-odds' and the least-squares D*'s host shortcuts (_arrays.host_positive:
-# the masses' four extremes, then the formula)
+# The host shortcuts of D*, its log-odds, the least-squares D* and the hinge critic
+# (_arrays.host_positive: the masses' four extremes, then the formula)
 _POINTWISE = {"D*": gancore.optimal_discriminator,
               "logits": gancore.optimal_discriminator_logits,
+              "hinge critic": gancore.hinge_optimal_critic,
               "least squares": gancore.least_squares_optimal_discriminator,
               "least squares, 0-1 codes": partial(gancore.least_squares_optimal_discriminator,
                                                   a=0.0, b=1.0)}
@@ -197,7 +198,9 @@ def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed,
     got = call(*fast)
     if kind == "numpy":  # (the subclass's results come back as the subclass)
         want = want.view(np.ndarray) if isinstance(want, _Plain) else want
-        if function == "D*":  # (NumPy gives D* of 0-d masses as a scalar, as it may)
+        # (NumPy gives D* and the hinge critic of 0-d masses as a scalar, and of the
+        # subclass's as a 0-d array)
+        if function in ("D*", "hinge critic"):
             got, want = np.asarray(got), np.asarray(want)
     else:
         want = want.detach()
