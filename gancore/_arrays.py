@@ -119,7 +119,7 @@ def _torch_namespace(compat):
     function's own checks before). ``minimum`` and ``maximum`` of two tensors of one
     dtype are torch's (1.5 us at n = 1e3, the layer's 2.5), as with a Python float
     beside a float tensor, made a 0-d tensor of its dtype as the layer makes it (the
-    layer's promotion takes 32 us for ``maximum(x, 0.0)`` at n = 1e3, this 5).
+    layer's promotion takes 32 us for ``maximum(x, 0.0)`` at n = 1e3, this 16).
     """
     import torch
 

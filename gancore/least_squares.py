@@ -28,8 +28,6 @@ X. Mao et al., "Least squares generative adversarial networks", ICCV 2017.
 
 from functools import partial
 
-import numpy as np
-
 from ._arrays import host_positive, real_number
 from .f_divergences import triangular_discrimination
 from .game import _pointwise_pair, _summable
@@ -83,29 +81,29 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     array([ 0.5, -1. ,  0. ])
     """
     codes = _codes(a=a, b=b)
-    # the commonest call, positive masses: the general path's operations where each
-    # point has a mass, so its bits
-    out = host_positive(p_data, p_g,
-                        partial(_from_nearer_code, a=codes["a"], b=codes["b"]))
-    if out is not None:
+    a, b = codes["a"], codes["b"]
+    out = host_positive(p_data, p_g, partial(_positive_masses, a=a, b=b))
+    if out is not None:  # the commonest call, positive masses
         return out
     xp, p_data, p_g, _, high = _pointwise_pair(p_data, p_g)
     p_data, p_g = _summable(xp, p_data, p_g, high)
-    a, b = codes["a"], codes["b"]
     s = p_data + p_g
-    safe = xp.where(s > 0, s, 1.0)
-    # from the nearer code: b + (a - b) q / s where p >= q, a + (b - a) p / s otherwise;
-    # the share added is at most half the gap, so D* keeps the nearer code's digits
-    # (exactly b where p_g = 0, exactly a where p_data = 0)
-    near_b = b + (a - b) * (p_g / safe)
-    near_a = a + (b - a) * (p_data / safe)
-    return xp.where(s > 0, xp.where(p_data >= p_g, near_b, near_a), 0.5 * (a + b))
+    near = _from_nearer_code(p_data, p_g, xp.where(s > 0, s, 1.0), a=a, b=b, xp=xp)
+    return xp.where(s > 0, near, 0.5 * (a + b))
 
 
-def _from_nearer_code(p, q, extremes, *, xp, a, b):
-    """:func:`least_squares_optimal_discriminator` of positive host masses."""
-    s = p + q  # (the general path's operations where every point has mass: its bits)
-    return np.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
+def _from_nearer_code(p, q, s, *, a, b, xp):
+    """D* from the nearer code, ``s = p + q`` (1 where both are 0): ``b + (a - b) q / s``
+    where p >= q, ``a + (b - a) p / s`` otherwise. The share added is at most half the
+    gap, so D* keeps the nearer code's digits (exactly b where q = 0, exactly a where
+    p = 0)."""
+    return xp.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
+
+
+def _positive_masses(p, q, extremes, *, xp, a, b):
+    """:func:`least_squares_optimal_discriminator` of positive host masses
+    (:func:`~gancore._arrays.host_positive`): every point has mass, so no guard."""
+    return _from_nearer_code(p, q, p + q, a=a, b=b, xp=xp)
 
 
 def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx=1.0,

@@ -208,6 +208,21 @@ def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed,
     assert (np.array_equal(got, want) if kind == "numpy" else torch.equal(got, want))
 
 
+@pytest.mark.parametrize("zero", [False, True])
+def test_least_squares_optimal_discriminator_keeps_the_nearer_codes_digits(xp, zero):
+    # with codes a = 0, b = 1, D* = p / (p + q): taken from the nearer code it keeps its
+    # relative precision next to a = 0 (1e-300 against 1), where b + (a - b) q / s
+    # rounds to 0. Positive masses take the host shortcut, a zero mass the general path
+    p, q = [1e-300, 1e-20, 0.25, 1.0, 3.0, 1.0], [1.0, 1.0, 0.75, 1e-30, 1.0, 1.0]
+    if zero:
+        p, q = p + [0.0, 0.0], q + [1.0, 0.0]
+    got = host(gancore.least_squares_optimal_discriminator(arr(xp, p), arr(xp, q), a=0.0,
+                                                          b=1.0))
+    want = [a / (a + b) if a + b > 0 else 0.5 for a, b in zip(p, q)]
+    # (one rounding of p / s, then 1 - q / s where D* >= 1/2: a few eps relative)
+    np.testing.assert_allclose(got, want, rtol=4 * np.finfo(np.float64).eps, atol=0)
+
+
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
     assert host(gancore.optimal_discriminator(arr(xp, 0.3), arr(xp, 0.1))) == pytest.approx(0.75)
     got = host(gancore.optimal_discriminator(arr(xp, [[1.0], [3.0]]), arr(xp, [1.0, 0.0])))
