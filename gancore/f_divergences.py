@@ -215,14 +215,17 @@ def _pearson_terms(a, b, k, delta, *, xp):
     return xp.where(kb > 0, terms, xp.where(a > 0, math.inf, xp.zeros_like(a)))
 
 
-def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q")):
+def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q"), then=None):
     """The triangular discrimination sum (p - q)^2 / (p + q) (``f_divergence`` with
-    ``f="triangular"``), its errors naming the measures by ``names``."""
-    out = _host_shortcut(_HOST_PATHS["triangular"], p, q, axis, dx, False, normalize)
+    ``f="triangular"``), its errors naming the measures by ``names``, or ``then`` of it
+    where ``then`` is given (for CPU tensors taken before the result becomes a tensor,
+    as in :func:`~gancore._masses.one_direct`)."""
+    out = _host_shortcut(_HOST_PATHS["triangular"], p, q, axis, dx, False, normalize, then)
     if out is not None:  # one short host distribution (f_divergence's shortcut)
         return out
     xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p, q, axis, dx, normalize, names)
-    return shaped(xp, _triangular_sum(xp, p, q, p_total, q_total, low > 0), ax, False)
+    out = shaped(xp, _triangular_sum(xp, p, q, p_total, q_total, low > 0), ax, False)
+    return out if then is None else then(out)
 
 
 # Hellinger's and the triangular discrimination's direct formulas. Each normalised sum
@@ -351,12 +354,12 @@ _HOST_PATHS = {
 }
 
 
-def _host_shortcut(host, p, q, axis, dx, keepdims, normalize):
+def _host_shortcut(host, p, q, axis, dx, keepdims, normalize, then=None):
     """``f_divergence`` of one host distribution through its entry ``host`` of
     :data:`_HOST_PATHS`: (with ``keepdims`` false) the short paths in turn, else one long
     NumPy distribution's one pass, each the general path's operations; ``None`` where the
     general path must run (it names ``p`` and ``q`` as given, and a ``keepdims`` that is
-    not a bool)."""
+    not a bool). ``then``, if given, maps the result (:func:`one_direct`)."""
     formulas, streams, swapped, unit_dx = host
     if (keepdims is not False and keepdims is not True) or (
             unit_dx and not (type(dx) is float and dx == 1.0)):
@@ -364,11 +367,14 @@ def _host_shortcut(host, p, q, axis, dx, keepdims, normalize):
     first, second = (q, p) if swapped else (p, q)
     if keepdims is False:  # (the commonest call first)
         for formula in formulas:
-            out = one_direct(first, second, axis, dx, normalize, formula)
+            out = one_direct(first, second, axis, dx, normalize, formula, then=then)
             if out is not None:
                 return out
     out = streamed_direct(first, second, axis, dx, normalize, formulas[0]) if streams else None
-    return None if out is None else shaped(NUMPY, out, 0, keepdims)
+    if out is None:
+        return None
+    out = shaped(NUMPY, out, 0, keepdims)
+    return out if then is None else then(out)
 
 
 def conjugate(f, t, /):

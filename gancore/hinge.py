@@ -89,5 +89,10 @@ def hinge_critic_minimum(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.hinge_critic_minimum(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     1.0
     """
-    return 2.0 * (1.0 - total_variation(p_data, p_g, axis=axis, dx=dx, keepdims=False,
-                                        normalize=normalize, names=("p_data", "p_g")))
+    return total_variation(p_data, p_g, axis=axis, dx=dx, keepdims=False,
+                           normalize=normalize, names=("p_data", "p_g"), then=_from_tv)
+
+
+def _from_tv(tv):
+    """The critic's minimum from the total variation, ``2 (1 - TV)``."""
+    return 2.0 * (1.0 - tv)

@@ -35,14 +35,14 @@ from .game import _pointwise_pair, _summable
 __all__ = ["least_squares_criterion", "least_squares_optimal_discriminator"]
 
 
-def _codes(**codes):
-    """The codes as floats; ``ValueError`` when a equals b (D* is then that code,
-    whatever the densities)."""
-    values = {name: real_number(name, value) for name, value in codes.items()}
-    if values["a"] == values["b"]:
+def _codes(a, b):
+    """The codes ``(a, b)`` as floats; ``ValueError`` when a equals b (D* is then that
+    code, whatever the densities)."""
+    a_float, b_float = real_number("a", a), real_number("b", b)
+    if a_float == b_float:
         raise ValueError(f"a and b must differ (the codes of generated points and data); "
-                         f"got a = b = {codes['a']!r}")
-    return values
+                         f"got a = b = {a!r}")
+    return a_float, b_float
 
 
 def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
@@ -64,8 +64,10 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     -------
     array
         D* between a and b: b where only ``p_data`` is positive, a where only ``p_g``
-        is, and (a + b) / 2 where both are 0 (the value at ``p_g = p_data``).
-        Cost: O(n) time.
+        is, and (a + b) / 2 where both are 0 (the value at ``p_g = p_data``). For
+        codes symmetric about 0 (the default) computed as ``b (p - q) / (p + q)``,
+        within 2 eps of D* relative to it; for others from the nearer code, keeping
+        its digits (see ``_from_codes``). Cost: O(n) time.
 
     Raises
     ------
@@ -80,30 +82,38 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     ...                                             np.array([0.1, 0.5, 0.0]))
     array([ 0.5, -1. ,  0. ])
     """
-    codes = _codes(a=a, b=b)
-    a, b = codes["a"], codes["b"]
+    a, b = _codes(a, b)
     out = host_positive(p_data, p_g, partial(_positive_masses, a=a, b=b))
     if out is not None:  # the commonest call, positive masses
         return out
     xp, p_data, p_g, _, high = _pointwise_pair(p_data, p_g)
     p_data, p_g = _summable(xp, p_data, p_g, high)
     s = p_data + p_g
-    near = _from_nearer_code(p_data, p_g, xp.where(s > 0, s, 1.0), a=a, b=b, xp=xp)
+    near = _from_codes(p_data, p_g, xp.where(s > 0, s, 1.0), a=a, b=b, xp=xp)
     return xp.where(s > 0, near, 0.5 * (a + b))
 
 
-def _from_nearer_code(p, q, s, *, a, b, xp):
-    """D* from the nearer code, ``s = p + q`` (1 where both are 0): ``b + (a - b) q / s``
-    where p >= q, ``a + (b - a) p / s`` otherwise. The share added is at most half the
-    gap, so D* keeps the nearer code's digits (exactly b where q = 0, exactly a where
-    p = 0)."""
+def _from_codes(p, q, s, *, a, b, xp):
+    """D* of masses ``p`` and ``q``, ``s = p + q`` (1 where both are 0), exactly b where
+    q = 0 and exactly a where p = 0.
+
+    For codes symmetric about 0 (a = -b, the default): ``b (p - q) / s``. Each of its
+    four operations rounds once (``p - q`` is exact where the masses lie within a factor
+    of 2, Sterbenz), so D* is within 2 eps of its value relative to itself, next to
+    the midpoint 0 as next to a code. For other codes, from the nearer code: ``b + (a -
+    b) q / s`` where p >= q, ``a + (b - a) p / s`` otherwise. The share added is at most
+    half the gap, so D* keeps the nearer code's digits (next to a code of 0, its
+    relative ones)."""
+    if a == -b:
+        u = (p - q) / s
+        return u if b == 1.0 else b * u
     return xp.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
 
 
 def _positive_masses(p, q, extremes, *, xp, a, b):
     """:func:`least_squares_optimal_discriminator` of positive host masses
     (:func:`~gancore._arrays.host_positive`): every point has mass, so no guard."""
-    return _from_nearer_code(p, q, p + q, a=a, b=b, xp=xp)
+    return _from_codes(p, q, p + q, a=a, b=b, xp=xp)
 
 
 def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx=1.0,
@@ -144,9 +154,16 @@ def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx
     >>> float(gancore.least_squares_criterion(p, q, a=0.0, b=1.0, c=1.0))  # 1/4 + 1/8
     0.375
     """
-    codes = _codes(a=a, b=b, c=real_number("c", c))
-    delta = triangular_discrimination(p_data, p_g, axis=axis, dx=dx, normalize=normalize,
-                                      names=("p_data", "p_g"))
-    scale = (codes["b"] - codes["a"]) ** 2 / 8.0
-    offset = (codes["a"] + codes["b"] - 2.0 * codes["c"]) ** 2 / 4.0
+    c = real_number("c", c)
+    a, b = _codes(a, b)
+    scale = (b - a) ** 2 / 8.0
+    offset = (a + b - 2.0 * c) ** 2 / 4.0
+    return triangular_discrimination(p_data, p_g, axis=axis, dx=dx, normalize=normalize,
+                                     names=("p_data", "p_g"),
+                                     then=partial(_from_triangular, scale=scale,
+                                                  offset=offset))
+
+
+def _from_triangular(delta, *, scale, offset):
+    """The criterion from the triangular discrimination, ``offset + scale * delta``."""
     return offset + scale * delta if offset else scale * delta

@@ -787,3 +787,26 @@ def test_tv_sees_a_negative_subnormal_mass_beside_a_small_ratio_of_totals(kind):
         p, q = torch.from_numpy(p), torch.from_numpy(q)
     with pytest.raises(ValueError, match="q must be non-negative"):
         gancore.tv(p, q, normalize=True)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batch", [False, True])
+@pytest.mark.parametrize("op", ["hinge_critic_minimum", "least_squares_criterion"])
+def test_criteria_of_a_divergence_are_its_arithmetic_on_tensors(op, batch, dtype):
+    # the hinge critic's minimum, 2 (1 - TV), and the least-squares criterion, offset +
+    # scale * Delta (codes 0, 1, 1: 1/4 + Delta / 8), are formed on the NumPy result of
+    # the tensors' views before it becomes a tensor (one distribution), or on the general
+    # path's tensor (a batch): either way the bits of torch's arithmetic on the
+    # divergence's 0-d tensor, and a tensor of the masses' dtype
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    p, q = (torch.from_numpy((x / x.sum()).astype(dtype)) for x in rng.random((2, 50)))
+    if batch:
+        p, q = p[None], q[None]
+    if op == "hinge_critic_minimum":
+        got, want = gancore.hinge_critic_minimum(p, q), 2.0 * (1.0 - gancore.tv(p, q))
+    else:
+        got = gancore.least_squares_criterion(p, q, a=0.0, b=1.0, c=1.0)
+        want = 0.25 + 0.125 * gancore.f_divergence(p, q, f="triangular")
+    assert type(got) is torch.Tensor and got.dtype == p.dtype and got.shape == want.shape
+    assert torch.equal(got, want)

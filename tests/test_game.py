@@ -2,6 +2,7 @@
 
 import math
 import re
+from fractions import Fraction
 from functools import partial
 
 import mpmath
@@ -208,18 +209,25 @@ def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed,
     assert (np.array_equal(got, want) if kind == "numpy" else torch.equal(got, want))
 
 
+@pytest.mark.parametrize("a, b", [(0.0, 1.0), (-1.0, 1.0), (-0.75, 0.75)])
 @pytest.mark.parametrize("zero", [False, True])
-def test_least_squares_optimal_discriminator_keeps_the_nearer_codes_digits(xp, zero):
-    # with codes a = 0, b = 1, D* = p / (p + q): taken from the nearer code it keeps its
-    # relative precision next to a = 0 (1e-300 against 1), where b + (a - b) q / s
-    # rounds to 0. Positive masses take the host shortcut, a zero mass the general path
-    p, q = [1e-300, 1e-20, 0.25, 1.0, 3.0, 1.0], [1.0, 1.0, 0.75, 1e-30, 1.0, 1.0]
+def test_least_squares_optimal_discriminator_keeps_its_relative_digits(xp, a, b, zero):
+    # D* next to 0 keeps its relative precision, against its exact rational value: next
+    # to a code of 0 (codes 0 and 1: D* = 1e-300 at the first point), where the far
+    # code's form b + (a - b) q / s rounds to 0, and next to the midpoint 0 of codes
+    # symmetric about 0 (D* = 2^-41 b at the seventh point), where the nearer code's
+    # form cancels. Positive masses take the host shortcut, a zero mass the general path
+    p = [1e-300, 1e-20, 0.25, 1.0, 3.0, 1.0, 1.0 + 2.0**-40, 0.1 + 1e-15]
+    q = [1.0, 1.0, 0.75, 1e-30, 1.0, 1.0, 1.0, 0.1]
     if zero:
         p, q = p + [0.0, 0.0], q + [1.0, 0.0]
-    got = host(gancore.least_squares_optimal_discriminator(arr(xp, p), arr(xp, q), a=0.0,
-                                                          b=1.0))
-    want = [a / (a + b) if a + b > 0 else 0.5 for a, b in zip(p, q)]
-    # (one rounding of p / s, then 1 - q / s where D* >= 1/2: a few eps relative)
+    got = host(gancore.least_squares_optimal_discriminator(arr(xp, p), arr(xp, q), a=a,
+                                                          b=b))
+    want = [float((Fraction(b) * Fraction(x) + Fraction(a) * Fraction(y))
+                  / (Fraction(x) + Fraction(y))) if x + y > 0 else 0.5 * (a + b)
+            for x, y in zip(p, q)]
+    # (a few roundings of the masses' sum, difference or shares, each within eps of
+    # what it rounds: a few eps relative)
     np.testing.assert_allclose(got, want, rtol=4 * np.finfo(np.float64).eps, atol=0)
 
 
