@@ -474,12 +474,17 @@ def _unit_ratio(low, high, eps):
     ``|min(p, kq) - min(p, q)| <= |k - 1| q``, TV moves by at most ``|k - 1|``, the size
     of the rounding of its sum, and a pass (``k q``) is saved. Totals normalised by
     their own sums lie within an ulp or two of each other."""
-    return 1.0 - 4.0 * eps <= low and high <= 1.0 + 4.0 * eps
+    least, most = _unit_bounds(eps)
+    return least <= low and high <= most
+
+
+def _unit_bounds(eps):
+    """The ratios within 4 ulps of 1 (:func:`_unit_ratio`), ``(1 - 4 eps, 1 + 4 eps)``."""
+    return 1.0 - 4.0 * eps, 1.0 + 4.0 * eps
 
 
 # _unit_ratio's bounds of NumPy's float dtypes
-_UNIT_RATIOS = {dtype: (1.0 - 4.0 * float(np.finfo(dtype).eps),
-                        1.0 + 4.0 * float(np.finfo(dtype).eps))
+_UNIT_RATIOS = {dtype: _unit_bounds(float(np.finfo(dtype).eps))
                 for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
 
 
