@@ -975,9 +975,9 @@ def host_extremes(p, q):
     return xp, least_of(xp, p, q), _most(xp, p, q)
 
 
-def host_positive(p, q, formula=None, *, views=True):
-    """``formula(p, q, (p_low, q_low, p_high, q_high), xp=xp)`` of two arrays of positive
-    masses and their extremes (Python floats), or D* = ``p / (p + q)`` (the general
+def host_positive(p, q, formula=None, args=(), *, views=True):
+    """``formula(p, q, (p_low, q_low, p_high, q_high), *args, xp=xp)`` of two arrays of
+    positive masses and their extremes (Python floats), or D* = ``p / (p + q)`` (the general
     path's operations, so its bits) where ``formula`` is ``None``, for the inputs of
     :func:`host_extremes` when every element of ``p`` and ``q`` is positive and finite
     and no sum overflows; ``None`` otherwise (and for other inputs), or where
@@ -994,18 +994,18 @@ def host_positive(p, q, formula=None, *, views=True):
     one ``aminmax`` of the shares): for formulas whose operations round alike in NumPy
     and torch (arithmetic, not logarithms); without, it runs on the tensors, in torch."""
     if type(p) is np.ndarray:
-        return _positive(p, q, formula) if type(q) is np.ndarray else None
+        return _positive(p, q, formula, args) if type(q) is np.ndarray else None
     found = numpy_views(p, q)
     if found is None:
         return None
     xp, a, b, _ = found
     if views:
-        return tensor_of(xp, _positive(a, b, formula))
-    extremes = _positive(a, b, _extremes)
-    return None if extremes is None else formula(p, q, extremes, xp=xp)
+        return tensor_of(xp, _positive(a, b, formula, args))
+    extremes = _positive(a, b, _extremes, ())
+    return None if extremes is None else formula(p, q, extremes, *args, xp=xp)
 
 
-def _positive(p, q, formula):
+def _positive(p, q, formula, args):
     """:func:`host_positive` of NumPy arrays ``p`` and ``q``."""
     top = _QUARTER_MAX.get(p.dtype)
     if (top is None or q.dtype != p.dtype or q.shape != p.shape
@@ -1018,7 +1018,7 @@ def _positive(p, q, formula):
         return None
     if formula is None:
         return p / (p + q)
-    return formula(p, q, (p_low, q_low, p_high, q_high), xp=NUMPY) if p.ndim else None
+    return formula(p, q, (p_low, q_low, p_high, q_high), *args, xp=NUMPY) if p.ndim else None
 
 
 def _extremes(p, q, extremes, *, xp):

@@ -83,17 +83,17 @@ def least_squares_optimal_discriminator(p_data, p_g, /, *, a=-1.0, b=1.0):
     array([ 0.5, -1. ,  0. ])
     """
     a, b = _codes(a, b)
-    out = host_positive(p_data, p_g, partial(_positive_masses, a=a, b=b))
+    out = host_positive(p_data, p_g, _positive_masses, (a, b))
     if out is not None:  # the commonest call, positive masses
         return out
     xp, p_data, p_g, _, high = _pointwise_pair(p_data, p_g)
     p_data, p_g = _summable(xp, p_data, p_g, high)
     s = p_data + p_g
-    near = _from_codes(p_data, p_g, xp.where(s > 0, s, 1.0), a=a, b=b, xp=xp)
+    near = _from_codes(p_data, p_g, xp.where(s > 0, s, 1.0), a, b, xp=xp)
     return xp.where(s > 0, near, 0.5 * (a + b))
 
 
-def _from_codes(p, q, s, *, a, b, xp):
+def _from_codes(p, q, s, a, b, *, xp):
     """D* of masses ``p`` and ``q``, ``s = p + q`` (1 where both are 0), exactly b where
     q = 0 and exactly a where p = 0.
 
@@ -110,10 +110,10 @@ def _from_codes(p, q, s, *, a, b, xp):
     return xp.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
 
 
-def _positive_masses(p, q, extremes, *, xp, a, b):
+def _positive_masses(p, q, extremes, a, b, *, xp):
     """:func:`least_squares_optimal_discriminator` of positive host masses
     (:func:`~gancore._arrays.host_positive`): every point has mass, so no guard."""
-    return _from_codes(p, q, p + q, a=a, b=b, xp=xp)
+    return _from_codes(p, q, p + q, a, b, xp=xp)
 
 
 def least_squares_criterion(p_data, p_g, /, *, a=-1.0, b=1.0, c=0.0, axis=-1, dx=1.0,
