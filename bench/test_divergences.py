@@ -48,6 +48,13 @@ PLAIN = {
     "least_squares_criterion": lambda p, q: 0.5 * np.sum((p - q) ** 2 / (p + q)),
     "hinge_optimal_critic": lambda p, q: np.sign(p - q),
     "hinge_critic_minimum": lambda p, q: 2.0 * np.sum(np.minimum(p, q)),
+    # V from logits l (softplus as NumPy's logaddexp(0, x)), and the minibatch estimates
+    # of two batches
+    "value_from_logits": lambda l, p, q: np.sum(-p * np.logaddexp(0.0, -l)
+                                                - q * np.logaddexp(0.0, l)),
+    "minibatch_value": lambda real, fake: np.mean(np.log(real)) + np.mean(np.log1p(-fake)),
+    "minibatch_value_from_logits": lambda real, fake: (-np.mean(np.logaddexp(0.0, -real))
+                                                       - np.mean(np.logaddexp(0.0, fake))),
 }
 PLAIN_NAME = "numpy formula"
 # "near": q = p (1 + 1e-3 noise), where the direct formulas would cancel and gancore
@@ -207,10 +214,24 @@ PAIRED_OPS = {
     **{op: (partial(_pair_call, getattr(gancore, op)), "far") for op in (
         "optimal_discriminator_logits", "least_squares_optimal_discriminator",
         "least_squares_criterion", "hinge_optimal_critic", "hinge_critic_minimum")},
+    # (D's values in [0.05, 0.95] serve as logits too; a minibatch is D's array twice)
+    "value_from_logits": (lambda p, q, d: gancore.value_from_logits(d, p, q), "far"),
+    "minibatch_value": (lambda p, q, d: gancore.minibatch_value(d, d), "far"),
+    "minibatch_value_from_logits": (lambda p, q, d: gancore.minibatch_value_from_logits(d, d),
+                                    "far"),
 }
 # the ops held to their plain formula per call only (n = 1e3), with no floor at n = 1e7
 PER_CALL_ONLY = ("optimal_discriminator_logits", "least_squares_optimal_discriminator",
-                 "least_squares_criterion", "hinge_optimal_critic", "hinge_critic_minimum")
+                 "least_squares_criterion", "hinge_optimal_critic", "hinge_critic_minimum",
+                 "value_from_logits", "minibatch_value", "minibatch_value_from_logits")
+
+
+def _plain_args(op, p, q, d):
+    """The plain formula's arguments: V's take D (or its logits) first, the minibatch
+    estimates two batches (D's array twice), the rest the two measures."""
+    if op in ("value", "value_from_logits"):
+        return d, p, q
+    return (d, d) if op.startswith("minibatch") else (p, q)
 
 
 @pytest.mark.parametrize("op", list(PAIRED_OPS))
@@ -224,7 +245,7 @@ def test_paired_ratio(benchmark, request, op, n):
     d = _discriminator(n, "float64")
     ours = (call, (p, q, d))
     if n == 10**3:
-        reference = (plain, (d, p, q) if op == "value" else (p, q))
+        reference = (plain, _plain_args(op, p, q, d))
     else:
         reference = (np.log, (p,))
     calls = max(1, 200_000 // n)
@@ -268,6 +289,11 @@ TORCH_PLAIN = {
     "least_squares_criterion": lambda t, p, q, d: 0.5 * t.sum((p - q) ** 2 / (p + q)),
     "hinge_optimal_critic": lambda t, p, q, d: t.sign(p - q),
     "hinge_critic_minimum": lambda t, p, q, d: 2.0 * t.sum(t.minimum(p, q)),
+    "value_from_logits": lambda t, p, q, d: t.sum(p * t.nn.functional.logsigmoid(d)
+                                                  + q * t.nn.functional.logsigmoid(-d)),
+    "minibatch_value": lambda t, p, q, d: t.mean(t.log(d)) + t.mean(t.log1p(-d)),
+    "minibatch_value_from_logits": lambda t, p, q, d: (
+        t.mean(t.nn.functional.logsigmoid(d)) + t.mean(t.nn.functional.logsigmoid(-d))),
 }
 
 

@@ -882,6 +882,30 @@ def tensor_of(xp, out):
     return None if out is None else xp.from_numpy(np.asarray(out))
 
 
+def through_views(function, arrays, **kwargs):
+    """``function(*arrays, **kwargs)`` computed on the NumPy views of two or three CPU
+    torch tensors (:func:`numpy_views`) of one float dtype, its result a tensor of
+    NumPy's bits; ``None`` for any other arrays, or where the NumPy path raises (the
+    tensors' own path then names the fault in torch's terms).
+
+    For functions whose torch path is many small operations: V from logits takes about
+    30 at n = 1e3, at 5 to 10 us each, where NumPy's take 1 to 3 us."""
+    if type(arrays[0]) is np.ndarray:  # (NumPy's own calls leave first)
+        return None
+    found = numpy_views(*arrays[:2], *arrays[2:])
+    if found is None:
+        return None
+    xp, *views = found
+    views = views[:len(arrays)]
+    dtype = views[0].dtype
+    if dtype not in HOST_LIMITS or any(v.dtype != dtype for v in views[1:]):
+        return None
+    try:
+        return tensor_of(xp, function(*views, **kwargs))
+    except (TypeError, ValueError):
+        return None
+
+
 def _host_floats(p, q):
     """The core's namespace of ``p`` and ``q`` when they are NumPy arrays, or torch
     tensors on the CPU, of one shape (not empty) and one of the float dtypes of the

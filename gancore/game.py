@@ -25,8 +25,11 @@ import numpy as np
 
 from ._arrays import (
     FUSED_CHECK_ELEMENTS,
+    HOST_LIMITS,
+    NUMPY,
     host_extremes,
     host_positive,
+    through_views,
     log1m,
     log1p,
     to_float,
@@ -230,7 +233,9 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
     -------
     array
         V along ``axis``, in ``[-inf, 0]``; finite for finite logits; ``-inf`` only
-        where an infinite logit meets positive mass on the wrong side. Cost: O(n).
+        where an infinite logit meets positive mass on the wrong side. Cost: O(n). CPU
+        tensors of one float dtype that no derivative runs through are computed by
+        NumPy on their views: NumPy's bits, as a tensor.
 
     Raises
     ------
@@ -244,6 +249,10 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
     >>> round(float(gancore.value_from_logits(np.array([0.0, 0.0]), p, p)), 6)
     -1.386294
     """
+    out = through_views(value_from_logits, (logits, p_data, p_g), axis=axis, dx=dx,
+                        normalize=normalize)
+    if out is not None:  # CPU tensors: NumPy's operations on their views
+        return out
     return _value("logits", logits, p_data, p_g, axis, dx, normalize, require_not_nan,
                   _log_d_from_logits)
 
@@ -503,12 +512,17 @@ _CRITERION_DIRECT = Direct(_criterion_dots,
                            floor=None, given=ratio_of_totals)
 
 
-def _minibatch(names, real, fake, check, log_d, log_1m_d):
-    """Validate two batches of discriminator outputs and average ``log_d`` of the first
-    and ``log_1m_d`` of the second."""
+def _minibatch(names, real, fake, probabilities, log_d, log_1m_d):
+    """Validate two batches of discriminator outputs (``probabilities``: D in [0, 1];
+    else logits, not NaN) and average ``log_d`` of the first and ``log_1m_d`` of the
+    second."""
+    out = _host_minibatch(real, fake, probabilities, log_d, log_1m_d)
+    if out is not None:  # the commonest call
+        return out
     xp, arrays = namespace(**{names[0]: real, names[1]: fake})
     real, fake = arrays[names[0]], arrays[names[1]]
     dtype = float_dtype(xp, (names[0], real), (names[1], fake))
+    check = require_probability if probabilities else require_not_nan
     for name, x in ((names[0], real), (names[1], fake)):
         require_nonempty(name, x, allow_scalar=True)
         check(xp, name, x)
@@ -516,6 +530,35 @@ def _minibatch(names, real, fake, check, log_d, log_1m_d):
     log_1m_fake = log_1m_d(xp.astype(fake, dtype), xp=xp)
     # (log terms of finite logits are finite, and their means too: mean_in_range)
     return mean_in_range(xp, log_real) + mean_in_range(xp, log_1m_fake)
+
+
+@np.errstate(all="ignore")  # (a sum of softplus terms may pass the range: then None)
+def _host_minibatch(real, fake, probabilities, log_d, log_1m_d):
+    """:func:`_minibatch` of two NumPy arrays of one float dtype, neither empty, with
+    none of the general path's Python: the same checks, read off each array's argmin
+    (NaN's index, if any) and, for D, argmax; the same log terms; their means as
+    ``np.mean`` forms them (``mean_in_range`` returns that mean where it is finite).
+    So the general path's bits; ``None`` for other input, a failed check or a result
+    that is not finite (the general path then names the fault, or takes its mean
+    again)."""
+    if not (type(real) is np.ndarray and type(fake) is np.ndarray
+            and real.dtype in HOST_LIMITS and fake.dtype == real.dtype
+            and real.size and fake.size):
+        return None
+    for x in (real, fake):
+        flat = x.reshape(-1)
+        low = flat.item(flat.argmin())
+        if not (0.0 <= low and flat.item(flat.argmax()) <= 1.0 if probabilities
+                else low == low):
+            return None
+    out = _mean_of(log_d(real, xp=NUMPY)) + _mean_of(log_1m_d(fake, xp=NUMPY))
+    return out if math.isfinite(out) else None
+
+
+def _mean_of(t):
+    """``np.mean(t)`` by its own operations: the pairwise sum, divided by the count as
+    an ``intp`` (for float32, in float64, then rounded back)."""
+    return t.dtype.type(np.add.reduce(t, axis=None) / np.intp(t.size))
 
 
 def minibatch_value(d_real, d_fake, /):
@@ -533,7 +576,8 @@ def minibatch_value(d_real, d_fake, /):
     -------
     array
         The 0-d estimate, in ``[-inf, 0]``: ``-inf`` if some ``d_real`` is 0 or some
-        ``d_fake`` is 1. Cost: O(m) time.
+        ``d_fake`` is 1. Cost: O(m) time. CPU tensors are computed as in
+        :func:`value_from_logits`.
 
     Raises
     ------
@@ -552,8 +596,10 @@ def minibatch_value(d_real, d_fake, /):
     >>> round(float(gancore.minibatch_value(np.array([0.5]), np.array([0.5]))), 6)
     -1.386294
     """
-    return _minibatch(("d_real", "d_fake"), d_real, d_fake, require_probability, safe_log,
-                      _log_1m_d)
+    out = through_views(minibatch_value, (d_real, d_fake))
+    if out is not None:  # CPU tensors: NumPy's operations on their views
+        return out
+    return _minibatch(("d_real", "d_fake"), d_real, d_fake, True, safe_log, _log_1m_d)
 
 
 def minibatch_value_from_logits(logits_real, logits_fake, /):
@@ -570,7 +616,8 @@ def minibatch_value_from_logits(logits_real, logits_fake, /):
     Returns
     -------
     array
-        The 0-d estimate, in ``[-inf, 0]``. Cost: O(m) time.
+        The 0-d estimate, in ``[-inf, 0]``. Cost: O(m) time. CPU tensors are computed
+        as in :func:`value_from_logits`.
 
     Raises
     ------
@@ -585,5 +632,8 @@ def minibatch_value_from_logits(logits_real, logits_fake, /):
     >>> float(gancore.minibatch_value_from_logits(np.array([-800.0]), np.array([0.0])))  # finite
     -800.6931471805599
     """
-    return _minibatch(("logits_real", "logits_fake"), logits_real, logits_fake,
-                      require_not_nan, _minus_softplus_of_minus, _minus_softplus)
+    out = through_views(minibatch_value_from_logits, (logits_real, logits_fake))
+    if out is not None:  # CPU tensors: NumPy's operations on their views
+        return out
+    return _minibatch(("logits_real", "logits_fake"), logits_real, logits_fake, False,
+                      _minus_softplus_of_minus, _minus_softplus)

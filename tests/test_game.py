@@ -231,6 +231,94 @@ def test_least_squares_optimal_discriminator_keeps_its_relative_digits(xp, a, b,
     np.testing.assert_allclose(got, want, rtol=4 * np.finfo(np.float64).eps, atol=0)
 
 
+@pytest.mark.parametrize("logits", [False, True])
+@pytest.mark.parametrize("fault", [None, "nan", "inf", "-inf", "negative", "above one",
+                                   "zero", "one", "huge", "empty"])
+@given(seed=st.integers(0, 2**32 - 1), sizes=st.sampled_from([(1, 1), (5, 64), (64, 7),
+                                                             (1000, 1200), ((4, 3), ())]),
+       dtype=st.sampled_from(["float64", "float32", "mixed"]),
+       where=st.sampled_from(["real", "fake"]))
+def test_minibatch_short_path_is_the_general_paths(logits, fault, seed, sizes, dtype,
+                                                    where):
+    # the minibatch estimates of two NumPy arrays take a short path (_host_minibatch):
+    # the general path's result and type, bit for bit, or None wherever that path
+    # raises, gives a result that is not finite, or mixes dtypes (an ndarray subclass
+    # takes the general path)
+    from gancore.game import _host_minibatch, _log_1m_d, _minus_softplus, \
+        _minus_softplus_of_minus
+
+    rng = np.random.default_rng(seed)
+    real, fake = ((4 * rng.standard_normal(size) if logits else rng.uniform(0, 1, size))
+                  for size in sizes)
+    real, fake = (np.asarray(x, dtype="float32" if dtype == "float32" else "float64")
+                  for x in (real, fake))
+    if dtype == "mixed":
+        fake = fake.astype("float32")
+    x = real if where == "real" else fake
+    if fault == "empty":
+        x = x.reshape(-1)[:0]
+    elif fault is not None:
+        x = x.reshape(-1).copy()
+        x[0] = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "negative": -0.25,
+                "above one": 1.5, "zero": 0.0, "one": 1.0, "huge": -3e38}[fault]
+    real, fake = (x, fake) if where == "real" else (real, x)
+    function, terms = ((gancore.minibatch_value_from_logits,
+                        (_minus_softplus_of_minus, _minus_softplus)) if logits else
+                       (gancore.minibatch_value, (gancore.game.safe_log, _log_1m_d)))
+    got = _host_minibatch(real, fake, not logits, *terms)
+    try:
+        want = function(real.view(_Plain), fake.view(_Plain))
+    except (TypeError, ValueError):
+        assert got is None
+        return
+    if got is None:
+        assert dtype == "mixed" or not math.isfinite(float(want))
+        return
+    want = want.view(np.ndarray)[()] if isinstance(want, np.ndarray) else want
+    assert type(got) is type(want) and np.array_equal(got, want)
+    assert np.array_equal(function(real, fake), want)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fault", [None, "nan", "inf", "negative", "short"])
+@pytest.mark.parametrize("function", ["value_from_logits", "minibatch_value",
+                                      "minibatch_value_from_logits"])
+def test_cpu_tensors_take_numpys_operations_on_their_views(function, fault, dtype):
+    # V from logits and the minibatch estimates of CPU tensors run NumPy's operations on
+    # their views (_arrays.through_views): a tensor of their dtype holding the NumPy
+    # path's bits, close to torch's own path (which tensors tracking a gradient take),
+    # and for bad input the error that torch's own path raises
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    p, q = (x / x.sum() for x in rng.random((2, 1000)))
+    logits, d = 4 * rng.standard_normal(1000), rng.uniform(0.05, 0.95, 1000)
+    args = [np.array(x, dtype=dtype) for x in {
+        "value_from_logits": (logits, p, q), "minibatch_value": (d, d[:64]),
+        "minibatch_value_from_logits": (logits, logits[:64])}[function]]
+    if fault in ("nan", "inf"):  # (an infinite logit is D = 0 or 1, and allowed)
+        args[0][5] = math.nan if fault == "nan" else math.inf
+    elif fault == "negative":  # a negative mass or D; a negative logit is allowed
+        args[-1][3] = -0.1
+    elif fault == "short":  # logits that do not broadcast; a smaller minibatch
+        args[0] = args[0][:-1].copy()
+    call = getattr(gancore, function)
+    tensors = [torch.from_numpy(x) for x in args]
+    tracked = [tensors[0].clone().requires_grad_(), *tensors[1:]]
+    try:
+        want = call(*tracked).detach()
+    except ValueError as error:
+        with pytest.raises(ValueError, match=re.escape(str(error))):
+            call(*tensors)
+        return
+    got = call(*tensors)
+    assert type(got) is torch.Tensor and got.dtype == tensors[0].dtype
+    assert got.shape == want.shape
+    assert torch.equal(got, torch.from_numpy(np.asarray(call(*args))))
+    # (terms of one sign, each within a few ulps in either library: a few eps of the sum)
+    eps = float(np.finfo(dtype).eps)
+    torch.testing.assert_close(got, want, rtol=16 * eps, atol=0)
+
+
 def test_optimal_discriminator_takes_scalars_and_broadcasts(xp):
     assert host(gancore.optimal_discriminator(arr(xp, 0.3), arr(xp, 0.1))) == pytest.approx(0.75)
     got = host(gancore.optimal_discriminator(arr(xp, [[1.0], [3.0]]), arr(xp, [1.0, 0.0])))
