@@ -97,13 +97,16 @@ def _expected_log(log_d, log_1m_d, p_data, p_g, w, axis, *, xp):
     return xp.sum(terms if isinstance(w, float) and w == 1.0 else terms * w, axis=axis)
 
 
-def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
-    """Validate D and the two measures, then integrate V on the grid."""
+def _value(name, d, p_data, p_g, axis, dx, normalize, inside, log_terms, dots):
+    """Validate D (or its log-odds) and the two measures, then integrate V on the grid:
+    by ``dots`` (:func:`_interior_value`) where ``inside(xp, name, d)``, which raises for
+    a bad ``d``, says that both logs are finite at every point, else by ``log_terms``,
+    with ``0 log 0 = 0``."""
     xp, p_data, p_g, w, ax, p_mass, q_mass, _, d = validated_pair(
         ("p_data", "p_g"), p_data, p_g, axis, dx, normalize, extra=(name, d))
     dtype = float_dtype(xp, (name, d), ("p_data", p_data))
     require_nonempty(name, d)
-    extremes = check(xp, name, d)
+    finite = inside(xp, name, d)
     if d.dtype != dtype:
         d = xp.astype(d, dtype)
     if p_data.dtype != dtype:
@@ -116,16 +119,33 @@ def _value(name, d, p_data, p_g, axis, dx, normalize, check, log_terms):
         except (ValueError, RuntimeError, TypeError):
             raise ValueError(f"{name} with shape {tuple(d.shape)} does not broadcast "
                              f"against p_data with shape {tuple(p_data.shape)}") from None
-    if extremes is not None and 0.0 < extremes[0] and extremes[1] < 1.0:
-        return _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass)
+    if finite:
+        return _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass, dots)
     log_d, log_1m_d = log_terms(d, xp=xp)
     return _expected_log(log_d, log_1m_d, p_data / p_mass, p_g / q_mass, w, ax, xp=xp)
 
 
-def _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass):
-    """V for D strictly inside (0, 1), where both logs are finite:
-    ``sum(p_data w log D) / P + sum(p_g w log(1 - D)) / Q`` with the totals P and Q,
-    one dot product each, in blocks on the host (no normalised copies)."""
+def _d_inside(xp, name, d):
+    """Raise ``ValueError`` unless ``d`` lies in [0, 1]; whether it lies inside (0, 1),
+    where ``log D`` and ``log(1 - D)`` are finite."""
+    low, high = require_probability(xp, name, d)
+    return 0.0 < low and high < 1.0
+
+
+def _finite_logits(xp, name, logits):
+    """Raise ``ValueError`` if ``logits`` hold NaN; whether all are finite, where ``log D``
+    and ``log(1 - D)`` are."""
+    low, high = extremes(xp, logits)
+    if low != low or high != high:  # (NaN propagates through both reductions)
+        raise ValueError(f"{name} must not hold NaN")
+    return -math.inf < low and high < math.inf
+
+
+def _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass, dots):
+    """V where both logs are finite at every point: ``sum(p_data w log D) / P +
+    sum(p_g w log(1 - D)) / Q`` with the totals P and Q, the two sums ``dots(p_data w,
+    p_g w, d)`` (:func:`_value_dots`, :func:`_logit_value_dots`), in blocks on the host
+    (no normalised copies)."""
     if not spacing(w):
         p_data, p_g = p_data * w, p_g * w
     elif not (isinstance(w, float) and w == 1.0):
@@ -136,8 +156,7 @@ def _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass):
     p_total, q_total = p_mass[..., 0], q_mass[..., 0]
 
     def kernel(db, pb, qb):
-        return (xp.vecdot(pb, xp.log(db)) / p_total
-                + xp.vecdot(qb, log1m(db, xp=xp)) / q_total)
+        return _value_from_dots(dots(pb, qb, db, xp=xp), p_total, q_total)
 
     return block_sum(xp, kernel, d, p_data, p_g)
 
@@ -147,14 +166,34 @@ def _value_dots(a, b, c, *, xp):
     return xp.vecdot(a, xp.log(c)), xp.vecdot(b, log1m(c, xp=xp))
 
 
+def _logit_value_dots(a, b, c, *, xp):
+    """``(sum(a log D), sum(b log(1 - D)))`` of blocks of masses and of D's log-odds
+    ``c``: ``-sum(a softplus(-c))`` and ``-sum(b softplus(c))``."""
+    minus_log_d, minus_log_1m_d = softplus_pair(c, xp=xp)
+    return -xp.vecdot(a, minus_log_d), -xp.vecdot(b, minus_log_1m_d)
+
+
 def _value_from_dots(dots, p_total, q_total):
     """V from its two sums and the totals: ``dots[0] / P + dots[1] / Q``."""
     return dots[0] / p_total + dots[1] / q_total
 
 
-# (masses may be 0: a D of 0 or 1 where the mass is 0 leaves its term's product NaN, and
-# the general path takes it)
+# (masses may be 0: a D of 0 or 1, or an infinite logit, where the mass is 0 leaves its
+# term's product NaN, and the general path takes it)
 _VALUE_DIRECT = Direct(_value_dots, _value_from_dots, floor=None)
+_LOGIT_VALUE_DIRECT = Direct(_logit_value_dots, _value_from_dots, floor=None)
+
+
+def _direct_value(formula, d, p_data, p_g, axis, dx, normalize):
+    """V of one host distribution by ``formula`` (:data:`_VALUE_DIRECT`,
+    :data:`_LOGIT_VALUE_DIRECT`), its checks in the formula's own pass for one long
+    NumPy distribution (a D of 0 or 1, or an infinite logit, where a mass is positive
+    makes a dot infinite, a bad one makes it NaN), or first for a short one; ``None``
+    where the general path must run (it names a ``d`` of None)."""
+    if d is None:  # (an extra of None is no extra array to these paths)
+        return None
+    out = streamed_direct(p_data, p_g, axis, dx, normalize, formula, d)
+    return one_direct(p_data, p_g, axis, dx, normalize, formula, d) if out is None else out
 
 
 def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
@@ -203,15 +242,10 @@ def value(d, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> round(float(gancore.value(np.array([0.5, 0.5]), p, p)), 6)  # -log 4
     -1.386294
     """
-    # one long NumPy distribution with D strictly inside (0, 1): its checks in the
-    # formula's own pass (a D of 0 or 1 where a mass is positive makes a dot infinite,
-    # one outside [0, 1] or NaN makes it NaN: the general path then takes it)
-    out = streamed_direct(p_data, p_g, axis, dx, normalize, _VALUE_DIRECT, d)
-    if out is None:  # one short host distribution: the same, with its checks first
-        out = one_direct(p_data, p_g, axis, dx, normalize, _VALUE_DIRECT, d)
+    out = _direct_value(_VALUE_DIRECT, d, p_data, p_g, axis, dx, normalize)
     if out is not None:
         return out
-    return _value("d", d, p_data, p_g, axis, dx, normalize, require_probability, _log_d)
+    return _value("d", d, p_data, p_g, axis, dx, normalize, _d_inside, _log_d, _value_dots)
 
 
 def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
@@ -242,6 +276,17 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
     TypeError, ValueError
         As in :func:`value`; ``ValueError`` when ``logits`` holds NaN.
 
+    Notes
+    -----
+    Where every logit is finite, both logs are, and V is taken as :func:`value` takes
+    it inside (0, 1): two dot products over the totals P and Q,
+    :math:`-\sum p_{data}\,\mathrm{softplus}(-\ell) / P - \sum
+    p_g\,\mathrm{softplus}(\ell) / Q`; every term has one sign, so the result is within
+    a few ulps plus the dot products' accumulation. With infinite logits each point's
+    terms are summed with ``0 log 0 = 0``. One distribution of the host (NumPy, or CPU
+    tensors' views) is checked first and summed without the general path's Python (one
+    long NumPy distribution in one pass over blocks).
+
     Examples
     --------
     >>> import numpy as np, gancore
@@ -249,12 +294,14 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
     >>> round(float(gancore.value_from_logits(np.array([0.0, 0.0]), p, p)), 6)
     -1.386294
     """
-    out = through_views(value_from_logits, (logits, p_data, p_g), axis=axis, dx=dx,
-                        normalize=normalize)
-    if out is not None:  # CPU tensors: NumPy's operations on their views
+    out = _direct_value(_LOGIT_VALUE_DIRECT, logits, p_data, p_g, axis, dx, normalize)
+    if out is None:  # other CPU tensors: NumPy's operations on their views
+        out = through_views(value_from_logits, (logits, p_data, p_g), axis=axis, dx=dx,
+                            normalize=normalize)
+    if out is not None:
         return out
-    return _value("logits", logits, p_data, p_g, axis, dx, normalize, require_not_nan,
-                  _log_d_from_logits)
+    return _value("logits", logits, p_data, p_g, axis, dx, normalize, _finite_logits,
+                  _log_d_from_logits, _logit_value_dots)
 
 
 def _pointwise_pair(p_data, p_g, largest=True):

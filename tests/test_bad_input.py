@@ -53,6 +53,9 @@ CASES = (
         ("value-p-data", lambda: gancore.value(Q, np.array([0.5, 0.6]), Q), ValueError, "p_data is not normalised"),
         ("value-p-g", lambda: gancore.value(Q, P, np.array([-1.0, 2.0])), ValueError, "p_g must be non-negative"),
         ("value-logits-nan", lambda: gancore.value_from_logits(np.array([0.0, NAN]), P, Q), ValueError, "logits must not hold NaN"),
+        # (None is no array to the direct formulas' paths: the general path names it)
+        ("value-d-none", lambda: gancore.value(None, P, Q), TypeError, "d must be an array of real numbers"),
+        ("value-logits-none", lambda: gancore.value_from_logits(None, P, Q), TypeError, "logits must be an array of real numbers"),
         ("criterion-p-g", lambda: gancore.virtual_criterion(P, np.array([NAN, 1.0])), ValueError, "p_g must be finite"),
         ("criterion-empty", lambda: gancore.virtual_criterion(np.array([]), np.array([])), ValueError, "p_data must not be empty"),
         ("dstar-negative", lambda: gancore.optimal_discriminator(np.array([-1.0]), Q), ValueError, "p_data must be non-negative"),
@@ -154,6 +157,8 @@ def test_bad_input_is_caught_on_every_namespace(xp):
         gancore.jsd(p, q)
     with pytest.raises(ValueError, match=r"d must lie in \[0, 1\]"):
         gancore.value(arr(xp, [0.5, 2.0]), p, arr(xp, Q))
+    with pytest.raises(ValueError, match="logits must not hold NaN"):
+        gancore.value_from_logits(arr(xp, [0.0, NAN]), arr(xp, P), arr(xp, Q))
     with pytest.raises(ValueError, match="p must be non-negative"):
         gancore.kl(arr(xp, [-0.5, 1.5]), arr(xp, Q))
     with pytest.raises(TypeError, match="real floating dtype"):

@@ -476,31 +476,70 @@ def test_float32_log_odds_beyond_the_float32_range_stay_finite(xp):
 
 
 
+def _mp_log_terms(x, logits):
+    """``(log D, log(1 - D))`` at 40 digits, for ``D = x`` or, with ``logits``, for ``D =
+    sigmoid(x)``: ``-log1p(exp(-x))`` and ``-log1p(exp(x))``."""
+    x = mpmath.mpf(x)
+    if logits:
+        return -mpmath.log1p(mpmath.exp(-x)), -mpmath.log1p(mpmath.exp(x))
+    return mpmath.log(x), mpmath.log(1 - x)
+
+
+@pytest.mark.parametrize("logits", [False, True])
 @pytest.mark.parametrize("zeros", [False, True])
 def test_value_of_one_long_distribution_in_one_checked_pass_matches_mpmath(small_blocks,
-                                                                           zeros):
-    # at least 16 blocks, D inside (0, 1): the checks and both sums in one pass (masses
-    # may be 0 there); every term is of one sign, so a few ulps plus the dot products'
-    # accumulation: 1e-13 relative against 40 digits, and the general path's result
+                                                                           zeros, logits):
+    # at least 16 blocks, D inside (0, 1) (finite logits): the checks and both sums in
+    # one pass (masses may be 0 there); every term is of one sign, so a few ulps plus
+    # the dot products' accumulation: 1e-13 relative against 40 digits, and the general
+    # path's result
     from gancore._masses import streamed_direct
-    from gancore.game import _VALUE_DIRECT
+    from gancore.game import _LOGIT_VALUE_DIRECT, _VALUE_DIRECT
 
     rng = np.random.default_rng(11)
     n = 3000
-    p, q, d = rng.random(n), rng.random(n), rng.uniform(1e-6, 1 - 1e-6, n)
+    p, q = rng.random(n), rng.random(n)
+    d = 8 * rng.standard_normal(n) if logits else rng.uniform(1e-6, 1 - 1e-6, n)
     if zeros:
         p[::7], q[::5] = 0.0, 0.0
     p, q = p / p.sum(), q / q.sum()
-    one_pass = streamed_direct(p, q, -1, 1.0, False, _VALUE_DIRECT, d)
+    formula, call = ((_LOGIT_VALUE_DIRECT, gancore.value_from_logits) if logits
+                     else (_VALUE_DIRECT, gancore.value))
+    one_pass = streamed_direct(p, q, -1, 1.0, False, formula, d)
     assert one_pass is not None
     with mpmath.workdps(40):
         sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
-        want = float(mpmath.fsum(mpmath.mpf(a) / sp * mpmath.log(mpmath.mpf(c))
-                                 + mpmath.mpf(b) / sq * mpmath.log(1 - mpmath.mpf(c))
-                                 for a, b, c in zip(p, q, d)))
-    got = gancore.value(d, p, q)
+        want = float(mpmath.fsum(mpmath.mpf(a) / sp * log_d + mpmath.mpf(b) / sq * log_1m_d
+                                 for a, b, (log_d, log_1m_d)
+                                 in zip(p, q, (_mp_log_terms(c, logits) for c in d))))
+    got = call(d, p, q)
     assert float(got) == float(one_pass) == pytest.approx(want, rel=1e-13, abs=0)
-    assert float(got) == pytest.approx(float(gancore.value(d.tolist(), p, q)), rel=1e-14)
+    assert float(got) == pytest.approx(float(call(d.tolist(), p, q)), rel=1e-14)
+
+
+@pytest.mark.parametrize("n", [1, 3, 1000])
+@pytest.mark.parametrize("zeros", [False, True])
+def test_value_from_finite_logits_is_one_form_on_every_path(xp, n, zeros):
+    # finite logits keep both logs finite: the short host path (one distribution, its
+    # checks first) and the general path (a batch of one) take the same two dot products
+    # over the totals, so the same bits; within 1e-13 of 40 digits (terms of one sign)
+    rng = np.random.default_rng(n)
+    p, q, logits = rng.random(n) + 0.01, rng.random(n) + 0.01, 30 * rng.standard_normal(n)
+    if zeros:
+        p[1::3] = 0.0  # (every third mass from the second on: one point keeps p_data)
+    p, q = p / p.sum(), q / q.sum()
+    short = gancore.value_from_logits(arr(xp, logits), arr(xp, p), arr(xp, q))
+    batch = gancore.value_from_logits(arr(xp, logits[None]), arr(xp, p[None]),
+                                      arr(xp, q[None]))
+    assert_lives_with(short, arr(xp, p))
+    assert host(short).shape == () and host(batch).shape == (1,)
+    assert float(host(short)) == float(host(batch)[0])
+    with mpmath.workdps(40):
+        sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
+        want = float(mpmath.fsum(mpmath.mpf(a) / sp * log_d + mpmath.mpf(b) / sq * log_1m_d
+                                 for a, b, (log_d, log_1m_d)
+                                 in zip(p, q, (_mp_log_terms(c, True) for c in logits))))
+    assert float(host(short)) == pytest.approx(want, rel=1e-13, abs=0)
 
 
 def _sharp_pair(n, seed):
