@@ -592,13 +592,21 @@ def _host_minibatch(real, fake, probabilities, log_d, log_1m_d):
             and real.dtype in HOST_LIMITS and fake.dtype == real.dtype
             and real.size and fake.size):
         return None
+    extremes = []
     for x in (real, fake):
         flat = x.reshape(-1)
         low = flat.item(flat.argmin())
-        if not (0.0 <= low and flat.item(flat.argmax()) <= 1.0 if probabilities
-                else low == low):
+        high = flat.item(flat.argmax()) if probabilities else None
+        if not (0.0 <= low and high <= 1.0 if probabilities else low == low):
             return None
-    out = _mean_of(log_d(real, xp=NUMPY)) + _mean_of(log_1m_d(fake, xp=NUMPY))
+        extremes.append((low, high))
+    if probabilities:  # (D inside (0, 1): the logs of safe_log and _log_1m_d, unguarded)
+        log_real = np.log(real) if extremes[0][0] > 0.0 else log_d(real, xp=NUMPY)
+        log_fake = (log1m(fake, xp=NUMPY) if extremes[1][1] < 1.0
+                    else log_1m_d(fake, xp=NUMPY))
+    else:
+        log_real, log_fake = log_d(real, xp=NUMPY), log_1m_d(fake, xp=NUMPY)
+    out = _mean_of(log_real) + _mean_of(log_fake)
     return out if math.isfinite(out) else None
 
 
