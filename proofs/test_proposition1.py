@@ -143,6 +143,13 @@ def _mp_log(x):
     return -mpmath.inf if x == 0 else mpmath.log(x)
 
 
+def _mp_log1m(x):
+    """log(1 - x) of a float x in [0, 1], exact to the working digits: ``log1p(-x)``, as
+    ``1 - x`` at 60 digits loses the digits of an x below 1e-44 (a D of sigmoid(-109)
+    came out 8e-15 off)."""
+    return -mpmath.inf if x == 1 else mpmath.log1p(-mpmath.mpf(x))
+
+
 def _mp_softplus(l):
     """log(1 + exp(l)) at 60 digits, for a float l (+-inf included)."""
     if l == math.inf:
@@ -175,7 +182,7 @@ def test_value_matches_mpmath_at_the_float_extremes(xp, pq, data):
     P, Q = arr(xp, p), arr(xp, q)
     # V(D): -inf exactly where D = 0 meets p_data > 0 or D = 1 meets p_g > 0
     want, size = _mp_sum_of_terms(mp_p + mp_q, [_mp_log(mpmath.mpf(x)) for x in d]
-                                  + [_mp_log(1 - mpmath.mpf(x)) for x in d])
+                                  + [_mp_log1m(x) for x in d])
     _close_to_mp(float(host(gancore.value(arr(xp, d), P, Q))), want, size, n, "V(D) = mpmath")
     # V from log-odds: log D = -softplus(-l), log(1 - D) = -softplus(l)
     want, size = _mp_sum_of_terms(mp_p + mp_q, [-_mp_softplus(-x) for x in logits]
@@ -189,7 +196,7 @@ def test_value_matches_mpmath_at_the_float_extremes(xp, pq, data):
         k = mpmath.mpf(len(real))
         want, size = _mp_sum_of_terms([1 / k] * 2 * len(real),
                                       [_mp_log(mpmath.mpf(x)) for x in real]
-                                      + [_mp_log(1 - mpmath.mpf(x)) for x in fake])
+                                      + [_mp_log1m(x) for x in fake])
         _close_to_mp(float(host(gancore.minibatch_value(arr(xp, real), arr(xp, fake)))),
                      want, size, 2 * len(real), "minibatch V(D) = mpmath")
     for real, fake in ((logits, logits[::-1].copy()), EDGE_LOGITS):

@@ -482,7 +482,7 @@ def _mp_log_terms(x, logits):
     x = mpmath.mpf(x)
     if logits:
         return -mpmath.log1p(mpmath.exp(-x)), -mpmath.log1p(mpmath.exp(x))
-    return mpmath.log(x), mpmath.log(1 - x)
+    return mpmath.log(x), mpmath.log1p(-x)
 
 
 @pytest.mark.parametrize("logits", [False, True])
