@@ -583,7 +583,8 @@ def _minibatch(names, real, fake, probabilities, log_d, log_1m_d):
 def _host_minibatch(real, fake, probabilities, log_d, log_1m_d):
     """:func:`_minibatch` of two NumPy arrays of one float dtype, neither empty, with
     none of the general path's Python: the same checks, read off each array's argmin
-    (NaN's index, if any) and, for D, argmax; the same log terms; their means as
+    (NaN's index, if any) and, for D, argmax; the same log terms (where D lies inside
+    (0, 1), its logs without the guards for 0 and 1: the same bits); their means as
     ``np.mean`` forms them (``mean_in_range`` returns that mean where it is finite).
     So the general path's bits; ``None`` for other input, a failed check or a result
     that is not finite (the general path then names the fault, or takes its mean
@@ -592,17 +593,17 @@ def _host_minibatch(real, fake, probabilities, log_d, log_1m_d):
             and real.dtype in HOST_LIMITS and fake.dtype == real.dtype
             and real.size and fake.size):
         return None
-    extremes = []
+    bounds = []
     for x in (real, fake):
         flat = x.reshape(-1)
         low = flat.item(flat.argmin())
         high = flat.item(flat.argmax()) if probabilities else None
         if not (0.0 <= low and high <= 1.0 if probabilities else low == low):
             return None
-        extremes.append((low, high))
+        bounds.append((low, high))
     if probabilities:  # (D inside (0, 1): the logs of safe_log and _log_1m_d, unguarded)
-        log_real = np.log(real) if extremes[0][0] > 0.0 else log_d(real, xp=NUMPY)
-        log_fake = (log1m(fake, xp=NUMPY) if extremes[1][1] < 1.0
+        log_real = np.log(real) if bounds[0][0] > 0.0 else log_d(real, xp=NUMPY)
+        log_fake = (log1m(fake, xp=NUMPY) if bounds[1][1] < 1.0
                     else log_1m_d(fake, xp=NUMPY))
     else:
         log_real, log_fake = log_d(real, xp=NUMPY), log_1m_d(fake, xp=NUMPY)
