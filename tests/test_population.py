@@ -223,7 +223,7 @@ def test_members_must_agree_on_shared_fields():
     with pytest.raises(ValueError, match="data's dimension"):
         train([TrainConfig(**SMALL), TrainConfig(data=gancore.MultivariateNormal(
             [0.0, 0.0], np.eye(2)), **SMALL)], progress=False)
-    with pytest.raises(ValueError, match="configs must not be empty"):
+    with pytest.raises(ValueError, match="config must not be empty"):
         train([], progress=False)
     # members may differ on their loss's options, not on the loss
     with pytest.raises(ValueError, match="agree on loss: member 0 has loss='f-gan', member "

@@ -187,7 +187,7 @@ def test_cuda_graph_run_resumes_from_an_eager_checkpoint(tmp_path):
 def test_data_must_be_a_gancore_distribution_or_samples():
     with pytest.raises(TypeError, match="data must be"):
         train(TrainConfig(data="normal(0, 1)"), progress=False)
-    with pytest.raises(TypeError, match="configs must be a TrainConfig or a list"):
+    with pytest.raises(TypeError, match="config must be a TrainConfig or a list"):
         train({"loss": "wgan"})
 
 

@@ -11,16 +11,17 @@ from .settings import PER_MEMBER
 __all__ = ["resolve_population", "sweep"]
 
 
-def resolve_population(configs):
-    """The resolved configs of a population; ``ValueError`` naming the first field on
-    which two members differ that is neither in :data:`PER_MEMBER` nor one of their
-    loss's options (f-GAN's ``divergence``, the least-squares ``codes``), and the two
-    members."""
+def resolve_population(configs, name="configs"):
+    """The resolved configs of a population; ``TypeError`` or ``ValueError`` naming the
+    argument ``name`` when ``configs`` is not a non-empty list or tuple, and
+    ``ValueError`` naming the first field on which two members differ that is neither in
+    :data:`PER_MEMBER` nor one of their loss's options (f-GAN's ``divergence``, the
+    least-squares ``codes``), and the two members."""
     if isinstance(configs, TrainConfig) or not isinstance(configs, (list, tuple)):
-        raise TypeError("configs must be a TrainConfig or a list or tuple of them; got "
+        raise TypeError(f"{name} must be a TrainConfig or a list or tuple of them; got "
                         f"{type(configs).__name__}")
     if not configs:
-        raise ValueError("configs must not be empty")
+        raise ValueError(f"{name} must not be empty")
     cfgs = [resolve(c) for c in configs]
     first = cfgs[0]
     varying = {*PER_MEMBER, *loss_record(first.loss).options}

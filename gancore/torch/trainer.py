@@ -100,7 +100,7 @@ def train(config, /, *, resume=None, progress=None):
         no member is left.
     """
     single = isinstance(config, TrainConfig)
-    cfgs = resolve_population([config] if single else config)
+    cfgs = resolve_population([config] if single else config, "config")
     if progress is not None:
         boolean("progress", progress)
     if resume is not None and not isinstance(resume, (str, os.PathLike)):
