@@ -574,7 +574,7 @@ def test_value_and_criterion_of_a_sharp_discriminator_keep_relative_precision(
         sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
         mp_p = [mpmath.mpf(a) / sp for a in p]
         mp_q = [mpmath.mpf(b) / sq for b in q]
-        v_want = float(mpmath.fsum(a * mpmath.log(c) + b * mpmath.log(1 - c)
+        v_want = float(mpmath.fsum(a * mpmath.log(c) + b * mpmath.log1p(-c)
                                    for a, b, c in zip(mp_p, mp_q, map(mpmath.mpf, d))))
         c_want = float(mpmath.fsum(a * mpmath.log(a / (a + b)) + b * mpmath.log(b / (a + b))
                                    for a, b in zip(mp_p, mp_q)))
