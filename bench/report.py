@@ -539,25 +539,35 @@ def _short_call_note(rows):
         f"optimal_discriminator {dstar['ratio']:.2f} (checks alone "
         f"{dstar['checks_ratio']:.2f}: D*'s formula is two operations a point, a complete "
         "check more than that). On torch, rows over 2: "
-        + (", ".join(over) if over else "none") + "." + _inline_share_note(at)]
+        + (", ".join(over) if over else "none") + "." + _inline_note(at)]
 
 
-def _inline_share_note(at):
-    """Where D*'s shortcut on torch stands against its own work written inline (the
-    ``inline_ratio`` of ``bench/test_divergences.py``): a sentence, or '' where the run
-    did not measure it."""
-    rows = [(kind, at[op, kind]) for op, kind in (("optimal_discriminator", "torch"),
-            ("optimal_discriminator", "torch float32")) if (op, kind) in at
-            and "inline_ratio" in at[op, kind]]
-    if not rows:
+def _inline_note(at):
+    """Where D*'s and KL's short paths on torch stand against their own work written
+    inline (the ``inline_ratio`` of ``bench/test_divergences.py``): sentences, or ''
+    where the run did not measure them."""
+    what = {"optimal_discriminator": (
+                "The plain p / (p + q) is two torch operations; D*'s shortcut written "
+                "inline with nothing around it (the two views, the four extremes, the "
+                "formula and the result's tensor: `_inline_share` in "
+                "`bench/test_divergences.py`) takes, over it, "),
+            "kl": (
+                "KL's short path written inline with nothing around it (the two views, "
+                "the totals under errstate and their normalisation, the two smallest "
+                "masses, the direct formula and the result's tensor: `_inline_kl`) "
+                "takes, over the plain torch expression, ")}
+    sentences = []
+    for op, opening in what.items():
+        rows = [(kind, at[op, kind]) for kind in ("torch", "torch float32")
+                if (op, kind) in at and "inline_ratio" in at[op, kind]]
+        if rows:
+            sentences.append(opening + "; ".join(
+                f"{kind}: {r['inline_ratio']:.2f} inline, {r['ratio']:.2f} the call"
+                for kind, r in rows) + ".")
+    if not sentences:
         return ""
-    both = "; ".join(f"{kind}: {r['inline_ratio']:.2f} inline, {r['ratio']:.2f} the call"
-                     for kind, r in rows)
-    return (" The plain p / (p + q) is two torch operations; D*'s shortcut written "
-            "inline with nothing around it (the two views, the four extremes, the "
-            "formula and the result's tensor: `_inline_share` in "
-            "`bench/test_divergences.py`) takes, over it, " + both + " (the rest: "
-            "gancore's calls and its checks of types, dtypes, shapes and gradients).")
+    return (" " + " ".join(sentences) + " The rest is gancore's calls and its checks of "
+            "types, dtypes, shapes and gradients.")
 
 
 def _over(medians, slow, fast):
