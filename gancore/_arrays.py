@@ -888,9 +888,8 @@ def through_views(function, arrays, **kwargs):
     NumPy's bits; ``None`` for any other arrays, or where the NumPy path raises (the
     tensors' own path then names the fault in torch's terms).
 
-    For functions whose torch path is many small operations: V from logits, beyond its
-    direct formula, takes about 30 at n = 1e3, at 5 to 10 us each, where NumPy's take 1
-    to 3 us."""
+    For functions whose torch path is many small operations: V from logits' general
+    path takes about 30 at n = 1e3, at 5 to 10 us each, where NumPy's take 1 to 3 us."""
     if type(arrays[0]) is np.ndarray:  # (NumPy's own calls leave first)
         return None
     found = numpy_views(*arrays)

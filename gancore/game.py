@@ -294,10 +294,12 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
     >>> round(float(gancore.value_from_logits(np.array([0.0, 0.0]), p, p)), 6)
     -1.386294
     """
-    out = _direct_value(_LOGIT_VALUE_DIRECT, logits, p_data, p_g, axis, dx, normalize)
-    if out is None:  # other CPU tensors: NumPy's operations on their views
-        out = through_views(value_from_logits, (logits, p_data, p_g), axis=axis, dx=dx,
-                            normalize=normalize)
+    # CPU tensors: NumPy's whole path on their views (its direct formulas included);
+    # NumPy arrays: the direct formulas here
+    out = through_views(value_from_logits, (logits, p_data, p_g), axis=axis, dx=dx,
+                        normalize=normalize)
+    if out is None:
+        out = _direct_value(_LOGIT_VALUE_DIRECT, logits, p_data, p_g, axis, dx, normalize)
     if out is not None:
         return out
     return _value("logits", logits, p_data, p_g, axis, dx, normalize, _finite_logits,
