@@ -36,7 +36,7 @@ from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first
                       mass_pair, mean_in_range, one_direct, quiet, ratio_of_totals,
                       rows, shaped, streamed_direct, unscaled)
 from .divergences import KL_DIRECT, jsd, kl, tv
-from .game import optimal_discriminator_logits
+from .game import criterion, optimal_discriminator_logits
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
            "variational_bound"]
@@ -78,15 +78,18 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     Notes
     -----
     Every f-divergence behaves as :math:`\tfrac{f''(1)}{2} \chi^2` near ``p = q``, so
-    its terms must not cancel there. TV, KL, reverse KL, JSD and GAN are
+    its terms must not cancel there. TV, KL, reverse KL and JSD are
     :func:`gancore.tv`, :func:`gancore.kl` (with the arguments swapped for reverse KL)
-    and :func:`gancore.jsd` (GAN: :math:`2\,\mathrm{JSD} - \log 4`), which keep full
-    precision there. Pearson, Neyman, Hellinger and the triangular discrimination sum
-    non-negative terms, :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p`,
-    :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2` and :math:`(p - q)^2 / (p + q)`, with each difference :math:`p - q` of the
-    normalised masses formed without rounding it away (exact power-of-two rescalings
-    of the totals, as for KL). Before that sum, each tries a direct formula, for
-    masses of totals P and Q: Pearson and Neyman
+    and :func:`gancore.jsd`, which keep full precision there. GAN is
+    :func:`gancore.virtual_criterion`, :math:`C(G) = 2\,\mathrm{JSD} - \log 4`, whose
+    terms are all of one sign: it keeps its relative precision up to disjoint supports,
+    where it tends to 0 and :math:`2\,\mathrm{JSD} - \log 4` would cancel. Pearson,
+    Neyman, Hellinger and the triangular discrimination sum non-negative terms,
+    :math:`(p - q)^2 / q`, :math:`(p - q)^2 / p`,
+    :math:`(p - q)^2 / (\sqrt p + \sqrt q)^2` and :math:`(p - q)^2 / (p + q)`, with
+    each difference :math:`p - q` of the normalised masses formed without rounding it
+    away (exact power-of-two rescalings of the totals, as for KL). Before that sum, each
+    tries a direct formula, for masses of totals P and Q: Pearson and Neyman
     :math:`\tfrac{Q}{P^2} \sum p^2 / q - 1` and the triangular discrimination
     :math:`2 - 4 \sum p q / (Q p + P q)` (positive masses), Hellinger
     :math:`2 - 2 \sum \sqrt{p q} / \sqrt{P Q}`, and returns it when it is at least
@@ -113,11 +116,12 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     if out is not None:
         return out
     name = one_of("f", f, F_DIVERGENCES)
-    if name in ("total-variation", "kl", "jensen-shannon", "gan"):
-        direct = {"total-variation": tv, "kl": kl}.get(name, jsd)(
+    if name in ("total-variation", "kl", "jensen-shannon"):
+        return {"total-variation": tv, "kl": kl}.get(name, jsd)(
             p, q, axis=axis, dx=dx, keepdims=keepdims, normalize=normalize)
-        return 2.0 * direct - math.log(4.0) if name == "gan" else direct
     boolean("keepdims", keepdims)
+    if name == "gan":  # C(G): its terms are of one sign, where 2 JSD - log 4 cancels
+        return criterion(p, q, axis, dx, normalize, ("p", "q"), keepdims)
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)

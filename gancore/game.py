@@ -51,7 +51,8 @@ from ._arrays import (
     xlog,
 )
 from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, mean_in_range,
-                      one_direct, quiet, ratio_of_totals, rows, streamed_direct, warns)
+                      one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct,
+                      warns)
 
 __all__ = [
     "minibatch_value",
@@ -515,10 +516,18 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.virtual_criterion(np.array([1.0, 0.0]), np.array([0.0, 1.0])))
     0.0
     """
-    out = one_direct(p_data, p_g, axis, dx, normalize, _CRITERION_DIRECT)
-    if out is not None:  # one short host distribution: the formula below, checks first
+    return criterion(p_data, p_g, axis, dx, normalize)
+
+
+def criterion(p_data, p_g, axis, dx, normalize, names=("p_data", "p_g"), keepdims=False):
+    """:func:`virtual_criterion`, its errors naming the measures by ``names``, with the
+    distribution axis kept as a length-1 axis for ``keepdims`` (``f_divergence``'s
+    ``"gan"``, 2 JSD - log 4, is C(G))."""
+    out = None
+    if keepdims is False:  # one short host distribution: the formula below, checks first
+        out = one_direct(p_data, p_g, axis, dx, normalize, _CRITERION_DIRECT)
+    if out is not None:
         return out
-    names = ("p_data", "p_g")
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p_data, p_g, axis, dx,
                                                             normalize, names)
     if low > 0:
@@ -536,10 +545,11 @@ def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
         with quiet(not warns(xp) or high <= low * MODERATE_RATIO):
             out = block_sum(xp, kernel, p, q) / rows(p_total)
         if all(map(math.isfinite, extremes(xp, out))):
-            return out
+            return shaped(xp, out, ax, keepdims)
     xp, p_data, p_g, w, ax, _ = measures(names, p_data, p_g, axis, dx, normalize)
     log_d, log_1m_d = _log_d_from_logits(_logit_of_ratio(p_data, p_g, xp=xp), xp=xp)
-    return _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp)
+    return shaped(xp, _expected_log(log_d, log_1m_d, p_data, p_g, w, ax, xp=xp), ax,
+                  keepdims)
 
 
 def _criterion_dots(a, b, k, *, xp):
