@@ -216,6 +216,13 @@ def dirac_simulate(theta0, psi0, /, *, kind="gan", lr=0.1, steps=1000,
         update.
         Cost: O(steps * critic_steps) field evaluations.
 
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`dirac_vector_field`; bad ``mode``, ``lr``, ``steps``,
+        ``critic_steps`` or ``clip``; starts that do not broadcast; a path that passes
+        the dtype's range (its field grows with theta and psi).
+
     Examples
     --------
     >>> import gancore
@@ -249,13 +256,21 @@ def dirac_simulate(theta0, psi0, /, *, kind="gan", lr=0.1, steps=1000,
         return p if clip is None else xp.clip(p, -clip, clip)
 
     path = [xp.stack([theta, psi])]
-    for _ in range(steps):
-        if mode == "simultaneous":
-            v_theta, v_psi = field(theta, psi)
-            theta, psi = theta + lr * v_theta, clipped(psi + lr * v_psi)
-        else:
-            for _ in range(critic_steps):
-                psi = clipped(psi + lr * field(theta, psi)[1])
-            theta = theta + lr * field(theta, psi)[0]
-        path.append(xp.stack([theta, psi]))
-    return xp.stack(path)
+    # psi * theta past the dtype saturates the sigmoids (0 or 1); a path that passes the
+    # dtype itself is refused below
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            if mode == "simultaneous":
+                v_theta, v_psi = field(theta, psi)
+                theta, psi = theta + lr * v_theta, clipped(psi + lr * v_psi)
+            else:
+                for _ in range(critic_steps):
+                    psi = clipped(psi + lr * field(theta, psi)[1])
+                theta = theta + lr * field(theta, psi)[0]
+            path.append(xp.stack([theta, psi]))
+    path = xp.stack(path)
+    if not bool(xp.all(xp.isfinite(path))):
+        raise ValueError(f"the path of theta and psi passes the range of {dtype} within "
+                         f"{steps} steps; start nearer (0, 0), or take a smaller lr or "
+                         "fewer steps")
+    return path

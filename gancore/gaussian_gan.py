@@ -101,7 +101,8 @@ def gaussian_optimal_discriminator(data, gen, /):
         ``data`` or ``gen`` not a Normal or MultivariateNormal.
     ValueError
         Different dimensions; a covariance, or its inverse, past float64's range (a
-        scale below about 1e-154 or above 1e154), where the closed form is not a float.
+        scale below about 1e-154 or above 1e154), or means so far out (``m^T Sigma^-1 m``
+        above about 1e308), that the closed form is not a float.
 
     Examples
     --------
@@ -115,10 +116,15 @@ def gaussian_optimal_discriminator(data, gen, /):
     if m.shape != mu.shape:
         raise ValueError(f"data and gen must have one dimension; got {m.size} and {mu.size}")
     sigma_inv, s_inv = _precision(sigma, "data"), _precision(s, "gen")
-    w = 0.5 * (s_inv - sigma_inv)
-    b = sigma_inv @ m - s_inv @ mu
-    log_det = np.linalg.slogdet(s)[1] - np.linalg.slogdet(sigma)[1]
-    c = 0.5 * (mu @ s_inv @ mu - m @ sigma_inv @ m) + 0.5 * log_det
+    with np.errstate(all="ignore"):  # a term past the range is refused below
+        w = 0.5 * (s_inv - sigma_inv)
+        b = sigma_inv @ m - s_inv @ mu
+        log_det = np.linalg.slogdet(s)[1] - np.linalg.slogdet(sigma)[1]
+        c = 0.5 * (mu @ s_inv @ mu - m @ sigma_inv @ m) + 0.5 * log_det
+    if not (math.isfinite(c) and np.isfinite(b).all() and np.isfinite(w).all()):
+        raise ValueError("data and gen give log-odds coefficients past float64's range "
+                         "(means or precisions too large: m^T Sigma^-1 m above about "
+                         "1e308)")
     return float(c), b, 0.5 * (w + w.T)
 
 

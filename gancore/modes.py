@@ -211,7 +211,7 @@ def mode_coverage(samples, mixture, /, *, within=3.0):
         distance2 = xp.sum(z * z, axis=-1)                                 # (..., n, K)
     nearest = xp.argmin(distance2, axis=-1)
     nearest2 = xp.min(distance2, axis=-1)
-    good = finite & (nearest2 < radius**2)
+    good = finite & (nearest2 < radius * radius)  # (inf past the range, where ** raises)
     k = len(mixture.components)
     hit = (nearest[..., None] == xp.arange(k, device=device(nearest))) & good[..., None]
     counts = xp.sum(xp.astype(hit, xp.int64), axis=-2)

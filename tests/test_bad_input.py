@@ -122,6 +122,9 @@ CASES = (
         ("dirac-mode", lambda: gancore.dirac_simulate(1.0, 1.0, mode="sequential"), ValueError, "mode must be"),
         ("dirac-clip", lambda: gancore.dirac_simulate(1.0, 1.0, clip=-1.0), ValueError, "clip must be a finite number > 0"),
         ("dirac-shapes", lambda: gancore.dirac_simulate(np.ones(2), np.ones(3)), ValueError, "do not broadcast"),
+        # from psi0 = 1.7e308, theta grows by lr psi a step (D = 1 once psi theta passes
+        # the largest float) and passes float64's largest within 20 steps
+        ("dirac-path-range", lambda: gancore.dirac_simulate(0.0, 1.7e308, steps=20), ValueError, "passes the range of float64"),
         ("ggan-loss", lambda: gancore.train_gaussian_gan(gancore.Normal(), loss="wgan"), ValueError, "loss must be one of"),
         ("ggan-steps", lambda: gancore.train_gaussian_gan(gancore.Normal(), steps=0), ValueError, "steps must be an int >= 1"),
         ("ggan-k", lambda: gancore.train_gaussian_gan(gancore.Normal(), k=1.5), TypeError, "k must be an int"),
@@ -130,6 +133,8 @@ CASES = (
         ("ggan-update", lambda: gancore.train_gaussian_gan(gancore.Normal(), update="gauss-seidel"), ValueError, "update must be"),
         ("ggan-data", lambda: gancore.train_gaussian_gan(gancore.LineSegment(0.0)), TypeError, "data must be a gancore Normal"),
         ("ggan-init", lambda: gancore.train_gaussian_gan(gancore.Normal(), init=([0.0, 0.0], [[1.0]])), ValueError, "init must be"),
+        # m^T Sigma^-1 m = 1.82e308 for a mean of 1.35e154: past float64's largest (1.80e308)
+        ("ggan-far-means", lambda: gancore.gaussian_optimal_discriminator(gancore.Normal(1.35e154, 1.0), gancore.Normal()), ValueError, "past float64's range"),
         ("ggan-dims", lambda: gancore.gaussian_optimal_discriminator(gancore.Normal(), gancore.MultivariateNormal([0.0, 0.0], np.eye(2))), ValueError, "data and gen must have one dimension"),
         ("ggan-criterion-dim", lambda: gancore.gaussian_criterion(gancore.MultivariateNormal(np.zeros(4), np.eye(4)), gancore.MultivariateNormal(np.zeros(4), np.eye(4))), ValueError, "dimension <= 3"),
         ("ggan-gradients-loss", lambda: gancore.gaussian_gan_gradients(*[np.zeros((1, 1))] * 7, loss="wgan"), ValueError, "loss must be one of"),

@@ -58,6 +58,14 @@ def test_samples_too_far_for_their_distance_are_far_from_every_mode(xp):
     assert float(score.high_quality) == pytest.approx(1 / 3, abs=1e-15)
 
 
+def test_a_radius_whose_square_passes_the_largest_float_takes_every_finite_sample():
+    # within = 1.35e154 standard deviations: its square is past the largest float (inf),
+    # and every finite sample is high quality, with neither an error nor a warning
+    score = gancore.mode_coverage(np.array([[0.0, 0.0], [5.0, 5.0]]), gancore.gaussian_ring(),
+                                  within=1.35e154)
+    assert float(score.high_quality) == 1.0
+
+
 def test_counts_of_hand_built_samples(xp):
     counts = [5, 0, 3, 0, 0, 1, 0, 7]
     ring, inside = _ring_points(counts, 2.9)      # within 3 sd of their mode
