@@ -82,7 +82,10 @@ def gaussian_optimal_discriminator(data, gen, /):
     :math:`\log p_{data} - \log p_g` for :math:`p_{data} = N(m, \Sigma)`,
     :math:`p_g = N(\mu, S)`:
     :math:`W = \tfrac12(S^{-1} - \Sigma^{-1})`, :math:`b = \Sigma^{-1}m - S^{-1}\mu`,
-    :math:`c = \tfrac12(\mu^TS^{-1}\mu - m^T\Sigma^{-1}m) + \tfrac12\log(\det S/\det\Sigma)`.
+    :math:`c = \tfrac12(\mu^TS^{-1}\mu - m^T\Sigma^{-1}m) + \tfrac12\log(\det S/\det\Sigma)`,
+    computed with :math:`\delta = \mu - m` as :math:`b = -S^{-1}\delta - 2Wm` and
+    :math:`c = m^TWm + \tfrac12(m + \mu)^TS^{-1}\delta + \tfrac12\log(\det S/\det\Sigma)`,
+    which keep their digits for means far from 0 (the difference of squares does not).
 
     Parameters
     ----------
@@ -115,24 +118,38 @@ def gaussian_optimal_discriminator(data, gen, /):
     mu, s = _moments(gen, "gen")
     if m.shape != mu.shape:
         raise ValueError(f"data and gen must have one dimension; got {m.size} and {mu.size}")
+    return _log_odds(m, sigma, mu, s)
+
+
+def _log_odds(m, sigma, mu, s):
+    """:func:`gaussian_optimal_discriminator`'s ``(c, b, W)`` from the moments, written
+    with the difference of the means, delta = mu - m: b = -S^-1 delta - 2 W m and
+    c = m^T W m + (m + mu)^T S^-1 delta / 2 + log(det S / det Sigma) / 2 (the closed form
+    expanded). For equal covariances (W = 0) no large terms cancel, as they do in
+    mu^T S^-1 mu - m^T Sigma^-1 m for means far from 0 (at 1e8 unit scales apart from 0,
+    that difference is off by up to 1)."""
     sigma_inv, s_inv = _precision(sigma, "data"), _precision(s, "gen")
     with np.errstate(all="ignore"):  # a term past the range is refused below
         w = 0.5 * (s_inv - sigma_inv)
-        b = sigma_inv @ m - s_inv @ mu
+        w = 0.5 * (w + w.T)
+        shift = s_inv @ (mu - m)
+        b = -shift - 2.0 * (w @ m)
         log_det = np.linalg.slogdet(s)[1] - np.linalg.slogdet(sigma)[1]
-        c = 0.5 * (mu @ s_inv @ mu - m @ sigma_inv @ m) + 0.5 * log_det
+        c = m @ w @ m + 0.5 * ((m + mu) @ shift) + 0.5 * log_det
     if not (math.isfinite(c) and np.isfinite(b).all() and np.isfinite(w).all()):
         raise ValueError("data and gen give log-odds coefficients past float64's range "
                          "(means or precisions too large: m^T Sigma^-1 m above about "
                          "1e308)")
-    return float(c), b, 0.5 * (w + w.T)
+    return float(c), b, w
 
 
 def gaussian_criterion(data, gen, /, *, nodes=64):
     r""":math:`C(G) = E_{p_{data}}[\log D^*] + E_{p_g}[\log(1 - D^*)]` for two Gaussians.
 
     Computed from the log-odds :math:`\ell` of :func:`gaussian_optimal_discriminator`
-    as :math:`-E_{p_{data}}[\mathrm{softplus}(-\ell)] - E_{p_g}[\mathrm{softplus}(\ell)]`.
+    as :math:`-E_{p_{data}}[\mathrm{softplus}(-\ell)] - E_{p_g}[\mathrm{softplus}(\ell)]`,
+    each expectation about its own Gaussian's mean (where :math:`\ell` has no large terms
+    to cancel), so that moving both Gaussians by one offset leaves C(G) as it is.
     In 1-D both expectations are adaptive quadratures (``scipy.integrate.quad``) split
     where :math:`\ell` changes sign; in d = 2 or 3 they are tensor-product
     Gauss-Hermite rules with ``nodes`` points per dimension, accurate to about 1e-6
@@ -158,27 +175,36 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
     -1.3862943611
     """
     positive_int("nodes", nodes)
-    c, b, w = gaussian_optimal_discriminator(data, gen)
-    d = b.size
+    gaussian_optimal_discriminator(data, gen)  # (its checks)
+    (m, sigma), (mu, s) = _moments(data, "data"), _moments(gen, "gen")
+    d = m.size
     if d > 3:
         raise ValueError(f"gaussian_criterion takes dimension <= 3; got {d}")
+    # Each expectation is taken in its own Gaussian's frame, centred on its mean, where
+    # the log-odds are evaluated near 0 (far from 0, c + b^T x + x^T W x cancels)
+    frames = [(np.zeros(d), sigma, mu - m, s, -1.0, sigma),
+              (m - mu, sigma, np.zeros(d), s, 1.0, s)]
     total = 0.0
     if d == 1:
         from scipy import integrate
 
-        roots = np.roots([w[0, 0], b[0], c]) if (w[0, 0] or b[0]) else np.array([])
-        for dist, sign in ((data, -1.0), (gen, 1.0)):
-            lo, hi = dist.loc - 40 * dist.scale, dist.loc + 40 * dist.scale
+        for m0, sigma0, mu0, s0, sign, cov in frames:
+            c, b, w = _log_odds(m0, sigma0, mu0, s0)
+            scale = math.sqrt(cov[0, 0])
+            lo, hi = -40 * scale, 40 * scale
+            roots = np.roots([w[0, 0], b[0], c]) if (w[0, 0] or b[0]) else np.array([])
             cuts = sorted(float(r.real) for r in np.atleast_1d(roots)
                           if abs(r.imag) < 1e-12 and lo < r.real < hi)
-            def integrand(t, dist=dist, sign=sign):  # t: quad's own finite floats, unchecked
-                logit = c + b[0] * t + w[0, 0] * t * t
-                density = np.exp(dist._log_density(np, np.array(t)))
-                return float(density) * np.logaddexp(0.0, sign * logit)
+            density = Normal(0.0, scale)
+
+            def integrand(t, c=c, b=b[0], w=w[0, 0], density=density, sign=sign):
+                logit = c + b * t + w * t * t  # (t: quad's own finite floats, unchecked)
+                return (float(np.exp(density._log_density(np, np.array(t))))
+                        * np.logaddexp(0.0, sign * logit))
 
             points = []  # break points closer than 1e-9 scales would make quad warn of
-            for t in sorted(cuts + [dist.loc]):  # bad behaviour there, and add nothing
-                if not points or t - points[-1] > 1e-9 * dist.scale:
+            for t in sorted(cuts + [0.0]):  # bad behaviour there, and add nothing
+                if not points or t - points[-1] > 1e-9 * scale:
                     points.append(t)
             total -= integrate.quad(integrand, lo, hi, points=points, limit=400,
                                     epsabs=1e-14, epsrel=1e-12)[0]
@@ -187,9 +213,9 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
     grid = np.stack(np.meshgrid(*[x1] * d, indexing="ij"), axis=-1).reshape(-1, d)
     weight = np.prod(np.stack(np.meshgrid(*[w1 / w1.sum()] * d, indexing="ij"),
                               axis=-1).reshape(-1, d), axis=1)
-    for dist, sign in ((data, -1.0), (gen, 1.0)):
-        mean, cov = _moments(dist, "data")
-        x = mean + grid @ np.linalg.cholesky(cov).T
+    for m0, sigma0, mu0, s0, sign, cov in frames:
+        c, b, w = _log_odds(m0, sigma0, mu0, s0)
+        x = grid @ np.linalg.cholesky(cov).T
         logit = c + x @ b + np.einsum("ni,ij,nj->n", x, w, x)
         total -= weight @ np.logaddexp(0.0, sign * logit)
     return float(total)

@@ -74,3 +74,32 @@ def test_gradients_past_the_float_range_are_a_named_error_without_warnings(
     given = [arr(xp, args[k], dt) for k in ("x_real", "z", "mean", "a", "c", "b", "w")]
     out = gancore.gaussian_gan_gradients(*given, loss=loss)
     assert all(np.isfinite(np.asarray(host(v))).all() for v in out.values())
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e8, 1e12])
+def test_criterion_and_discriminator_are_the_same_far_from_the_origin(offset):
+    # C(G) does not move when both Gaussians move by the same offset. It read the
+    # log-odds c + b x + W x^2 at x near the offset, and c = (mu^2 - m^2) / 2 lost its
+    # digits: 4% off at 1e8 unit scales from 0 (an IntegrationWarning at 1e10). Each
+    # expectation is now taken about its own Gaussian's mean, and c from the difference
+    # of the means: with equal scales, c = (m + mu) (mu - m) / (2 s^2) and b = -(mu - m) / s^2
+    near = gancore.gaussian_criterion(gancore.Normal(0.0, 1.0), gancore.Normal(1.0, 2.0))
+    far = gancore.gaussian_criterion(gancore.Normal(offset, 1.0), gancore.Normal(offset + 1.0, 2.0))
+    assert far == pytest.approx(near, rel=1e-12, abs=0)
+    cov = [[1.5, 0.2], [0.2, 1.0]]
+    near = gancore.gaussian_criterion(gancore.MultivariateNormal([0.0, 0.0], np.eye(2)),
+                                      gancore.MultivariateNormal([1.0, 0.5], cov))
+    far = gancore.gaussian_criterion(gancore.MultivariateNormal([offset, -offset], np.eye(2)),
+                                     gancore.MultivariateNormal([offset + 1.0, 0.5 - offset], cov))
+    assert far == pytest.approx(near, rel=1e-12, abs=0)
+    c, b, w = gancore.gaussian_optimal_discriminator(gancore.Normal(offset, 1.0),
+                                                     gancore.Normal(offset + 1.0, 1.0))
+    assert (c, b.tolist(), w.tolist()) == (offset + 0.5, [-1.0], [[0.0]])  # (exact here)
+
+
+def test_criterion_takes_a_one_dimensional_multivariate_normal():
+    # a MultivariateNormal of dimension 1 took the 1-D quadrature, which read a Normal's
+    # loc and scale (AttributeError)
+    got = gancore.gaussian_criterion(gancore.MultivariateNormal([0.0], [[4.0]]),
+                                     gancore.MultivariateNormal([1.0], [[1.0]]))
+    assert got == gancore.gaussian_criterion(gancore.Normal(0.0, 2.0), gancore.Normal(1.0, 1.0))
