@@ -33,7 +33,8 @@ def gaussian_ring(modes=8, /, *, radius=1.0, scale=0.01):
     modes : int
         Number of components K >= 1.
     radius, scale : float
-        Radius of the circle and each component's standard deviation, finite and > 0.
+        Radius of the circle and each component's standard deviation, finite and > 0;
+        ``scale`` between about 1e-161 and 1e154, so that the variance is a float.
 
     Returns
     -------
@@ -69,7 +70,7 @@ def gaussian_grid(side=5, /, *, spacing=2.0, scale=0.05):
         Components per row n >= 1.
     spacing, scale : float
         Distance between neighbouring means and each component's standard deviation,
-        finite and > 0.
+        finite and > 0; ``scale`` as in :func:`gaussian_ring`.
 
     Returns
     -------
@@ -92,8 +93,14 @@ def gaussian_grid(side=5, /, *, spacing=2.0, scale=0.05):
 
 
 def _isotropic(means, scale):
-    """The equally weighted mixture of N(mean, scale^2 I) over the rows of ``means``."""
-    cov = scale**2 * np.eye(means.shape[1])
+    """The equally weighted mixture of N(mean, scale^2 I) over the rows of ``means``;
+    ``ValueError`` naming ``scale`` where its square, the variance, is 0 or past the
+    float range."""
+    variance = scale * scale
+    if not 0.0 < variance < math.inf:
+        raise ValueError(f"scale must lie between about 1e-161 and 1e154, so that its "
+                         f"square, the variance, is a positive float; got {scale}")
+    cov = variance * np.eye(means.shape[1])
     return Mixture([MultivariateNormal(m, cov) for m in means],
                    np.full(len(means), 1 / len(means)), normalize=True)
 

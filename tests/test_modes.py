@@ -173,5 +173,11 @@ def test_bad_arguments_are_named():
         gancore.mode_coverage(np.zeros((3, 2)), ring, within=0.0)
     with pytest.raises(ValueError, match="modes"):
         gancore.gaussian_ring(0)
+    # a scale whose square, the variance, passes the float range or rounds to 0 (it
+    # raised OverflowError from scale**2, or named a cov the caller never gave)
+    for scale in (1e155, 1e-170):
+        for benchmark in (gancore.gaussian_ring, gancore.gaussian_grid):
+            with pytest.raises(ValueError, match="scale must lie between"):
+                benchmark(scale=scale)
     with pytest.raises(ValueError, match="spacing"):
         gancore.gaussian_grid(5, spacing=-1.0)
