@@ -114,15 +114,16 @@ def gaussian_optimal_discriminator(data, gen, /):
     >>> float(c), b.tolist(), W.tolist()
     (-0.5, [1.0], [[0.0]])
     """
+    return _log_odds(*_pair_moments(data, gen))
+
+
+def _pair_moments(data, gen):
+    """``(m, Sigma, mu, S)`` of data and gen (:func:`_moments`), of one dimension."""
     m, sigma = _moments(data, "data")
     mu, s = _moments(gen, "gen")
     if m.shape != mu.shape:
         raise ValueError(f"data and gen must have one dimension; got {m.size} and {mu.size}")
-    return _log_odds(m, sigma, mu, s)
-
-
-# multiples of a scale about a mean, as break points of gaussian_criterion's quadrature
-_STEPS = (-40, -20, -10, -5, -2, -1, 0, 1, 2, 5, 10, 20, 40)
+    return m, sigma, mu, s
 
 
 def _log_odds(m, sigma, mu, s):
@@ -145,6 +146,10 @@ def _log_odds(m, sigma, mu, s):
                          "(means or precisions too large: m^T Sigma^-1 m above about "
                          "1e308)")
     return float(c), b, w
+
+
+# multiples of a scale about a mean, as break points of gaussian_criterion's quadrature
+_STEPS = (-40, -20, -10, -5, -2, -1, 0, 1, 2, 5, 10, 20, 40)
 
 
 def gaussian_criterion(data, gen, /, *, nodes=64):
@@ -181,21 +186,20 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
     -1.3862943611
     """
     positive_int("nodes", nodes)
-    gaussian_optimal_discriminator(data, gen)  # (its checks)
-    (m, sigma), (mu, s) = _moments(data, "data"), _moments(gen, "gen")
+    m, sigma, mu, s = _pair_moments(data, gen)
     d = m.size
     if d > 3:
         raise ValueError(f"gaussian_criterion takes dimension <= 3; got {d}")
     # Each expectation is taken in its own Gaussian's frame, centred on its mean, where
-    # the log-odds are evaluated near 0 (far from 0, c + b^T x + x^T W x cancels)
-    frames = [(np.zeros(d), sigma, mu - m, s, -1.0, sigma),
-              (m - mu, sigma, np.zeros(d), s, 1.0, s)]
+    # the log-odds are evaluated near 0 (far from 0, c + b^T x + x^T W x cancels): the
+    # means of data and gen there, the sign of the softplus, the own covariance
+    frames = [(np.zeros(d), mu - m, -1.0, sigma), (m - mu, np.zeros(d), 1.0, s)]
     total = 0.0
     if d == 1:
         from scipy import integrate
 
-        for m0, sigma0, mu0, s0, sign, cov in frames:
-            c, b, w = _log_odds(m0, sigma0, mu0, s0)
+        for m0, mu0, sign, cov in frames:
+            c, b, w = _log_odds(m0, sigma, mu0, s)
             scale = math.sqrt(cov[0, 0])
             lo, hi = -40 * scale, 40 * scale
             roots = np.roots([w[0, 0], b[0], c]) if (w[0, 0] or b[0]) else np.array([])
@@ -204,23 +208,21 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
             # the log-odds as the difference of the two log densities, each of its own
             # standardised distance: c + b t + W t^2 cancels where the other Gaussian
             # lies many of this one's scales out (scales 1e15 apart gave C(G) = -9e5)
-            first = Normal(float(m0[0]), math.sqrt(sigma0[0, 0]))
-            second = Normal(float(mu0[0]), math.sqrt(s0[0, 0]))
-            density = first if sign < 0 else second
+            data0 = Normal(float(m0[0]), math.sqrt(sigma[0, 0]))
+            gen0 = Normal(float(mu0[0]), math.sqrt(s[0, 0]))
 
-            def integrand(t, first=first, second=second, density=density, sign=sign):
+            def integrand(t, data0=data0, gen0=gen0, sign=sign):
                 t = np.array(t)  # (quad's own finite floats, unchecked)
-                log_first = first._log_density(np, t)
-                log_second = second._log_density(np, t)
-                return (float(np.exp(log_first if density is first else log_second))
-                        * np.logaddexp(0.0, sign * (log_first - log_second)))
+                log_data, log_gen = data0._log_density(np, t), gen0._log_density(np, t)
+                return (float(np.exp(log_data if sign < 0 else log_gen))
+                        * np.logaddexp(0.0, sign * (log_data - log_gen)))
 
             # break points: the mean, the roots, and the other Gaussian's mean and its
             # scales out to 40, so that where the integrand lives on the other's (much
             # smaller) scale, quad's pieces are of that scale (one piece from a root
             # out to 40 scales missed the tail past the root: 1% of C(G) for scales 1e3
             # apart, with an error estimate of 4e-16)
-            other = second if density is first else first
+            other = gen0 if sign < 0 else data0
             near = [t for t in (other.loc + k * other.scale for k in _STEPS) if lo < t < hi]
             points = []  # break points closer than 1e-9 scales would make quad warn of
             for t in sorted(cuts + near + [0.0]):  # bad behaviour there, and add nothing
@@ -233,8 +235,8 @@ def gaussian_criterion(data, gen, /, *, nodes=64):
     grid = np.stack(np.meshgrid(*[x1] * d, indexing="ij"), axis=-1).reshape(-1, d)
     weight = np.prod(np.stack(np.meshgrid(*[w1 / w1.sum()] * d, indexing="ij"),
                               axis=-1).reshape(-1, d), axis=1)
-    for m0, sigma0, mu0, s0, sign, cov in frames:
-        c, b, w = _log_odds(m0, sigma0, mu0, s0)
+    for m0, mu0, sign, cov in frames:
+        c, b, w = _log_odds(m0, sigma, mu0, s)
         x = grid @ np.linalg.cholesky(cov).T
         logit = c + x @ b + np.einsum("ni,ij,nj->n", x, w, x)
         total -= weight @ np.logaddexp(0.0, sign * logit)
