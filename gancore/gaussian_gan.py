@@ -148,99 +148,167 @@ def _log_odds(m, sigma, mu, s):
     return float(c), b, w
 
 
-# multiples of a scale about a mean, as break points of gaussian_criterion's quadrature
-_STEPS = (-40, -20, -10, -5, -2, -1, 0, 1, 2, 5, 10, 20, 40)
-
-
-def gaussian_criterion(data, gen, /, *, nodes=64):
+def gaussian_criterion(data, gen, /):
     r""":math:`C(G) = E_{p_{data}}[\log D^*] + E_{p_g}[\log(1 - D^*)]` for two Gaussians.
 
-    Computed from the log-odds :math:`\ell` of :func:`gaussian_optimal_discriminator`
-    as :math:`-E_{p_{data}}[\mathrm{softplus}(-\ell)] - E_{p_g}[\mathrm{softplus}(\ell)]`,
-    each expectation about its own Gaussian's mean (where :math:`\ell` has no large terms
-    to cancel), so that moving both Gaussians by one offset leaves C(G) as it is.
-    In 1-D both expectations are adaptive quadratures (``scipy.integrate.quad``) of
-    :math:`\ell` as the difference of the two log densities, split where :math:`\ell`
-    changes sign and at the other Gaussian's mean and its scales out to 40 (where one
-    Gaussian is much narrower, the integrand lives on its scale); in d = 2 or 3 they
-    are tensor-product Gauss-Hermite rules with ``nodes`` points per dimension, accurate
-    to about 1e-6 while the two Gaussians' scales differ by less than 2x (D* then varies
-    smoothly on each Gaussian's scale). Equal to :math:`-\log 4 + 2\,\mathrm{JSD}`, in
-    :math:`[-\log 4, 0]`: :math:`-\log 4` exactly when data = gen.
+    Equal to :math:`-\log 4 + 2\,\mathrm{JSD}`, in :math:`[-\log 4, 0]`: :math:`-\log 4`
+    exactly when data = gen, and towards 0 as they part. With :math:`p = p_{data}`,
+    :math:`q = p_g` and the Chernoff coefficient :math:`A(s) = \int p^{1-s} q^s\,dx`
+    (a closed form for Gaussians, analytic for :math:`0 < \mathrm{Re}\,s < 1`),
+
+    .. math::
+
+        C(G) = -\frac12 \int_{-\infty}^{\infty}
+        \mathrm{Re}\,\frac{A(s)}{s (1 - s) \sin \pi s}\,d\omega,
+        \qquad s = c + i\omega,
+
+    for every :math:`c \in (0, 1)`: the inverse of
+    :math:`\int e^{st} \log(1 + e^{-t})\,dt = \pi / (s \sin \pi s)`, applied to the
+    log-odds under each measure (the derivation is on the Gaussian GAN's theory page).
+    It is taken at the saddle point :math:`c^* = \arg\min_c A(c)`, where the integrand
+    is a bump of one sign, by the trapezoidal rule, which converges geometrically for an
+    integrand analytic in a strip: the step is halved until two steps agree to
+    :math:`10^{-8}`, so that the finer one's error is about the square of that. In the
+    axes that diagonalise both covariances (data's whitened; gen's
+    :math:`N(\delta, \mathrm{diag}\,\lambda)` there),
+    :math:`\log A(s) = \sum_i \tfrac{1-s}{2} \log\lambda_i - \tfrac12 \log D_i(s)
+    - s(1-s)\delta_i^2 / (2 D_i(s))`, :math:`D_i(s) = \lambda_i + s(1 - \lambda_i)`.
+
+    The result keeps its relative precision in any dimension: for Gaussians of scales
+    many orders apart (one a narrow spike on the other), crossed (each narrower along
+    some axis), far apart (C(G) down to the smallest float; below it, ``-0.0``), and
+    far from the origin (the means enter through their difference). Measured against
+    mpmath and grid sums: within 1e-13 relative, and about :math:`\varepsilon
+    |\log A(c^*)|` relative where C(G) is far below 1 (7e-12 at C(G) = 1e-247).
+    Cost: an eigendecomposition, a root of :math:`(\log A)'` and a few hundred to a
+    few thousand evaluations of :math:`\log A`: 1 to 4 ms for scales within 1e3 of
+    each other, 16 ms (1-D) and 37 ms (3-D) for scales 1e30 apart, 56 and 124 ms at
+    1e100 (the steps shrink with the saddle's distance to 0 or 1).
 
     Parameters
     ----------
     data, gen : Normal or MultivariateNormal
-        Of one dimension d <= 3.
-    nodes : int
-        Gauss-Hermite points per dimension (d >= 2).
+        Of one dimension d.
 
     Returns
     -------
     float
+
+    Raises
+    ------
+    TypeError
+        ``data`` or ``gen`` not a Normal or MultivariateNormal.
+    ValueError
+        Different dimensions; a covariance, or its inverse, past float64's range (a
+        scale below about 1e-154 or above 1e154); or two covariances too far apart in
+        shape or size for float64 (gen's variances in the axes where data's covariance
+        is the identity, not all positive and finite there).
 
     Examples
     --------
     >>> import gancore
     >>> round(gancore.gaussian_criterion(gancore.Normal(0, 1), gancore.Normal(0, 1)), 10)
     -1.3862943611
+    >>> round(gancore.gaussian_criterion(gancore.Normal(0, 1), gancore.Normal(1, 2)), 10)
+    -1.129944415
     """
-    positive_int("nodes", nodes)
-    m, sigma, mu, s = _pair_moments(data, gen)
-    d = m.size
-    if d > 3:
-        raise ValueError(f"gaussian_criterion takes dimension <= 3; got {d}")
-    # Each expectation is taken in its own Gaussian's frame, centred on its mean, where
-    # the log-odds are evaluated near 0 (far from 0, c + b^T x + x^T W x cancels): the
-    # means of data and gen there, the sign of the softplus, the own covariance
-    frames = [(np.zeros(d), mu - m, -1.0, sigma), (m - mu, np.zeros(d), 1.0, s)]
-    total = 0.0
-    if d == 1:
-        from scipy import integrate
+    delta, lam = _shared_axes(*_pair_moments(data, gen))
+    c = _saddle(delta, lam)
+    log_peak = float(_log_chernoff(c, delta, lam).real)
+    if log_peak < -800.0:  # |C(G)| <= A(c) int |kernel| < exp(-800) / min(c, 1 - c)^2,
+        # with min(c, 1 - c) >= 1e-3: below the smallest float
+        return -0.0
+    # The integrand is analytic for |Im omega| < min(c, 1 - c) (the poles at s = 0, 1),
+    # where |A| grows by at most exp(kappa eta^2 / 2), kappa = (log A)''(c) (log A is
+    # convex in c): the trapezoidal rule's error is then about
+    # exp(kappa eta^2 / 2 - 2 pi eta / h), which this step puts below exp(-45); the
+    # kernel is below exp(-pi |omega|) / omega^2 past omega = 14 (exp(-44)).
+    eta = 0.8 * min(c, 1.0 - c)
+    step = 1e-6 * min(c, 1.0 - c)
+    kappa = max((_log_chernoff_slope(c + step, delta, lam)
+                 - _log_chernoff_slope(c - step, delta, lam)) / (2 * step), 0.0)
+    h = 2 * math.pi * eta / (45.0 + 2 * math.log(1 / eta) + kappa * eta**2 / 2)
+    coarse = None
+    for _ in range(8):
+        omega = np.arange(math.ceil(14.0 / h) + 1) * h
+        s = c + 1j * omega
+        with np.errstate(under="ignore"):  # (far out the bump is 0)
+            bump = (np.exp(_log_chernoff(s, delta, lam) - log_peak)
+                    / (s * (1.0 - s) * np.sin(np.pi * s))).real
+        # the integrand is even in omega: h (g(0) + 2 sum_{k >= 1} g(k h)) over the line
+        fine = h * (2.0 * np.sum(bump) - bump[0])
+        if coarse is not None and abs(fine - coarse) <= 1e-8 * abs(fine):
+            return -0.5 * math.exp(log_peak + math.log(fine))
+        coarse, h = fine, h / 2
+    raise RuntimeError("gaussian_criterion's trapezoidal rule did not converge; please "
+                       "report these Gaussians")
 
-        for m0, mu0, sign, cov in frames:
-            c, b, w = _log_odds(m0, sigma, mu0, s)
-            scale = math.sqrt(cov[0, 0])
-            lo, hi = -40 * scale, 40 * scale
-            roots = np.roots([w[0, 0], b[0], c]) if (w[0, 0] or b[0]) else np.array([])
-            cuts = sorted(float(r.real) for r in np.atleast_1d(roots)
-                          if abs(r.imag) < 1e-12 and lo < r.real < hi)
-            # the log-odds as the difference of the two log densities, each of its own
-            # standardised distance: c + b t + W t^2 cancels where the other Gaussian
-            # lies many of this one's scales out (scales 1e15 apart gave C(G) = -9e5)
-            data0 = Normal(float(m0[0]), math.sqrt(sigma[0, 0]))
-            gen0 = Normal(float(mu0[0]), math.sqrt(s[0, 0]))
 
-            def integrand(t, data0=data0, gen0=gen0, sign=sign):
-                t = np.array(t)  # (quad's own finite floats, unchecked)
-                log_data, log_gen = data0._log_density(np, t), gen0._log_density(np, t)
-                return (float(np.exp(log_data if sign < 0 else log_gen))
-                        * np.logaddexp(0.0, sign * (log_data - log_gen)))
+def _shared_axes(m, sigma, mu, s):
+    """``(delta, lambda)``: gen as :math:`N(\\delta, \\mathrm{diag}\\,\\lambda)` in the
+    axes where data is :math:`N(0, I)` and gen's covariance is diagonal (data whitened
+    by its Cholesky factor, then rotated onto the eigenvectors of gen's whitened
+    covariance). The Chernoff coefficient, and so C(G), does not change under this
+    affine map. The means' difference is taken first, so offsets cancel exactly."""
+    _precision(sigma, "data"), _precision(s, "gen")  # (both finite, as D*'s closed form)
+    factor = np.linalg.cholesky(sigma)
+    with np.errstate(all="ignore"):  # (past the range: -0.0 below, or refused)
+        shift = np.linalg.solve(factor, mu - m)
+        whitened = np.linalg.solve(factor, np.linalg.solve(factor, s).T)
+        lam, axes = np.linalg.eigh(0.5 * (whitened + whitened.T))
+        delta = axes.T @ shift
+    if not (np.isfinite(lam).all() and (lam > 0).all() and np.isfinite(axes).all()):
+        raise ValueError("gen's covariance, in the axes where data's is the identity, "
+                         f"has variances {lam.tolist()}, not all positive and finite: "
+                         "the two covariances are too far apart in shape or size for "
+                         "float64")
+    # a mean difference past the range: the Gaussians lie further apart than any scale,
+    # so C(G) is -0.0 (an infinite delta makes log A -inf at the saddle)
+    return np.where(np.isnan(delta), np.inf, delta), lam
 
-            # break points: the mean, the roots, and the other Gaussian's mean and its
-            # scales out to 40, so that where the integrand lives on the other's (much
-            # smaller) scale, quad's pieces are of that scale (one piece from a root
-            # out to 40 scales missed the tail past the root: 1% of C(G) for scales 1e3
-            # apart, with an error estimate of 4e-16)
-            other = gen0 if sign < 0 else data0
-            near = [t for t in (other.loc + k * other.scale for k in _STEPS) if lo < t < hi]
-            points = []  # break points closer than 1e-9 scales would make quad warn of
-            for t in sorted(cuts + near + [0.0]):  # bad behaviour there, and add nothing
-                if not points or t - points[-1] > 1e-9 * scale:
-                    points.append(t)
-            total -= integrate.quad(integrand, lo, hi, points=points, limit=400,
-                                    epsabs=1e-14, epsrel=1e-12)[0]
-        return float(total)
-    x1, w1 = np.polynomial.hermite_e.hermegauss(nodes)
-    grid = np.stack(np.meshgrid(*[x1] * d, indexing="ij"), axis=-1).reshape(-1, d)
-    weight = np.prod(np.stack(np.meshgrid(*[w1 / w1.sum()] * d, indexing="ij"),
-                              axis=-1).reshape(-1, d), axis=1)
-    for m0, mu0, sign, cov in frames:
-        c, b, w = _log_odds(m0, sigma, mu0, s)
-        x = grid @ np.linalg.cholesky(cov).T
-        logit = c + x @ b + np.einsum("ni,ij,nj->n", x, w, x)
-        total -= weight @ np.logaddexp(0.0, sign * logit)
-    return float(total)
+
+def _log_chernoff(s, delta, lam):
+    """:math:`\\log A(s) = \\log \\int p^{1-s} q^s\\,dx` for p = N(0, I), q = N(delta,
+    diag(lam)), at the real or complex ``s`` (an array, over its last axis the
+    dimensions): :math:`\\sum_i \\tfrac{1-s}{2}\\log\\lambda_i - \\tfrac12\\log D_i
+    - s(1 - s)\\delta_i^2/(2 D_i)`, :math:`D_i = \\lambda_i + s(1 - \\lambda_i)`, whose
+    real part is positive for :math:`0 < \\mathrm{Re}\\,s < 1` (so the principal
+    logarithm is continuous there). 0 at s = 0 and s = 1."""
+    s = np.asarray(s)[..., None]
+    spread = lam + s * (1.0 - lam)
+    with np.errstate(over="ignore", invalid="ignore"):  # (an infinite delta: -inf)
+        far = np.where(np.isinf(delta), -np.inf, -s * (1.0 - s) * delta**2 / (2 * spread))
+    return np.sum((1.0 - s) / 2 * np.log(lam) - 0.5 * np.log(spread) + far, axis=-1)
+
+
+def _log_chernoff_slope(c, delta, lam):
+    """The derivative of :func:`_log_chernoff` at a real ``c`` in (0, 1) (increasing:
+    log A is convex), from -KL(data || gen) at 0 to KL(gen || data) at 1."""
+    spread = lam + c * (1.0 - lam)
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = (-0.5 * np.log(lam) - (1.0 - lam) / (2 * spread)
+                 - (1.0 - 2 * c) * delta**2 / (2 * spread)
+                 + c * (1.0 - c) * delta**2 * (1.0 - lam) / (2 * spread**2))
+    return float(np.sum(terms))
+
+
+def _saddle(delta, lam):
+    """The minimiser of log A over [1e-3, 1 - 1e-3] (1/2 where data = gen, where A is
+    1): where :func:`gaussian_criterion`'s integrand is a bump of one sign. Kept 1e-3
+    from the poles at 0 and 1 (the minimiser, about 1 / (2 |log lambda|) from them for
+    scales far apart, comes that near only for scales 1e100 apart), so that the
+    trapezoidal steps stay above about 1e-4."""
+    from scipy import optimize
+
+    low, high = 1e-3, 1.0 - 1e-3
+    middle = _log_chernoff_slope(0.5, delta, lam)
+    if middle == 0.0 or not math.isfinite(middle):  # (data = gen, or apart past the
+        return 0.5  # range, where log A is -inf for every c)
+    end = high if middle < 0 else low
+    if (_log_chernoff_slope(end, delta, lam) < 0) == (middle < 0):
+        return end
+    a, b = (0.5, end) if middle < 0 else (end, 0.5)
+    return optimize.brentq(_log_chernoff_slope, a, b, args=(delta, lam), xtol=1e-12)
 
 
 def _logits(x, c, b, w, *, xp):

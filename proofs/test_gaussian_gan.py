@@ -244,6 +244,6 @@ def test_exact_criterion_matches_the_core_on_a_grid(xp, a, b):
     x, dx = gs.grid_for(a, b, points=8001)
     grid = float(host(gancore.virtual_criterion(a.pdf(arr(xp, x)), b.pdf(arr(xp, x)), dx=dx,
                                                 normalize=True)))
-    # adaptive quadrature (1e-12 relative) and a Riemann sum with >= 10 points per
-    # scale of smooth densities: both far inside 1e-7
-    close(gancore.gaussian_criterion(a, b), grid, 1e-7, "quadrature C(G) = grid C(G)")
+    # the exact C(G) (1e-13 relative) and a Riemann sum with >= 10 points per scale of
+    # smooth densities: both far inside 1e-7
+    close(gancore.gaussian_criterion(a, b), grid, 1e-7, "exact C(G) = grid C(G)")

@@ -161,7 +161,7 @@ VALID = {
     "gaussian_optimal_discriminator": (lambda: gancore.gaussian_optimal_discriminator,
                                        (gancore.Normal(), gancore.Normal(1.0)), {}),
     "gaussian_criterion": (lambda: gancore.gaussian_criterion,
-                           (gancore.Normal(), gancore.Normal(1.0)), {"nodes": 8}),
+                           (gancore.Normal(), gancore.Normal(1.0)), {}),
     "gaussian_gan_gradients": (
         lambda: gancore.gaussian_gan_gradients,
         (np.ones((4, 1)), np.ones((3, 1)), np.zeros(1), np.eye(1), np.array(0.5),
