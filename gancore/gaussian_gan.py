@@ -478,6 +478,14 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     record_every : int
         Steps between history records (each computes C(G) on the host).
 
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, each named; ``data`` whose samples do not resolve its covariance
+        in float64 (a scale below the spacing of floats at its mean, such as
+        ``Normal(1e17, 1)``); training that diverges past float64's range (learning
+        rates far too large), named at the first record after it, with the step.
+
     Returns
     -------
     GaussianGANResult
@@ -493,8 +501,19 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     d = m_true.size
     rng = np.random.default_rng(check_seed(seed))
     fit = np.atleast_2d(data._draw(4096, rng).reshape(4096, d))
-    center = fit.mean(axis=0)
-    scale = np.linalg.cholesky(np.atleast_2d(np.cov(fit.T)))  # x = center + scale u
+    with np.errstate(all="ignore"):  # (a covariance past the range is refused below)
+        center = fit.mean(axis=0)
+        spread = np.atleast_2d(np.cov(fit.T))
+    try:
+        scale = np.linalg.cholesky(spread) if np.isfinite(spread).all() else None
+    except np.linalg.LinAlgError:
+        scale = None
+    if scale is None:  # x = center + scale u, for the standardised u
+        raise ValueError(
+            "data's samples do not resolve its covariance in float64 (mean "
+            f"{m_true.tolist()}, variances {np.diag(cov_true).tolist()}): the 4096 that "
+            "fix the standardisation have a covariance that is not positive definite and "
+            "finite, as where the scale is below the spacing of floats at the mean")
     scale_inv = np.linalg.inv(scale)
     if init is None:
         chol = np.linalg.cholesky(cov_true)
@@ -525,34 +544,45 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
         a_x = scale @ np.asarray(a_u)
         return center + scale @ np.asarray(mean_u), a_x @ a_x.T
 
-    block = max(1, min(steps, 100))
-    for start in range(0, steps, block):
-        n_steps = min(block, steps - start)
-        real = put(((data._draw(n_steps * k * batch, rng).reshape(-1, d) - center)
-                    @ scale_inv.T).reshape((n_steps, k, batch, d)))
-        noise = put(rng.standard_normal((n_steps, k + 1, batch, d)))
-        for t in range(n_steps):
-            step = start + t
-            g_first = None
-            for j in range(k):
-                g = grad(real[t, j, ...], noise[t, j, ...], mean, a, c, b, w)
-                g_first = g if g_first is None else g_first
-                c, b, w = c + lr_d * g["c"], b + lr_d * g["b"], w + lr_d * g["w"]
-            if update == "alternating":
-                g = grad(real[t, k - 1, ...], noise[t, k, ...], mean, a, c, b, w)
-            else:
-                g = g_first
-            mean, a = mean - lr_g * g["mean"], a - lr_g * g["a"]
-            if step >= average_from:
-                sum_mean = sum_mean + mean
-                sum_aat = sum_aat + a @ ns.matrix_transpose(a)
-            if step % record_every == 0 or step == steps - 1:
-                mean_x, cov_x = to_data(_host(mean), _host(a))
-                hist["step"].append(step)
-                hist["mean"].append(mean_x)
-                hist["cov"].append(cov_x)
-                hist["value"].append(float(_host(g["value"])))
-                hist["criterion"].append(gaussian_criterion(data, _as_dist(mean_x, cov_x)))
+    # steps past float64 (too large a learning rate) overflow quietly, and are named at
+    # the next record (every record, and the last step, checks what it copies)
+    with np.errstate(over="ignore", invalid="ignore"):
+        block = max(1, min(steps, 100))
+        for start in range(0, steps, block):
+            n_steps = min(block, steps - start)
+            real = put(((data._draw(n_steps * k * batch, rng).reshape(-1, d) - center)
+                        @ scale_inv.T).reshape((n_steps, k, batch, d)))
+            noise = put(rng.standard_normal((n_steps, k + 1, batch, d)))
+            for t in range(n_steps):
+                step = start + t
+                g_first = None
+                for j in range(k):
+                    g = grad(real[t, j, ...], noise[t, j, ...], mean, a, c, b, w)
+                    g_first = g if g_first is None else g_first
+                    c, b, w = c + lr_d * g["c"], b + lr_d * g["b"], w + lr_d * g["w"]
+                if update == "alternating":
+                    g = grad(real[t, k - 1, ...], noise[t, k, ...], mean, a, c, b, w)
+                else:
+                    g = g_first
+                mean, a = mean - lr_g * g["mean"], a - lr_g * g["a"]
+                if step >= average_from:
+                    sum_mean = sum_mean + mean
+                    sum_aat = sum_aat + a @ ns.matrix_transpose(a)
+                if step % record_every == 0 or step == steps - 1:
+                    mean_x, cov_x = to_data(_host(mean), _host(a))
+                    value = float(_host(g["value"]))
+                    if not (np.isfinite(mean_x).all() and np.isfinite(cov_x).all()
+                            and math.isfinite(value)):
+                        raise ValueError(
+                            f"training diverged: by step {step} the generator's mean or "
+                            "covariance, or the value, left float64's range (lr_d = "
+                            f"{lr_d}, lr_g = {lr_g}); take smaller steps")
+                    hist["step"].append(step)
+                    hist["mean"].append(mean_x)
+                    hist["cov"].append(cov_x)
+                    hist["value"].append(value)
+                    hist["criterion"].append(
+                        gaussian_criterion(data, _as_dist(mean_x, cov_x)))
     mean_x, cov_x = to_data(_host(mean), _host(a))
     # D in data coordinates: q(x) = q_u(S^-1 (x - center))
     w_u, b_u, c_u = _host(w), _host(b), float(_host(c))

@@ -135,6 +135,9 @@ CASES = (
         ("ggan-init", lambda: gancore.train_gaussian_gan(gancore.Normal(), init=([0.0, 0.0], [[1.0]])), ValueError, "init must be"),
         # m^T Sigma^-1 m = 1.82e308 for a mean of 1.35e154: past float64's largest (1.80e308)
         ("ggan-far-means", lambda: gancore.gaussian_optimal_discriminator(gancore.Normal(1.35e154, 1.0), gancore.Normal()), ValueError, "past float64's range"),
+        ("ggan-train-unresolved-data", lambda: gancore.train_gaussian_gan(gancore.Normal(1e17, 1.0), steps=2), ValueError, "data's samples do not resolve its covariance"),
+        ("ggan-train-data-past-range", lambda: gancore.train_gaussian_gan(gancore.Normal(1e195, 1.0), steps=2), ValueError, "data's samples do not resolve its covariance"),
+        ("ggan-train-diverges", lambda: gancore.train_gaussian_gan(gancore.Normal(), lr_g=1e291, steps=60, record_every=50), ValueError, "training diverged: by step 0"),
         ("ggan-dims", lambda: gancore.gaussian_optimal_discriminator(gancore.Normal(), gancore.MultivariateNormal([0.0, 0.0], np.eye(2))), ValueError, "data and gen must have one dimension"),
         ("ggan-gradients-loss", lambda: gancore.gaussian_gan_gradients(*[np.zeros((1, 1))] * 7, loss="wgan"), ValueError, "loss must be one of"),
         ("kl-normal-types", lambda: gancore.kl_normal(gancore.Normal(), gancore.MultivariateNormal([0.0], [[1.0]])), TypeError, "p and q must both be Normal"),
