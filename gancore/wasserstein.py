@@ -266,7 +266,10 @@ def w1_empirical(x, y, /, x_weights=None, y_weights=None):
       when POT is installed (``pip install 'gancore[ot]'``), typically
       O((n + m) n m log(n + m)); without POT, SciPy's HiGHS solver (``linprog``) on the
       n m variables and n + m constraints, several times slower. Both are exact up to
-      the solvers' tolerances (below 1e-9 relative in the tests).
+      the solvers' tolerances (below 1e-9 relative in the tests). Their tolerances are
+      absolute, so the costs are first scaled by a power of 2 (exactly) to a largest
+      cost in [1/2, 1), and the result scaled back: the distance scales with the
+      points at any size.
 
     Examples
     --------
@@ -335,12 +338,22 @@ def _far(xp, dtype):
 
 def _transport_cost(cost, a, b):
     """The optimal transport cost min <gamma, cost> over couplings of ``a`` and ``b``
-    (host float64): POT's network simplex when POT is installed, else HiGHS."""
+    (host float64): POT's network simplex when POT is installed, else HiGHS.
+
+    Both solvers compare costs with absolute tolerances (of order 1e-15 and 1e-7), so
+    the costs are scaled by a power of 2 (exactly) to a largest cost in [1/2, 1), and
+    the result scaled back: points 1e-79 apart, all of whose costs the network simplex
+    took for ties, gave a distance 3.8 times the optimum."""
+    top = float(cost.max())
+    if not top > 0.0:  # (every cost 0: identical points)
+        return 0.0
+    exponent = math.frexp(top)[1]
+    cost = np.ldexp(cost, -exponent)
     try:
         import ot
     except ImportError:
-        return _linprog_cost(cost, a, b)
-    return _emd_cost(ot, cost, a, b)
+        return math.ldexp(_linprog_cost(cost, a, b), exponent)
+    return math.ldexp(_emd_cost(ot, cost, a, b), exponent)
 
 
 def _emd_cost(ot, cost, a, b):

@@ -150,6 +150,33 @@ def test_w1_empirical_without_pot_uses_highs(monkeypatch):
     assert float(gancore.w1_empirical(x, y)) == pytest.approx(with_pot, rel=1e-9, abs=0)
 
 
+@pytest.mark.parametrize("solver", ["pot", "highs"])
+@pytest.mark.parametrize("scale", [1e-200, 1e-79, 1e-10, 1e10, 1e150])
+def test_w1_empirical_of_point_clouds_of_any_scale_is_that_of_unit_ones_scaled(
+        monkeypatch, solver, scale):
+    # W1 scales with the points. Both solvers compare costs with absolute tolerances:
+    # points 1e-79 apart, all of whose costs the network simplex took for ties, gave 3.8
+    # times the optimum. The costs are now scaled to a largest one in [1/2, 1) and back
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pot(name, *args, **kwargs):
+        if name == "ot":
+            raise ImportError("POT is not installed")
+        return real_import(name, *args, **kwargs)
+
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(0, 1, (23, 1)), rng.normal(0.5, 1, (32, 1))
+    a, b = rng.random(23), rng.random(32)
+    want = ot.emd2(a / a.sum(), b / b.sum(), ot.dist(x, y, metric="euclidean")) * scale
+    if solver == "highs":
+        monkeypatch.setattr(builtins, "__import__", no_pot)
+    got = float(gancore.w1_empirical(x * scale, y * scale, a, b))
+    # (x * scale is x's scaling rounded: 1e-15 relative at most, far inside 1e-9)
+    assert got == pytest.approx(want, rel=1e-9, abs=0)
+
+
 def test_w1_empirical_with_equal_weights_equals_the_assignment(xp):
     x, y = RNG.normal(0, 1, (25, 2)), RNG.normal(1, 1, (25, 2))
     plain = host(gancore.w1_empirical(arr(xp, x), arr(xp, y)))
