@@ -30,7 +30,7 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, check_axis, extremes, namespace, one_of,
+from ._arrays import (NUMPY, boolean, check_axis, extremes, finfo_float, namespace, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus)
 from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first, careful_sum,
                       mass_pair, mean_in_range, one_direct, quiet, ratio_of_totals,
@@ -418,9 +418,12 @@ def conjugate(f, t, /):
         supremum is unbounded there), and the limits at ``t = -inf``: 0 (KL, GAN),
         -1/2 (TV), -1 (Pearson, Hellinger, triangular), -log(2)/2 (Jensen-Shannon), ``-inf``
         (reverse KL, Neyman); ``inf`` where :math:`f^*(t)` exceeds the dtype's largest
-        number (KL and Pearson at large t), without a warning. Computed without cancellation: :math:`2t / (1 + \sqrt{1 - t})` for
-        Neyman near 0, :math:`\log(1 - e^x)` by ``log(-expm1(x))`` or
-        ``log1p(-exp(x))`` as x is above or below -log 2.
+        number (KL and Pearson at large t), without a warning. Computed without
+        cancellation: :math:`2t / (1 + \sqrt{1 - t})` for Neyman near 0,
+        :math:`\log(1 - e^x)` by ``log(-expm1(x))`` or ``log1p(-exp(x))`` as x is above
+        or below -log 2, and Jensen-Shannon's :math:`2t - \log 2` with log 2 as its
+        rounded value plus the rest, so that it keeps its digits up to the edge of the
+        domain (the float64 nearest log(2)/2 lies inside it: :math:`f^* = 18.80...`).
 
     Examples
     --------
@@ -433,7 +436,7 @@ def conjugate(f, t, /):
     t = arrays["t"]
     require_float(xp, "t", t)
     require_not_nan(xp, "t", t)
-    inside = _DOMAINS[name](t)
+    inside = _DOMAINS[name](t, xp=xp)
     safe = xp.where(inside, t, xp.zeros_like(t) + _INSIDE[name])
     with np.errstate(over="ignore"):  # an f*(t) past the dtype's largest is inf
         return xp.where(inside, _CONJUGATES[name](safe, xp=xp), math.inf)
@@ -446,16 +449,33 @@ def _log1mexp(x, *, xp):
                     xp.log1p(-xp.exp(xp.where(near, -1.0, x))))
 
 
+# log(2) as its float64 value and the rest (log 2 - float(log 2), to 40 digits)
+_LOG2_REST = 2.319046813846299558417771e-17
+
+
+def _minus_log2(y, *, xp):
+    """``y - log 2`` in ``y``'s floating dtype, with log 2 as its value rounded to the
+    dtype plus the rest: near y = log 2, ``y - hi`` is exact (Sterbenz), so the result
+    keeps its relative precision where one rounded log 2 would leave only the rounding
+    (2.3e-17 in float64, 1.9e-9 in float32), and is not 0 at the float nearest log 2."""
+    if finfo_float(xp, y.dtype, "eps") < 1e-10:  # (float64)
+        return (y - _LOG2) - _LOG2_REST
+    high = float(np.float32(_LOG2))
+    return (y - high) - ((_LOG2 - high) + _LOG2_REST)
+
+
 _DOMAINS = {
-    "total-variation": lambda t: t <= 0.5,
-    "kl": lambda t: t < math.inf,
-    "reverse-kl": lambda t: t < 0,
-    "pearson": lambda t: t < math.inf,
-    "neyman": lambda t: t <= 1,
-    "hellinger": lambda t: t < 1,
-    "jensen-shannon": lambda t: t < _LOG2 / 2,
-    "gan": lambda t: t < 0,
-    "triangular": lambda t: t <= 1,
+    "total-variation": lambda t, *, xp: t <= 0.5,
+    "kl": lambda t, *, xp: t < math.inf,
+    "reverse-kl": lambda t, *, xp: t < 0,
+    "pearson": lambda t, *, xp: t < math.inf,
+    "neyman": lambda t, *, xp: t <= 1,
+    "hellinger": lambda t, *, xp: t < 1,
+    # t < log(2) / 2 exactly: the float nearest log(2) / 2 lies inside in float64
+    # (below it) and outside in float32 (above it)
+    "jensen-shannon": lambda t, *, xp: _minus_log2(2.0 * t, xp=xp) < 0,
+    "gan": lambda t, *, xp: t < 0,
+    "triangular": lambda t, *, xp: t <= 1,
 }
 # a point inside each domain, fed to the formula where t lies outside (then discarded)
 _INSIDE = {"total-variation": 0.0, "kl": 0.0, "reverse-kl": -1.0, "pearson": 0.0,
@@ -472,7 +492,8 @@ _CONJUGATES = {
                                         2.0 * t / (1.0 + xp.sqrt(1.0 - xp.maximum(t, -1.0)))),
     "hellinger": lambda t, *, xp: xp.where(t < -1.0, 1.0 / (1.0 - t) - 1.0,
                                            xp.maximum(t, -1.0) / (1.0 - t)),
-    "jensen-shannon": lambda t, *, xp: -0.5 * (_LOG2 + _log1mexp(2.0 * t - _LOG2, xp=xp)),
+    "jensen-shannon": lambda t, *, xp: -0.5 * (_LOG2 + _log1mexp(_minus_log2(2.0 * t, xp=xp),
+                                                                 xp=xp)),
     "gan": lambda t, *, xp: -_log1mexp(t, xp=xp),
     "triangular": lambda t, *, xp: xp.where(t >= -3.0, _triangular(xp.maximum(t, -3.0), xp=xp),
                                             -1.0),
