@@ -134,7 +134,8 @@ def test_w1_empirical_linprog_path_matches_the_network_simplex():
                                                       abs=0)
 
 
-def test_w1_empirical_without_pot_uses_highs(monkeypatch):
+def _hide_pot(monkeypatch):
+    """Make ``import ot`` raise ImportError, as where POT is not installed."""
     import builtins
 
     real_import = builtins.__import__
@@ -144,9 +145,13 @@ def test_w1_empirical_without_pot_uses_highs(monkeypatch):
             raise ImportError("POT is not installed")
         return real_import(name, *args, **kwargs)
 
+    monkeypatch.setattr(builtins, "__import__", no_pot)
+
+
+def test_w1_empirical_without_pot_uses_highs(monkeypatch):
     x, y = RNG.normal(0, 1, (6, 2)), RNG.normal(0, 1, (4, 2))
     with_pot = float(gancore.w1_empirical(x, y))
-    monkeypatch.setattr(builtins, "__import__", no_pot)
+    _hide_pot(monkeypatch)
     assert float(gancore.w1_empirical(x, y)) == pytest.approx(with_pot, rel=1e-9, abs=0)
 
 
@@ -157,21 +162,12 @@ def test_w1_empirical_of_point_clouds_of_any_scale_is_that_of_unit_ones_scaled(
     # W1 scales with the points. Both solvers compare costs with absolute tolerances:
     # points 1e-79 apart, all of whose costs the network simplex took for ties, gave 3.8
     # times the optimum. The costs are now scaled to a largest one in [1/2, 1) and back
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_pot(name, *args, **kwargs):
-        if name == "ot":
-            raise ImportError("POT is not installed")
-        return real_import(name, *args, **kwargs)
-
     rng = np.random.default_rng(9)
     x, y = rng.normal(0, 1, (23, 1)), rng.normal(0.5, 1, (32, 1))
     a, b = rng.random(23), rng.random(32)
     want = ot.emd2(a / a.sum(), b / b.sum(), ot.dist(x, y, metric="euclidean")) * scale
     if solver == "highs":
-        monkeypatch.setattr(builtins, "__import__", no_pot)
+        _hide_pot(monkeypatch)
     got = float(gancore.w1_empirical(x * scale, y * scale, a, b))
     # (x * scale is x's scaling rounded: 1e-15 relative at most, far inside 1e-9)
     assert got == pytest.approx(want, rel=1e-9, abs=0)
