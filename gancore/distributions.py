@@ -61,11 +61,16 @@ def _points(x, dim, name="x"):
 
 
 def _host_eval(x, fn, check=None, name="x"):
-    """Apply a NumPy/SciPy function to ``x`` on the host and return in ``x``'s namespace."""
+    """Apply a NumPy/SciPy function to ``x`` on the host and return in ``x``'s namespace.
+
+    Overflow is quiet: a standard score ``(x - loc) / scale`` past the float range, or
+    a quantile ``loc + scale z`` past it, is +-inf, where the distribution function is
+    0 or 1 and the quantile past every float (they warned)."""
     xp, x = _points(x, 1, name)
     if check is not None:
         check(xp, name, x)
-    return from_numpy(fn(to_numpy(x).astype(np.float64)), like=x, xp=xp)
+    with np.errstate(over="ignore"):
+        return from_numpy(fn(to_numpy(x).astype(np.float64)), like=x, xp=xp)
 
 
 class _Distribution:

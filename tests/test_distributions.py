@@ -164,6 +164,20 @@ def test_normal_density_is_zero_where_the_standard_score_overflows(xp):
             -math.log(scale) - 0.5 * math.log(2 * math.pi), rel=1e-15, abs=0)
 
 
+def test_normal_cdf_and_ppf_past_the_float_range_are_their_limits_without_warnings(xp):
+    # (x - loc) / scale past the largest float: the distribution function is 0 or 1 there;
+    # loc + scale z past it: the quantile lies past every float. Both warned of overflow
+    # (the configuration's filterwarnings=error fails the test on a warning)
+    for loc, scale, x, want in ((0.0, 1e-300, [1e300, -1e300], [1.0, 0.0]),
+                                (-1e308, 1.0, [1e308], [1.0]), (1e300, 1e-300, [-1e300], [0.0])):
+        dist = gancore.Normal(loc, scale)
+        assert host(dist.cdf(arr(xp, x))).tolist() == want
+        mix = gancore.Mixture([dist, gancore.Normal()], [0.5, 0.5])
+        assert np.all(np.isfinite(host(mix.cdf(arr(xp, x)))))
+    got = host(gancore.Normal(0.0, 1e308).ppf(arr(xp, [1.0 - 2.0**-53, 1e-300, 0.5])))
+    assert got.tolist() == [math.inf, -math.inf, 0.0]
+
+
 def test_kl_normal_multivariate():
     # independent coordinates: the KL is the sum of the 1-D KLs
     p = gancore.MultivariateNormal([0.0, 1.0], np.diag([1.0, 4.0]))
