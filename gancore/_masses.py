@@ -301,8 +301,11 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
     with np.errstate(all="ignore"):  # invalid input gives NaN or inf, then None
         for i in range(0, p.shape[0], step):
             a, b = p[i:i + step], q[i:i + step]
-            if signs is not None:
-                lows.append(np.minimum.reduce(np.minimum(a, b) if signs == "both" else a))
+            if signs is not None:  # (argmin gives a NaN's index; np.minimum.reduce of
+                # the lows below propagates it)
+                lows.append(a.item(a.argmin()))
+                if signs == "both":
+                    lows.append(b.item(b.argmin()))
             p_sums.append(np.add.reduce(a))
             q_sums.append(np.add.reduce(b))
             dots.append(dot(a, b, xp=NUMPY) if extra is None
