@@ -531,7 +531,7 @@ def finfo_float(xp, dtype, field):
     return value
 
 
-def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
+def near_one(xp, names, p, q, p_mass, q_mass, totals, w, axis):
     """``(p, q, p_mass, q_mass, low)`` with each measure multiplied, row by row, by the
     exact power of two that brings its total nearest 1, when some total lies outside
     ``[r, 1/r]``, ``r = `` the dtype's largest ``** -1/4`` (2^-256 in float64, 2^-32
@@ -543,8 +543,11 @@ def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
     or a tiny one beside a huge one). Scaling a measure changes nothing else: each
     divergence depends on the masses over their total. The scale is applied in two
     halves, each a finite power of two; it is exact except for masses that fall below
-    the smallest normal number, less than 2^-1022 of their total, and ``low``, the
-    smallest scaled mass, says whether any became 0. The totals are summed again, with
+    the smallest normal number, less than 2^-1022 of their total, which keep fewer
+    digits; ``low`` is the smallest scaled mass. A positive mass that would fall below
+    the smallest subnormal, less than 2^-1074 of its total (2^-149 in float32), is a
+    ``ValueError`` naming its measure: as 0 it would change which masses are 0, and with
+    it KL or Pearson's chi^2 (between inf and finite). The totals are summed again, with
     the weights ``w`` along ``axis``: subnormal masses times weights round, so a total
     summed at the input's scale can be off in its ninth digit.
     """
@@ -552,11 +555,17 @@ def near_one(xp, p, q, p_mass, q_mass, totals, w, axis):
     if 1.0 / bound <= totals[0] and totals[1] <= bound:
         return p, q, p_mass, q_mass, None
     scaled = []
-    for x, mass in ((p, p_mass), (q, q_mass)):
+    for name, x, mass in zip(names, (p, q), (p_mass, q_mass)):
         power = xp.round(xp.log2(mass))
         half = xp.trunc(power / 2.0)
+        given = x
         for part in (half, power - half):
             x = x * 2.0 ** -part
+        if bool(xp.any((x == 0.0) & (given > 0.0))):
+            raise ValueError(
+                f"{name} has a positive mass below its dtype's smallest positive number "
+                f"times its total: normalize=True cannot hold it once {name} is divided "
+                "by its total (it would count as 0)")
         scaled.append(x)
     p, q = scaled
     p_mass, q_mass = _total(xp, p, w, axis), _total(xp, q, w, axis)
@@ -752,7 +761,8 @@ def general_pair(names, p, q, axis, dx, normalize, extra=None):
     p, q, ax = broadcast_pair(xp, names, p, q, axis)
     w = weights(xp, arrays["dx"] if arrays["dx"] is not None else dx, p, ax)
     p_mass, q_mass, low, totals = total_masses(xp, names, p, q, w, ax, normalize)
-    p, q, p_mass, q_mass, scaled_low = near_one(xp, p, q, p_mass, q_mass, totals, w, ax)
+    p, q, p_mass, q_mass, scaled_low = near_one(xp, names, p, q, p_mass, q_mass, totals,
+                                                w, ax)
     low = low if scaled_low is None else scaled_low
     return xp, p, q, w, ax, p_mass, q_mass, (low, math.inf), arrays[extra_name]
 

@@ -4,9 +4,10 @@ Each function takes two arrays of masses (``dx=1``) or of densities sampled on a
 (``dx`` the spacing or the quadrature weights) and reduces along ``axis``, so a batch of
 distributions is one call. Inputs must be normalised to within ``max(1e-6, 1000 eps)``
 (``normalize=True`` accepts any positive total, subnormal or near the largest float:
-a measure whose total lies far from 1 is first scaled by an exact power of two) and are
-then divided by their total mass, so the result is the divergence of two exact
-probability measures.
+a measure whose total lies far from 1 is first scaled by an exact power of two, and a
+positive mass that the scaling would make 0, below 2**-1074 of its total in float64,
+is a ``ValueError``) and are then divided by their total mass, so the result is the
+divergence of two exact probability measures.
 
 Two evaluations, one result. When every mass is positive, a direct formula (one or two
 logarithms and a dot product per point) runs first. Its terms may cancel, but their
@@ -264,9 +265,11 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
         different namespaces, an ``axis`` that is not an int, a ``normalize`` or
         ``keepdims`` that is not a bool.
     ValueError
-        Negative, NaN or infinite mass; unnormalised input; empty or 0-d arrays;
-        lengths or shapes that do not match; arrays on different devices; bad ``dx``,
-        ``axis`` or ``base``.
+        Negative, NaN or infinite mass; unnormalised input; with ``normalize``, a total
+        that overflows, or a positive mass below the dtype's smallest positive number
+        times its total (it cannot be held once divided by the total); empty or 0-d
+        arrays; lengths or shapes that do not match; arrays on different devices; bad
+        ``dx``, ``axis`` or ``base``.
 
     Notes
     -----

@@ -24,6 +24,8 @@ def _divergence_cases(f):
          "q has a total mass that overflows"),
         (f"{name}-unnormalised", lambda: f(P, np.array([0.5, 0.6])), ValueError, "q is not normalised"),
         (f"{name}-zero-mass", lambda: f(P, np.zeros(2), normalize=True), ValueError, "q has zero total mass"),
+        (f"{name}-flushed-mass", lambda: f(np.array([1e300, 1e-300]), Q, normalize=True), ValueError,
+         "p has a positive mass below its dtype's smallest positive number times its total"),
         (f"{name}-length", lambda: f(P, np.array([0.2, 0.3, 0.5])), ValueError, "p and q must have the same length"),
         (f"{name}-broadcast", lambda: f(np.full((2, 2), 0.5), np.full((3, 2), 0.5)), ValueError, "do not broadcast"),
         (f"{name}-int", lambda: f(np.array([1, 0]), np.array([0, 1])), TypeError, "p must have a real floating dtype"),

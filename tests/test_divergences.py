@@ -424,6 +424,24 @@ def test_a_subnormal_mass_beside_a_total_far_from_1_keeps_its_value(xp):
     assert got == pytest.approx(2 * float(_mp_jsd(ps, qs)) - math.log(4), rel=1e-12, abs=0)
 
 
+@pytest.mark.parametrize("p, q, names", [
+    # q's total is 2**972 and a mass 2**-887: over its total it is 2**-1859, past
+    # float64, and scaled near 1 it became 0, so that KL (finite, about 644) was inf
+    ([0.5, 0.5], [2.0**972, 2.0**-887], ("q", "p_g")),
+    # p's mass 2**-737 beside a total of 2**998, where q is 0 (KL inf): it became 0,
+    # and KL 0
+    ([2.0**998, 2.0**-737], [1.0, 0.0], ("p", "p_data"))])
+def test_normalize_refuses_a_mass_that_its_total_would_flush_to_0(xp, p, q, names):
+    # normalize=True brings a total far from 1 near 1 by a power of two; a positive mass
+    # below 2**-1074 of its total cannot survive that, and as 0 it changes which masses
+    # are 0: every pair function names the measure instead (C(G)'s p_data and p_g)
+    for label, f in PAIR_FUNCTIONS.items():
+        name = names[label == "virtual_criterion"]
+        with pytest.raises(ValueError, match=f"^{name} has a positive mass below its "
+                                             "dtype's smallest positive number times"):
+            f(arr(xp, np.array(p)), arr(xp, np.array(q)), normalize=True)
+
+
 @given(seed=st.integers(0, 2**32 - 1), batch=st.sampled_from([(), (1,), (3,), (2, 2)]),
        n=st.integers(1, 40), dtype=st.sampled_from(["float64", "float32"]),
        dx=st.sampled_from([1.0, 0.5, 3.0]), normalize=st.booleans(),
