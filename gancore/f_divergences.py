@@ -143,7 +143,29 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
                     out = None
         if out is None:
             out = careful_sum(xp, _pearson_terms, first, second, *totals)
+        if math.isinf(extremes(xp, out)[1]):
+            out = _pearson_near_one(xp, out, first, second, *totals)
     return shaped(xp, out, ax, keepdims)
+
+
+def _pearson_near_one(xp, out, a, b, a_total, b_total):
+    """Pearson's chi^2 ``out`` again where it is infinite: each careful term
+    ``(a - kb)^2 / kb`` is the larger total P times the normalised one, so with totals
+    above 1 (up to 2^256 pass unscaled) a term can overflow where the result does not.
+    The masses scaled by the power of two that brings the largest total near 1 give
+    the same terms over P, exactly, where no positive mass falls to 0 (``out`` is kept
+    where one would: the masses' zeros decide which terms are infinite), in the rows
+    where it is infinite."""
+    top = max(extremes(xp, a_total)[1], extremes(xp, b_total)[1])
+    if not 2.0 < top < math.inf:
+        return out
+    scale = 2.0 ** -math.floor(math.log2(top))
+    a_scaled, b_scaled = a * scale, b * scale
+    if bool(xp.any(((a_scaled == 0.0) & (a > 0.0)) | ((b_scaled == 0.0) & (b > 0.0)))):
+        return out
+    again = careful_sum(xp, _pearson_terms, a_scaled, b_scaled, a_total * scale,
+                        b_total * scale)
+    return xp.where(xp.isinf(out), again, out)
 
 
 def _pearson_from_dot(dot, a_total, b_total):

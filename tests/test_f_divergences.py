@@ -214,6 +214,26 @@ def test_pearson_of_a_subnormal_mass_is_its_term_not_an_overflow(xp, tiny):
     assert got == want or abs(got - want) <= 4 * np.finfo(np.float64).eps * want
 
 
+@pytest.mark.parametrize("name", ["pearson", "neyman"])
+def test_chi2_of_totals_far_above_1_is_its_value_not_an_overflow(xp, name):
+    # normalize=True takes totals up to 2**256 unscaled, and the careful terms
+    # (a - kb)^2 / kb are the larger total times the normalised ones: here 2**200 times
+    # (1/2)^2 / 2**-900, which overflows though the result, 2**898 + 1/4 over the other
+    # points, does not (it was inf). The zero mass keeps the direct formula out
+    import mpmath
+
+    heavy, light = np.array([2.0**200, 2.0**-700, 1.0]), np.array([1.0, 1.0, 0.0])
+    p, q = (light, heavy) if name == "pearson" else (heavy, light)
+    with mpmath.workdps(50):
+        mp_p, mp_q = [mpmath.mpf(x) for x in p], [mpmath.mpf(x) for x in q]
+        # Pearson's (p - q)^2 / q, Neyman's (q - p)^2 / p, of the normalised masses
+        first, second = (mp_p, mp_q) if name == "pearson" else (mp_q, mp_p)
+        a, b = [x / sum(first) for x in first], [x / sum(second) for x in second]
+        want = float(sum((x - y) ** 2 / y for x, y in zip(a, b)))
+    got = float(host(gancore.f_divergence(arr(xp, p), arr(xp, q), f=name, normalize=True)))
+    assert got == pytest.approx(want, rel=1e-14)
+
+
 # Masses uniform on [1 - s, 1 + s] put each direct formula's result just above the floor
 # of 1/16, where its bound is loosest, at this s (chi^2 near 2 s^2 / 3; the squared
 # Hellinger distance and the triangular discrimination a quarter and a half of it)
