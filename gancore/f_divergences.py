@@ -155,9 +155,14 @@ def _pearson_near_one(xp, out, a, b, a_total, b_total):
     The masses scaled by the power of two that brings the largest total near 1 give
     the same terms over P, exactly, where no positive mass falls to 0 (``out`` is kept
     where one would: the masses' zeros decide which terms are infinite), in the rows
-    where it is infinite."""
+    where it is infinite with no positive mass of ``a`` where ``b``'s is 0."""
     top = max(extremes(xp, a_total)[1], extremes(xp, b_total)[1])
     if not 2.0 < top < math.inf:
+        return out
+    # a row with a positive mass of a where b's is 0 is inf at every scale (count
+    # histograms with an empty bin): no second sum for it
+    overflowed = (out == math.inf) & ~xp.any((a > 0.0) & (b == 0.0), axis=-1)
+    if not bool(overflowed if overflowed.ndim == 0 else xp.any(overflowed)):
         return out
     scale = 2.0 ** -math.floor(math.log2(top))
     a_scaled, b_scaled = a * scale, b * scale
@@ -165,7 +170,7 @@ def _pearson_near_one(xp, out, a, b, a_total, b_total):
         return out
     again = careful_sum(xp, _pearson_terms, a_scaled, b_scaled, a_total * scale,
                         b_total * scale)
-    return xp.where(xp.isinf(out), again, out)
+    return xp.where(overflowed, again, out)
 
 
 def _pearson_from_dot(dot, a_total, b_total):
