@@ -531,7 +531,7 @@ def finfo_float(xp, dtype, field):
     return value
 
 
-def near_one(xp, names, p, q, p_mass, q_mass, totals, w, axis):
+def near_one(xp, names, p, q, p_mass, q_mass, totals, w, axis, denominator=None):
     """``(p, q, p_mass, q_mass, low)`` with each measure multiplied, row by row, by the
     exact power of two that brings its total nearest 1, when some total lies outside
     ``[r, 1/r]``, ``r = `` the dtype's largest ``** -1/4`` (2^-256 in float64, 2^-32
@@ -544,32 +544,48 @@ def near_one(xp, names, p, q, p_mass, q_mass, totals, w, axis):
     divergence depends on the masses over their total. The scale is applied in two
     halves, each a finite power of two; it is exact except for masses that fall below
     the smallest normal number, less than 2^-1022 of their total, which keep fewer
-    digits; ``low`` is the smallest scaled mass. A positive mass that would fall below
-    the smallest subnormal, less than 2^-1074 of its total (2^-149 in float32), is a
-    ``ValueError`` naming its measure: as 0 it would change which masses are 0, and with
-    it KL or Pearson's chi^2 (between inf and finite). The totals are summed again, with
-    the weights ``w`` along ``axis``: subnormal masses times weights round, so a total
-    summed at the input's scale can be off in its ninth digit.
+    digits, and those below the smallest subnormal, less than 2^-1074 of it (2^-149 in
+    float32), which become 0; ``low`` is the smallest scaled mass. Such a 0 moves a
+    bounded divergence by less than the lost mass, but a divergence with a quotient of
+    the masses can go between finite and inf: for ``denominator`` ``"q"`` (KL,
+    Pearson's chi^2) or ``"p"`` (their reverses), a mass of the denominator's measure
+    that becomes 0 where the other's is positive, or one of the other measure that
+    becomes 0 where the denominator's is 0, is a ``ValueError`` naming its measure.
+    The totals are summed again, with the weights ``w`` along ``axis``: subnormal
+    masses times weights round, so a total summed at the input's scale can be off in
+    its ninth digit.
     """
     bound = _total_range(xp, p.dtype)
     if 1.0 / bound <= totals[0] and totals[1] <= bound:
         return p, q, p_mass, q_mass, None
     scaled = []
-    for name, x, mass in zip(names, (p, q), (p_mass, q_mass)):
+    for x, mass in ((p, p_mass), (q, q_mass)):
         power = xp.round(xp.log2(mass))
         half = xp.trunc(power / 2.0)
-        given = x
         for part in (half, power - half):
             x = x * 2.0 ** -part
-        if bool(xp.any((x == 0.0) & (given > 0.0))):
-            raise ValueError(
-                f"{name} has a positive mass below its dtype's smallest positive number "
-                f"times its total: normalize=True cannot hold it once {name} is divided "
-                "by its total (it would count as 0)")
         scaled.append(x)
+    if denominator is not None:
+        _keep_quotients(xp, names, (p, q), scaled, 1 if denominator == "q" else 0)
     p, q = scaled
     p_mass, q_mass = _total(xp, p, w, axis), _total(xp, q, w, axis)
     return p, q, p_mass, q_mass, to_float(xp.min(xp.minimum(p, q)))
+
+
+def _keep_quotients(xp, names, given, scaled, den):
+    """Raise where scaling made 0 a mass that a quotient of the masses needs (see
+    :func:`near_one`): the measure ``den`` (0 or 1) divides, the other is divided."""
+    num = 1 - den
+    lost = [(s == 0.0) & (x > 0.0) for x, s in zip(given, scaled)]
+    for which, where in ((den, lost[den] & (scaled[num] > 0.0)),
+                         (num, lost[num] & (given[den] == 0.0))):
+        if bool(xp.any(where)):
+            name = names[which]
+            raise ValueError(
+                f"{name} has a positive mass below its dtype's smallest positive number "
+                f"times its total: normalize=True cannot hold it once {name} is divided "
+                "by its total, and as 0 it would make this divergence inf or finite "
+                "where it is not")
 
 
 def plus_times(a, k, b, *, xp):
@@ -724,7 +740,7 @@ def from_numpy(a, *, like, xp):
     return xp.asarray(a, dtype=like.dtype, device=device(like))
 
 
-def validated_pair(names, p, q, axis, dx, normalize, extra=None):
+def validated_pair(names, p, q, axis, dx, normalize, extra=None, denominator=None):
     """Resolve and validate two measures for the divergences and V, without rescaling.
 
     Returns ``(xp, p, q, w, axis, p_mass, q_mass, bounds, extra)``: ``p`` and ``q``
@@ -737,12 +753,12 @@ def validated_pair(names, p, q, axis, dx, normalize, extra=None):
     """
     common = _host_pair(p, q, axis, dx, normalize, extra)
     return common if common is not None else general_pair(names, p, q, axis, dx,
-                                                          normalize, extra)
+                                                          normalize, extra, denominator)
 
 
-def general_pair(names, p, q, axis, dx, normalize, extra=None):
+def general_pair(names, p, q, axis, dx, normalize, extra=None, denominator=None):
     """:func:`validated_pair` for every input: what it returns, or the error it
-    raises."""
+    raises (``denominator`` as for :func:`near_one`)."""
     boolean("normalize", normalize)
     extra_name, extra_value = extra if extra is not None else ("_", None)
     spacing = type(dx) is float or (isinstance(dx, numbers.Real)
@@ -762,7 +778,7 @@ def general_pair(names, p, q, axis, dx, normalize, extra=None):
     w = weights(xp, arrays["dx"] if arrays["dx"] is not None else dx, p, ax)
     p_mass, q_mass, low, totals = total_masses(xp, names, p, q, w, ax, normalize)
     p, q, p_mass, q_mass, scaled_low = near_one(xp, names, p, q, p_mass, q_mass, totals,
-                                                w, ax)
+                                                w, ax, denominator)
     low = low if scaled_low is None else scaled_low
     return xp, p, q, w, ax, p_mass, q_mass, (low, math.inf), arrays[extra_name]
 

@@ -104,9 +104,11 @@ def block_sum(xp, kernel, *arrays):
     return parts[0] if len(parts) == 1 else xp.sum(xp.stack(parts), axis=0)
 
 
-def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
+def mass_pair(p, q, axis, dx, normalize, names=("p", "q"), denominator=None):
     """Validated masses with the distribution axis last, their totals, and bounds on
-    them (errors name the arrays by ``names``).
+    them (errors name the arrays by ``names``; ``denominator``, ``"p"`` or ``"q"`` for
+    a divergence with a quotient of the masses, as for
+    :func:`~gancore._arrays.near_one`).
 
     Returns ``(xp, p, q, p_total, q_total, bounds, ax)``: masses (densities times
     array weights; a scalar spacing cancels in every divergence), their sums along the
@@ -116,7 +118,7 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q")):
     shape).
     """
     xp, p, q, w, ax, p_total, q_total, bounds, _ = validated_pair(
-        names, p, q, axis, dx, normalize)
+        names, p, q, axis, dx, normalize, denominator=denominator)
     if not spacing(w):  # zero weights make zero masses, which the direct formulas leave alone
         p, q = p * w, q * w
     elif not (isinstance(w, float) and w == 1.0):

@@ -4,11 +4,12 @@ Each function takes two arrays of masses (``dx=1``) or of densities sampled on a
 (``dx`` the spacing or the quadrature weights) and reduces along ``axis``, so a batch of
 distributions is one call. Inputs must be normalised to within ``max(1e-6, 1000 eps)``
 (``normalize=True`` accepts any positive total, subnormal or near the largest float:
-a measure whose total lies far from 1 is first scaled by an exact power of two; a
-positive mass that the scaling would make 0, below 2**-1074 of its total in float64,
-is a ``ValueError``, and one below 2**-1022 of it becomes subnormal and keeps fewer
-digits, which KL and the chi^2 divergences feel: with p = (1/2, 1/2) and
-q = (2**300, 1.23 * 2**-750), KL is 2e-11 relative off) and are then divided by their
+a measure whose total lies far from 1 is first scaled by an exact power of two. A
+mass below 2**-1022 of its total becomes subnormal and keeps fewer digits, which KL and
+the chi^2 divergences feel: with p = (1/2, 1/2) and q = (2**300, 1.23 * 2**-750), KL
+is 2e-11 relative off. One below 2**-1074 of it, in float64, becomes 0: that moves
+JSD and TV by less than the mass, and where it would turn KL, reverse KL or a chi^2
+between finite and inf, they raise a ``ValueError``) and are then divided by their
 total mass, so the result is the divergence of two exact probability measures.
 
 Two evaluations, one result. When every mass is positive, a direct formula (one or two
@@ -270,9 +271,10 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     ValueError
         Negative, NaN or infinite mass; unnormalised input; with ``normalize``, a total
         that overflows, or a positive mass below the dtype's smallest positive number
-        times its total (it cannot be held once divided by the total); empty or 0-d
-        arrays; lengths or shapes that do not match; arrays on different devices; bad
-        ``dx``, ``axis`` or ``base``.
+        times its total, which would count as 0, where the other measure's mass makes
+        that turn KL between finite and inf; empty or 0-d arrays; lengths or shapes
+        that do not match; arrays on different devices; bad ``dx``, ``axis`` or
+        ``base``.
 
     Notes
     -----
@@ -305,7 +307,8 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     out = streamed_direct(p, q, axis, dx, normalize, KL_DIRECT)
     if out is not None:
         return shaped(NUMPY, out if base is None else out / scale, 0, keepdims)
-    xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
+    xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize,
+                                                            denominator="q")
     positive = low > 0
     terms = partial(_kl_terms, positive=positive)
     out = None

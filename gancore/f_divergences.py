@@ -122,7 +122,8 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
     boolean("keepdims", keepdims)
     if name == "gan":  # C(G): its terms are of one sign, where 2 JSD - log 4 cancels
         return criterion(p, q, axis, dx, normalize, ("p", "q"), keepdims)
-    xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize)
+    xp, p, q, p_total, q_total, (low, high), ax = mass_pair(
+        p, q, axis, dx, normalize, denominator=_DENOMINATORS.get(name))
     if name == "reverse-kl":  # the masses are validated: KL(Q || P) of their normalisations
         out = kl(q, p, normalize=True)
     elif name == "hellinger":
@@ -146,6 +147,10 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
         if math.isinf(extremes(xp, out)[1]):
             out = _pearson_near_one(xp, out, first, second, *totals)
     return shaped(xp, out, ax, keepdims)
+
+
+# the f-divergences with a quotient of the masses, by the measure that divides
+_DENOMINATORS = {"pearson": "q", "neyman": "p", "reverse-kl": "p"}
 
 
 def _pearson_near_one(xp, out, a, b, a_total, b_total):
