@@ -167,7 +167,7 @@ def _pearson_near_one(xp, out, a, b, a_total, b_total):
     # a row with a positive mass of a where b's is 0 is inf at every scale (count
     # histograms with an empty bin): no second sum for it
     overflowed = (out == math.inf) & ~xp.any((a > 0.0) & (b == 0.0), axis=-1)
-    if not bool(overflowed if overflowed.ndim == 0 else xp.any(overflowed)):
+    if not bool(xp.any(overflowed)):
         return out
     scale = 2.0 ** -math.floor(math.log2(top))
     a_scaled, b_scaled = a * scale, b * scale
