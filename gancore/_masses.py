@@ -258,6 +258,11 @@ class Direct(NamedTuple):
     positive and the result at least ``floor``. ``calm_ratio``: on NumPy, masses within
     this factor of each other compute without silencing warnings (see :func:`one_direct`).
     ``signs``: which masses the sign check reads (see :func:`one_direct`).
+    ``fallback``: for one short distribution, a formula with no floor (the careful
+    sum) that :func:`one_direct` takes where this one's finite result lies below
+    ``floor`` (nearly equal measures), on this one's checks (its ``signs`` unused: where
+    this one reads no smallest mass, the fallback's sum must be NaN at a negative mass
+    too), in place of the general path.
     """
 
     dot: Callable
@@ -266,6 +271,26 @@ class Direct(NamedTuple):
     given: Callable | None = None
     calm_ratio: float = MODERATE_RATIO
     signs: str | None = "both"
+    fallback: "Direct | None" = None
+
+
+def careful_formula(terms, finish=None):
+    """The careful sum of ``terms`` as a formula (:class:`Direct`) of one short host
+    distribution, a direct formula's ``fallback``: ``sum(terms(a, b, k, delta, xp=xp))``
+    over ``P`` (or ``finish`` of that sum and the totals) for totals that :func:`aligned`
+    leaves unscaled (:func:`unscaled`), by :func:`careful_sum`'s operations, so its
+    bits. ``terms`` as :func:`careful_sum` takes them, for masses known positive (or
+    whose sum is NaN where a mass is 0 or negative): a sum that is not finite leaves the
+    input to the general path."""
+    def total(a, b, k, delta, *, xp):
+        return xp.sum(terms(a, b, k, delta, xp=xp))
+
+    return Direct(total, finish or _over_first_total, floor=None, given=unscaled)
+
+
+def _over_first_total(out, p_total, q_total):
+    """A careful sum's result, ``out / P`` (:func:`careful_sum`)."""
+    return out / p_total
 
 
 def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
@@ -293,7 +318,7 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
     step = BLOCK_ELEMENTS
     if not (type(p) is np.ndarray and p.ndim == 1 and p.shape[0] >= 16 * step):
         return None  # (first: most calls are short, and leave here)
-    dot, finish, floor, _, _, signs = formula
+    dot, finish, floor, signs = formula.dot, formula.finish, formula.floor, formula.signs
     found = host_limits(p, q, axis, dx, normalize)
     if found is None or not (extra is None or (type(extra) is np.ndarray
                                                 and extra.dtype == p.dtype
@@ -385,8 +410,9 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None, then=None):
     For the inputs of :func:`short_totals`, whose totals it checks as the general path
     does (one block, as the general path sums it, so the results are its bits): the
     smallest mass (NaN propagates), then ``finish(dot(a, b, *given(P, Q)[, c], xp=xp), P,
-    Q)``, with ``c`` the array ``extra``, returned where ``formula`` accepts it. The
-    operations are the general path's.
+    Q)``, with ``c`` the array ``extra``, returned where ``formula`` accepts it, else,
+    where its finite result lies below its floor, its ``fallback``'s (the careful sum)
+    where that is finite. The operations are the general path's.
 
     The formula's ``signs`` says which masses the sign check reads: ``"both"``;
     ``"first"``, for a ``dot`` that is NaN or infinite wherever the first mass is
@@ -415,12 +441,24 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None, then=None):
     if found is None:
         return None
     xp, p_total, q_total = found
-    dot, finish, floor, given, calm_ratio, signs = formula
     low = None
-    if signs is not None:
+    if formula.signs is not None:
         low = least_of(xp, p, q)
-        if not _signs_fit(low, floor):
+        if not _signs_fit(low, formula.floor):
             return None
+    out = _evaluated(formula, xp, p, q, extra, p_total, q_total, low)
+    if out is not None and formula.floor is not None and not out >= formula.floor:
+        fallback = formula.fallback  # (nearly equal measures: the careful sum)
+        out = None if fallback is None else _evaluated(fallback, xp, p, q, extra, p_total,
+                                                       q_total, low)
+    return out if out is None or then is None else then(out)
+
+
+def _evaluated(formula, xp, p, q, extra, p_total, q_total, low):
+    """``formula``'s result (:func:`one_direct`) of checked masses whose smallest is
+    ``low`` (``None`` where unread); ``None`` where it is not finite or ``given`` refuses
+    the totals."""
+    dot, finish, floor, given, calm_ratio = formula[:5]
     arrays = (p, q) if extra is None else (p, q, extra)
     if given is not None:
         numbers = given(p_total, q_total)
@@ -431,6 +469,4 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None, then=None):
         out = finish(dot(*arrays, xp=xp), p_total, q_total)
     else:
         out = _quietly(lambda: finish(dot(*arrays, xp=xp), p_total, q_total))
-    if not (math.isfinite(out) and (floor is None or out >= floor)):
-        return None
-    return out if then is None else then(out)
+    return out if math.isfinite(out) else None

@@ -54,7 +54,11 @@ which broadcast at a third of a (1,) array's cost. One short distribution on the
 (NumPy; CPU torch tensors through their NumPy views, ``_arrays.numpy_views``) takes
 KL's and JSD's direct formula with nothing around those passes
 (``_masses.one_direct``), and TV its sign check from its own formula's minimum,
-``min(p, kq)``, whose smallest element is negative exactly when a mass is. KL's direct
+``min(p, kq)``, whose smallest element is negative exactly when a mass is; where the
+direct result falls below ``DIRECT_FLOOR`` (nearly equal measures), the careful sum
+follows on the same checks, as the general path would take it (1.6 to 2.3 times faster
+than through the general path for NumPy arrays of 1e3 nearly equal points, 3.5 to 4.8
+for CPU tensors, which took torch's operations there). KL's direct
 formula needs the smallest mass of ``p`` alone: where ``p > 0``, a negative ``q`` makes
 ``log(p/q)`` NaN and a zero one makes it infinite, so that the result is refused; the
 one pass of a long NumPy distribution reads that one minimum (short arrays read both
@@ -70,9 +74,9 @@ import numpy as np
 from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, numpy_views,
                       plus_times, tensor_of, to_float, tracks_gradient)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
-                      block_sum, careful_first, careful_sum, clipped, log_base, mass_pair,
-                      one_direct, quiet, ratio_of_totals, rows, shaped, short_totals,
-                      streamed_direct, warns)
+                      block_sum, careful_first, careful_formula, careful_sum, clipped,
+                      log_base, mass_pair, one_direct, quiet, ratio_of_totals, rows, shaped,
+                      short_totals, streamed_direct, unscaled, warns)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -224,9 +228,18 @@ def _jsd_from_dots(dots, p_total, q_total):
     return out if out <= math.log(2.0) else type(out)(math.log(2.0))
 
 
+def _jsd_from_careful(out, p_total, q_total):
+    """JSD from its careful sum and the totals, ``out / P`` with :func:`jsd`'s clip to
+    log 2 (the careful sum is never negative)."""
+    out = out / p_total
+    return out if out <= math.log(2.0) else type(out)(math.log(2.0))
+
+
 # one short host distribution: every x = a/(a + kb) may round to 1 (1 - x to 0), so the
 # formula runs with NumPy's warnings silenced (calm_ratio 0)
-_JSD_DIRECT = Direct(_jsd_dots, _jsd_from_dots, given=ratio_of_totals, calm_ratio=0.0)
+_JSD_DIRECT = Direct(_jsd_dots, _jsd_from_dots, given=ratio_of_totals, calm_ratio=0.0,
+                     fallback=careful_formula(partial(_jsd_terms, positive=True),
+                                              _jsd_from_careful))
 
 
 def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -339,7 +352,8 @@ def _kl_from_dot(dot, p_total, q_total):
 
 # (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
 # the sign check reads p alone)
-KL_DIRECT = Direct(_kl_dot, _kl_from_dot, signs="first")
+KL_DIRECT = Direct(_kl_dot, _kl_from_dot, signs="first",
+                   fallback=careful_formula(partial(_kl_terms, positive=True)))
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
@@ -508,7 +522,7 @@ _UNIT_RATIOS = {dtype: _unit_bounds(float(np.finfo(dtype).eps))
 def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
     """:func:`total_variation`'s direct form for one distribution on the host, its
     checks taken from the formula's own operations; ``None`` where the general path must
-    run (it then raises the errors, or takes the careful form).
+    run (it then raises the errors, or rescales the totals).
 
     For NumPy arrays of one float dtype, one dimension and at most ``BLOCK_ELEMENTS``
     points (one block, as the general path sums it), a float ``dx`` and
@@ -518,8 +532,10 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
     (its smallest element is negative exactly when some mass is: with ``k > 1/2`` no
     negative ``kq`` rounds to 0, and NaN propagates) and TV = 1 - sum(m)/P. Five
     operations on the arrays (four when ``k`` is 1 to within 4 ulps, see
-    :func:`_unit_ratio`), where checking first takes seven; the arithmetic is the general
-    path's, so the results are the same bits. CPU torch tensors take the same on their
+    :func:`_unit_ratio`), where checking first takes seven. Below 1/16, where that form
+    cancels (nearly equal measures), the careful form ``sum |(p - q) - delta q| / 2P``,
+    ``delta = (P - Q)/Q``, where the totals need no scaling. The arithmetic is the
+    general path's, so the results are the same bits. CPU torch tensors take the same on their
     NumPy views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor.
     ``then``, if given, maps the result (:func:`total_variation`).
     """
@@ -544,6 +560,11 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
     if not least.item(least.argmin()) >= 0.0:  # a negative mass, or NaN
         return None
     out = 1.0 - np.add.reduce(least) / p_total
-    if not out >= DIRECT_FLOOR:
-        return None
+    if not out >= DIRECT_FLOOR:  # nearly equal: the careful form, as the general path
+        numbers = unscaled(p_total, q_total)  # takes it (where it scales nothing)
+        if numbers is None:
+            return None
+        out = 0.5 * np.add.reduce(np.abs((p - q) - numbers[1] * q)) / p_total
+        if not out <= 1.0:  # (rounding: the general path clips)
+            return None
     return out if then is None else then(out)

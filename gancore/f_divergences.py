@@ -32,9 +32,9 @@ import numpy as np
 
 from ._arrays import (NUMPY, boolean, check_axis, extremes, finfo_float, namespace, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus)
-from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first, careful_sum,
-                      mass_pair, mean_in_range, one_direct, quiet, ratio_of_totals,
-                      rows, shaped, streamed_direct, unscaled)
+from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first,
+                      careful_formula, careful_sum, mass_pair, mean_in_range, one_direct,
+                      quiet, ratio_of_totals, rows, shaped, streamed_direct)
 from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import criterion, optimal_discriminator_logits
 
@@ -208,9 +208,6 @@ def _pearson_dot(a, b, *, xp):
     return xp.vecdot(a, a / b)
 
 
-_PEARSON = Direct(_pearson_dot, _pearson_from_dot)
-
-
 def _difference(a, b, delta):
     """``a - k b`` (k = 1 + delta) for rescaled masses, exact when a and b are close:
     ``(a - b) - delta b``.
@@ -285,11 +282,6 @@ def _hellinger_from_dot(dot, p_total, q_total, *, sqrt=np.sqrt):
     return 2.0 - 2.0 * (dot / sqrt(p_total * q_total))
 
 
-# (a negative mass makes its square root NaN, and the sum with it: no pass reads the
-# smallest mass, and masses may be 0)
-_HELLINGER = Direct(_hellinger_dot, _hellinger_from_dot, signs=None)
-
-
 def _hellinger_sum(xp, p, q, p_total, q_total, positive):
     """Hellinger's sum of validated masses: the direct formula, where accepted, else the
     careful sum (its guards of points where both masses are 0 left out for ``positive``
@@ -323,9 +315,6 @@ def _triangular_from_dot(dot, p_total, q_total):
     """The triangular discrimination ``2 - 4 S / Q`` from ``S = sum(p q / (p + k q))``,
     k = P/Q, and the totals (``p q / (Q p + P q) = (p q / (p + k q)) / Q``)."""
     return 2.0 - 4.0 * (dot / q_total)
-
-
-_TRIANGULAR = Direct(_triangular_dot, _triangular_from_dot, given=ratio_of_totals)
 
 
 def _triangular_sum(xp, p, q, p_total, q_total, positive):
@@ -365,28 +354,30 @@ def _hellinger_terms(a, b, k, delta, *, xp, guarded=True):
     return xp.where(root > 0, ratio * ratio, 0.0)
 
 
-def _careful(terms):
-    """The careful sum of ``terms`` as a formula of one short host distribution
-    (``_masses.one_direct``; its result is ``careful_sum``'s, the same operations). A
-    point where both masses are 0 makes the unguarded sum NaN, which leaves it to the
-    general path."""
-    def total(a, b, k, delta, *, xp):
-        return xp.sum(terms(a, b, k, delta, xp=xp, guarded=False))
+# The direct formulas of one host distribution, each with its careful sum as the
+# fallback where its result is below DIRECT_FLOOR (nearly equal measures; the careful
+# Pearson's sum of positive masses, inf where a term overflows, leaves such an input to
+# the general path). Hellinger's and the triangular discrimination's careful sums are
+# NaN where both masses are 0, which leaves that input to the general path too.
+_PEARSON = Direct(_pearson_dot, _pearson_from_dot,
+                  fallback=careful_formula(_positive_pearson_terms))
+# (a negative mass makes its square root NaN, and the sum with it: no pass reads the
+# smallest mass, and masses may be 0)
+_HELLINGER = Direct(_hellinger_dot, _hellinger_from_dot, signs=None,
+                    fallback=careful_formula(partial(_hellinger_terms, guarded=False)))
+_TRIANGULAR = Direct(_triangular_dot, _triangular_from_dot, given=ratio_of_totals,
+                     fallback=careful_formula(partial(_triangular_terms, guarded=False)))
 
-    return Direct(total, lambda out, p_total, q_total: out / p_total, floor=None,
-                  given=unscaled)
-
-
-# f -> its formulas for one host distribution, tried in turn where it is short; whether
-# the first also takes one long NumPy distribution in one pass; whether they take the
-# measures swapped; and whether they need dx = 1 (reverse KL: with another spacing its
-# general path takes the masses' sums as they are, not times dx / dx)
+# f -> its formula for one host distribution; whether it also takes one long NumPy
+# distribution in one pass; whether it takes the measures swapped; and whether it needs
+# dx = 1 (reverse KL: with another spacing its general path takes the masses' sums as
+# they are, not times dx / dx)
 _HOST_PATHS = {
-    "pearson": ((_PEARSON,), True, False, False),
-    "neyman": ((_PEARSON,), True, True, False),  # Pearson's of (q, p)
-    "hellinger": ((_HELLINGER, _careful(_hellinger_terms)), True, False, False),
-    "triangular": ((_TRIANGULAR, _careful(_triangular_terms)), False, False, False),
-    "reverse-kl": ((KL_DIRECT,), True, True, True),  # KL(Q || P)
+    "pearson": (_PEARSON, True, False, False),
+    "neyman": (_PEARSON, True, True, False),  # Pearson's of (q, p)
+    "hellinger": (_HELLINGER, True, False, False),
+    "triangular": (_TRIANGULAR, False, False, False),
+    "reverse-kl": (KL_DIRECT, True, True, True),  # KL(Q || P)
 }
 
 
@@ -396,17 +387,16 @@ def _host_shortcut(host, p, q, axis, dx, keepdims, normalize, then=None):
     NumPy distribution's one pass, each the general path's operations; ``None`` where the
     general path must run (it names ``p`` and ``q`` as given, and a ``keepdims`` that is
     not a bool). ``then``, if given, maps the result (:func:`one_direct`)."""
-    formulas, streams, swapped, unit_dx = host
+    formula, streams, swapped, unit_dx = host
     if (keepdims is not False and keepdims is not True) or (
             unit_dx and not (type(dx) is float and dx == 1.0)):
         return None
     first, second = (q, p) if swapped else (p, q)
     if keepdims is False:  # (the commonest call first)
-        for formula in formulas:
-            out = one_direct(first, second, axis, dx, normalize, formula, then=then)
-            if out is not None:
-                return out
-    out = streamed_direct(first, second, axis, dx, normalize, formulas[0]) if streams else None
+        out = one_direct(first, second, axis, dx, normalize, formula, then=then)
+        if out is not None:
+            return out
+    out = streamed_direct(first, second, axis, dx, normalize, formula) if streams else None
     if out is None:
         return None
     out = shaped(NUMPY, out, 0, keepdims)
