@@ -58,10 +58,13 @@ GPU = ("cupy", "torch_cuda")
 
 
 def _time(seconds):
+    """``seconds`` to three significant figures, in the largest unit that keeps the
+    figure at least 1 once rounded (999.6 µs is 1 ms, not 1e+03 µs)."""
+    rounded = float(f"{seconds:.3g}")
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds * 1e9:.3g} ns"
+        if rounded >= scale:
+            return f"{rounded / scale:.3g} {unit}"
+    return f"{rounded * 1e9:.3g} ns"
 
 
 def _size(n):

@@ -1,4 +1,5 @@
-"""bench/report.py's Targets table reads each target off the rows it names."""
+"""bench/report.py: the Targets table reads each target off the rows it names, and times
+print in a unit that keeps their figure."""
 
 import importlib.util
 from pathlib import Path
@@ -33,3 +34,11 @@ def test_the_scipy_targets_are_against_scipy_not_the_plain_formula(report, op, s
             _row(op, "peer", "numpy formula", 0.013), _row("log pass", "floor", "np.log", 0.005)]
     line = next(x for x in report.targets(rows).splitlines() if x.startswith(f"| {label} |"))
     assert line == f"| {label} | >= 5 | 8.00 | yes | 16.00 |"
+
+
+@pytest.mark.parametrize("seconds, printed", [
+    (9.996e-4, "1 ms"), (9.994e-4, "999 µs"), (1.5, "1.5 s"), (2.5e-5, "25 µs"),
+    (9.9996e-7, "1 µs"), (4.2e-8, "42 ns")])
+def test_a_time_prints_in_the_unit_that_keeps_its_rounded_figure(report, seconds, printed):
+    # 999.6 µs rounds to three figures as 1000 µs; it printed as "1e+03 µs"
+    assert report._time(seconds) == printed
