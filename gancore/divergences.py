@@ -71,8 +71,8 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, extremes, finfo_float, log_ratio, numpy_views,
-                      plus_times, tensor_of, to_float, tracks_gradient)
+from ._arrays import (NUMPY, boolean, extremes, finfo_float, largest, log_ratio,
+                      numpy_views, plus_times, tensor_of, to_float, tracks_gradient)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_formula, careful_sum, clipped,
                       log_base, mass_pair, one_direct, quiet, ratio_of_totals, rows, shaped,
@@ -124,11 +124,13 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
         a_s, b_s = xp.where(both, a, 1.0), xp.where(both, b, 1.0)
     kb = k * b_s
     s = a_s + kb
-    u = ((a_s - b_s) - delta * b_s) / s
+    u = a_s - b_s  # ((a - b) - delta b) / s, its temporaries updated in place (the same
+    u -= delta * b_s  # bits, fewer temporaries; see f_divergences._difference)
+    u /= s
     v = u * u
     # the largest u**2, not |u|: the same comparisons (|u| < c iff u**2 < c**2 for a
     # power of two c, rounding included) without a pass for |u|
-    largest_sq = to_float(xp.max(v))
+    largest_sq = _largest(xp, v)
     if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, as long as needed
         # g enters the term as (u + v) g, and the coefficients it leaves out are at most
         # 1/5, their tail at most 1/4.9 of the next power (u**2 < 1/64): 3 of them in
@@ -136,7 +138,11 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
         weight = (math.sqrt(largest_sq) + largest_sq) / 4.9
         g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS, weight)],
                     xp=xp)
-        inner = s * v * (1.0 + (u + v) * g)
+        h = u + v  # s v (1 + (u + v) g), as s * v * (1.0 + (u + v) * g) rounds it
+        h *= g
+        h += 1.0
+        inner = s * v
+        inner *= h
     else:
         small = v < _PSI_SERIES_BELOW ** 2
         us, vs = xp.where(small, u, 0.0), xp.where(small, v, 0.0)
@@ -151,10 +157,18 @@ def _horner(u, coefficients, *, xp):
     a float, for one coefficient."""
     if len(coefficients) == 1:
         return coefficients[0]
-    series = coefficients[-1] * u + coefficients[-2]
+    series = coefficients[-1] * u  # (updated in place: the same bits as series * u + c)
+    series += coefficients[-2]
     for c in reversed(coefficients[:-2]):
-        series = series * u + c
+        series *= u
+        series += c
     return series
+
+
+def _largest(xp, x):
+    """The largest element of ``x`` (finite), as a Python float: through ``argmax`` on
+    NumPy (1.2 us for 8192 points in place of ``max``'s 2.8)."""
+    return largest(xp, x) if xp is NUMPY else to_float(xp.max(x))
 
 
 def _jsd_terms(a, b, k, delta, *, xp, positive=False):
@@ -176,12 +190,15 @@ def _jsd_terms(a, b, k, delta, *, xp, positive=False):
     else:
         pos = s > 0
         ss = xp.where(pos, s, 1.0)
-    u = ((a - b) - delta * b) / ss
+    u = a - b  # ((a - b) - delta b) / ss, in place as in _kl_terms
+    u -= delta * b
+    u /= ss
     v = u * u
-    largest_sq = to_float(xp.max(v))  # as in _kl_terms: u**2's bounds are |u|'s
+    largest_sq = _largest(xp, v)  # as in _kl_terms: u**2's bounds are |u|'s
     if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: phi's series, no log
         quarter = _PHI_QUARTERS[:_terms_needed(largest_sq, _PHI_QUARTERS)]
-        inner = s * (v * _horner(v, quarter, xp=xp))
+        inner = v * _horner(v, quarter, xp=xp)  # s (v h), as s * (v * h) rounds it
+        inner *= s
         return inner if positive else xp.where(pos, inner, 0.0)
     if largest_sq < 0.25:
         phi = 2.0 * u * xp.atanh(u) + xp.log1p(-v)
