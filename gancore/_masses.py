@@ -212,6 +212,22 @@ def aligned(p_total, q_total, *, xp):
     return cp, cq, p_scaled, p_scaled / q_scaled, (p_scaled - q_scaled) / q_scaled
 
 
+def difference(a, b, delta):
+    """``a - k b`` (k = 1 + delta, :func:`aligned`) for rescaled masses, exact when a
+    and b are close: ``(a - b) - delta b``, the difference of the careful terms (KL's,
+    JSD's, TV's and the f-divergences').
+
+    Its temporary is updated in place (``d -= x`` rounds as ``d - x``), as the careful
+    terms update theirs (``x += a`` rounds as ``a + x``): the same bits with a block's
+    temporaries fewer, so more of them stay in cache (near-equal Pearson and triangular
+    sums at n = 1e7: about 0.2 of a log pass less). Only results that no torch gradient
+    keeps are updated (a difference's, a product's, a quotient's; not a square
+    root's)."""
+    d = a - b
+    d -= delta * b
+    return d
+
+
 def careful_first(xp, terms, p, q, p_total, q_total):
     """Whether to take the careful sum at once, without trying the direct formula first.
 
@@ -458,14 +474,15 @@ def _evaluated(formula, xp, p, q, extra, p_total, q_total, low):
     """``formula``'s result (:func:`one_direct`) of checked masses whose smallest is
     ``low`` (``None`` where unread); ``None`` where it is not finite or ``given`` refuses
     the totals."""
-    dot, finish, floor, given, calm_ratio = formula[:5]
+    dot, finish, given = formula.dot, formula.finish, formula.given
     arrays = (p, q) if extra is None else (p, q, extra)
     if given is not None:
         numbers = given(p_total, q_total)
         if numbers is None:
             return None
         arrays = (p, q, *numbers, *arrays[2:])
-    if extra is None and low is not None and max(p_total, q_total) <= low * calm_ratio:
+    if (extra is None and low is not None
+            and max(p_total, q_total) <= low * formula.calm_ratio):
         out = finish(dot(*arrays, xp=xp), p_total, q_total)
     else:
         out = _quietly(lambda: finish(dot(*arrays, xp=xp), p_total, q_total))

@@ -75,8 +75,8 @@ from ._arrays import (NUMPY, boolean, extremes, finfo_float, largest, log_ratio,
                       numpy_views, plus_times, tensor_of, to_float, tracks_gradient)
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_formula, careful_sum, clipped,
-                      log_base, mass_pair, one_direct, quiet, ratio_of_totals, rows, shaped,
-                      short_totals, streamed_direct, unscaled, warns)
+                      difference, log_base, mass_pair, one_direct, quiet, ratio_of_totals,
+                      rows, shaped, short_totals, streamed_direct, unscaled, warns)
 
 __all__ = ["jsd", "kl", "tv"]
 
@@ -124,9 +124,8 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
         a_s, b_s = xp.where(both, a, 1.0), xp.where(both, b, 1.0)
     kb = k * b_s
     s = a_s + kb
-    u = a_s - b_s  # ((a - b) - delta b) / s, its temporaries updated in place (the same
-    u -= delta * b_s  # bits, fewer temporaries; see f_divergences._difference)
-    u /= s
+    u = difference(a_s, b_s, delta)  # ((a - b) - delta b) / s, updated in place (the
+    u /= s                           # same bits, fewer temporaries)
     v = u * u
     # the largest u**2, not |u|: the same comparisons (|u| < c iff u**2 < c**2 for a
     # power of two c, rounding included) without a pass for |u|
@@ -190,8 +189,7 @@ def _jsd_terms(a, b, k, delta, *, xp, positive=False):
     else:
         pos = s > 0
         ss = xp.where(pos, s, 1.0)
-    u = a - b  # ((a - b) - delta b) / ss, in place as in _kl_terms
-    u -= delta * b
+    u = difference(a, b, delta)  # ((a - b) - delta b) / ss, in place as in _kl_terms
     u /= ss
     v = u * u
     largest_sq = _largest(xp, v)  # as in _kl_terms: u**2's bounds are |u|'s
@@ -510,7 +508,7 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q")):
     def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
         if cp is not None:
             a, b = a * cp, b * cq
-        return xp.sum(xp.abs((a - b) - delta * b), axis=-1)
+        return xp.sum(xp.abs(difference(a, b, delta)), axis=-1)
 
     dist = block_sum(xp, distance, p, q)
     return shaped(xp, clipped(xp, 0.5 * dist / rows(p_scaled), 1.0), ax, keepdims)
@@ -581,7 +579,7 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
         numbers = unscaled(p_total, q_total)  # takes it (where it scales nothing)
         if numbers is None:
             return None
-        out = 0.5 * np.add.reduce(np.abs((p - q) - numbers[1] * q)) / p_total
+        out = 0.5 * np.add.reduce(np.abs(difference(p, q, numbers[1]))) / p_total
         if not out <= 1.0:  # (rounding: the general path clips)
             return None
     return out if then is None else then(out)
