@@ -476,19 +476,23 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     return out if out is not None else _general_tv(p, q, axis, dx, keepdims, normalize)
 
 
-def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q"), then=None):
+def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q"),
+                    of_overlap=None):
     """:func:`tv`, its errors naming the measures by ``names`` (for callers whose
-    arguments are ``p_data`` and ``p_g``), or ``then(TV)`` where ``then`` is given: for
-    CPU tensors taken on the NumPy result of their views, before it becomes a tensor
-    (on a 0-d tensor each arithmetic operation costs 5 to 8 us)."""
-    out = _one_host_tv(p, q, axis, dx, keepdims, normalize, then)
+    arguments are ``p_data`` and ``p_g``); or, where ``of_overlap`` is given,
+    ``of_overlap(O)`` of the overlap ``O = sum(min(p/P, q/Q)) = 1 - TV`` itself,
+    the direct form's sum over P: a sum of non-negative terms, within a few ulps of O
+    relative to it (no careful form is needed; ``1 - TV`` would lose O's digits where
+    the supports barely overlap). For CPU tensors ``of_overlap`` is taken on the NumPy
+    result of their views, before it becomes a tensor (on a 0-d tensor each arithmetic
+    operation costs 5 to 8 us)."""
+    out = _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap)
     if out is not None:
         return out
-    out = _general_tv(p, q, axis, dx, keepdims, normalize, names)
-    return out if then is None else then(out)
+    return _general_tv(p, q, axis, dx, keepdims, normalize, names, of_overlap)
 
 
-def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q")):
+def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overlap=None):
     """:func:`total_variation` for every input (after :func:`_one_host_tv`)."""
     boolean("keepdims", keepdims)
     xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
@@ -497,11 +501,13 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q")):
     if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")) and not (
             tracks_gradient(p) or tracks_gradient(q)):
         k = None  # (masses that track a gradient keep k: its gradient holds Q's part)
-    direct = 1.0 - (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None
-                                                                 else k * b), axis=-1),
-                              p, q)
-                    / rows(p_total))
-    if accepted(xp, direct):  # in [1/16, 1]: sum(min(p, kq)) lies in [0, P]
+    overlap = (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None else k * b),
+                                                 axis=-1), p, q)
+               / rows(p_total))
+    if of_overlap is not None:  # sum(min(p, kq)) lies in [0, P]
+        return of_overlap(shaped(xp, clipped(xp, overlap, 1.0), ax, keepdims))
+    direct = 1.0 - overlap
+    if accepted(xp, direct):  # in [1/16, 1]
         return shaped(xp, direct, ax, keepdims)
     cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
 
@@ -534,7 +540,7 @@ _UNIT_RATIOS = {dtype: _unit_bounds(float(np.finfo(dtype).eps))
                 for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
 
 
-def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
+def _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap=None):
     """:func:`total_variation`'s direct form for one distribution on the host, its
     checks taken from the formula's own operations; ``None`` where the general path must
     run (it then raises the errors, or rescales the totals).
@@ -552,12 +558,12 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
     ``delta = (P - Q)/Q``, where the totals need no scaling. The arithmetic is the
     general path's, so the results are the same bits. CPU torch tensors take the same on their
     NumPy views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor.
-    ``then``, if given, maps the result (:func:`total_variation`).
+    Where ``of_overlap`` is given, ``of_overlap(sum(m)/P)`` (:func:`total_variation`).
     """
     if type(p) is not np.ndarray:
         views = numpy_views(p, q)
         return None if views is None else tensor_of(views[0], _one_host_tv(
-            views[1], views[2], axis, dx, keepdims, normalize, then))
+            views[1], views[2], axis, dx, keepdims, normalize, of_overlap))
     found = None if keepdims is not False else short_totals(p, q, axis, dx, normalize)
     if found is None:
         return None
@@ -574,7 +580,10 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
     # in [1/16, 1] where accepted (sum(least) lies in [0, P]); argmin gives NaN's index
     if not least.item(least.argmin()) >= 0.0:  # a negative mass, or NaN
         return None
-    out = 1.0 - np.add.reduce(least) / p_total
+    overlap = np.add.reduce(least) / p_total
+    if of_overlap is not None:  # (above 1 by rounding, where dx rounds P: the general
+        return of_overlap(overlap) if overlap <= 1.0 else None  # path clips)
+    out = 1.0 - overlap
     if not out >= DIRECT_FLOOR:  # nearly equal: the careful form, as the general path
         numbers = unscaled(p_total, q_total)  # takes it (where it scales nothing)
         if numbers is None:
@@ -582,4 +591,4 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, then=None):
         out = 0.5 * np.add.reduce(np.abs(difference(p, q, numbers[1]))) / p_total
         if not out <= 1.0:  # (rounding: the general path clips)
             return None
-    return out if then is None else then(out)
+    return out

@@ -834,22 +834,75 @@ def test_tv_sees_a_negative_subnormal_mass_beside_a_small_ratio_of_totals(kind):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("batch", [False, True])
-@pytest.mark.parametrize("op", ["hinge_critic_minimum", "least_squares_criterion"])
-def test_criteria_of_a_divergence_are_its_arithmetic_on_tensors(op, batch, dtype):
-    # the hinge critic's minimum, 2 (1 - TV), and the least-squares criterion, offset +
-    # scale * Delta (codes 0, 1, 1: 1/4 + Delta / 8), are formed on the NumPy result of
-    # the tensors' views before it becomes a tensor (one distribution), or on the general
-    # path's tensor (a batch): either way the bits of torch's arithmetic on the
-    # divergence's 0-d tensor, and a tensor of the masses' dtype
+def test_least_squares_criterion_is_its_divergences_arithmetic_on_tensors(batch, dtype):
+    # offset + scale * Delta (codes 0, 1, 1: 1/4 + Delta / 8) is formed on the NumPy
+    # result of the tensors' views before it becomes a tensor (one distribution), or on
+    # the general path's tensor (a batch): either way the bits of torch's arithmetic on
+    # the divergence's 0-d tensor, and a tensor of the masses' dtype
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(7)
     p, q = (torch.from_numpy((x / x.sum()).astype(dtype)) for x in rng.random((2, 50)))
     if batch:
         p, q = p[None], q[None]
-    if op == "hinge_critic_minimum":
-        got, want = gancore.hinge_critic_minimum(p, q), 2.0 * (1.0 - gancore.tv(p, q))
-    else:
-        got = gancore.least_squares_criterion(p, q, a=0.0, b=1.0, c=1.0)
-        want = 0.25 + 0.125 * gancore.f_divergence(p, q, f="triangular")
+    got = gancore.least_squares_criterion(p, q, a=0.0, b=1.0, c=1.0)
+    want = 0.25 + 0.125 * gancore.f_divergence(p, q, f="triangular")
     assert type(got) is torch.Tensor and got.dtype == p.dtype and got.shape == want.shape
     assert torch.equal(got, want)
+
+
+def _twice_overlap(p, q):
+    """sum 2 min(p/P, q/Q) at 60 digits, P and Q the exact totals of the float masses."""
+    with mpmath.workdps(60):
+        ps, qs = ([mpmath.mpf(v) / mpmath.fsum(map(mpmath.mpf, x)) for v in x] for x in (p, q))
+        return float(mpmath.fsum(2 * min(a, b) for a, b in zip(ps, qs)))
+
+
+@given(n=st.integers(2, 40), log_leak=st.floats(-15.0, 0.0), seed=st.integers(0, 2**32 - 1),
+       scale=st.sampled_from([1.0, 3.0, 1e-200]))
+def test_hinge_minimum_keeps_its_relative_digits_where_supports_barely_overlap(
+        xp, n, log_leak, seed, scale):
+    # p lives on the first half and q on the second, each leaking a share 10**log_leak
+    # onto the other's half: the minimum 2 sum min(p, q) runs down to 1e-15, where
+    # 2 (1 - TV) would keep only TV's absolute error, a few ulps of 1. Twice the
+    # overlap is a sum of non-negative terms: its rounding (k = P/Q, the pairwise sum,
+    # the division; the totals' own, n <= 40) stays within 32 ulps relative. With
+    # normalize=True and totals of 3 or 1e-200 the same (1e-200: rescaled totals)
+    rng = np.random.default_rng(seed)
+    p, q = rng.random(n) + 0.01, rng.random(n) + 0.01
+    half = np.arange(n) < n // 2
+    leak = 10.0**log_leak
+    p, q = np.where(half, p, leak * p), np.where(half, leak * q, q)
+    p, q = p / p.sum() * scale, q / q.sum()
+    want = _twice_overlap(p, q)
+    for kind in ("short", "long", "batch"):
+        a, b = p, q
+        if kind == "long":  # past the short path: the general one, in blocks
+            copies = 8200 // n + 1
+            a, b = np.tile(p, copies) / copies, np.tile(q, copies) / copies
+        if kind == "batch":
+            a, b = p[None], q[None]
+        got = host(gancore.hinge_critic_minimum(arr(xp, a), arr(xp, b),
+                                                normalize=scale != 1.0))
+        assert abs(float(np.ravel(got)[0]) - want) <= 32 * EPS * want, (kind, got, want)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batch", [False, True])
+def test_hinge_minimum_on_tensors_is_a_tensor_of_their_dtype_with_a_gradient(batch, dtype):
+    # one distribution takes the short path on the tensors' views, a batch the general
+    # path: both a tensor of the masses' dtype and shape; masses that track a gradient
+    # take it through the totals (k = P/Q) as through the minimum, as finite
+    # differences of the float64 function show
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    p, q = (torch.from_numpy((x / x.sum()).astype(dtype)) for x in rng.random((2, 50)))
+    if batch:
+        p, q = p[None], q[None]
+    got = gancore.hinge_critic_minimum(p, q)
+    assert type(got) is torch.Tensor and got.dtype == p.dtype and got.shape == p.shape[:-1]
+    want = _twice_overlap(p.reshape(-1).double().numpy(), q.reshape(-1).double().numpy())
+    assert abs(float(got.reshape(-1)[0]) - want) <= 32 * float(np.finfo(dtype).eps) * want
+    if dtype == "float64":
+        grad_p = p.clone().requires_grad_()
+        torch.autograd.gradcheck(
+            lambda a: gancore.hinge_critic_minimum(a, q, normalize=True), (grad_p,))
