@@ -51,7 +51,10 @@ PLAIN = {"kl": "numpy formula", "jsd": "numpy formula", "tv": "numpy 0.5*abs(p-q
          **dict.fromkeys(("optimal_discriminator_logits", "least_squares_optimal_discriminator",
                           "least_squares_criterion", "hinge_optimal_critic",
                           "hinge_critic_minimum", "value_from_logits", "minibatch_value",
-                          "minibatch_value_from_logits"), "numpy formula")}
+                          "minibatch_value_from_logits", "optimal_critic (kl)",
+                          "optimal_critic (pearson)", "conjugate (kl)", "conjugate (gan)",
+                          "variational_bound (kl)", "variational_bound (gan)"),
+                         "numpy formula")}
 SCIPY = {"kl": "scipy.stats.entropy", "jsd": "scipy jensenshannon**2",
          "w1": "scipy.stats.wasserstein_distance"}
 GPU = ("cupy", "torch_cuda")

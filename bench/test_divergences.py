@@ -56,6 +56,13 @@ PLAIN = {
     "minibatch_value": lambda real, fake: np.mean(np.log(real)) + np.mean(np.log1p(-fake)),
     "minibatch_value_from_logits": lambda real, fake: (-np.mean(np.logaddexp(0.0, -real))
                                                        - np.mean(np.logaddexp(0.0, fake))),
+    # f-GAN's pointwise optimal critic, the conjugate, and the bound by sample means
+    "optimal_critic (kl)": lambda p, q: 1.0 + np.log(p / q),
+    "optimal_critic (pearson)": lambda p, q: 2.0 * (p / q - 1.0),
+    "conjugate (kl)": lambda t: np.exp(t - 1.0),
+    "conjugate (gan)": lambda t: -np.log1p(-np.exp(t)),
+    "variational_bound (kl)": lambda t, s: np.mean(t) - np.mean(np.exp(s - 1.0)),
+    "variational_bound (gan)": lambda t, s: np.mean(t) + np.mean(np.log1p(-np.exp(s))),
 }
 PLAIN_NAME = "numpy formula"
 # "near": q = p (1 + 1e-3 noise), where the direct formulas would cancel and gancore
@@ -197,6 +204,18 @@ def _pair_call(function, p, q, d):
     return function(p, q)
 
 
+def _critic(p, q, d, *, f):
+    return gancore.optimal_critic(p, q, f=f)
+
+
+def _conjugate(p, q, d, *, f):
+    return gancore.conjugate(f, d)
+
+
+def _bound(p, q, d, *, f):
+    return gancore.variational_bound(d, d, f=f)
+
+
 PAIRED_OPS = {
     "kl": (lambda p, q, d: gancore.kl(p, q), "far"),
     "jsd": (lambda p, q, d: gancore.jsd(p, q), "far"),
@@ -220,19 +239,37 @@ PAIRED_OPS = {
     "minibatch_value": (lambda p, q, d: gancore.minibatch_value(d, d), "far"),
     "minibatch_value_from_logits": (lambda p, q, d: gancore.minibatch_value_from_logits(d, d),
                                     "far"),
+    # (D's values serve as critic values too: the GAN's, which must be negative, as -D;
+    # see _critic_values)
+    **{f"optimal_critic ({f})": (partial(_critic, f=f), "far") for f in ("kl", "pearson")},
+    **{f"conjugate ({f})": (partial(_conjugate, f=f), "far") for f in ("kl", "gan")},
+    **{f"variational_bound ({f})": (partial(_bound, f=f), "far") for f in ("kl", "gan")},
 }
 # the ops held to their plain formula per call only (n = 1e3), with no floor at n = 1e7
 PER_CALL_ONLY = ("optimal_discriminator_logits", "least_squares_optimal_discriminator",
                  "least_squares_criterion", "hinge_optimal_critic", "hinge_critic_minimum",
-                 "value_from_logits", "minibatch_value", "minibatch_value_from_logits")
+                 "value_from_logits", "minibatch_value", "minibatch_value_from_logits",
+                 *(op for op in PAIRED_OPS if op.startswith(("optimal_critic", "conjugate",
+                                                             "variational_bound"))))
 
 
 def _plain_args(op, p, q, d):
     """The plain formula's arguments: V's take D (or its logits) first, the minibatch
-    estimates two batches (D's array twice), the rest the two measures."""
+    estimates two batches (D's array twice), the conjugate D's array, the bound D's
+    array twice (as critic values on data and on generated points), the rest the two
+    measures."""
     if op in ("value", "value_from_logits"):
         return d, p, q
-    return (d, d) if op.startswith("minibatch") else (p, q)
+    if op.startswith("conjugate"):
+        return (d,)
+    return (d, d) if op.startswith(("minibatch", "variational_bound")) else (p, q)
+
+
+def _critic_values(op, d):
+    """D's values in [0.05, 0.95] as the critic values of ``op``: the GAN's conjugate
+    (f* is finite for t < 0 only) takes -D, in [-0.95, -0.05], across the change of form
+    at -log 2."""
+    return -d if op.endswith("(gan)") and not op.startswith("optimal_critic") else d
 
 
 @pytest.mark.parametrize("op", list(PAIRED_OPS))
@@ -243,7 +280,7 @@ def test_paired_ratio(benchmark, request, op, n):
         pytest.skip("per call at n = 1e3 (the far cases), against a log pass at n = 1e7")
     call, kind = PAIRED_OPS[op]
     p, q = simplex_pair(n, kind)
-    d = _discriminator(n, "float64")
+    d = _critic_values(op, _discriminator(n, "float64"))
     ours = (call, (p, q, d))
     if n == 10**3:
         reference = (plain, _plain_args(op, p, q, d))
@@ -295,6 +332,12 @@ TORCH_PLAIN = {
     "minibatch_value": lambda t, p, q, d: t.mean(t.log(d)) + t.mean(t.log1p(-d)),
     "minibatch_value_from_logits": lambda t, p, q, d: (
         t.mean(t.nn.functional.logsigmoid(d)) + t.mean(t.nn.functional.logsigmoid(-d))),
+    "optimal_critic (kl)": lambda t, p, q, d: 1.0 + t.log(p / q),
+    "optimal_critic (pearson)": lambda t, p, q, d: 2.0 * (p / q - 1.0),
+    "conjugate (kl)": lambda t, p, q, d: t.exp(d - 1.0),
+    "conjugate (gan)": lambda t, p, q, d: -t.log1p(-t.exp(d)),
+    "variational_bound (kl)": lambda t, p, q, d: t.mean(d) - t.mean(t.exp(d - 1.0)),
+    "variational_bound (gan)": lambda t, p, q, d: t.mean(d) + t.mean(t.log1p(-t.exp(d))),
 }
 
 
@@ -364,7 +407,7 @@ def test_paired_ratio_torch(benchmark, request, op, n, dtype):
     torch = pytest.importorskip("torch")
     call, _ = PAIRED_OPS[op]
     p, q = (torch.from_numpy(a.astype(dtype)) for a in simplex_pair(n, "far"))
-    d = torch.from_numpy(_discriminator(n, dtype))
+    d = torch.from_numpy(_critic_values(op, _discriminator(n, dtype)))
     calls, smoke_run, ratios, inline = 200, smoke(request.config), [], []
     plain = TORCH_PLAIN[op]
 
@@ -386,8 +429,11 @@ def test_paired_ratio_torch(benchmark, request, op, n, dtype):
     if inline:
         benchmark.extra_info["inline_ratio"] = statistics.median(inline)
         assert torch.equal(INLINE[op](torch, p, q, d), call(p, q, d))
-    # (float32: each of the 1e3 terms' roundings, against the plain expression's)
+    # (float32: each of the 1e3 terms' roundings, against the plain expression's;
+    # Pearson's critic from the log-ratio, 2 expm1(l), is within a few eps of the ratio
+    # absolute, as its plain subtraction is, where either passes 0)
     torch.testing.assert_close(torch.as_tensor(call(p, q, d)),
                                torch.as_tensor(plain(torch, p, q, d)),
                                rtol=1e-9 if dtype == "float64" else 2e3 * 2.0**-23,
-                               atol=0)
+                               atol=(8 * float(torch.finfo(p.dtype).eps)
+                                     if op == "optimal_critic (pearson)" else 0))

@@ -30,13 +30,15 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, check_axis, extremes, finfo_float, namespace, one_of,
-                      plus_times, require_float, require_not_nan, sigmoid, softplus)
+from ._arrays import (ARG_EXTREME_ELEMENTS, HOST_LIMITS, NUMPY, boolean, check_axis,
+                      extremes, finfo_float, host_positive, namespace, numpy_views, one_of,
+                      plus_times, require_float, require_not_nan, sigmoid, softplus,
+                      through_views)
 from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first,
                       careful_formula, careful_sum, difference, mass_pair, mean_in_range,
                       one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct)
 from .divergences import KL_DIRECT, jsd, kl, tv
-from .game import criterion, optimal_discriminator_logits
+from .game import _moderate_log_ratio, criterion, optimal_discriminator_logits
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
            "variational_bound"]
@@ -432,6 +434,8 @@ def conjugate(f, t, /):
         or below -log 2, and Jensen-Shannon's :math:`2t - \log 2` with log 2 as its
         rounded value plus the rest, so that it keeps its digits up to the edge of the
         domain (the float64 nearest log(2)/2 lies inside it: :math:`f^* = 18.80...`).
+        Cost: O(n) time; host values whose largest lies inside the domain (at most
+        16384 of them) are checked by that largest alone.
 
     Examples
     --------
@@ -440,6 +444,9 @@ def conjugate(f, t, /):
     array([0.69314718,        inf])
     """
     name = one_of("f", f, F_DIVERGENCES)
+    out = _host_conjugate(name, t)
+    if out is not None:  # the commonest call: host values inside the domain
+        return out
     xp, arrays = namespace(t=t)
     t = arrays["t"]
     require_float(xp, "t", t)
@@ -448,6 +455,41 @@ def conjugate(f, t, /):
     safe = xp.where(inside, t, xp.zeros_like(t) + _INSIDE[name])
     with np.errstate(over="ignore"):  # an f*(t) past the dtype's largest is inf
         return xp.where(inside, _CONJUGATES[name](safe, xp=xp), math.inf)
+
+
+def _host_conjugate(name, t):
+    """:func:`conjugate` of host values whose largest lies inside the domain of ``f*``
+    (so every value does, and none is NaN: argmax finds a NaN, and it fails the test):
+    the formula on ``t`` itself, which the general path takes wherever ``t`` lies inside,
+    so its bits; ``None`` for any other input (the general path then checks ``t`` and
+    takes ``f* = inf`` outside the domain).
+
+    For NumPy arrays (with NumPy's warnings silenced: an ``f*`` past the dtype's largest
+    is inf) and CPU torch tensors, their largest read on their NumPy view and the
+    formula in torch (whose exp and log round apart from NumPy's), of a float dtype, one
+    dimension or more, and at most ``ARG_EXTREME_ELEMENTS`` values. Every domain is a
+    half-line bounded above, and Jensen-Shannon's test is monotone in t, so the largest
+    value decides (:data:`_DOMAINS`)."""
+    if type(t) is np.ndarray:
+        xp, view = None, t
+    else:
+        found = numpy_views(t, t)
+        if found is None:
+            return None
+        xp, view = found[0], found[1]
+    if (view.dtype not in HOST_LIMITS or not view.ndim
+            or not 0 < view.size <= ARG_EXTREME_ELEMENTS
+            or not _DOMAINS[name](view.dtype.type(view.item(view.argmax())), xp=NUMPY)):
+        return None
+    if xp is None:
+        return _numpy_conjugate(_CONJUGATES[name], t)
+    return _CONJUGATES[name](t, xp=xp)
+
+
+@np.errstate(over="ignore")  # (as a decorator: 0.6 us a call, as a context 1.0)
+def _numpy_conjugate(formula, t):
+    """``formula(t)`` on a NumPy array, an ``f*`` past the dtype's largest inf quietly."""
+    return formula(t, xp=NUMPY)
 
 
 def _log1mexp(x, *, xp):
@@ -560,7 +602,9 @@ def optimal_critic(p_data, p_g, /, *, f):
     Returns
     -------
     array
-        :math:`T^*` elementwise, inside the closure of the domain of :math:`f^*`.
+        :math:`T^*` elementwise, inside the closure of the domain of :math:`f^*`. Cost:
+        O(n) time, positive host masses of moderate ratios checked as in
+        :func:`gancore.optimal_discriminator_logits`.
 
     Examples
     --------
@@ -569,10 +613,25 @@ def optimal_critic(p_data, p_g, /, *, f):
     array([1.69314718, 1.        ])
     """
     name = one_of("f", f, F_DIVERGENCES)
+    out = host_positive(p_data, p_g, _critic_of_moderate_ratios, (name,), views=False)
+    if out is not None:  # the commonest call: positive host masses of moderate ratios
+        return out
     logits = optimal_discriminator_logits(p_data, p_g)
     xp, _ = namespace(logits=logits)
     with np.errstate(over="ignore"):  # a T* past the dtype's largest is its overflow, inf
         return _CRITICS[name](logits, xp=xp)
+
+
+def _critic_of_moderate_ratios(p, q, extremes, name, *, xp):
+    """:func:`optimal_critic` of positive host masses (``host_positive``) whose log-ratio
+    :func:`~gancore.game._moderate_log_ratio` takes, as the general path takes them from
+    it (its bits); ``None`` otherwise. No ``T*`` overflows there, so no warning is
+    silenced: every ratio lies within a factor ``1/(2b)`` of 1, b = 2 sqrt(the smallest
+    normal) (3e153 in float64, 5e18 in float32), so Pearson's ``2 expm1(l)``, reverse
+    KL's ``exp(-l)`` and Neyman's ``expm1(-2 l)`` (the square: 1e307 and 2e37) stay
+    inside the dtype."""
+    logits = _moderate_log_ratio(p, q, extremes, xp=xp)
+    return None if logits is None else _CRITICS[name](logits, xp=xp)
 
 
 _CRITICS = {
@@ -618,7 +677,9 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
         ``-inf``, whatever the other expectation is (``+inf`` beside it included);
         ``inf`` only where ``E_P T`` is; equal to :math:`D_f` at :func:`optimal_critic`
         in quadrature. Finite values give finite expectations, also where their sums
-        pass the dtype's range.
+        pass the dtype's range. Cost: O(n) time. CPU tensors of one float dtype that
+        no derivative runs through, without weights, are computed by NumPy on their
+        views: NumPy's bits, as a tensor.
 
     Examples
     --------
@@ -630,6 +691,11 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
     True
     """
     name = one_of("f", f, F_DIVERGENCES)
+    if data_weights is None and gen_weights is None:  # sample means, the commonest call
+        out = (_sample_bound(name, t_data, t_gen, axis) if type(t_data) is np.ndarray
+               else through_views(variational_bound, (t_data, t_gen), f=name, axis=axis))
+        if out is not None:
+            return out
     xp, arrays = namespace(optional=("data_weights", "gen_weights"), t_data=t_data,
                            t_gen=t_gen, data_weights=data_weights, gen_weights=gen_weights)
     means, voids = [], []
@@ -653,6 +719,34 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
     data, gen = means
     void = voids[0] | voids[1]
     return xp.where(void, -math.inf, xp.where(void, 0.0, data) - xp.where(void, 0.0, gen))
+
+
+def _sample_bound(name, t_data, t_gen, axis):
+    """:func:`variational_bound` by sample means of two NumPy arrays of one float dtype
+    and one dimension, of 1 to ``ARG_EXTREME_ELEMENTS`` values each, with ``axis`` 0 or
+    -1, where ``t_gen`` lies inside the domain of ``f*`` (:func:`_host_conjugate`) and
+    the bound is finite: ``mean(t_data) - mean(f*(t_gen))`` by ``numpy.mean``'s
+    operations, which the general path takes there (its bits). ``None`` otherwise: NaN,
+    infinities, a sum past the range or a value outside the domain make the bound NaN
+    or infinite, or fail the domain's test, and the general path sorts them out and
+    names them."""
+    if not (type(t_gen) is np.ndarray and t_data.ndim == 1 == t_gen.ndim
+            and t_data.dtype == t_gen.dtype and type(axis) is int and -1 <= axis <= 0):
+        return None
+    gen = _host_conjugate(name, t_gen)
+    if gen is None or not 0 < t_data.size <= ARG_EXTREME_ELEMENTS:
+        return None
+    out = _mean_difference(t_data, gen)
+    return np.asarray(out) if math.isfinite(out) else None
+
+
+@np.errstate(all="ignore")  # (NaN, infinities and overflowing sums: refused after)
+def _mean_difference(a, b):
+    """``mean(a) - mean(b)`` of two NumPy arrays of one dimension, by ``numpy.mean``'s
+    operations (its sum, then its division by the count as an ``intp``), quietly."""
+    a_sum, b_sum = np.add.reduce(a), np.add.reduce(b)
+    return (a_sum.dtype.type(a_sum / np.intp(a.size))
+            - b_sum.dtype.type(b_sum / np.intp(b.size)))
 
 
 def _weighted_mean(xp, t, w, name, axis):

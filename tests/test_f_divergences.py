@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gancore
 from proofs._support import arr, assert_lives_with, host
@@ -307,3 +309,102 @@ def test_gradients_flow_through_each_f_divergence_on_torch(f, spread):
     # float64 gradients of size up to about 1; the two evaluations round differently
     for ours, plain in zip(*grads):
         torch.testing.assert_close(ours, plain, rtol=1e-9, atol=1e-12)
+
+
+# The host shortcuts of conjugate, optimal_critic and variational_bound (sample means):
+# the general path's operations where they apply, so its bits. array_api_strict takes the
+# general path on NumPy's own operations; a tensor that tracks a gradient takes torch's.
+@st.composite
+def _critic_values(draw, name, dtype):
+    """1 to 40 values inside the domain of f* (or, one time in four, with one outside,
+    or NaN), spread over magnitudes from 1e-300 to 1e3."""
+    n = draw(st.integers(1, 40))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    t = (rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-300, 3, n)).astype(dtype)
+    top = {"total-variation": 0.5, "reverse-kl": 0.0, "neyman": 1.0, "hellinger": 1.0,
+           "jensen-shannon": 0.34, "gan": 0.0, "triangular": 1.0}.get(name)
+    if top is not None:  # folded below the domain's edge (its sup for TV, Neyman, triangular)
+        t = np.where(t < top, t, top - np.abs(t) - 1e-3).astype(dtype)
+    spoil = draw(st.sampled_from([None, None, None, "outside", "nan"]))
+    if spoil is not None:
+        t[draw(st.integers(0, n - 1))] = np.nan if spoil == "nan" else (
+            2.0 if top is not None else np.inf)
+    return t
+
+
+@settings(max_examples=20)
+@given(data=st.data(), name=st.sampled_from(gancore.F_DIVERGENCES),
+       dtype=st.sampled_from(["float64", "float32"]))
+def test_host_conjugate_is_the_general_paths(data, name, dtype):
+    strict = pytest.importorskip("array_api_strict")
+    t = data.draw(_critic_values(name, dtype))
+    clean = not np.isnan(t).any()
+    taken = gancore.f_divergences._host_conjugate(name, t) is not None
+    inside = clean and bool(np.all(gancore.f_divergences._DOMAINS[name](t, xp=np)))
+    assert taken == inside  # (the shortcut answers exactly where every value lies inside)
+    if not clean:
+        with pytest.raises(ValueError, match="t must not hold NaN"):
+            gancore.conjugate(name, t)
+        return
+    got = gancore.conjugate(name, t)
+    want = np.asarray(gancore.conjugate(name, strict.asarray(t)))
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    torch = pytest.importorskip("torch")
+    got = gancore.conjugate(name, torch.from_numpy(t))
+    want = gancore.conjugate(name, torch.from_numpy(t).requires_grad_()).detach()
+    assert torch.equal(got, want)
+
+
+@settings(max_examples=20)
+@given(name=st.sampled_from(gancore.F_DIVERGENCES), seed=st.integers(0, 2**32 - 1),
+       dtype=st.sampled_from(["float64", "float32"]), spread=st.sampled_from([1.0, 1e200]))
+def test_host_optimal_critic_is_the_general_paths(name, seed, dtype, spread):
+    # positive masses; a spread of 1e200 (1e30 in float32) takes ratios past the
+    # moderate ones, to the general path's log-ratio
+    strict = pytest.importorskip("array_api_strict")
+    rng = np.random.default_rng(seed)
+    if dtype == "float32":  # (the same reach in float32's range)
+        spread = min(spread, 1e30)
+    p, q = (rng.random(30) * spread ** rng.random(30)).astype(dtype), rng.random(30).astype(dtype)
+    if not (np.isfinite(p).all() and (p > 0).all() and (q > 0).all()):
+        with pytest.raises(ValueError):
+            gancore.optimal_critic(p, q, f=name)
+        return
+    got = gancore.optimal_critic(p, q, f=name)
+    want = np.asarray(gancore.optimal_critic(strict.asarray(p), strict.asarray(q), f=name))
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    torch = pytest.importorskip("torch")
+    p, q = torch.from_numpy(p), torch.from_numpy(q)
+    got = gancore.optimal_critic(p, q, f=name)
+    assert torch.equal(got, gancore.optimal_critic(p.requires_grad_(), q, f=name).detach())
+
+
+@settings(max_examples=20)
+@given(data=st.data(), name=st.sampled_from(gancore.F_DIVERGENCES),
+       dtype=st.sampled_from(["float64", "float32"]), m=st.integers(1, 40))
+def test_sample_bound_is_the_general_paths(data, name, dtype, m):
+    # sample means of critic values (t_gen inside the domain, or not; NaN): NumPy's
+    # shortcut against array_api_strict's general path, and CPU tensors through their
+    # NumPy views, NumPy's bits; non-finite bounds and faults go to the general path
+    strict = pytest.importorskip("array_api_strict")
+    t_gen = data.draw(_critic_values(name, dtype))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    # (a scale of an eighth of the largest float: sums of a few values pass the range)
+    scale = data.draw(st.sampled_from([1.0, float(np.finfo(dtype).max) / 8]))
+    t_data = np.clip(rng.normal(0.0, 1.0, m) * scale, -8 * scale, 8 * scale).astype(dtype)
+    if np.isnan(t_gen).any():
+        with pytest.raises(ValueError, match="t_gen must not hold NaN"):
+            gancore.variational_bound(t_data, t_gen, f=name)
+        return
+    got = gancore.variational_bound(t_data, t_gen, f=name)
+    want = np.asarray(gancore.variational_bound(strict.asarray(t_data), strict.asarray(t_gen),
+                                                f=name))
+    assert type(got) is np.ndarray and got.dtype == want.dtype and got.shape == ()
+    np.testing.assert_array_equal(got, want)
+    torch = pytest.importorskip("torch")
+    on_views = gancore.variational_bound(torch.from_numpy(t_data), torch.from_numpy(t_gen),
+                                         f=name)
+    assert type(on_views) is torch.Tensor and on_views.dtype == torch.from_numpy(t_data).dtype
+    np.testing.assert_array_equal(on_views.numpy(), got)
