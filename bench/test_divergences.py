@@ -430,8 +430,8 @@ def test_paired_ratio_torch(benchmark, request, op, n, dtype):
         benchmark.extra_info["inline_ratio"] = statistics.median(inline)
         assert torch.equal(INLINE[op](torch, p, q, d), call(p, q, d))
     # (float32: each of the 1e3 terms' roundings, against the plain expression's;
-    # Pearson's critic from the log-ratio, 2 expm1(l), is within a few eps of the ratio
-    # absolute, as its plain subtraction is, where either passes 0)
+    # Pearson's critic 2 (p - q) / q and the plain 2 (p / q - 1), whose subtraction keeps
+    # only the rounding of p / q, differ by a few eps absolute where they pass 0)
     torch.testing.assert_close(torch.as_tensor(call(p, q, d)),
                                torch.as_tensor(plain(torch, p, q, d)),
                                rtol=1e-9 if dtype == "float64" else 2e3 * 2.0**-23,

@@ -38,7 +38,7 @@ from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first
                       careful_formula, careful_sum, difference, mass_pair, mean_in_range,
                       one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct)
 from .divergences import KL_DIRECT, jsd, kl, tv
-from .game import _moderate_log_ratio, criterion, optimal_discriminator_logits
+from .game import _logit_of_ratio, _moderate_log_ratio, _pointwise_pair, criterion
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
            "variational_bound"]
@@ -566,12 +566,20 @@ def _pearson(t):
 def optimal_critic(p_data, p_g, /, *, f):
     r"""The critic that attains the variational bound, :math:`T^* = f'(p_{data} / p_g)`.
 
-    Evaluated from the log-ratio :math:`\ell = \log(p_{data} / p_g)`
+    Where both masses are positive and their ratio lies within a factor 1/b of 1
+    (b = 2 sqrt of the dtype's smallest normal: 3e153 in float64, 5e18 in float32),
+    :math:`T^*` of TV, reverse KL, Pearson, Neyman, Hellinger, GAN and the triangular
+    discrimination is formed from the masses' difference and ratio (Pearson's
+    :math:`2(p - q)/q`, Neyman's :math:`((p - q)/p)(1 + q/p)`, Hellinger's
+    :math:`((p - q)/p)/(1 + \sqrt{q/p})`, GAN's :math:`-\mathrm{log1p}(q/p)`, the
+    triangular :math:`u(2 - u)` with :math:`u = (p - q)/(p + q)`), each within a few eps
+    of :math:`T^*` relative to it, 0 included. Elsewhere, and for KL and Jensen-Shannon,
+    it is evaluated from the log-ratio :math:`\ell = \log(p_{data} / p_g)`
     (:func:`gancore.optimal_discriminator_logits`), in forms that add no cancellation as
-    the ratio overflows or nears 1 (``expm1`` where :math:`T^*` passes 0 at ratio 1).
-    :math:`\ell` carries the rounding of :math:`p_{data} / p_g`, a few eps absolute, so
-    a :math:`T^*` within a few eps of 0 keeps its absolute precision, not its relative
-    one (3% at a ratio of 1 + 3e-15):
+    the ratio overflows (``expm1``); :math:`\ell` carries the rounding of
+    :math:`p_{data} / p_g`, a few eps absolute, so KL's :math:`1 + \ell` next to
+    :math:`\ell = -1` and Jensen-Shannon's next to ratio 1 keep an absolute precision,
+    not a relative one. In terms of :math:`\ell`:
 
     - ``total-variation``: :math:`\tfrac12 \operatorname{sign}\ell` (1/2; -1/2);
     - ``kl``: :math:`1 + \ell` (inf; -inf);
@@ -616,22 +624,68 @@ def optimal_critic(p_data, p_g, /, *, f):
     out = host_positive(p_data, p_g, _critic_of_moderate_ratios, (name,), views=False)
     if out is not None:  # the commonest call: positive host masses of moderate ratios
         return out
-    logits = optimal_discriminator_logits(p_data, p_g)
-    xp, _ = namespace(logits=logits)
+    xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
     with np.errstate(over="ignore"):  # a T* past the dtype's largest is its overflow, inf
-        return _CRITICS[name](logits, xp=xp)
+        critic = _CRITICS[name](_logit_of_ratio(p_data, p_g, xp=xp), xp=xp)
+    form = _RATIO_CRITICS.get(name)
+    if form is None:
+        return critic
+    bound = _moderate_bound(xp, p_data.dtype)
+    moderate = (p_data * bound < p_g) & (p_g * bound < p_data)  # (both positive there)
+    near = form(xp.where(moderate, p_data, 1.0), xp.where(moderate, p_g, 1.0), xp=xp)
+    return xp.where(moderate, near, critic)
+
+
+def _moderate_bound(xp, dtype):
+    """b = 2 sqrt(the dtype's smallest normal): masses with ``p b < q`` and ``q b < p``
+    have a ratio within a factor ``1/b`` of 1 (3e153 in float64, 5e18 in float32), as
+    :func:`~gancore.game._moderate_log_ratio` takes them."""
+    return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
 
 
 def _critic_of_moderate_ratios(p, q, extremes, name, *, xp):
-    """:func:`optimal_critic` of positive host masses (``host_positive``) whose log-ratio
-    :func:`~gancore.game._moderate_log_ratio` takes, as the general path takes them from
-    it (its bits); ``None`` otherwise. No ``T*`` overflows there, so no warning is
-    silenced: every ratio lies within a factor ``1/(2b)`` of 1, b = 2 sqrt(the smallest
-    normal) (3e153 in float64, 5e18 in float32), so Pearson's ``2 expm1(l)``, reverse
-    KL's ``exp(-l)`` and Neyman's ``expm1(-2 l)`` (the square: 1e307 and 2e37) stay
-    inside the dtype."""
-    logits = _moderate_log_ratio(p, q, extremes, xp=xp)
-    return None if logits is None else _CRITICS[name](logits, xp=xp)
+    """:func:`optimal_critic` of positive host masses (``host_positive``) whose ratios
+    are moderate (:func:`_moderate_bound`, read from their extremes), as the general path
+    takes them there (its bits); ``None`` otherwise. No ``T*`` overflows there, so no
+    warning is silenced: Pearson's, reverse KL's and Neyman's grow at most as the ratio
+    or its square (1e307 in float64, 2e37 in float32)."""
+    p_low, q_low, p_high, q_high = extremes
+    form = _RATIO_CRITICS.get(name)
+    if form is None:
+        logits = _moderate_log_ratio(p, q, extremes, xp=xp)
+        return None if logits is None else _CRITICS[name](logits, xp=xp)
+    bound = _moderate_bound(xp, p.dtype)
+    return form(p, q, xp=xp) if p_high * bound < q_low and q_high * bound < p_low else None
+
+
+def _share_gap(p, q):
+    """``u = (p - q) / (p + q)`` of positive masses of a moderate ratio, as
+    ``((p - q) / p) / (1 + q / p)``: nothing overflows, and each operation rounds once
+    (``p - q`` is exact where the masses lie within a factor 2), so u is within 5 eps of
+    itself."""
+    return ((p - q) / p) / (1.0 + q / p)
+
+
+def _triangular_critic(p, q, *, xp):
+    """The triangular discrimination's ``T* = 1 - 4 (q / (p + q))^2 = u (2 - u)``,
+    u = :func:`_share_gap`: ``2 - u`` lies in [1, 3], so nothing cancels."""
+    u = _share_gap(p, q)
+    return u * (2.0 - u)
+
+
+# T* = f'(p / q) from the masses themselves, for positive masses of a moderate ratio
+# (_moderate_bound): from their difference p - q and ratio q / p, each form within a few
+# eps of T* relative to it, 0 included (the log-ratio's forms below keep an absolute
+# precision there, the rounding of p / q); KL and Jensen-Shannon take the log-ratio's
+_RATIO_CRITICS = {
+    "total-variation": lambda p, q, *, xp: 0.5 * xp.sign(p - q),
+    "reverse-kl": lambda p, q, *, xp: -(q / p),
+    "pearson": lambda p, q, *, xp: 2.0 * ((p - q) / q),
+    "neyman": lambda p, q, *, xp: ((p - q) / p) * (1.0 + q / p),  # 1 - (q/p)^2
+    "hellinger": lambda p, q, *, xp: ((p - q) / p) / (1.0 + xp.sqrt(q / p)),  # 1 - sqrt(q/p)
+    "gan": lambda p, q, *, xp: -xp.log1p(q / p),  # log(p / (p + q))
+    "triangular": _triangular_critic,
+}
 
 
 _CRITICS = {
