@@ -462,3 +462,45 @@ def _critics_on_every_path(xp_name, p, q, name):
     a, b = torch.from_numpy(p), torch.from_numpy(q)
     return [gancore.optimal_critic(a, b, f=name).double().numpy(),
             gancore.optimal_critic(a.requires_grad_(), b, f=name).detach().double().numpy()]
+
+
+@pytest.mark.parametrize("xp_name", ["numpy", "array_api_strict", "torch"])
+@given(seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from(["float64", "float32"]),
+       spread=st.sampled_from(["core", "all"]))
+def test_gan_conjugate_keeps_its_relative_digits_over_its_domain(xp_name, seed, dtype, spread):
+    # f*(t) = -log(1 - e^t), t < 0: log1p(1 / expm1(-t)) where y = expm1(-t) and 1/y stay
+    # in the dtype, its two stable forms beyond; 40 values of magnitudes 1e-320 to 1e3
+    # (float32: 1e-45 to 1e2), or only those of the first form. Against 800 digits (1 -
+    # e^t needs 330 of them next to t = 0 and at t = -745): 4 eps relative, a subnormal
+    # result within one subnormal step
+    rng = np.random.default_rng(seed)
+    fine = np.finfo(dtype)
+    low, high = ((-0.5 * math.log(float(fine.max)), -4.0 / float(fine.max)) if spread == "core"
+                 else (-(10.0 ** (2 if dtype == "float32" else 3)), -float(fine.smallest_subnormal)))
+    magnitude = 10.0 ** rng.uniform(math.log10(-high), math.log10(-low), 40)
+    t = (-magnitude).astype(dtype)
+    t = t[t < 0]
+    want = []
+    with mpmath.workdps(800):
+        for v in t.tolist():
+            want.append(float(np.asarray(float(-mpmath.log(1 - mpmath.exp(mpmath.mpf(v)))),
+                                         dtype=dtype)))
+    want = np.array(want)
+    for got in _conjugates_on_every_path(xp_name, t):
+        subnormal = np.abs(want) < float(fine.smallest_normal)
+        np.testing.assert_allclose(got[~subnormal], want[~subnormal],
+                                   rtol=4 * float(fine.eps), atol=0)
+        assert np.all(np.abs(got - want)[subnormal] <= float(fine.smallest_subnormal))
+
+
+def _conjugates_on_every_path(xp_name, t):
+    """The GAN's conjugate of ``t`` (NumPy) in the namespace named ``xp_name``, float64."""
+    if xp_name == "numpy":
+        return [gancore.conjugate("gan", t).astype(np.float64)]
+    if xp_name == "array_api_strict":
+        strict = pytest.importorskip("array_api_strict")
+        return [np.asarray(gancore.conjugate("gan", strict.asarray(t))).astype(np.float64)]
+    torch = pytest.importorskip("torch")
+    a = torch.from_numpy(t)
+    return [gancore.conjugate("gan", a).double().numpy(),
+            gancore.conjugate("gan", a.requires_grad_()).detach().double().numpy()]
