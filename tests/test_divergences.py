@@ -832,6 +832,14 @@ def test_tv_sees_a_negative_subnormal_mass_beside_a_small_ratio_of_totals(kind):
         gancore.tv(p, q, normalize=True)
 
 
+def _tensor_pair(torch, dtype, batch):
+    """Two normalised tensors of 50 masses of ``dtype``, as one distribution or a batch
+    of one."""
+    rng = np.random.default_rng(7)
+    p, q = (torch.from_numpy((x / x.sum()).astype(dtype)) for x in rng.random((2, 50)))
+    return (p[None], q[None]) if batch else (p, q)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("batch", [False, True])
 def test_least_squares_criterion_is_its_divergences_arithmetic_on_tensors(batch, dtype):
@@ -840,10 +848,7 @@ def test_least_squares_criterion_is_its_divergences_arithmetic_on_tensors(batch,
     # the general path's tensor (a batch): either way the bits of torch's arithmetic on
     # the divergence's 0-d tensor, and a tensor of the masses' dtype
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(7)
-    p, q = (torch.from_numpy((x / x.sum()).astype(dtype)) for x in rng.random((2, 50)))
-    if batch:
-        p, q = p[None], q[None]
+    p, q = _tensor_pair(torch, dtype, batch)
     got = gancore.least_squares_criterion(p, q, a=0.0, b=1.0, c=1.0)
     want = 0.25 + 0.125 * gancore.f_divergence(p, q, f="triangular")
     assert type(got) is torch.Tensor and got.dtype == p.dtype and got.shape == want.shape
@@ -894,10 +899,7 @@ def test_hinge_minimum_on_tensors_is_a_tensor_of_their_dtype_with_a_gradient(bat
     # take it through the totals (k = P/Q) as through the minimum, as finite
     # differences of the float64 function show
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(7)
-    p, q = (torch.from_numpy((x / x.sum()).astype(dtype)) for x in rng.random((2, 50)))
-    if batch:
-        p, q = p[None], q[None]
+    p, q = _tensor_pair(torch, dtype, batch)
     got = gancore.hinge_critic_minimum(p, q)
     assert type(got) is torch.Tensor and got.dtype == p.dtype and got.shape == p.shape[:-1]
     want = _twice_overlap(p.reshape(-1).double().numpy(), q.reshape(-1).double().numpy())
