@@ -30,7 +30,7 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (ARG_EXTREME_ELEMENTS, HOST_LIMITS, NUMPY, boolean, check_axis,
+from ._arrays import (HOST_LIMITS, NUMPY, boolean, check_axis,
                       extremes, finfo_float, host_positive, namespace, numpy_views, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus,
                       through_views)
@@ -38,7 +38,8 @@ from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first
                       careful_formula, careful_sum, difference, mass_pair, mean_in_range,
                       one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct)
 from .divergences import KL_DIRECT, jsd, kl, tv
-from .game import _logit_of_ratio, _moderate_log_ratio, _pointwise_pair, criterion
+from .game import (_logit_of_ratio, _moderate_log_ratio, _pointwise_pair, criterion,
+                   moderate_bound, moderate_ratios)
 
 __all__ = ["F_DIVERGENCES", "conjugate", "f_divergence", "optimal_critic",
            "variational_bound"]
@@ -437,8 +438,8 @@ def conjugate(f, t, /):
         :math:`2t - \log 2` with log 2 as its
         rounded value plus the rest, so that it keeps its digits up to the edge of the
         domain (the float64 nearest log(2)/2 lies inside it: :math:`f^* = 18.80...`).
-        Cost: O(n) time; host values whose largest lies inside the domain (at most
-        16384 of them) are checked by that largest alone.
+        Cost: O(n) time; host values whose largest lies inside the domain are checked
+        by that largest alone.
 
     Examples
     --------
@@ -469,10 +470,12 @@ def _host_conjugate(name, t):
 
     For NumPy arrays (with NumPy's warnings silenced: an ``f*`` past the dtype's largest
     is inf) and CPU torch tensors, their largest read on their NumPy view and the
-    formula in torch (whose exp and log round apart from NumPy's), of a float dtype, one
-    dimension or more, and at most ``ARG_EXTREME_ELEMENTS`` values. Every domain is a
-    half-line bounded above, and Jensen-Shannon's test is monotone in t, so the largest
-    value decides (:data:`_DOMAINS`)."""
+    formula in torch (whose exp and log round apart from NumPy's), of a float dtype and
+    one dimension or more (an argmax reads 1e6 values in a tenth of one expm1 pass).
+    Every domain is a half-line bounded above, and Jensen-Shannon's test is monotone in
+    t, so the largest value decides (:data:`_DOMAINS`). The GAN's first form
+    (:func:`_gan_conjugate`) is chosen here alone, where the smallest value allows it
+    too: the general path, on a device, would pay a transfer to choose it."""
     if type(t) is np.ndarray:
         xp, view = None, t
     else:
@@ -481,7 +484,7 @@ def _host_conjugate(name, t):
             return None
         xp, view = found[0], found[1]
     if (view.dtype not in HOST_LIMITS or not view.ndim
-            or not 0 < view.size <= ARG_EXTREME_ELEMENTS
+            or not view.size
             or not _DOMAINS[name](top := view.dtype.type(view.item(view.argmax())),
                                   xp=NUMPY)):
         return None
@@ -506,13 +509,9 @@ def _gan_conjugate(t, *, xp):
     condition number is at most 1, within 4 eps of f* relative to it, in two
     transcendental passes. Where y or 1/y would leave the dtype (t below half the log of
     its largest number, -354.9 in float64, or within 4 of its reciprocal of 0), f* is
-    ``-log1mexp(t)`` (its two stable forms, four passes); values all inside take the
-    first form alone, with the same bits there."""
+    ``-log1mexp(t)`` (its two stable forms, four passes). Host values all inside take
+    the first form alone (:func:`_host_conjugate`), with the same bits there."""
     low_end, high_end = _gan_core_range(xp, t.dtype)
-    if math.prod(t.shape):
-        least, most = extremes(xp, t)
-        if low_end <= least and most <= high_end:
-            return _gan_core(t, xp=xp)
     inside = (t >= low_end) & (t <= high_end)
     return xp.where(inside, _gan_core(xp.where(inside, t, -1.0), xp=xp),
                     -_log1mexp(t, xp=xp))
@@ -670,32 +669,23 @@ def optimal_critic(p_data, p_g, /, *, f):
     form = _RATIO_CRITICS.get(name)
     if form is None:
         return critic
-    bound = _moderate_bound(xp, p_data.dtype)
+    bound = moderate_bound(xp, p_data.dtype)
     moderate = (p_data * bound < p_g) & (p_g * bound < p_data)  # (both positive there)
     near = form(xp.where(moderate, p_data, 1.0), xp.where(moderate, p_g, 1.0), xp=xp)
     return xp.where(moderate, near, critic)
 
 
-def _moderate_bound(xp, dtype):
-    """b = 2 sqrt(the dtype's smallest normal): masses with ``p b < q`` and ``q b < p``
-    have a ratio within a factor ``1/b`` of 1 (3e153 in float64, 5e18 in float32), as
-    :func:`~gancore.game._moderate_log_ratio` takes them."""
-    return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
-
-
 def _critic_of_moderate_ratios(p, q, extremes, name, *, xp):
     """:func:`optimal_critic` of positive host masses (``host_positive``) whose ratios
-    are moderate (:func:`_moderate_bound`, read from their extremes), as the general path
+    are moderate (:func:`~gancore.game.moderate_ratios`), as the general path
     takes them there (its bits); ``None`` otherwise. No ``T*`` overflows there, so no
     warning is silenced: Pearson's, reverse KL's and Neyman's grow at most as the ratio
     or its square (1e307 in float64, 2e37 in float32)."""
-    p_low, q_low, p_high, q_high = extremes
     form = _RATIO_CRITICS.get(name)
     if form is None:
         logits = _moderate_log_ratio(p, q, extremes, xp=xp)
         return None if logits is None else _CRITICS[name](logits, xp=xp)
-    bound = _moderate_bound(xp, p.dtype)
-    return form(p, q, xp=xp) if p_high * bound < q_low and q_high * bound < p_low else None
+    return form(p, q, xp=xp) if moderate_ratios(p, extremes, xp=xp) else None
 
 
 def _share_gap(p, q):
@@ -714,7 +704,7 @@ def _triangular_critic(p, q, *, xp):
 
 
 # T* = f'(p / q) from the masses themselves, for positive masses of a moderate ratio
-# (_moderate_bound): from their difference p - q and ratio q / p, each form within a few
+# (moderate_bound): from their difference p - q and ratio q / p, each form within a few
 # eps of T* relative to it, 0 included (the log-ratio's forms below keep an absolute
 # precision there, the rounding of p / q); KL and Jensen-Shannon take the log-ratio's
 _RATIO_CRITICS = {
@@ -816,9 +806,8 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
 
 
 def _sample_bound(name, t_data, t_gen, axis):
-    """:func:`variational_bound` by sample means of two NumPy arrays of one float dtype
-    and one dimension, of 1 to ``ARG_EXTREME_ELEMENTS`` values each, with ``axis`` 0 or
-    -1, where ``t_gen`` lies inside the domain of ``f*`` (:func:`_host_conjugate`) and
+    """:func:`variational_bound` by sample means of two non-empty NumPy arrays of one
+    float dtype and one dimension, with ``axis`` 0 or -1, where ``t_gen`` lies inside the domain of ``f*`` (:func:`_host_conjugate`) and
     the bound is finite: ``mean(t_data) - mean(f*(t_gen))`` by ``numpy.mean``'s
     operations, which the general path takes there (its bits). ``None`` otherwise: NaN,
     infinities, a sum past the range or a value outside the domain make the bound NaN
@@ -828,7 +817,7 @@ def _sample_bound(name, t_data, t_gen, axis):
             and t_data.dtype == t_gen.dtype and type(axis) is int and -1 <= axis <= 0):
         return None
     gen = _host_conjugate(name, t_gen)
-    if gen is None or not 0 < t_data.size <= ARG_EXTREME_ELEMENTS:
+    if gen is None or not t_data.size:
         return None
     out = _mean_difference(t_data, gen)
     return np.asarray(out) if math.isfinite(out) else None

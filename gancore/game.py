@@ -416,14 +416,27 @@ def optimal_discriminator(p_data, p_g, /):
     return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
 
 
-def _moderate_log_ratio(p, q, extremes, *, xp):
-    """``log(p / q)`` of positive host masses whose extremes keep every ratio inside
-    (2b, 1/(2b)), b as in :func:`~gancore._arrays.log_ratio`, which then forms each
-    ratio first too: its bits. ``None`` otherwise (a factor 2 spare: a product ``p b``
-    at most ``q / 2`` cannot round up to ``q``)."""
+def moderate_bound(xp, dtype):
+    """``2 b``, b = sqrt(the dtype's smallest normal) as in
+    :func:`~gancore._arrays.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p`` have a
+    ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
+    factor 2 spare: a product ``p b`` at most ``q / 2`` cannot round up to ``q``)."""
+    return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
+
+
+def moderate_ratios(p, extremes, *, xp):
+    """Whether positive masses of ``p``'s dtype whose extremes are ``(p_low, q_low,
+    p_high, q_high)`` (Python floats) have every ratio inside :func:`moderate_bound`'s."""
     p_low, q_low, p_high, q_high = extremes
-    b = 2.0 * math.sqrt(finfo_float(xp, p.dtype, "smallest_normal"))
-    return xp.log(p / q) if p_high * b < q_low and q_high * b < p_low else None
+    bound = moderate_bound(xp, p.dtype)
+    return p_high * bound < q_low and q_high * bound < p_low
+
+
+def _moderate_log_ratio(p, q, extremes, *, xp):
+    """``log(p / q)`` of positive host masses of moderate ratios (:func:`moderate_ratios`),
+    for which :func:`~gancore._arrays.log_ratio` forms each ratio first too: its bits.
+    ``None`` otherwise."""
+    return xp.log(p / q) if moderate_ratios(p, extremes, xp=xp) else None
 
 
 def _logit_of_ratio(p_data, p_g, *, xp):
