@@ -477,11 +477,11 @@ def floor_notes(rows):
             f"*The checks at n = 1e7* (a minimum and a sum of each array) take {c:.2f} log "
             "passes in this run, before any formula: a target of 2.5 log passes leaves the "
             f"formula {2.5 - c:.2f} of them (KL's is a division, a log and a dot product a "
-            "point). KL's, Pearson's and Hellinger's direct formulas and V (D inside "
-            "(0, 1)) on one NumPy distribution take the checks inside their own pass "
-            "instead, block by "
-            "block while each is in cache (`_masses.streamed_direct`); the other formulas "
-            "need the totals before their pass.")
+            "point). KL's, Pearson's and Hellinger's direct formulas, KL's and "
+            "Hellinger's careful sums of nearly equal measures, and V (D inside (0, 1)) "
+            "on one NumPy distribution take the checks inside their own pass instead, "
+            "block by block while each is in cache (`_masses.streamed_direct`); the other "
+            "formulas need the totals before their pass.")
     two = [f"{op} {at_large[op][0] / logs:.2f}" for op, logs in FORMULA_LOGS.items()
            if op in at_large]
     if two:
@@ -498,11 +498,18 @@ def floor_notes(rows):
     if near:
         notes.append(
             "*Near-equal inputs.* The cancellation-free terms keep 1e-12 relative precision "
-            "(the mpmath tests): KL's and JSD's through a series in u**2 cut at 2**-60, "
-            "about 20 array operations a point in place of a logarithm; the "
-            "f-divergences' through the difference (a - b) - delta b of the rescaled "
-            "masses, exact where they are close (about 10 operations a point, Hellinger's "
-            "with two square roots). Over their log passes in this "
+            "(the mpmath tests): KL's and JSD's through a series in u**2 cut at 2**-60 in "
+            "place of a logarithm; the f-divergences' through the difference (a - b) - "
+            "delta b of the rescaled masses, exact where they are close. The totals come "
+            "first, to align the masses (k = P/Q, delta = k - 1), so the checks take a "
+            "pass of their own; KL and Hellinger, whose totals lie within 2**-50 of each "
+            "other, sum their terms over the masses as they are (k = 1) in one checked "
+            "pass and apply the totals' mismatch after (`Direct.near`): for KL a sum, a "
+            "difference, a quotient, a square, a largest element, the series' 4 "
+            "operations (3 coefficients for |u| < 2e-3), 3 more for its factor, a product "
+            "and a dot product a point, besides the checks' smallest mass and two sums; "
+            "for Hellinger two square roots (each 1.4 logarithms in cache), a sum, a "
+            "difference, a quotient and a dot product. Over their log passes in this "
             "run: " + ", ".join(near) + ". KL's one-logarithm formula, which would fit "
             "in 2.5 log passes, does not keep that precision: SciPy's columns in "
             "*Precision on near-equal distributions* below.")

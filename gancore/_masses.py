@@ -262,6 +262,13 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
     return block_sum(xp, kernel, p, q) / rows(p_scaled)
 
 
+# How far apart, relative, the totals of a near pass's masses may lie (its terms taken
+# with k = 1, the totals' mismatch x = (P - Q)/P applied after, as a term in x**2): its
+# result then moves by at most about x times the totals' rounding, of order eps**2 as
+# the aligned careful sum's (2e-31 absolute in float64)
+NEAR_TOTALS = 2.0**-50
+
+
 class Direct(NamedTuple):
     """A direct formula of one distribution, as :func:`one_direct` and
     :func:`streamed_direct` take it.
@@ -278,7 +285,9 @@ class Direct(NamedTuple):
     sum) that :func:`one_direct` takes where this one's finite result lies below
     ``floor`` (nearly equal measures), on this one's checks (its ``signs`` unused: where
     this one reads no smallest mass, the fallback's sum must be NaN at a negative mass
-    too), in place of the general path.
+    too), in place of the general path. ``near``: for one long distribution, a formula
+    with no floor that :func:`streamed_direct` takes in a pass of its own where this
+    one's result lies below ``floor``.
     """
 
     dot: Callable
@@ -288,6 +297,7 @@ class Direct(NamedTuple):
     calm_ratio: float = MODERATE_RATIO
     signs: str | None = "both"
     fallback: "Direct | None" = None
+    near: "Direct | None" = None
 
 
 def careful_formula(terms, finish=None):
@@ -323,9 +333,11 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
     Q)``, with the totals summed from the blocks' pairwise sums (as accurate as one
     pairwise sum). ``None`` (the general path then raises its errors, rescales, or
     takes the careful sum) where a check fails, a total needs rescaling, or the result
-    is not finite; and, for a direct formula accepted from ``floor`` up, where a mass is
-    0, the first block's own result is below ``floor / 4`` (nearly equal inputs, for
-    which the careful sum is taken at once) or the result is below ``floor``. With
+    is not finite (a block whose sum is NaN ends the pass); and, for a direct formula
+    accepted from ``floor`` up, where a mass is 0, the first block's own result is below
+    ``floor / 4`` (nearly equal inputs, for which the careful sum is taken at once) or
+    the result is below ``floor``: in those two cases ``formula.near``, where there is
+    one, takes a pass of its own instead. With
     ``floor=None`` every finite result is accepted, and masses may be 0. ``signs`` as
     for :func:`one_direct`: each block's smallest mass is read over both arrays, over the
     first alone (``"first"``), or not at all (``None``, where masses may be 0). The
@@ -353,17 +365,29 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
             q_sums.append(np.add.reduce(b))
             dots.append(dot(a, b, xp=NUMPY) if extra is None
                         else dot(a, b, extra[i:i + step], xp=NUMPY))
+            if dots[-1] != dots[-1]:  # a NaN sum (a tuple of sums never is): the result
+                return None           # would be NaN, so the rest is not read
             if (i == 0 and floor is not None
                     and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
-                return None  # nearly equal (or invalid): the general path
+                return _near_pass(p, q, axis, dx, normalize, formula, extra)
         signed = signs is None or _signs_fit(np.minimum.reduce(np.array(lows)), floor)
         p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
         out = finish(np.add.reduce(np.array(dots), axis=0), p_total, q_total)
-    if not (signed and totals_fit(found[1], smallest, largest, normalize) and math.isfinite(out)
-            and (floor is None or out >= floor)):
+    if not (signed and totals_fit(found[1], smallest, largest, normalize)
+            and math.isfinite(out)):
         return None
+    if floor is not None and not out >= floor:
+        return _near_pass(p, q, axis, dx, normalize, formula, extra)
     return out
+
+
+def _near_pass(p, q, axis, dx, normalize, formula, extra):
+    """:func:`streamed_direct` of ``formula.near`` (nearly equal measures, or invalid
+    ones, which it also leaves to the general path); ``None`` where there is none."""
+    if formula.near is None:
+        return None
+    return streamed_direct(p, q, axis, dx, normalize, formula.near, extra)
 
 
 def ratio_of_totals(p_total, q_total):

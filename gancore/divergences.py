@@ -38,8 +38,10 @@ On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
 arrays in blocks of ``BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
 each input is read from memory about twice (validation, then the formula), KL's
 direct formula on one long NumPy distribution once (each block is checked and summed
-while it is in cache; see ``_masses.streamed_direct``); on a GPU each is one
-whole-array pass. The term-by-term form is chosen per block from its largest ``|u|``
+while it is in cache; see ``_masses.streamed_direct``), and so its careful sum of
+nearly equal measures whose totals lie within ``2**-50`` of each other (its terms over
+the masses as they are, ``k = 1``, the totals' mismatch applied after: ``KL_NEAR``);
+on a GPU each is one whole-array pass. The term-by-term form is chosen per block from its largest ``|u|``
 (see the terms below): where every point is near (``|u| < 1/8``), KL and JSD sum
 Taylor series of non-negative terms, cut where the terms left out fall below
 ``2**-60`` of the first, and need no logarithm; elsewhere the closed forms. A host
@@ -75,7 +77,7 @@ import numpy as np
 
 from ._arrays import (NUMPY, boolean, extremes, finfo_float, largest, log_ratio,
                       numpy_views, plus_times, tensor_of, to_float, tracks_gradient)
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, NEAR_TOTALS, Direct, accepted, aligned,
                       block_sum, careful_first, careful_formula, careful_sum, clipped,
                       difference, log_base, mass_pair, one_direct, quiet, ratio_of_totals,
                       rows, shaped, short_totals, streamed_direct, unscaled, warns)
@@ -133,15 +135,7 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
     # power of two c, rounding included) without a pass for |u|
     largest_sq = _largest(xp, v)
     if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, as long as needed
-        # g enters the term as (u + v) g, and the coefficients it leaves out are at most
-        # 1/5, their tail at most 1/4.9 of the next power (u**2 < 1/64): 3 of them in
-        # place of 4 for |u| < 2e-3 (q = p (1 +- 1e-3)), two operations a point fewer
-        weight = (math.sqrt(largest_sq) + largest_sq) / 4.9
-        g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS, weight)],
-                    xp=xp)
-        h = u + v  # s v (1 + (u + v) g), as s * v * (1.0 + (u + v) * g) rounds it
-        h *= g
-        h += 1.0
+        h = _psi_factor(u, v, largest_sq, xp=xp)  # s v h, as s * v * h rounds it
         inner = s * v
         inner *= h
     else:
@@ -151,6 +145,21 @@ def _kl_terms(a, b, k, delta, *, xp, positive=False):
         far = a_s * log_ratio(a_s, kb, xp=xp) - a_s + kb
         inner = xp.where(small, near, far)
     return inner if positive else xp.where(both, inner, xp.where(a > 0, math.inf, k * b))
+
+
+def _psi_factor(u, v, largest_sq, *, xp):
+    """``psi(u) / u**2 = 1 + (u + v) g(v)`` (``v = u**2``) by g's series, as long as the
+    block's largest ``v``, ``largest_sq`` (below 1/64), needs: as
+    ``1.0 + (u + v) * g`` rounds it."""
+    # g enters as (u + v) g, and the coefficients it leaves out are at most 1/5, their
+    # tail at most 1/4.9 of the next power (u**2 < 1/64): 3 of them in place of 4 for
+    # |u| < 2e-3 (q = p (1 +- 1e-3)), two operations a point fewer
+    weight = (math.sqrt(largest_sq) + largest_sq) / 4.9
+    g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS, weight)], xp=xp)
+    h = u + v
+    h *= g
+    h += 1.0
+    return h
 
 
 def _horner(u, coefficients, *, xp):
@@ -316,7 +325,9 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     evaluated near :math:`p = q` by a series in :math:`u = (p-q)/(p+q)`, so the result
     keeps full relative precision as :math:`q \to p`. Cost: O(n) time; on the CPU the
     work runs in blocks of 8192 points, so temporaries stay in cache, and one NumPy
-    distribution of at least 16 blocks is checked in the formula's own pass.
+    distribution of at least 16 blocks is checked in the formula's own pass (nearly
+    equal ones in the series' own pass, where their totals lie within ``2**-50`` of each
+    other).
 
     Examples
     --------
@@ -367,10 +378,44 @@ def _kl_from_dot(dot, p_total, q_total):
     return dot / p_total + np.log(q_total / p_total)
 
 
+def _kl_near_dot(a, b, *, xp):
+    """``sum(a log(a/b) - a + b)`` of two blocks of positive masses that all lie near
+    each other (``|u| < 1/8``, ``u = (a - b)/(a + b)``): ``(a + b) psi(u)`` by psi's
+    series, :func:`_kl_terms`' form with ``k = 1``, summed by a dot product; NaN where a
+    point is not that near (or a mass is NaN, infinite or not positive: ``|u| >= 1``
+    where a mass is 0 or of the other's sign), which ends the one pass."""
+    s = a + b
+    u = a - b
+    u /= s
+    v = u * u
+    largest_sq = _largest(xp, v)  # (NaN fails)
+    if not largest_sq < _PSI_SERIES_BELOW ** 2:
+        return math.nan
+    s *= v
+    return xp.vecdot(s, _psi_factor(u, v, largest_sq, xp=xp))
+
+
+def _kl_from_near_dot(dot, p_total, q_total):
+    """KL from ``S = sum(p log(p/q) - p + q)`` over the masses and their totals P and Q,
+    which lie within ``NEAR_TOTALS`` of each other (NaN otherwise: the general path
+    aligns them): with ``x = (P - Q)/P``, ``KL = S/P + x + log(1 - x) = S/P - x**2/2``,
+    the terms of ``x**3`` and beyond below ``2**-150`` of ``x**2``."""
+    x = (p_total - q_total) / p_total
+    if not abs(x) <= NEAR_TOTALS:
+        return math.nan
+    return dot / p_total - 0.5 * x * x
+
+
+# KL of nearly equal measures in one pass over one long NumPy distribution (their terms
+# with k = 1, in place of the careful sum's aligned totals, which it would need before
+# its pass); where p > 0, a q that is 0 or negative makes |u| >= 1 (the sign check reads
+# p alone)
+KL_NEAR = Direct(_kl_near_dot, _kl_from_near_dot, floor=None, signs="first")
 # (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
 # the sign check reads p alone)
 KL_DIRECT = Direct(_kl_dot, _kl_from_dot, signs="first",
-                   fallback=careful_formula(partial(_kl_terms, positive=True)))
+                   fallback=careful_formula(partial(_kl_terms, positive=True)),
+                   near=KL_NEAR)
 
 
 def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):

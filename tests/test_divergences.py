@@ -541,46 +541,144 @@ def test_one_long_distribution_checked_in_one_pass_matches_mpmath(small_blocks, 
     assert float(streamed) == pytest.approx(float(general), rel=1e-14, abs=0)
 
 
+@pytest.mark.parametrize("base", ["far", "near"])
 @pytest.mark.parametrize("fault, message", [
     ("negative", "p must be non-negative"), ("both negative", "p must be non-negative"),
     ("nan", "p must be finite"), ("inf", "p must be finite"),
-    ("unnormalised", "p is not normalised"), ("zero", None), ("near", None)])
-def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(fault, message):
+    ("unnormalised", "p is not normalised"), ("scaled", "p is not normalised"),
+    ("zero", None), (None, None)])
+def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(base, fault,
+                                                                         message):
     # at the real block size: faults are reported by the general path's checks, a zero
-    # mass and nearly equal inputs are summed there without cancellation. KL's pass reads
-    # the signs of p alone (log(p/q) is NaN where q alone is negative), so a point where
-    # both are negative must still be seen
+    # mass is summed there. KL's passes read the signs of p alone (log(p/q) is NaN, or
+    # |u| >= 1 in the near pass, where q alone is negative), so a point where both are
+    # negative must still be seen. Nearly equal inputs take the near passes of KL and
+    # Hellinger (their results within a few eps of the general path's), or the general
+    # path where a fault sends them there
     from gancore._masses import streamed_direct
     from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(7)
     n = 16 * 8192 + 3
     p, q = rng.random(n) + 0.5, rng.random(n) + 0.5
-    if fault == "near":
+    if base == "near":
         p = q * (1 + 1e-6 * rng.standard_normal(n))
     p, q = p / p.sum(), q / q.sum()
     p[n // 2] = {"negative": -1e-300, "both negative": -1e-300, "nan": math.nan,
                  "inf": math.inf, "unnormalised": p[n // 2] + 1e-3, "zero": 0.0,
-                 "near": p[n // 2]}[fault]
+                 "scaled": p[n // 2], None: p[n // 2]}[fault]
     if fault == "both negative":
         q[n // 2] = -1e-300
         q = q / q.sum()
     if fault in ("zero", "negative", "both negative"):  # normalised again: only the
         p = p / p.sum()                                 # sign check can see the fault
-    assert streamed_direct(p, q, -1, 1.0, False, KL_DIRECT) is None
+    if fault == "scaled":  # every point moved alike: only the totals show it
+        p = p * (1 + 1e-3)
+    # (far: the direct formula's pass answers; near: its near pass)
+    assert (streamed_direct(p, q, -1, 1.0, False, KL_DIRECT) is None) is (fault is not None)
     for name in ("kl", "reverse-kl", "pearson", "neyman", "hellinger"):  # their one pass
         if message is not None:
             with pytest.raises(ValueError, match=message):
                 gancore.f_divergence(p, q, f=name)
             continue
-        if name == "hellinger" and fault == "zero":  # its one pass takes a zero mass
-            # (sqrt 0 = 0); its totals are the blocks' sums, the general path's one sum
-            assert float(gancore.f_divergence(p, q, f=name)) == pytest.approx(
-                float(gancore.f_divergence(p.tolist(), q.tolist(), f=name)), rel=1e-14)
+        got = float(gancore.f_divergence(p, q, f=name))
+        general = float(gancore.f_divergence(p.tolist(), q.tolist(), f=name))  # lists
+        if fault is None or name == "hellinger":
+            # the one passes' totals are the blocks' sums, the general path's one sum
+            # (Hellinger's takes a zero mass: sqrt 0 = 0); the near passes sum their own
+            # terms, without the general path's aligned totals
+            assert got == pytest.approx(general, rel=1e-14, abs=0)
             continue
-        # the general path's result, bit for bit (lists take it too)
-        assert (float(gancore.f_divergence(p, q, f=name))
-                == float(gancore.f_divergence(p.tolist(), q.tolist(), f=name)))
+        assert got == general  # the general path's result, bit for bit
+
+
+def _mp_hellinger(p, q):
+    """sum((sqrt p - sqrt q)^2) of mpmath numbers."""
+    mpmath.mp.dps = 60
+    return mpmath.fsum((mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2 for a, b in zip(p, q))
+
+
+def _near_passes():
+    """(name, gancore's call, the direct formula whose near pass it takes, the mpmath
+    reference of normalised masses) of KL and Hellinger."""
+    from gancore.divergences import KL_DIRECT
+    from gancore.f_divergences import _HELLINGER
+
+    return {"kl": (gancore.kl, KL_DIRECT, _mp_kl),
+            "hellinger": (partial(gancore.f_divergence, f="hellinger"), _HELLINGER,
+                          _mp_hellinger)}
+
+
+@pytest.mark.parametrize("name", ["kl", "hellinger"])
+@pytest.mark.parametrize("eps", [1e-2, 1e-4, 1e-7, 1e-11])
+@pytest.mark.parametrize("dx, normalize", [(1.0, False), (0.25, False), (1.0, True)])
+def test_one_long_nearly_equal_distribution_takes_its_near_pass(small_blocks, name, eps,
+                                                                 dx, normalize):
+    # q = p (1 + eps noise), both normalised (or both scaled by 3): the direct formula's
+    # first block is near, and the near pass sums KL's p log(p/q) - p + q (by its
+    # series) or Hellinger's ((p - q)/(sqrt p + sqrt q))^2 over the masses as they are
+    # (k = 1), the totals' mismatch x = (P - Q)/P (a few eps) taken after as -x**2/2 or
+    # -x**2/4. Against mpmath: within 1e-14 relative, or the floor of order eps**2 that
+    # the totals' rounding leaves (1e-31 absolute, the module docstring's: KL ~ 5e-23
+    # at eps = 1e-11), as the general path's careful sum
+    from gancore._masses import streamed_direct
+
+    call, direct, reference = _near_passes()[name]
+    rng = np.random.default_rng(11)
+    p = rng.random(1500) + 1e-3
+    q = p * (1 + eps * rng.standard_normal(1500))
+    scale = 3.0 if normalize else 1.0
+    p, q = p * (scale / (p.sum() * dx)), q * (scale / (q.sum() * dx))
+    near = streamed_direct(p, q, -1, dx, normalize, direct.near)
+    assert near is not None  # the near pass answers
+    assert streamed_direct(p, q, -1, dx, normalize, direct) == near  # through its own
+    assert float(call(p, q, dx=dx, normalize=normalize)) == float(near)
+    want = float(reference(*_mp_pair(p, q)))
+    assert float(near) == pytest.approx(want, rel=1e-14, abs=1e-31)
+    general = float(call(p.tolist(), q.tolist(), dx=dx, normalize=normalize))
+    assert general == pytest.approx(want, rel=1e-14, abs=1e-31)
+
+
+@pytest.mark.parametrize("name", ["kl", "hellinger"])
+@pytest.mark.parametrize("fault", ["totals apart", "both zero"])
+def test_near_pass_leaves_what_it_cannot_sum_to_the_general_path(small_blocks, name,
+                                                                 fault):
+    # totals further apart than 2**-50 (relative) need the careful sum's alignment, and
+    # a point where both masses are 0 its guards: the near pass answers None, and the
+    # result is the general path's, within 1e-14 of mpmath
+    from gancore._masses import streamed_direct
+
+    call, direct, reference = _near_passes()[name]
+    rng = np.random.default_rng(5)
+    p = rng.random(1500) + 1e-3
+    q = p * (1 + 1e-6 * rng.standard_normal(1500))
+    if fault == "both zero":
+        p[700] = q[700] = 0.0
+    p, q = p / p.sum(), q / q.sum()
+    if fault == "totals apart":
+        q = q * (1 + 2.0**-40)
+    normalize = fault == "totals apart"
+    assert streamed_direct(p, q, -1, 1.0, normalize, direct.near) is None
+    got = float(call(p, q, normalize=normalize))
+    assert got == float(call(p.tolist(), q.tolist(), normalize=normalize))
+    assert got == pytest.approx(float(reference(*_mp_pair(p, q))), rel=1e-14, abs=0)
+
+
+def test_kl_near_pass_leaves_a_point_beyond_its_series(small_blocks):
+    # a point whose masses lie a factor 1.5 apart (|u| = 0.2 >= 1/8) needs the closed
+    # form: KL's near pass answers None, and kl's result is the general path's
+    from gancore._masses import streamed_direct
+    from gancore.divergences import KL_NEAR
+
+    rng = np.random.default_rng(5)
+    p = rng.random(1500) + 1e-3
+    q = p * (1 + 1e-6 * rng.standard_normal(1500))
+    q[700] *= 1.5
+    p, q = p / p.sum(), q / q.sum()
+    assert streamed_direct(p, q, -1, 1.0, False, KL_NEAR) is None
+    got = float(gancore.kl(p, q))
+    assert got == float(gancore.kl(p.tolist(), q.tolist()))
+    assert got == pytest.approx(float(_mp_kl(*_mp_pair(p, q))), rel=1e-14, abs=0)
 
 
 def test_one_long_distribution_below_the_direct_floor_is_summed_again(small_blocks):
