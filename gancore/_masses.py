@@ -263,9 +263,9 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
 
 
 # How far apart, relative, the totals of a near pass's masses may lie (its terms taken
-# with k = 1, the totals' mismatch x = (P - Q)/P applied after, as a term in x**2): its
-# result then moves by at most about x times the totals' rounding, of order eps**2 as
-# the aligned careful sum's (2e-31 absolute in float64)
+# with k = 1, the totals' mismatch x = (P - Q)/P applied after, as a term in x**2, of
+# the exact differences' sum D = sum(p - q)): the terms in x**3 left out, and the
+# totals' rounding delta (a few eps) times x**2, then move its result by below 1e-46
 NEAR_TOTALS = 2.0**-50
 
 
@@ -287,7 +287,10 @@ class Direct(NamedTuple):
     this one reads no smallest mass, the fallback's sum must be NaN at a negative mass
     too), in place of the general path. ``near``: for one long distribution, a formula
     with no floor that :func:`streamed_direct` takes in a pass of its own where this
-    one's result lies below ``floor``.
+    one's result lies below ``floor``. ``difference``: the last of ``dot``'s sums is
+    ``sum(a - b)``, the block's part of ``P - Q`` (of exact differences, where the
+    masses are close), and :func:`streamed_direct` takes ``Q = P - D`` from it in place
+    of summing ``q``.
     """
 
     dot: Callable
@@ -298,6 +301,7 @@ class Direct(NamedTuple):
     signs: str | None = "both"
     fallback: "Direct | None" = None
     near: "Direct | None" = None
+    difference: bool = False
 
 
 def careful_formula(terms, finish=None):
@@ -325,7 +329,8 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
 
     For NumPy arrays of one float dtype, one dimension and at least 16 blocks (with a
     float ``dx``), each block of ``BLOCK_ELEMENTS`` points gives, while it is in cache,
-    its minimum over both arrays, its two sums and ``dot(a, b, xp=xp)`` (such as KL's
+    its minimum over both arrays, its two sums (or the first, see :class:`Direct`'s
+    ``difference``) and ``dot(a, b, xp=xp)`` (such as KL's
     ``sum(a log(a/b))``; ``dot(a, b, c, xp=xp)`` with ``c`` the block of ``extra``, a third
     array of the same shape and dtype): the checks of
     :func:`gancore._arrays.validated_pair` and the formula read the arrays once, where
@@ -362,7 +367,8 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
                 if signs == "both":
                     lows.append(b.item(b.argmin()))
             p_sums.append(np.add.reduce(a))
-            q_sums.append(np.add.reduce(b))
+            if not formula.difference:
+                q_sums.append(np.add.reduce(b))
             dots.append(dot(a, b, xp=NUMPY) if extra is None
                         else dot(a, b, extra[i:i + step], xp=NUMPY))
             if dots[-1] != dots[-1]:  # a NaN sum (a tuple of sums never is): the result
@@ -371,9 +377,11 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
                     and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
                 return _near_pass(p, q, axis, dx, normalize, formula, extra)
         signed = signs is None or _signs_fit(np.minimum.reduce(np.array(lows)), floor)
-        p_total, q_total = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(q_sums))
+        p_total, sums = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(dots), axis=0)
+        q_total = (p_total - sums[-1] if formula.difference
+                   else np.add.reduce(np.array(q_sums)))
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))
-        out = finish(np.add.reduce(np.array(dots), axis=0), p_total, q_total)
+        out = finish(sums, p_total, q_total)
     if not (signed and totals_fit(found[1], smallest, largest, normalize)
             and math.isfinite(out)):
         return None

@@ -379,38 +379,46 @@ def _kl_from_dot(dot, p_total, q_total):
 
 
 def _kl_near_dot(a, b, *, xp):
-    """``sum(a log(a/b) - a + b)`` of two blocks of positive masses that all lie near
-    each other (``|u| < 1/8``, ``u = (a - b)/(a + b)``): ``(a + b) psi(u)`` by psi's
-    series, :func:`_kl_terms`' form with ``k = 1``, summed by a dot product; NaN where a
-    point is not that near (or a mass is NaN, infinite or not positive: ``|u| >= 1``
-    where a mass is 0 or of the other's sign), which ends the one pass."""
+    """``(sum(a log(a/b) - a + b), sum(a - b))`` of two blocks of positive masses that
+    all lie near each other (``|u| < 1/8``, ``u = (a - b)/(a + b)``): the first as
+    ``(a + b) psi(u)`` by psi's series, :func:`_kl_terms`' form with ``k = 1``, summed
+    by a dot product; the second of exact differences (the block's part of P - Q, free
+    of the totals' rounding). NaN where a point is not that near (or a mass is NaN,
+    infinite or not positive: ``|u| >= 1`` where a mass is 0 or of the other's sign),
+    which ends the near pass."""
     s = a + b
     u = a - b
+    difference_sum = xp.sum(u)
     u /= s
     v = u * u
     largest_sq = _largest(xp, v)  # (NaN fails)
     if not largest_sq < _PSI_SERIES_BELOW ** 2:
         return math.nan
     s *= v
-    return xp.vecdot(s, _psi_factor(u, v, largest_sq, xp=xp))
+    return xp.vecdot(s, _psi_factor(u, v, largest_sq, xp=xp)), difference_sum
 
 
-def _kl_from_near_dot(dot, p_total, q_total):
-    """KL from ``S = sum(p log(p/q) - p + q)`` over the masses and their totals P and Q,
-    which lie within ``NEAR_TOTALS`` of each other (NaN otherwise: the general path
-    aligns them): with ``x = (P - Q)/P``, ``KL = S/P + x + log(1 - x) = S/P - x**2/2``,
-    the terms of ``x**3`` and beyond below ``2**-150`` of ``x**2``."""
-    x = (p_total - q_total) / p_total
+def _kl_from_near_dot(sums, p_total, q_total):
+    """KL from ``(S, D)``, ``S = sum(p log(p/q) - p + q)`` and ``D = sum(p - q)`` over
+    the masses, and their totals P and Q, which lie within ``NEAR_TOTALS`` of each
+    other (NaN otherwise: the general path aligns them): with ``x = D/P``,
+    ``KL = S/P + x + log(1 - x) = S/P - x**2/2``, the terms of ``x**3`` and beyond below
+    ``2**-50`` of ``x**2``. D in place of the totals' difference leaves their rounding
+    (delta relative, a few eps) a part ``delta x**2`` of the result, where P - Q would
+    leave ``x delta`` (1e-31 in float64)."""
+    total, difference_sum = sums
+    x = difference_sum / p_total
     if not abs(x) <= NEAR_TOTALS:
         return math.nan
-    return dot / p_total - 0.5 * x * x
+    return total / p_total - 0.5 * x * x
 
 
 # KL of nearly equal measures in one pass over one long NumPy distribution (their terms
 # with k = 1, in place of the careful sum's aligned totals, which it would need before
 # its pass); where p > 0, a q that is 0 or negative makes |u| >= 1 (the sign check reads
 # p alone)
-KL_NEAR = Direct(_kl_near_dot, _kl_from_near_dot, floor=None, signs="first")
+KL_NEAR = Direct(_kl_near_dot, _kl_from_near_dot, floor=None, signs="first",
+                 difference=True)
 # (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
 # the sign check reads p alone)
 KL_DIRECT = Direct(_kl_dot, _kl_from_dot, signs="first",

@@ -345,27 +345,32 @@ def _hellinger_terms(a, b, k, delta, *, xp, guarded=True):
 
 
 def _hellinger_near_dot(a, b, *, xp):
-    """``sum((sqrt a - sqrt b)^2)`` of two blocks of masses, as
-    ``sum(((a - b) / (sqrt a + sqrt b))^2)``: :func:`_hellinger_terms`' form with
-    ``k = 1``, no cancellation at any ratio; NaN where a mass is negative, NaN or
-    infinite, or both are 0 (which end the near pass)."""
+    """``(sum((sqrt a - sqrt b)^2), sum(a - b))`` of two blocks of masses: the first as
+    ``sum(((a - b) / (sqrt a + sqrt b))^2)``, :func:`_hellinger_terms`' form with
+    ``k = 1``, no cancellation at any ratio; the second of exact differences (as
+    :func:`gancore.divergences._kl_near_dot`'s). NaN where a mass is negative, NaN or
+    infinite, or both are 0, which ends the near pass."""
     root = xp.sqrt(a)
     root += xp.sqrt(b)
     d = a - b
+    difference_sum = xp.sum(d)
     d /= root
-    return xp.vecdot(d, d)
+    total = xp.vecdot(d, d)
+    return (total, difference_sum) if total == total else math.nan
 
 
-def _hellinger_from_near_dot(dot, p_total, q_total):
-    """The squared Hellinger distance from ``S = sum((sqrt p - sqrt q)^2)`` over the
-    masses and their totals P and Q, within ``NEAR_TOTALS`` of each other (NaN
-    otherwise: the general path aligns them): with ``x = (P - Q)/P``,
-    ``(S - (sqrt P - sqrt Q)^2) / sqrt(P Q) = S / sqrt(P Q) - x**2/4``, the terms of
-    ``x**3`` and beyond below ``2**-49`` of ``x**2``."""
-    x = (p_total - q_total) / p_total
+def _hellinger_from_near_dot(sums, p_total, q_total):
+    """The squared Hellinger distance from ``(S, D)``, ``S = sum((sqrt p - sqrt q)^2)``
+    and ``D = sum(p - q)`` over the masses, and their totals P and Q, within
+    ``NEAR_TOTALS`` of each other (NaN otherwise: the general path aligns them): with
+    ``x = D/P``, ``(S - (sqrt P - sqrt Q)^2) / sqrt(P Q) = S / sqrt(P Q) - x**2/4``,
+    the terms of ``x**3`` and beyond below ``2**-49`` of ``x**2`` (D, not P - Q: as
+    :func:`gancore.divergences._kl_from_near_dot`)."""
+    total, difference_sum = sums
+    x = difference_sum / p_total
     if not abs(x) <= NEAR_TOTALS:
         return math.nan
-    return dot / np.sqrt(p_total * q_total) - 0.25 * x * x
+    return total / np.sqrt(p_total * q_total) - 0.25 * x * x
 
 
 # The direct formulas of one host distribution, each with its careful sum as the
@@ -380,7 +385,7 @@ _PEARSON = Direct(_pearson_dot, _pearson_from_dot,
 _HELLINGER = Direct(_hellinger_dot, _hellinger_from_dot, signs=None,
                     fallback=careful_formula(partial(_hellinger_terms, guarded=False)),
                     near=Direct(_hellinger_near_dot, _hellinger_from_near_dot, floor=None,
-                                signs=None))
+                                signs=None, difference=True))
 _TRIANGULAR = Direct(_triangular_dot, _triangular_from_dot, given=ratio_of_totals,
                      fallback=careful_formula(partial(_triangular_terms, guarded=False)))
 
