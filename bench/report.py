@@ -507,9 +507,10 @@ def floor_notes(rows):
             "pass and apply the totals' mismatch after (`Direct.near`): for KL a sum, a "
             "difference, a quotient, a square, a largest element, the series' 4 "
             "operations (3 coefficients for |u| < 2e-3), 3 more for its factor, a product "
-            "and a dot product a point, besides the checks' smallest mass and two sums; "
-            "for Hellinger two square roots (each 1.4 logarithms in cache), a sum, a "
-            "difference, a quotient and a dot product. Over their log passes in this "
+            "and a dot product a point; for Hellinger two square roots (each 1.4 "
+            "logarithms in cache), a sum, a difference, a quotient and a dot product; "
+            "for both, the checks' smallest mass (KL's), the sum of p and the sum of the "
+            "differences p - q (the mismatch, and Q). Over their log passes in this "
             "run: " + ", ".join(near) + ". KL's one-logarithm formula, which would fit "
             "in 2.5 log passes, does not keep that precision: SciPy's columns in "
             "*Precision on near-equal distributions* below.")
