@@ -377,7 +377,8 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
                     and not finish(dots[0], p_sums[0], q_sums[0]) >= floor / 4):
                 return _near_pass(p, q, axis, dx, normalize, formula, extra)
         signed = signs is None or _signs_fit(np.minimum.reduce(np.array(lows)), floor)
-        p_total, sums = np.add.reduce(np.array(p_sums)), np.add.reduce(np.array(dots), axis=0)
+        p_total = np.add.reduce(np.array(p_sums))
+        sums = np.add.reduce(np.array(dots), axis=0)
         q_total = (p_total - sums[-1] if formula.difference
                    else np.add.reduce(np.array(q_sums)))
         smallest, largest = sorted((float(p_total * dx), float(q_total * dx)))

@@ -41,12 +41,13 @@ direct formula on one long NumPy distribution once (each block is checked and su
 while it is in cache; see ``_masses.streamed_direct``), and so its careful sum of
 nearly equal measures whose totals lie within ``2**-50`` of each other (its terms over
 the masses as they are, ``k = 1``, the totals' mismatch applied after: ``KL_NEAR``);
-on a GPU each is one whole-array pass. The term-by-term form is chosen per block from its largest ``|u|``
-(see the terms below): where every point is near (``|u| < 1/8``), KL and JSD sum
-Taylor series of non-negative terms, cut where the terms left out fall below
-``2**-60`` of the first, and need no logarithm; elsewhere the closed forms. A host
-input of at least 16 blocks whose first block is that near (its terms below 1/64 per
-unit of its mass) skips the direct formula, which would be rejected after a whole pass.
+on a GPU each is one whole-array pass. The term-by-term form is chosen per block from
+its largest ``|u|`` (see the terms below): where every point is near (``|u| < 1/8``),
+KL and JSD sum Taylor series of non-negative terms, cut where the terms left out fall
+below ``2**-60`` of the first, and need no logarithm; elsewhere the closed forms. A
+host input of at least 16 blocks whose first block is that near (its terms below 1/64
+per unit of its mass) skips the direct formula, which would be rejected after a whole
+pass.
 
 Per call, the checks cost what they must: for inputs of up to 65536 points, one
 minimum over both arrays (NaN propagates through it; small NumPy arrays read it through
@@ -77,10 +78,11 @@ import numpy as np
 
 from ._arrays import (NUMPY, boolean, extremes, finfo_float, largest, log_ratio,
                       numpy_views, plus_times, tensor_of, to_float, tracks_gradient)
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, NEAR_TOTALS, Direct, accepted, aligned,
-                      block_sum, careful_first, careful_formula, careful_sum, clipped,
-                      difference, log_base, mass_pair, one_direct, quiet, ratio_of_totals,
-                      rows, shaped, short_totals, streamed_direct, unscaled, warns)
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, NEAR_TOTALS, Direct, accepted,
+                      aligned, block_sum, careful_first, careful_formula, careful_sum,
+                      clipped, difference, log_base, mass_pair, one_direct, quiet,
+                      ratio_of_totals, rows, shaped, short_totals, streamed_direct,
+                      unscaled, warns)
 
 __all__ = ["jsd", "kl", "tv"]
 

@@ -34,9 +34,10 @@ from ._arrays import (HOST_LIMITS, NUMPY, boolean, check_axis,
                       extremes, finfo_float, host_positive, namespace, numpy_views, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus,
                       through_views)
-from ._masses import (MODERATE_RATIO, NEAR_TOTALS, Direct, accepted, block_sum, careful_first,
-                      careful_formula, careful_sum, difference, mass_pair, mean_in_range,
-                      one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct)
+from ._masses import (MODERATE_RATIO, NEAR_TOTALS, Direct, accepted, block_sum,
+                      careful_first, careful_formula, careful_sum, difference, mass_pair,
+                      mean_in_range, one_direct, quiet, ratio_of_totals, rows, shaped,
+                      streamed_direct)
 from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import (_logit_of_ratio, _moderate_log_ratio, _pointwise_pair, criterion,
                    moderate_bound, moderate_ratios)

@@ -666,7 +666,8 @@ def test_near_pass_leaves_what_it_cannot_sum_to_the_general_path(small_blocks, n
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1024, 1500),
        log_eps=st.floats(-13.0, -1.5), decades=st.floats(0.0, 30.0),
-       scale=st.sampled_from([None, 1e-3, 3.0, 1e3]), name=st.sampled_from(["kl", "hellinger"]))
+       scale=st.sampled_from([None, 1e-3, 3.0, 1e3]),
+       name=st.sampled_from(["kl", "hellinger"]))
 def test_near_passes_keep_their_precision(seed, n, log_eps, decades, scale, name):
     # nearly equal masses over up to 30 decades, normalised or scaled (normalize=True),
     # in blocks of 64 points: where a near pass answers, its result lies within 1e-14
