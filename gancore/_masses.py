@@ -269,6 +269,14 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
 NEAR_TOTALS = 2.0**-50
 
 
+def near_mismatch(difference_sum, p_total):
+    """A near pass's totals' mismatch ``x = D / P`` from ``D = sum(p - q)`` and P, where
+    ``|x| <= NEAR_TOTALS``; NaN otherwise, which makes the near result NaN (the general
+    path then aligns the totals)."""
+    x = difference_sum / p_total
+    return x if abs(x) <= NEAR_TOTALS else math.nan
+
+
 class Direct(NamedTuple):
     """A direct formula of one distribution, as :func:`one_direct` and
     :func:`streamed_direct` take it.

@@ -78,9 +78,9 @@ import numpy as np
 
 from ._arrays import (NUMPY, boolean, extremes, finfo_float, largest, log_ratio,
                       numpy_views, plus_times, tensor_of, to_float, tracks_gradient)
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, NEAR_TOTALS, Direct, accepted,
-                      aligned, block_sum, careful_first, careful_formula, careful_sum,
-                      clipped, difference, log_base, mass_pair, one_direct, quiet,
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
+                      block_sum, careful_first, careful_formula, careful_sum, clipped,
+                      difference, log_base, mass_pair, near_mismatch, one_direct, quiet,
                       ratio_of_totals, rows, shaped, short_totals, streamed_direct,
                       unscaled, warns)
 
@@ -409,9 +409,7 @@ def _kl_from_near_dot(sums, p_total, q_total):
     (delta relative, a few eps) a part ``delta x**2`` of the result, where P - Q would
     leave ``x delta`` (1e-31 in float64)."""
     total, difference_sum = sums
-    x = difference_sum / p_total
-    if not abs(x) <= NEAR_TOTALS:
-        return math.nan
+    x = near_mismatch(difference_sum, p_total)
     return total / p_total - 0.5 * x * x
 
 

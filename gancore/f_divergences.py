@@ -34,9 +34,9 @@ from ._arrays import (HOST_LIMITS, NUMPY, boolean, check_axis,
                       extremes, finfo_float, host_positive, namespace, numpy_views, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus,
                       through_views)
-from ._masses import (MODERATE_RATIO, NEAR_TOTALS, Direct, accepted, block_sum,
-                      careful_first, careful_formula, careful_sum, difference, mass_pair,
-                      mean_in_range, one_direct, quiet, ratio_of_totals, rows, shaped,
+from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first,
+                      careful_formula, careful_sum, difference, mass_pair, mean_in_range,
+                      near_mismatch, one_direct, quiet, ratio_of_totals, rows, shaped,
                       streamed_direct)
 from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import (_logit_of_ratio, _moderate_log_ratio, _pointwise_pair, criterion,
@@ -368,9 +368,7 @@ def _hellinger_from_near_dot(sums, p_total, q_total):
     the terms of ``x**3`` and beyond below ``2**-49`` of ``x**2`` (D, not P - Q: as
     :func:`gancore.divergences._kl_from_near_dot`)."""
     total, difference_sum = sums
-    x = difference_sum / p_total
-    if not abs(x) <= NEAR_TOTALS:
-        return math.nan
+    x = near_mismatch(difference_sum, p_total)
     return total / np.sqrt(p_total * q_total) - 0.25 * x * x
 
 
@@ -840,8 +838,8 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
 
 def _sample_bound(name, t_data, t_gen, axis):
     """:func:`variational_bound` by sample means of two non-empty NumPy arrays of one
-    float dtype and one dimension, with ``axis`` 0 or -1, where ``t_gen`` lies inside the domain of ``f*`` (:func:`_host_conjugate`) and
-    the bound is finite: ``mean(t_data) - mean(f*(t_gen))`` by ``numpy.mean``'s
+    float dtype and one dimension, with ``axis`` 0 or -1, where ``t_gen`` lies inside
+    the domain of ``f*`` (:func:`_host_conjugate`) and the bound is finite: ``mean(t_data) - mean(f*(t_gen))`` by ``numpy.mean``'s
     operations, which the general path takes there (its bits). ``None`` otherwise: NaN,
     infinities, a sum past the range or a value outside the domain make the bound NaN
     or infinite, or fail the domain's test, and the general path sorts them out and
