@@ -28,15 +28,29 @@ FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
          "value": "log pass", "virtual_criterion": "log pass",
          "optimal_discriminator": "log pass", "f_divergence (pearson)": "log pass",
          "w1": "sort both", "w1 weighted": "argsort merged", "w1 batched": "sort columns"}
-# the floor of each operation at large n, in log passes: the logarithms its formula
-# cannot avoid (JSD takes two: log(p / m) and log(q / m))
+# the floor of each operation at large n, in log passes: the logarithms and exponentials
+# its formula cannot avoid, at least one (JSD takes two, log(p / m) and log(q / m); the
+# softplus of a logit two, an exp and a log1p, and the minibatch estimates' two batches
+# of n points each twice one; the GAN's conjugate two, -log(1 - e^t); the others one)
 LOG_PASSES = {"kl": 1, "jsd": 2, "tv": 1, "kl (near-equal)": 1, "jsd (near-equal)": 2,
               "value": 1, "virtual_criterion": 1, "optimal_discriminator": 1,
               "f_divergence (pearson)": 1, "f_divergence (hellinger)": 1,
               "f_divergence (triangular)": 1, "f_divergence (reverse-kl)": 1,
               "f_divergence (pearson, near-equal)": 1,
               "f_divergence (hellinger, near-equal)": 1,
-              "f_divergence (triangular, near-equal)": 1}
+              "f_divergence (triangular, near-equal)": 1,
+              "optimal_discriminator_logits": 1, "least_squares_optimal_discriminator": 1,
+              "least_squares_criterion": 1, "hinge_optimal_critic": 1,
+              "hinge_critic_minimum": 1, "value_from_logits": 2, "minibatch_value": 2,
+              "minibatch_value_from_logits": 4, "optimal_critic (kl)": 1,
+              "optimal_critic (pearson)": 1, "conjugate (kl)": 1, "conjugate (gan)": 2,
+              "variational_bound (kl)": 1, "variational_bound (gan)": 2}
+# the functions held to a floor at n = 1e7 that work point by point (or per sample)
+POINTWISE_FLOORS = ("optimal_discriminator_logits", "least_squares_optimal_discriminator",
+                    "hinge_optimal_critic", "optimal_critic (kl)", "optimal_critic (pearson)",
+                    "value_from_logits", "minibatch_value", "minibatch_value_from_logits",
+                    "conjugate (kl)", "conjugate (gan)", "variational_bound (kl)",
+                    "variational_bound (gan)")
 # the logarithms a point each formula evaluates (V: log D and log(1 - D); C(G): log1p and
 # log of the ratio of the smaller mass to the larger), where that is more than LOG_PASSES
 # counts
@@ -493,6 +507,22 @@ def floor_notes(rows):
             "log1p is a log pass corrected by the rounding of 1 + x "
             "(`_arrays.log1p_by_log`, within 4 ulps in float64). Over two log passes, in "
             "this run: " + ", ".join(two) + ".")
+    pointwise = [f"{op} {at_large[op][0] / LOG_PASSES[op]:.2f}" for op in POINTWISE_FLOORS
+                 if op in at_large]
+    if pointwise:
+        notes.append(
+            "*Pointwise functions and estimates at n = 1e7.* D*, its log-odds, the "
+            "least-squares D*, the hinge critic and the optimal critics of positive masses "
+            "go block by block (`_arrays.by_blocks`): each block's four extremes, then the "
+            "formula on the block while it is in cache, the result written once (on the "
+            "general path's guarded operations the log-odds took 15.7 log passes, "
+            "Pearson's critic 23). The softplus terms of the minibatch estimates from "
+            "logits and the conjugate (alone, and in the sample bound) form their terms "
+            "block by block too. The bits are the whole array's. Their floors count the "
+            "exponentials and logarithms of the formula, at least one: the softplus of a "
+            "logit is an exp and a log1p (V from logits 2; the minibatch estimates, two "
+            "batches of n points, 2 and 4), the GAN's conjugate -log(1 - e^t) an expm1 "
+            "and a log1p (2). Over their floors in this run: " + ", ".join(pointwise) + ".")
     near = [f"{op} {at_large[op][0] / LOG_PASSES[op]:.2f}"
             for op in LOG_PASSES if "near-equal" in op and op in at_large]
     if near:

@@ -10,16 +10,13 @@ from typing import NamedTuple
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (HOST_LIMITS, NUMPY, boolean, extremes, host_limits, least_of,
-                      numpy_totals, numpy_views, positive_number, spacing, tensor_of,
-                      totals_fit, validated_pair)
+from ._arrays import (BLOCK_ELEMENTS, HOST_LIMITS, NUMPY, boolean, extremes, host_limits,
+                      least_of, numpy_totals, numpy_views, positive_number, spacing,
+                      tensor_of, totals_fit, validated_pair)
 
 # Direct-formula results at or above this are returned (see gancore.divergences): the
 # bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
 DIRECT_FLOOR = 1.0 / 16.0
-# Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
-# so the temporaries of a block are recycled from the heap rather than paged in.
-BLOCK_ELEMENTS = 1 << 13
 
 
 # Masses within this factor of each other have every quotient inside the normal range

@@ -165,14 +165,19 @@ _POINTWISE = {"D*": gancore.optimal_discriminator,
 @pytest.mark.parametrize("where", ["p", "q", "both"])
 @pytest.mark.parametrize("fault", [None, "zero", "negative", "tiny negative", "-0",
                                    "subnormal", "nan", "inf", "-inf", "huge", "far ratio"])
-@given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from([(), (1,), (7,), (40,), (3, 5)]),
-       dtype=st.sampled_from(["float64", "float32"]), kind=st.sampled_from(["numpy", "torch"]))
+@given(seed=st.integers(0, 2**32 - 1),
+       shape=st.sampled_from([(), (1,), (7,), (40,), (3, 5), (20000,), (3, 6000)]),
+       dtype=st.sampled_from(["float64", "float32"]), kind=st.sampled_from(["numpy", "torch"]),
+       strided=st.booleans())
 def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed, shape,
-                                                   dtype, kind):
+                                                   dtype, kind, strided):
     # each host shortcut returns the general path's result bit for bit, of its type,
     # and raises where it raises. The general path runs on an ndarray subclass (NumPy) or
     # on tensors that track a gradient (torch). "far ratio": a mass 2^-100 of the
-    # dtype's smallest normal, whose ratios to the others leave log_ratio's direct form
+    # dtype's smallest normal, whose ratios to the others leave log_ratio's direct form.
+    # Arrays past 16384 points go block by block (_arrays.by_blocks), the fault then
+    # mostly in a later block than the first; "strided": every other element of an
+    # array twice as long (no longer contiguous)
     rng = np.random.default_rng(seed)
     p, q = (np.asarray(rng.random(shape) + 0.01, dtype=dtype) for _ in range(2))
     if fault is not None:
@@ -183,6 +188,8 @@ def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed,
         i = rng.integers(0, p.size)
         for x in ((p, q) if where == "both" else (p if where == "p" else q,)):
             x.reshape(-1)[i] = value
+    if strided:
+        p, q = (np.stack([x, x], axis=-1)[..., 0] for x in (p, q))
     call = _POINTWISE[function]
     if kind == "numpy":
         fast, general = (p, q), (p.view(_Plain), q.view(_Plain))
@@ -235,7 +242,8 @@ def test_least_squares_optimal_discriminator_keeps_its_relative_digits(xp, a, b,
 @pytest.mark.parametrize("fault", [None, "nan", "inf", "-inf", "negative", "above one",
                                    "zero", "one", "huge", "empty"])
 @given(seed=st.integers(0, 2**32 - 1), sizes=st.sampled_from([(1, 1), (5, 64), (64, 7),
-                                                             (1000, 1200), ((4, 3), ())]),
+                                                             (1000, 1200), ((4, 3), ()),
+                                                             (20000, 9000)]),
        dtype=st.sampled_from(["float64", "float32", "mixed"]),
        where=st.sampled_from(["real", "fake"]))
 def test_minibatch_short_path_is_the_general_paths(logits, fault, seed, sizes, dtype,
