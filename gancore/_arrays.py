@@ -1044,8 +1044,11 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     them, so that a formula's check of its extremes (such as the moderate ratios of
     :func:`gancore.game.moderate_ratios`) holds for every point, and the result's bits
     are the whole array's; at 1e7 points D*'s log-odds take 2.2 log passes in place of
-    15.7 on the general path's guarded operations. Long tensors take it with ``views``
-    only. Up to that size: NumPy warns where a sum
+    15.7 on the general path's guarded operations. Long tensors take it with ``views``;
+    without, their views' extremes are read by NumPy's reductions and the formula runs
+    on the whole tensors, as the general path runs it (torch splits an operation among
+    its threads, and the rounding of its last elements with it). Up to that size: NumPy
+    warns where a sum
     overflows, so the masses' four extremes come first (no mass above a quarter of the
     largest float), found by argmin/argmax and read by flat index as Python floats,
     inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
@@ -1074,10 +1077,16 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     if top is None or b.dtype != a.dtype or b.shape != a.shape or not a.size:
         return None
     if a.size > ARG_EXTREME_ELEMENTS:  # long: block by block, each in cache
-        if xp is not None and not views:
-            return None  # (the formula in torch: its general path)
-        out = by_blocks(_positive_block, (a, b), formula, args, top)
-        return out if xp is None or out is None else xp.from_numpy(out)
+        if xp is None or views:
+            out = by_blocks(_positive_block, (a, b), formula, args, top)
+            return out if xp is None or out is None else xp.from_numpy(out)
+        # (the formula in torch, on the whole tensors, as the general path runs it: the
+        # extremes of the views by NumPy's reductions)
+        found = (smallest(NUMPY, a), smallest(NUMPY, b), largest(NUMPY, a),
+                 largest(NUMPY, b))
+        if not (0.0 < found[0] and 0.0 < found[1] and found[2] <= top and found[3] <= top):
+            return None
+        return _apply(formula, p, q, found, args, xp)
     # argmin and argmax give a NaN's (flat) index, and each comparison with NaN fails
     if not (0.0 < (p_low := a.item(a.argmin())) and 0.0 < (q_low := b.item(b.argmin()))
             and (p_high := a.item(a.argmax())) <= top
