@@ -1137,6 +1137,15 @@ def by_blocks(kernel, arrays, *args):
     return out.reshape(arrays[0].shape)
 
 
+def blockwise(function, x):
+    """``function(x, xp=NUMPY)`` of a NumPy array, for an elementwise ``function``: block
+    by block where ``x`` is longer than one block (:func:`by_blocks`, the same bits), so
+    that its operations' temporaries stay in cache."""
+    if x.size <= BLOCK_ELEMENTS:
+        return function(x, xp=NUMPY)
+    return by_blocks(functools.partial(function, xp=NUMPY), (x,))
+
+
 def _apply(formula, p, q, extremes, args, xp):
     """``formula(p, q, extremes, *args, xp=xp)``: a call that unpacks arguments costs
     0.8 us more, even none, so none are unpacked where there are none."""

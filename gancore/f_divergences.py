@@ -30,7 +30,7 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (BLOCK_ELEMENTS, HOST_LIMITS, NUMPY, boolean, by_blocks, check_axis,
+from ._arrays import (HOST_LIMITS, NUMPY, blockwise, boolean, check_axis,
                       extremes, finfo_float, host_positive, namespace, numpy_views, one_of,
                       plus_times, require_float, require_not_nan, sigmoid, softplus,
                       through_views)
@@ -522,9 +522,8 @@ def _host_conjugate(name, t):
     if name == "gan":  # its first form where every value allows it, read on the view
         low_end, high_end = _gan_core_range(NUMPY, view.dtype)
         if low_end <= view.item(view.argmin()) and top <= high_end:
-            if xp is None and t.size > BLOCK_ELEMENTS:  # (as _numpy_conjugate)
-                return by_blocks(partial(_gan_core, xp=NUMPY), (t,))
-            return _gan_core(t, xp=xp or NUMPY)  # (nothing overflows there)
+            # (nothing overflows there; long arrays by blocks, as _numpy_conjugate)
+            return blockwise(_gan_core, t) if xp is None else _gan_core(t, xp=xp)
     if xp is None:
         return _numpy_conjugate(_CONJUGATES[name], t)
     return _CONJUGATES[name](t, xp=xp)
@@ -533,11 +532,9 @@ def _host_conjugate(name, t):
 @np.errstate(over="ignore")  # (as a decorator: 0.6 us a call, as a context 1.0)
 def _numpy_conjugate(formula, t):
     """``formula(t)`` on a NumPy array, an ``f*`` past the dtype's largest inf quietly;
-    block by block where ``t`` is longer than one block (:func:`~gancore._arrays.by_blocks`:
-    the same bits, with the formula's temporaries in cache)."""
-    if t.size <= BLOCK_ELEMENTS:
-        return formula(t, xp=NUMPY)
-    return by_blocks(partial(formula, xp=NUMPY), (t,))
+    block by block where ``t`` is longer than one block
+    (:func:`~gancore._arrays.blockwise`: the same bits, its temporaries in cache)."""
+    return blockwise(formula, t)
 
 
 def _gan_conjugate(t, *, xp):
