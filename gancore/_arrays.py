@@ -1108,7 +1108,9 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
 def _positive_block(a, b, formula, args, top):
     """One block of :func:`host_positive`'s long arrays: its four extremes checked as
     for a short array, then ``formula`` (or D*) on it; ``None`` where a check fails or
-    the formula refuses the block."""
+    the formula refuses the block. (``host_positive`` writes the same check inline for
+    a short array: through this function D* of a float32 tensor of 1000 points took
+    0.06 us more, of a 5.5 us call held to twice the plain 2.6 us.)"""
     if not (0.0 < (p_low := a.item(a.argmin())) and 0.0 < (q_low := b.item(b.argmin()))
             and (p_high := a.item(a.argmax())) <= top
             and (q_high := b.item(b.argmax())) <= top):

@@ -842,8 +842,9 @@ def variational_bound(t_data, t_gen, /, *, f, data_weights=None, gen_weights=Non
 def _sample_bound(name, t_data, t_gen, axis):
     """:func:`variational_bound` by sample means of two non-empty NumPy arrays of one
     float dtype and one dimension, with ``axis`` 0 or -1, where ``t_gen`` lies inside
-    the domain of ``f*`` (:func:`_host_conjugate`) and the bound is finite: ``mean(t_data) - mean(f*(t_gen))`` by ``numpy.mean``'s
-    operations, which the general path takes there (its bits). ``None`` otherwise: NaN,
+    the domain of ``f*`` (:func:`_host_conjugate`) and the bound is finite:
+    ``mean(t_data) - mean(f*(t_gen))`` by ``numpy.mean``'s operations, which the
+    general path takes there (its bits). ``None`` otherwise: NaN,
     infinities, a sum past the range or a value outside the domain make the bound NaN
     or infinite, or fail the domain's test, and the general path sorts them out and
     names them."""
