@@ -505,7 +505,7 @@ def floor_notes(rows):
             "see `virtual_criterion`): one log pass cannot hold either. Where NumPy's "
             "log1p is its scalar loop (x86 without AVX-512: twice a log pass), the "
             "log1p is a log pass corrected by the rounding of 1 + x "
-            "(`_arrays.log1p_by_log`, within 4 ulps in float64). Over two log passes, in "
+            "(`_elementwise.log1p_by_log`, within 4 ulps in float64). Over two log passes, in "
             "this run: " + ", ".join(two) + ".")
     pointwise = [f"{op} {at_large[op][0] / LOG_PASSES[op]:.2f}" for op in POINTWISE_FLOORS
                  if op in at_large]
@@ -513,7 +513,7 @@ def floor_notes(rows):
         notes.append(
             "*Pointwise functions and estimates at n = 1e7.* D*, its log-odds, the "
             "least-squares D*, the hinge critic and the optimal critics of positive masses "
-            "go block by block (`_arrays.by_blocks`): each block's four extremes, then the "
+            "go block by block (`_host.by_blocks`): each block's four extremes, then the "
             "formula on the block while it is in cache, the result written once (on the "
             "general path's guarded operations the log-odds took 15.7 log passes, "
             "Pearson's critic 23). The softplus terms of the minibatch estimates from "
@@ -562,7 +562,7 @@ def _short_call_note(rows):
             if namespace.startswith("torch") and r["ratio"] > 2]
     return [
         "*What one short call runs.* One host distribution (NumPy arrays; CPU torch tensors "
-        "through their NumPy views, `_arrays.numpy_views`, the result a tensor, where no "
+        "through their NumPy views, `_host.numpy_views`, the result a tensor, where no "
         "derivative runs through them) runs the direct formula of KL, JSD, Pearson, V (from D or "
         "from finite logits), C(G), Hellinger and the triangular discrimination (all but V and "
         "C(G), below 1/16, their careful sums on the same checks: nearly equal measures), with "
@@ -570,14 +570,14 @@ def _short_call_note(rows):
         " takes its sign check from its own formula's minimum, min(p, kq) (the two totals, that "
         "minimum, its argmin and its sum, and below 1/16 its careful form; "
         "`divergences._one_host_tv`); D* of positive masses reads the four extremes through "
-        "argmin/argmax (`_arrays.host_positive`), as do its log-odds (their log where every ratio "
+        "argmin/argmax (`_host.host_positive`), as do its log-odds (their log where every ratio "
         "is moderate; on tensors in torch, whose log rounds apart from NumPy's) and the "
         "least-squares D*; the least-squares criterion takes the triangular discrimination's short"
         " path, the hinge critic's minimum TV's, each forming its result before it becomes a "
         "tensor; the minibatch estimates read their checks off argmin/argmax "
         "(`game._host_minibatch`; of D inside (0, 1), its logs without their guards for 0 and 1); "
         "and on CPU tensors the minibatch estimates run their whole NumPy path on the views "
-        "(`_arrays.through_views`). Over the plain formula in this "
+        "(`_host.through_views`). Over the plain formula in this "
         f"run, NumPy: tv {tv['ratio']:.2f} (its checks alone {tv['checks_ratio']:.2f}) and "
         f"optimal_discriminator {dstar['ratio']:.2f} (checks alone "
         f"{dstar['checks_ratio']:.2f}: D*'s formula is two operations a point, a complete "

@@ -17,7 +17,8 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 import gancore
-from gancore._arrays import _QUARTER_MAX, to_numpy as to_host
+from gancore._arrays import to_numpy as to_host
+from gancore._host import _QUARTER_MAX
 from conftest import (ROUNDS, backend, batch_time, label, simplex_pair, smoke, timed,
                       to_namespace)
 
@@ -337,7 +338,7 @@ def _plain_torch_jsd(t, p, q, m):
 
 
 def _inline_share(t, p, q, d):
-    """What D*'s shortcut does for CPU tensors (``_arrays.host_positive``), written inline
+    """What D*'s shortcut does for CPU tensors (``_host.host_positive``), written inline
     with nothing around it: the NumPy views, the masses' four extremes, the formula and
     the result's tensor. Its time over the plain torch expression is the least that this
     complete check reaches, before gancore's calls and its checks of types, dtypes,
@@ -351,7 +352,7 @@ def _inline_share(t, p, q, d):
 
 
 def _inline_sign(t, p, q, d):
-    """What the hinge critic's shortcut does for CPU tensors (``_arrays.host_positive``
+    """What the hinge critic's shortcut does for CPU tensors (``_host.host_positive``
     with ``hinge._sign_of_difference``), written inline with nothing around it: the
     NumPy views, the masses' four extremes, ``sign(p - q)`` and the result's tensor."""
     a, b = p.numpy(), q.numpy()

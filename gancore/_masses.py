@@ -10,9 +10,10 @@ from typing import NamedTuple
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (BLOCK_ELEMENTS, HOST_LIMITS, NUMPY, boolean, extremes, host_limits,
-                      least_of, numpy_totals, numpy_views, positive_number, spacing,
-                      tensor_of, totals_fit, validated_pair)
+from ._arrays import NUMPY, boolean, extremes, positive_number
+from ._host import (BLOCK_ELEMENTS, HOST_LIMITS, host_limits, least_of, numpy_totals,
+                    numpy_views, tensor_of, totals_fit)
+from ._totals import spacing, validated_pair
 
 # Direct-formula results at or above this are returned (see gancore.divergences): the
 # bound on their terms' sizes, (2 + KL) or 4 log 2, is then at most 65 times the result.
@@ -105,7 +106,7 @@ def mass_pair(p, q, axis, dx, normalize, names=("p", "q"), denominator=None):
     """Validated masses with the distribution axis last, their totals, and bounds on
     them (errors name the arrays by ``names``; ``denominator``, ``"p"`` or ``"q"`` for
     a divergence with a quotient of the masses, as for
-    :func:`~gancore._arrays.near_one`).
+    :func:`~gancore._totals.near_one`).
 
     Returns ``(xp, p, q, p_total, q_total, bounds, ax)``: masses (densities times
     array weights; a scalar spacing cancels in every divergence), their sums along the
@@ -193,7 +194,7 @@ def aligned(p_total, q_total, *, xp):
     their difference is ``((a - b) - delta b) / P``: when p and q are nearly equal,
     ``a - b`` is exact and ``delta b`` is tiny, so the difference keeps full relative
     precision, which dividing each by its own total would not. The totals' ratio must be
-    finite (:func:`gancore._arrays.near_one` sees to it); each term is homogeneous in
+    finite (:func:`gancore._totals.near_one` sees to it); each term is homogeneous in
     the masses, so their overall size needs no scaling. Where every ratio of the totals
     lies within [3/4, 5/4] (normalised input), every power is 0, and the scales are
     returned as ``None``: there is nothing to apply.
@@ -338,7 +339,7 @@ def streamed_direct(p, q, axis, dx, normalize, formula, extra=None):
     ``difference``) and ``dot(a, b, xp=xp)`` (such as KL's
     ``sum(a log(a/b))``; ``dot(a, b, c, xp=xp)`` with ``c`` the block of ``extra``, a third
     array of the same shape and dtype): the checks of
-    :func:`gancore._arrays.validated_pair` and the formula read the arrays once, where
+    :func:`gancore._totals.validated_pair` and the formula read the arrays once, where
     checking first reads them twice more. The result is ``finish(sum of the dots, P,
     Q)``, with the totals summed from the blocks' pairwise sums (as accurate as one
     pairwise sum). ``None`` (the general path then raises its errors, rescales, or
@@ -424,7 +425,7 @@ def short_totals(p, q, axis, dx, normalize, extra=None):
     For NumPy arrays (exactly ``numpy.ndarray``) of one float dtype, one dimension and
     1 to ``BLOCK_ELEMENTS`` points (one block, as the general path sums it; ``extra``, a
     third array, alike), with ``axis`` 0 or -1, a float ``dx`` and a bool ``normalize``
-    (:func:`~gancore._arrays.host_limits`' checks for one dimension, inline: 0.3 us a
+    (:func:`~gancore._host.host_limits`' checks for one dimension, inline: 0.3 us a
     call less): NumPy scalars of the dtype. ``None`` where a total is 0, infinite, NaN,
     unnormalised (unless ``normalize``) or to be rescaled.
     """
@@ -478,7 +479,7 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None, then=None):
     and the formula runs with NumPy's warnings silenced.
 
     NumPy gives a scalar of the dtype. CPU torch tensors take the same on their NumPy
-    views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor of NumPy's
+    views (:func:`~gancore._host.numpy_views`), the result a 0-d tensor of NumPy's
     bits. The formula runs with warnings silenced, unless the masses lie within the
     formula's ``calm_ratio`` of each other (the totals bound them; ``MODERATE_RATIO``
     keeps every quotient finite) and there is no ``extra``. ``then``, if given, maps

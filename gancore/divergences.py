@@ -56,7 +56,7 @@ checks all follow; the namespace and each dtype's check are remembered per type,
 NumPy arrays (or CPU torch tensors) of one float dtype and shape with a scalar ``dx``
 skip the general path's Python around those passes. One distribution's totals are 0-d,
 which broadcast at a third of a (1,) array's cost. One short distribution on the host
-(NumPy; CPU torch tensors through their NumPy views, ``_arrays.numpy_views``) takes
+(NumPy; CPU torch tensors through their NumPy views, ``_host.numpy_views``) takes
 KL's and JSD's direct formula with nothing around those passes
 (``_masses.one_direct``), and TV its sign check from its own formula's minimum,
 ``min(p, kq)``, whose smallest element is negative exactly when a mass is; where the
@@ -76,8 +76,9 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (NUMPY, boolean, extremes, finfo_float, largest, log_ratio,
-                      numpy_views, plus_times, tensor_of, to_float, tracks_gradient)
+from ._arrays import NUMPY, boolean, extremes, finfo_float, to_float, tracks_gradient
+from ._elementwise import log_ratio, plus_times
+from ._host import largest, numpy_views, tensor_of
 from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
                       block_sum, careful_first, careful_formula, careful_sum, clipped,
                       difference, log_base, mass_pair, near_mismatch, one_direct, quiet,
@@ -612,7 +613,7 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap=None):
     cancels (nearly equal measures), the careful form ``sum |(p - q) - delta q| / 2P``,
     ``delta = (P - Q)/Q``, where the totals need no scaling. The arithmetic is the
     general path's, so the results are the same bits. CPU torch tensors take the same on their
-    NumPy views (:func:`~gancore._arrays.numpy_views`), the result a 0-d tensor.
+    NumPy views (:func:`~gancore._host.numpy_views`), the result a 0-d tensor.
     Where ``of_overlap`` is given, ``of_overlap(sum(m)/P)`` (:func:`total_variation`).
     """
     if type(p) is not np.ndarray:

@@ -30,10 +30,10 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import (HOST_LIMITS, NUMPY, blockwise, boolean, check_axis,
-                      extremes, finfo_float, host_positive, namespace, numpy_views, one_of,
-                      plus_times, require_float, require_not_nan, sigmoid, softplus,
-                      through_views)
+from ._arrays import (NUMPY, boolean, check_axis, extremes, finfo_float, namespace, one_of,
+                      require_float, require_not_nan)
+from ._elementwise import plus_times, sigmoid, softplus
+from ._host import HOST_LIMITS, blockwise, host_positive, numpy_views, through_views
 from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first,
                       careful_formula, careful_sum, difference, mass_pair, mean_in_range,
                       near_mismatch, one_direct, quiet, ratio_of_totals, rows, shaped,
@@ -533,7 +533,7 @@ def _host_conjugate(name, t):
 def _numpy_conjugate(formula, t):
     """``formula(t)`` on a NumPy array, an ``f*`` past the dtype's largest inf quietly;
     block by block where ``t`` is longer than one block
-    (:func:`~gancore._arrays.blockwise`: the same bits, its temporaries in cache)."""
+    (:func:`~gancore._host.blockwise`: the same bits, its temporaries in cache)."""
     return blockwise(formula, t)
 
 

@@ -23,37 +23,15 @@ import math
 
 import numpy as np
 
-from ._arrays import (
-    FUSED_CHECK_ELEMENTS,
-    HOST_LIMITS,
-    NUMPY,
-    blockwise,
-    host_extremes,
-    host_positive,
-    through_views,
-    log1m,
-    log1p,
-    to_float,
-    finfo_float,
-    log_ratio,
-    measures,
-    namespace,
-    extremes,
-    float_dtype,
-    spacing,
-    validated_pair,
-    require_nonempty,
-    require_finite,
-    require_not_nan,
-    require_probability,
-    safe_log,
-    softplus,
-    softplus_pair,
-    xlog,
-)
+from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, extremes, finfo_float, float_dtype,
+                      namespace, require_finite, require_nonempty, require_not_nan,
+                      require_probability, to_float)
+from ._elementwise import log1m, log1p, log_ratio, safe_log, softplus, softplus_pair, xlog
+from ._host import HOST_LIMITS, blockwise, host_extremes, host_positive, through_views
 from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, mean_in_range,
                       one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct,
                       warns)
+from ._totals import measures, spacing, validated_pair
 
 __all__ = [
     "minibatch_value",
@@ -419,7 +397,7 @@ def optimal_discriminator(p_data, p_g, /):
 
 def moderate_bound(xp, dtype):
     """``2 b``, b = sqrt(the dtype's smallest normal) as in
-    :func:`~gancore._arrays.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p`` have a
+    :func:`~gancore._elementwise.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p`` have a
     ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
     factor 2 spare: a product ``p b`` at most ``q / 2`` cannot round up to ``q``)."""
     return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
@@ -435,7 +413,7 @@ def moderate_ratios(p, extremes, *, xp):
 
 def _moderate_log_ratio(p, q, extremes, *, xp):
     """``log(p / q)`` of positive host masses of moderate ratios (:func:`moderate_ratios`),
-    for which :func:`~gancore._arrays.log_ratio` forms each ratio first too: its bits.
+    for which :func:`~gancore._elementwise.log_ratio` forms each ratio first too: its bits.
     ``None`` otherwise."""
     return xp.log(p / q) if moderate_ratios(p, extremes, xp=xp) else None
 

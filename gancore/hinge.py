@@ -16,7 +16,7 @@ J. H. Lim and J. C. Ye, "Geometric GAN", 2017. T. Miyato et al., "Spectral
 normalization for generative adversarial networks", ICLR 2018.
 """
 
-from ._arrays import host_positive
+from ._host import host_positive
 from .divergences import total_variation
 from .game import _pointwise_pair
 

@@ -28,7 +28,8 @@ X. Mao et al., "Least squares generative adversarial networks", ICCV 2017.
 
 from functools import partial
 
-from ._arrays import host_positive, real_number
+from ._arrays import real_number
+from ._host import host_positive
 from .f_divergences import triangular_discrimination
 from .game import _pointwise_pair, _summable
 
@@ -112,7 +113,7 @@ def _from_codes(p, q, s, a, b, *, xp):
 
 def _positive_masses(p, q, extremes, a, b, *, xp):
     """:func:`least_squares_optimal_discriminator` of positive host masses
-    (:func:`~gancore._arrays.host_positive`): every point has mass, so no guard."""
+    (:func:`~gancore._host.host_positive`): every point has mass, so no guard."""
     return _from_codes(p, q, p + q, a, b, xp=xp)
 
 

@@ -474,7 +474,8 @@ def test_the_common_case_shortcut_returns_what_the_general_path_does(
     # dtype and shape and a float spacing; its result must be the general path's, bit
     # for bit, and anything the general path would reject, or broadcast (q one
     # distribution against p's batch), must leave the shortcut (which returns None)
-    from gancore._arrays import _host_pair, general_pair
+    from gancore._host import _host_pair
+    from gancore._totals import general_pair
 
     if kind == "torch":
         torch = pytest.importorskip("torch")

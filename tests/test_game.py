@@ -14,7 +14,7 @@ from scipy import integrate, stats
 from scipy.special import expit, logit
 
 import gancore
-from gancore._arrays import softplus, softplus_pair
+from gancore._elementwise import softplus, softplus_pair
 from proofs._support import arr, assert_lives_with, host
 
 LOG4 = math.log(4.0)
@@ -102,7 +102,7 @@ def test_optimal_discriminator_of_masses_whose_sum_overflows(xp, repeat):
                                           (math.inf, "must be finite"), (1e308, None)])
 def test_optimal_discriminator_of_positive_masses_checks_each_fault(xp, where, bad,
                                                                   message):
-    # positive host masses take a shortcut (_arrays.host_positive: the masses' extremes,
+    # positive host masses take a shortcut (_host.host_positive: the masses' extremes,
     # on CPU torch tensors through their NumPy views): a tiny negative mass beside a
     # large one (their sum rounds to the large one), NaN and infinity are each named,
     # and a sum past the float64 range keeps the ratio (1e308 against 1e308 is 1/2)
@@ -152,7 +152,7 @@ class _Plain(np.ndarray):
 
 
 # The host shortcuts of D*, its log-odds, the least-squares D* and the hinge critic
-# (_arrays.host_positive: the masses' four extremes, then the formula)
+# (_host.host_positive: the masses' four extremes, then the formula)
 _POINTWISE = {"D*": gancore.optimal_discriminator,
               "logits": gancore.optimal_discriminator_logits,
               "hinge critic": gancore.hinge_optimal_critic,
@@ -175,7 +175,7 @@ def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed,
     # and raises where it raises. The general path runs on an ndarray subclass (NumPy) or
     # on tensors that track a gradient (torch). "far ratio": a mass 2^-100 of the
     # dtype's smallest normal, whose ratios to the others leave log_ratio's direct form.
-    # Arrays past 16384 points go block by block (_arrays.by_blocks), the fault then
+    # Arrays past 16384 points go block by block (_host.by_blocks), the fault then
     # mostly in a later block than the first; "strided": every other element of an
     # array twice as long (no longer contiguous)
     rng = np.random.default_rng(seed)
@@ -293,7 +293,7 @@ def test_minibatch_short_path_is_the_general_paths(logits, fault, seed, sizes, d
                                       "minibatch_value_from_logits"])
 def test_cpu_tensors_take_numpys_operations_on_their_views(function, fault, dtype):
     # V from logits and the minibatch estimates of CPU tensors run NumPy's operations on
-    # their views (_arrays.through_views): a tensor of their dtype holding the NumPy
+    # their views (_host.through_views): a tensor of their dtype holding the NumPy
     # path's bits, close to torch's own path (which tensors tracking a gradient take),
     # and for bad input the error that torch's own path raises
     torch = pytest.importorskip("torch")

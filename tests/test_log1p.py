@@ -1,4 +1,4 @@
-"""The core's log(1 + x) through one log pass (``gancore._arrays.log1p_by_log``) against
+"""The core's log(1 + x) through one log pass (``gancore._elementwise.log1p_by_log``) against
 mpmath, and where the core takes it instead of NumPy's log1p."""
 
 import mpmath
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gancore._arrays import _LOG1P_BY_LOG_FROM, log1m, log1p, log1p_by_log
+from gancore._elementwise import _LOG1P_BY_LOG_FROM, log1m, log1p, log1p_by_log
 
 DTYPES = [np.float64, np.float32]
 # The bound of log1p_by_log's docstring, 2 L + 2 ulps of log(1 + y), with L the ulps of

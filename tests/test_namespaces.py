@@ -135,7 +135,7 @@ def test_cpu_tensors_keep_the_general_path_where_forward_mode_cannot_be_told(mon
     # without that name sends every tensor to the general path, whose result stands
     torch = pytest.importorskip("torch")
     forward_ad = pytest.importorskip("torch.autograd.forward_ad")
-    from gancore._arrays import numpy_views
+    from gancore._host import numpy_views
 
     p, q = (torch.tensor(x, dtype=torch.float64) for x in (P, Q))
     want = float(gancore.kl(np.array(P), np.array(Q)))
@@ -238,12 +238,13 @@ def test_the_torch_namespace_takes_dot_products_as_torch_does():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_a_plus_k_b_is_rounded_once_or_as_written(xp, dtype):
-    # _arrays.plus_times: a + k b. For the core's torch namespace and a Python float k
+    # _elementwise.plus_times: a + k b. For the core's torch namespace and a Python float k
     # it is torch.add with alpha, fused where the CPU has a fused multiply-add: each
     # element is the exact a + k b (k in the dtype) rounded once, or, unfused, the two
     # roundings of the expression as written; every other namespace, and an array k,
     # give the expression as written, bit for bit
-    from gancore._arrays import namespace, plus_times, to_numpy
+    from gancore._arrays import namespace, to_numpy
+    from gancore._elementwise import plus_times
 
     rng = np.random.default_rng(5)
     a, b = (rng.random(1003).astype(dtype) for _ in range(2))  # (a tail past any SIMD width)
