@@ -162,7 +162,7 @@ def _input_gradients(values, x):
 
 
 def gradient_norm_penalty(grads, weight, /, *, target=1.0):
-    r"""The penalty :math:`w\,rac1m\sum_i (\|g_i\|_2 - t)^2` on per-sample gradients.
+    r"""The penalty :math:`w\,\frac1m\sum_i (\|g_i\|_2 - t)^2` on per-sample gradients.
 
     WGAN-GP's penalty is ``gradient_norm_penalty(grads, lam)`` at the interpolates
     (:func:`gradient_penalty`); R1 is ``gradient_norm_penalty(grads, gamma / 2,
