@@ -9,8 +9,7 @@ array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
 from .divergences import jsd, kl, tv
-from .f_divergences import (F_DIVERGENCES, conjugate, f_divergence, optimal_critic,
-                            variational_bound)
+from .f_divergences import F_DIVERGENCES, f_divergence
 from .gaussian_gan import (
     GaussianGANResult,
     gaussian_criterion,
@@ -33,6 +32,7 @@ from .lipschitz import lipschitz_precision_bound
 from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
 from .sampling import (MetropolisHastingsResult, RejectionResult, metropolis_hastings,
                        rejection_sample)
+from .variational import conjugate, optimal_critic, variational_bound
 from .wasserstein import w1, w1_empirical
 
 __version__ = "0.1.0"

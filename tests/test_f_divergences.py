@@ -338,8 +338,8 @@ def test_host_conjugate_is_the_general_paths(data, name, dtype):
     # (also as a long array, past 16384 values: the shortcut has no size limit)
     t = np.tile(t, data.draw(st.sampled_from([1, 1, 1, 500])))
     clean = not np.isnan(t).any()
-    taken = gancore.f_divergences._host_conjugate(name, t) is not None
-    inside = clean and bool(np.all(gancore.f_divergences._DOMAINS[name](t, xp=np)))
+    taken = gancore.variational._host_conjugate(name, t) is not None
+    inside = clean and bool(np.all(gancore.variational._DOMAINS[name](t, xp=np)))
     assert taken == inside  # (the shortcut answers exactly where every value lies inside)
     if not clean:
         with pytest.raises(ValueError, match="t must not hold NaN"):
