@@ -544,6 +544,17 @@ def floor_notes(rows):
             "run: " + ", ".join(near) + ". KL's one-logarithm formula, which would fit "
             "in 2.5 log passes, does not keep that precision: SciPy's columns in "
             "*Precision on near-equal distributions* below.")
+    alone = [f"{op} {paired[op, 10**7]['alone_ratio']:.2f} (the call {at_large[op][0]:.2f})"
+             for op in at_large if "alone_ratio" in paired.get((op, 10**7), {})]
+    if alone:
+        notes.append(
+            "*The formulas alone at n = 1e7.* gancore's own kernels for the rows whose "
+            "target one log pass sets, timed in the same rounds over blocks of 8192 points "
+            "in cache, with none of the call's checks (the smallest masses, the totals) "
+            "and no Python around them (`ALONE` in `bench/test_divergences.py`; C(G)'s "
+            "with the totals' ratio k = 1), over one log pass: " + ", ".join(alone) + ". "
+            "Where a kernel alone reaches 2.5, no call of that form meets the target with "
+            "its checks; the rest of each call is its checks and its Python.")
     notes += _short_call_note(rows)
     return "\n\n".join(notes)
 

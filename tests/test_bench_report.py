@@ -42,3 +42,18 @@ def test_the_scipy_targets_are_against_scipy_not_the_plain_formula(report, op, s
 def test_a_time_prints_in_the_unit_that_keeps_its_rounded_figure(report, seconds, printed):
     # 999.6 µs rounds to three figures as 1000 µs; it printed as "1e+03 µs"
     assert report._time(seconds) == printed
+
+
+def test_the_formulas_alone_are_read_off_their_rows(report):
+    # each row at n = 1e7 with its kernel timed alone names both ratios; a row without
+    # one is not listed
+    def paired(op, ratio, **extra):
+        return {**_row(op, "paired", "alternating calls", 0.05), "ratio": ratio,
+                "ratios": [ratio], "checks_ratio": 0.6, **extra}
+
+    rows = [_row("log pass", "floor", "one log pass", 0.017),
+            paired("kl (near-equal)", 2.91, alone_ratio=2.75), paired("kl", 1.6)]
+    note = next(x for x in report.floor_notes(rows).split("\n\n")
+                if x.startswith("*The formulas alone at n = 1e7.*"))
+    assert "over one log pass: kl (near-equal) 2.75 (the call 2.91). " in note
+    assert "kl 1.60" not in note
