@@ -13,7 +13,8 @@ With :math:`\sigma` the logistic function, the fields are (``kind``):
 - ``"nonsaturating"``: the generator descends :math:`-\log\sigma(\psi\theta)` instead:
   :math:`v = (\psi\sigma(-\psi\theta),\ -\theta\sigma(\psi\theta))`.
 - ``"wgan"``: :math:`V = \psi \cdot 0 - \psi\theta`: :math:`v = (\psi,\ -\theta)`; the critic
-  weight is clipped to :math:`[-c, c]` by :func:`dirac_simulate` after each critic step.
+  weight is clipped to :math:`[-c, c]` by :func:`~gancore.dirac_simulate` after each
+  critic step.
 - ``"wgan-gp"``: the critic also subtracts :math:`\lambda(|\psi| - 1)^2` (its input
   gradient is :math:`\psi` everywhere): :math:`v = (\psi,\ -\theta - 2\lambda(|\psi| -
   1)\,\mathrm{sign}\,\psi)`, with sign 0 = 0.
@@ -25,7 +26,7 @@ With :math:`\sigma` the logistic function, the fields are (``kind``):
   :math:`v = (E[\psi\sigma(\psi(\theta+\epsilon))],\ E[\epsilon\sigma(-\psi\epsilon)] -
   E[(\theta+\epsilon)\sigma(\psi(\theta+\epsilon))])`.
 
-At the equilibrium the Jacobians are (:func:`dirac_jacobian`): ``gan`` and
+At the equilibrium the Jacobians are (:func:`~gancore.dirac_jacobian`): ``gan`` and
 ``nonsaturating`` :math:`[[0, 1/2], [-1/2, 0]]`, ``wgan`` :math:`[[0, 1], [-1, 0]]`
 (purely imaginary eigenvalues: no local convergence), ``r1``
 :math:`[[0, 1/2], [-1/2, -\gamma]]` and ``instance-noise``

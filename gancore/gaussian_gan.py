@@ -5,7 +5,7 @@ Generator: :math:`G(z) = \mu + A z`, :math:`z \sim N(0, I_d)`, so
 Discriminator: :math:`D(x) = \sigma(q(x))` with the quadratic logit
 :math:`q(x) = c + b^T x + x^T W x`, :math:`W` symmetric. The log density ratio of two
 Gaussians is such a quadratic, so this family contains :math:`D^*` exactly
-(:func:`gaussian_optimal_discriminator`).
+(:func:`~gancore.gaussian_optimal_discriminator`).
 
 Minibatch objective (Algorithm 1 of Goodfellow et al., 2014), with
 :math:`\ell_i = q(x_i)` on data and :math:`f_j = q(G(z_j))` on generated points:
