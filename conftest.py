@@ -26,9 +26,11 @@ load_profile()
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """The host's blocks at 64 points (``gancore._masses.BLOCK_ELEMENTS``), so that
-    short inputs cross many block boundaries and 1024 points take the one checked pass
-    of ``gancore._masses.streamed_direct``."""
+    """The host's blocks at 64 points (``BLOCK_ELEMENTS`` of ``gancore._masses`` and
+    ``gancore._direct``), so that short inputs cross many block boundaries and 1024
+    points take the one checked pass of ``gancore._direct.streamed_direct``."""
+    import gancore._direct
     import gancore._masses
 
-    monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", 64)
+    for module in (gancore._masses, gancore._direct):
+        monkeypatch.setattr(module, "BLOCK_ELEMENTS", 64)

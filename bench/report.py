@@ -494,7 +494,7 @@ def floor_notes(rows):
             "point). KL's, Pearson's and Hellinger's direct formulas, KL's and "
             "Hellinger's careful sums of nearly equal measures, and V (D inside (0, 1)) "
             "on one NumPy distribution take the checks inside their own pass instead, "
-            "block by block while each is in cache (`_masses.streamed_direct`); the other "
+            "block by block while each is in cache (`_direct.streamed_direct`); the other "
             "formulas need the totals before their pass.")
     two = [f"{op} {at_large[op][0] / logs:.2f}" for op, logs in FORMULA_LOGS.items()
            if op in at_large]
@@ -577,7 +577,7 @@ def _short_call_note(rows):
         "derivative runs through them) runs the direct formula of KL, JSD, Pearson, V (from D or "
         "from finite logits), C(G), Hellinger and the triangular discrimination (all but V and "
         "C(G), below 1/16, their careful sums on the same checks: nearly equal measures), with "
-        "nothing around its checks but their passes (`_masses.one_direct`; reverse KL is KL's); TV"
+        "nothing around its checks but their passes (`_direct.one_direct`; reverse KL is KL's); TV"
         " takes its sign check from its own formula's minimum, min(p, kq) (the two totals, that "
         "minimum, its argmin and its sum, and below 1/16 its careful form; "
         "`divergences._one_host_tv`); D* of positive masses reads the four extremes through "

@@ -416,7 +416,7 @@ def _inline_sign(t, p, q, d):
 
 
 def _inline_kl(t, p, q, d):
-    """What KL's short path does for CPU tensors (``_masses.one_direct``), written inline
+    """What KL's short path does for CPU tensors (``_direct.one_direct``), written inline
     with nothing around it: the NumPy views, the two totals (under errstate: a sum may
     overflow) and their normalisation, the smallest mass of each, the direct formula
     ``sum(p log(p/q)) / P + log(Q/P)`` (by the same operations, so the same bits), its

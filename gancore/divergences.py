@@ -38,7 +38,7 @@ On the host (NumPy, PyTorch CPU, ``array_api_strict``) both evaluations walk the
 arrays in blocks of ``BLOCK_ELEMENTS`` points, so their temporaries stay in cache and
 each input is read from memory about twice (validation, then the formula), KL's
 direct formula on one long NumPy distribution once (each block is checked and summed
-while it is in cache; see ``_masses.streamed_direct``), and so its careful sum of
+while it is in cache; see ``_direct.streamed_direct``), and so its careful sum of
 nearly equal measures whose totals lie within ``2**-50`` of each other (its terms over
 the masses as they are, ``k = 1``, the totals' mismatch applied after: ``KL_NEAR``);
 on a GPU each is one whole-array pass. The term-by-term form is chosen per block from
@@ -58,7 +58,7 @@ skip the general path's Python around those passes. One distribution's totals ar
 which broadcast at a third of a (1,) array's cost. One short distribution on the host
 (NumPy; CPU torch tensors through their NumPy views, ``_host.numpy_views``) takes
 KL's and JSD's direct formula with nothing around those passes
-(``_masses.one_direct``), and TV its sign check from its own formula's minimum,
+(``_direct.one_direct``), and TV its sign check from its own formula's minimum,
 ``min(p, kq)``, whose smallest element is negative exactly when a mass is; where the
 direct result falls below ``DIRECT_FLOOR`` (nearly equal measures), the careful sum
 follows on the same checks, as the general path would take it (1.6 to 2.3 times faster
@@ -77,13 +77,13 @@ from functools import partial
 import numpy as np
 
 from ._arrays import NUMPY, boolean, extremes, finfo_float, to_float, tracks_gradient
+from ._direct import (Direct, careful_formula, one_direct, ratio_of_totals, short_totals,
+                      streamed_direct)
 from ._elementwise import log_ratio, plus_times
 from ._host import largest, numpy_views, tensor_of
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, Direct, accepted, aligned,
-                      block_sum, careful_first, careful_formula, careful_sum, clipped,
-                      difference, log_base, mass_pair, near_mismatch, one_direct, quiet,
-                      ratio_of_totals, rows, shaped, short_totals, streamed_direct,
-                      unscaled, warns)
+from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum,
+                      careful_first, careful_sum, clipped, difference, log_base, mass_pair,
+                      near_mismatch, quiet, rows, shaped, unscaled, warns)
 
 __all__ = ["jsd", "kl", "tv"]
 

@@ -31,10 +31,10 @@ from functools import partial
 import numpy as np
 
 from ._arrays import NUMPY, boolean, extremes, one_of
+from ._direct import Direct, careful_formula, one_direct, ratio_of_totals, streamed_direct
 from ._elementwise import plus_times
-from ._masses import (MODERATE_RATIO, Direct, accepted, block_sum, careful_first,
-                      careful_formula, careful_sum, difference, mass_pair, near_mismatch,
-                      one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct)
+from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
+                      difference, mass_pair, near_mismatch, quiet, rows, shaped)
 from .divergences import KL_DIRECT, jsd, kl, tv
 from .game import criterion
 
@@ -237,7 +237,7 @@ def triangular_discrimination(p, q, *, axis, dx, normalize, names=("p", "q"), th
     """The triangular discrimination sum (p - q)^2 / (p + q) (``f_divergence`` with
     ``f="triangular"``), its errors naming the measures by ``names``, or ``then`` of it
     where ``then`` is given (for CPU tensors taken before the result becomes a tensor,
-    as in :func:`~gancore._masses.one_direct`)."""
+    as in :func:`~gancore._direct.one_direct`)."""
     out = _host_shortcut(_HOST_PATHS["triangular"], p, q, axis, dx, False, normalize, then)
     if out is not None:  # one short host distribution (f_divergence's shortcut)
         return out
@@ -278,7 +278,7 @@ def _hellinger_sum(xp, p, q, p_total, q_total, positive):
 
 def _direct_else_careful(xp, terms, p, q, p_total, q_total, *, dot, finish, given=None):
     """A direct formula of validated masses, ``finish(S, P, Q)`` with ``S`` the sum over
-    blocks of ``dot(a, b, *given(P, Q), xp=xp)`` (``_masses.one_direct``'s convention),
+    blocks of ``dot(a, b, *given(P, Q), xp=xp)`` (``_direct.one_direct``'s convention),
     returned where accepted (finite and at least ``DIRECT_FLOOR``); else, and at once
     where the first block is nearly equal (``careful_first``), the careful sum of
     ``terms``."""

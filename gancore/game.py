@@ -26,11 +26,11 @@ import numpy as np
 from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, extremes, finfo_float, float_dtype,
                       namespace, require_finite, require_nonempty, require_not_nan,
                       require_probability, to_float)
+from ._direct import Direct, one_direct, ratio_of_totals, streamed_direct
 from ._elementwise import log1m, log1p, log_ratio, safe_log, softplus, softplus_pair, xlog
 from ._host import HOST_LIMITS, blockwise, host_extremes, host_positive, through_views
-from ._masses import (MODERATE_RATIO, Direct, block_sum, mass_pair, mean_in_range,
-                      one_direct, quiet, ratio_of_totals, rows, shaped, streamed_direct,
-                      warns)
+from ._masses import (MODERATE_RATIO, block_sum, mass_pair, mean_in_range, quiet, rows,
+                      shaped, warns)
 from ._totals import measures, spacing, validated_pair
 
 __all__ = [

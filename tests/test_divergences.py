@@ -266,7 +266,7 @@ def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks,
     # 32 blocks of 64 points: nearly equal measures skip the direct formula (it would be
     # rejected); far ones try it; one whose first block alone is near takes the careful
     # sum, which is accurate for every input. Off the host nothing is skipped. (A batch
-    # of one: one short distribution takes _masses.one_direct, which tries the direct
+    # of one: one short distribution takes _direct.one_direct, which tries the direct
     # formula in its own pass; at the real block size it takes at most 65536 points,
     # below the 16 blocks from which the careful sum is taken at once.)
     from gancore._masses import on_host
@@ -525,7 +525,7 @@ def test_one_long_distribution_checked_in_one_pass_matches_mpmath(small_blocks, 
     # A NumPy distribution of at least 16 blocks is checked and summed in one pass over
     # its blocks (its totals sums of the blocks' sums): the direct formula's bound
     # holds, 1e-13 relative for KL >= 1/16, and the result is the general path's
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
     from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(seed)
@@ -556,7 +556,7 @@ def test_one_long_distribution_leaves_its_one_pass_for_the_general_path(base, fa
     # negative must still be seen. Nearly equal inputs take the near passes of KL and
     # Hellinger (their results within a few eps of the general path's), or the general
     # path where a fault sends them there
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
     from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(7)
@@ -622,7 +622,7 @@ def test_one_long_nearly_equal_distribution_takes_its_near_pass(small_blocks, na
     # or -x**2/4. Against mpmath: within 1e-14 relative, down to KL ~ 5e-23 at
     # eps = 1e-11, where the general path's careful sum reaches the floor of order
     # eps**2 that the totals' rounding leaves it (1e-31 absolute, the module docstring's)
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
 
     call, direct, reference = _near_passes()[name]
     rng = np.random.default_rng(11)
@@ -647,7 +647,7 @@ def test_near_pass_leaves_what_it_cannot_sum_to_the_general_path(small_blocks, n
     # totals further apart than 2**-50 (relative) need the careful sum's alignment, and
     # a point where both masses are 0 its guards: the near pass answers None, and the
     # result is the general path's, within 1e-14 of mpmath
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
 
     call, direct, reference = _near_passes()[name]
     rng = np.random.default_rng(5)
@@ -675,8 +675,8 @@ def test_near_passes_keep_their_precision(seed, n, log_eps, decades, scale, name
     # relative of mpmath's. (Its floor, from the totals' rounding delta times x**2 and
     # the terms in x**3 left out, |x| <= 2**-50, lies below 1e-46; the aligned careful
     # sum's, of order eps**2, was measured up to 1.8e-31 absolute on such inputs.)
-    import gancore._masses
-    from gancore._masses import streamed_direct
+    import gancore._direct
+    from gancore._direct import streamed_direct
 
     _, direct, reference = _near_passes()[name]
     rng = np.random.default_rng(seed)
@@ -686,7 +686,7 @@ def test_near_passes_keep_their_precision(seed, n, log_eps, decades, scale, name
     if scale is not None:
         p, q = p * scale, q * scale
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gancore._masses, "BLOCK_ELEMENTS", 64)
+        patch.setattr(gancore._direct, "BLOCK_ELEMENTS", 64)
         near = streamed_direct(p, q, -1, 1.0, scale is not None, direct.near)
     if near is not None:
         want = float(reference(*_mp_pair(p, q)))
@@ -696,7 +696,7 @@ def test_near_passes_keep_their_precision(seed, n, log_eps, decades, scale, name
 def test_kl_near_pass_leaves_a_point_beyond_its_series(small_blocks):
     # a point whose masses lie a factor 1.5 apart (|u| = 0.2 >= 1/8) needs the closed
     # form: KL's near pass answers None, and kl's result is the general path's
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
     from gancore.divergences import KL_NEAR
 
     rng = np.random.default_rng(5)
@@ -713,7 +713,7 @@ def test_kl_near_pass_leaves_a_point_beyond_its_series(small_blocks):
 def test_one_long_distribution_below_the_direct_floor_is_summed_again(small_blocks):
     # the first block far apart, every other point equal: the one pass's direct result
     # is below DIRECT_FLOOR (KL ~ 0.01), so it is not returned; the careful sum is
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
     from gancore.divergences import KL_DIRECT
 
     rng = np.random.default_rng(3)
@@ -820,11 +820,11 @@ def test_one_short_distributions_direct_formula_is_the_general_paths(
         seed, n, dtype, dx, normalize, near, where, fault, kind, op):
     # KL, JSD, Pearson, V, C(G), Hellinger and the triangular discrimination (direct
     # formulas; all but V and C(G) fall back on their careful sums below 1/16) of one
-    # short host distribution run with nothing around their checks (_masses.one_direct):
+    # short host distribution run with nothing around their checks (_direct.one_direct):
     # the result is the general path's (a batch of one takes it), bit for bit on NumPy
     # (for tensors, NumPy's on their views), and None wherever that path raises, meets a
     # zero mass or, below 1/16, rescales
-    from gancore._masses import one_direct
+    from gancore._direct import one_direct
     from gancore.divergences import _JSD_DIRECT, KL_DIRECT
     from gancore.f_divergences import _HOST_PATHS
     from gancore.game import _CRITERION_DIRECT, _VALUE_DIRECT

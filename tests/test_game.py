@@ -501,7 +501,7 @@ def test_value_of_one_long_distribution_in_one_checked_pass_matches_mpmath(small
     # one pass (masses may be 0 there); every term is of one sign, so a few ulps plus
     # the dot products' accumulation: 1e-13 relative against 40 digits, and the general
     # path's result
-    from gancore._masses import streamed_direct
+    from gancore._direct import streamed_direct
     from gancore.game import _LOGIT_VALUE_DIRECT, _VALUE_DIRECT
 
     rng = np.random.default_rng(11)
@@ -573,10 +573,12 @@ def test_value_and_criterion_of_a_sharp_discriminator_keep_relative_precision(
     # one short distribution (n = 3000, one block) and one long one in the one checked
     # pass (blocks of 1024); every term of V and of C(G) is of one sign, so each keeps a
     # few ulps plus the dot products' accumulation: 1e-13 relative against 40 digits
+    import gancore._direct
     import gancore._masses
 
-    if blocks is not None:
-        monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", blocks)
+    if blocks is not None:  # (V's one pass reads _direct's, C(G)'s blocks _masses')
+        for module in (gancore._masses, gancore._direct):
+            monkeypatch.setattr(module, "BLOCK_ELEMENTS", blocks)
     p, q, d = _sharp_pair(n, seed=n)
     with mpmath.workdps(40):
         sp, sq = mpmath.fsum(map(mpmath.mpf, p)), mpmath.fsum(map(mpmath.mpf, q))
@@ -600,9 +602,11 @@ def test_value_and_criterion_of_a_sharp_discriminator_keep_relative_precision(
 @pytest.mark.parametrize("n, blocks", [(3000, 64), (20_000, 1024)])  # log1m: both forms
 def test_value_of_one_long_distribution_leaves_its_one_pass_for_the_general_path(
         monkeypatch, fault, want, n, blocks):
+    import gancore._direct
     import gancore._masses
 
-    monkeypatch.setattr(gancore._masses, "BLOCK_ELEMENTS", blocks)
+    for module in (gancore._masses, gancore._direct):
+        monkeypatch.setattr(module, "BLOCK_ELEMENTS", blocks)
     rng = np.random.default_rng(12)
     p, q, d = rng.random(n) + 0.1, rng.random(n) + 0.1, rng.uniform(0.01, 0.99, n)
     p, q = p / p.sum(), q / q.sum()
