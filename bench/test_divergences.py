@@ -266,37 +266,28 @@ def _critic_values(op, d):
     return -d if op.endswith("(gan)") and not op.startswith("optimal_critic") else d
 
 
-def _kernel_blocks(kernel, *arrays):
-    """``kernel`` of each block of ``BLOCK_ELEMENTS`` points of ``arrays``, in turn, and
-    nothing else: no checks, no totals, no Python around it."""
+# The direct formulas (gancore._direct.Direct) of the rows at n = 1e7 that a log pass's
+# target does not hold alone
+ALONE = {"kl (near-equal)": divergences.KL_NEAR,
+         "f_divergence (hellinger, near-equal)": f_divergences._HELLINGER.near,
+         "value": game._VALUE_DIRECT,
+         "virtual_criterion": game._CRITERION_DIRECT}
+
+
+def _alone(formula, *arrays):
+    """``formula``'s kernel (its ``dot``) of each block of ``BLOCK_ELEMENTS`` points of
+    ``arrays``, in turn, and nothing else: none of the call's checks (the smallest masses,
+    the totals) and no Python around it. C(G)'s takes the totals' ratio k as 1 (a
+    multiplication by it all the same)."""
+    numbers = () if formula.given is None else (1.0,)
     n = arrays[0].shape[0]
-    return [kernel(*(x[i:i + BLOCK_ELEMENTS] for x in arrays))
+    return [formula.dot(*(x[i:i + BLOCK_ELEMENTS] for x in arrays), *numbers, xp=np)
             for i in range(0, n, BLOCK_ELEMENTS)]
 
 
-# The formulas of the rows at n = 1e7 that a log pass's target does not hold alone:
-# gancore's own kernels over blocks in cache, without the call's checks (the smallest
-# masses, the totals) and Python; for C(G), the totals' ratio k as 1 (a multiplication
-# by it all the same)
-ALONE = {
-    "kl (near-equal)": partial(_kernel_blocks, partial(divergences._kl_near_dot, xp=np)),
-    "f_divergence (hellinger, near-equal)": partial(
-        _kernel_blocks, partial(f_divergences._hellinger_near_dot, xp=np)),
-    "value": partial(_kernel_blocks, partial(game._value_dots, xp=np)),
-    "virtual_criterion": partial(_kernel_blocks, partial(game._criterion_dots, k=1.0, xp=np)),
-}
-
-
 def _alone_args(op, p, q, d):
-    """The arguments of ``ALONE[op]``: V's the masses and D, the rest the masses."""
+    """The arrays of ``ALONE[op]``: V's the masses and D, the rest the masses."""
     return (p, q, d) if op == "value" else (p, q)
-
-
-# How each call finishes the sums of its kernel's blocks, with the totals P and Q
-_FINISH = {"kl (near-equal)": divergences._kl_from_near_dot,
-           "f_divergence (hellinger, near-equal)": f_divergences._hellinger_from_near_dot,
-           "value": game._value_from_dots,
-           "virtual_criterion": lambda sums, p_total, q_total: -(sums[0] + sums[1]) / p_total}
 
 
 @pytest.mark.parametrize("op", list(ALONE))
@@ -306,8 +297,9 @@ def test_the_kernels_timed_alone_are_the_calls(op):
     n = 3 * BLOCK_ELEMENTS
     p, q = simplex_pair(n, PAIRED_OPS[op][1])
     d = _discriminator(n, "float64")
-    sums = np.sum(np.array(ALONE[op](*_alone_args(op, p, q, d))), axis=0)
-    got = _FINISH[op](tuple(sums), p.sum(), q.sum())
+    formula = ALONE[op]
+    sums = np.sum(np.array(_alone(formula, *_alone_args(op, p, q, d))), axis=0)
+    got = formula.finish(tuple(sums), p.sum(), q.sum())
     assert got == pytest.approx(float(PAIRED_OPS[op][0](p, q, d)), rel=1e-12)
 
 
@@ -324,7 +316,8 @@ def test_paired_ratio(benchmark, request, op, n):
         reference = (plain, _plain_args(op, p, q, d))
     else:
         reference = (np.log, (p,))
-    alone = (ALONE[op], _alone_args(op, p, q, d)) if n == 10**7 and op in ALONE else None
+    alone = ((partial(_alone, ALONE[op]), _alone_args(op, p, q, d))
+             if n == 10**7 and op in ALONE else None)
     calls = max(1, 200_000 // n)
     smoke_run = smoke(request.config)
     ratios, checks, alones = [], [], []
