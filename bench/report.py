@@ -505,8 +505,8 @@ def floor_notes(rows):
             "see `virtual_criterion`): one log pass cannot hold either. Where NumPy's "
             "log1p is its scalar loop (x86 without AVX-512: twice a log pass), the "
             "log1p is a log pass corrected by the rounding of 1 + x "
-            "(`_elementwise.log1p_by_log`, within 4 ulps in float64). Over two log passes, in "
-            "this run: " + ", ".join(two) + ".")
+            "(`_elementwise.log1p_by_log`, within 4 ulps in float64). Over two log passes, "
+            "in this run: " + ", ".join(two) + ".")
     pointwise = [f"{op} {at_large[op][0] / LOG_PASSES[op]:.2f}" for op in POINTWISE_FLOORS
                  if op in at_large]
     if pointwise:

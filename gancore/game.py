@@ -397,8 +397,8 @@ def optimal_discriminator(p_data, p_g, /):
 
 def moderate_bound(xp, dtype):
     """``2 b``, b = sqrt(the dtype's smallest normal) as in
-    :func:`~gancore._elementwise.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p`` have a
-    ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
+    :func:`~gancore._elementwise.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p``
+    have a ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
     factor 2 spare: a product ``p b`` at most ``q / 2`` cannot round up to ``q``)."""
     return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
 
@@ -413,8 +413,8 @@ def moderate_ratios(p, extremes, *, xp):
 
 def _moderate_log_ratio(p, q, extremes, *, xp):
     """``log(p / q)`` of positive host masses of moderate ratios (:func:`moderate_ratios`),
-    for which :func:`~gancore._elementwise.log_ratio` forms each ratio first too: its bits.
-    ``None`` otherwise."""
+    for which :func:`~gancore._elementwise.log_ratio` forms each ratio first too: its
+    bits. ``None`` otherwise."""
     return xp.log(p / q) if moderate_ratios(p, extremes, xp=xp) else None
 
 

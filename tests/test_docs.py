@@ -48,7 +48,8 @@ def _docstrings():
     import inspect
     import pkgutil
 
-    names = ["gancore"] + [m.name for m in pkgutil.walk_packages(gancore.__path__, "gancore.")
+    found = pkgutil.walk_packages(gancore.__path__, "gancore.")
+    names = ["gancore"] + [m.name for m in found
                            if m.name != "gancore.__main__"]  # (which runs the command line)
     for module_name in names:
         try:

@@ -1,5 +1,5 @@
-"""The core's log(1 + x) through one log pass (``gancore._elementwise.log1p_by_log``) against
-mpmath, and where the core takes it instead of NumPy's log1p."""
+"""The core's log(1 + x) through one log pass (``gancore._elementwise.log1p_by_log``)
+against mpmath, and where the core takes it instead of NumPy's log1p."""
 
 import mpmath
 import numpy as np
