@@ -291,7 +291,10 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     expression in float32). With ``views`` the formula runs on the views too, its
     result a tensor (for D*, 1.2 us a call less than torch's own operations checked by
     one ``aminmax`` of the shares): for formulas whose operations round alike in NumPy
-    and torch (arithmetic, not logarithms); without, it runs on the tensors, in torch."""
+    and torch (arithmetic, not logarithms); without, it runs on the tensors, in torch.
+    ``views="short"``: on the views up to ``ARG_EXTREME_ELEMENTS`` points, on the
+    tensors beyond (where torch's operations on the whole tensors take less than
+    NumPy's blocks: a ratio of 1e5 points 20 against 155 us)."""
     kind = type(p)
     if kind is np.ndarray:
         xp, a, b = None, p, q
@@ -310,7 +313,7 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     if top is None or b.dtype != a.dtype or b.shape != a.shape or not a.size:
         return None
     if a.size > ARG_EXTREME_ELEMENTS:  # long: block by block, each in cache
-        if xp is None or views:
+        if xp is None or views is True:
             out = by_blocks(_positive_block, (a, b), formula, args, top)
             return out if xp is None or out is None else xp.from_numpy(out)
         # (the formula in torch on the whole tensors, the general path's operations

@@ -407,15 +407,41 @@ def moderate_ratios(p, extremes, *, xp):
     """Whether positive masses of ``p``'s dtype whose extremes are ``(p_low, q_low,
     p_high, q_high)`` (Python floats) have every ratio inside :func:`moderate_bound`'s."""
     p_low, q_low, p_high, q_high = extremes
-    bound = moderate_bound(xp, p.dtype)
+    bound = _HOST_BOUNDS.get(p.dtype) or moderate_bound(xp, p.dtype)
     return p_high * bound < q_low and q_high * bound < p_low
+
+
+# moderate_bound of NumPy's float dtypes, which the host paths read (0.15 us a call less
+# than through finfo_float)
+_HOST_BOUNDS = {np.dtype(name): moderate_bound(NUMPY, np.dtype(name))
+                for name in ("float64", "float32")}
 
 
 def _moderate_log_ratio(p, q, extremes, *, xp):
     """``log(p / q)`` of positive host masses of moderate ratios (:func:`moderate_ratios`),
     for which :func:`~gancore._elementwise.log_ratio` forms each ratio first too: its
     bits. ``None`` otherwise."""
-    return xp.log(p / q) if moderate_ratios(p, extremes, xp=xp) else None
+    ratio = _moderate_ratio(p, q, extremes, xp=xp)
+    return None if ratio is None else xp.log(ratio)
+
+
+def _moderate_ratio(p, q, extremes, *, xp):
+    """``p / q`` of positive host masses of moderate ratios (:func:`moderate_ratios`);
+    ``None`` otherwise."""
+    return p / q if moderate_ratios(p, extremes, xp=xp) else None
+
+
+def _host_logits(p, q):
+    """``log(p / q)`` of positive host masses of moderate ratios (:func:`host_positive`
+    with :func:`moderate_ratios`), the general path's bits; ``None`` for any other input.
+    CPU tensors have the ratio formed (on their NumPy views where they are short: a
+    division rounds alike in NumPy and torch), then its log taken in place by torch,
+    whose log rounds apart from NumPy's: in float32 at 1e3 points 8.2 -> 7.6 us a call,
+    where torch's ``log(p / q)`` takes 3.6."""
+    if type(p) is np.ndarray:
+        return host_positive(p, q, _moderate_log_ratio)
+    ratio = host_positive(p, q, _moderate_ratio, views="short")
+    return None if ratio is None else ratio.log_()
 
 
 def _logit_of_ratio(p_data, p_g, *, xp):
@@ -456,9 +482,7 @@ def optimal_discriminator_logits(p_data, p_g, /):
     >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
     array([-690.7755279,          inf])
     """
-    # positive masses of moderate ratios: their log (in torch for tensors, whose log
-    # rounds apart from NumPy's)
-    logits = host_positive(p_data, p_g, _moderate_log_ratio, views=False)
+    logits = _host_logits(p_data, p_g)  # the commonest call
     if logits is not None:
         return logits
     xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
