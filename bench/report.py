@@ -586,7 +586,7 @@ def _short_call_note(rows):
         "least-squares D*; the least-squares criterion takes the triangular discrimination's short"
         " path, the hinge critic's minimum TV's, each forming its result before it becomes a "
         "tensor; the minibatch estimates read their checks off argmin/argmax "
-        "(`game._host_minibatch`; of D inside (0, 1), its logs without their guards for 0 and 1); "
+        "(`minibatch._host_minibatch`; of D inside (0, 1), its logs without their guards for 0 and 1); "
         "and on CPU tensors the minibatch estimates run their whole NumPy path on the views "
         "(`_host.through_views`). Over the plain formula in this "
         f"run, NumPy: tv {tv['ratio']:.2f} (its checks alone {tv['checks_ratio']:.2f}) and "

@@ -7,6 +7,7 @@ array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 """
 
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
+from .discriminator import optimal_discriminator, optimal_discriminator_logits
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
 from .divergences import jsd, kl, tv
 from .f_divergences import F_DIVERGENCES, f_divergence
@@ -17,18 +18,11 @@ from .gaussian_gan import (
     gaussian_optimal_discriminator,
     train_gaussian_gan,
 )
-from .game import (
-    minibatch_value,
-    minibatch_value_from_logits,
-    optimal_discriminator,
-    optimal_discriminator_logits,
-    value,
-    value_from_logits,
-    virtual_criterion,
-)
+from .game import value, value_from_logits, virtual_criterion
 from .hinge import hinge_critic_minimum, hinge_optimal_critic
 from .least_squares import least_squares_criterion, least_squares_optimal_discriminator
 from .lipschitz import lipschitz_precision_bound
+from .minibatch import minibatch_value, minibatch_value_from_logits
 from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
 from .sampling import (MetropolisHastingsResult, RejectionResult, metropolis_hastings,
                        rejection_sample)

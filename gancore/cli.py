@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .discriminator import optimal_discriminator
 from .distributions import Normal, kl_normal
 from .divergences import jsd, kl, tv
-from .game import optimal_discriminator, value, virtual_criterion
+from .game import value, virtual_criterion
 from .verify import list_theorems, verify
 from .wasserstein import w1
 

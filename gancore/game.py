@@ -1,4 +1,4 @@
-"""The GAN game: the value function V(D, G), the optimal discriminator D*, and C(G).
+"""The GAN game: the value function V(D, G) and the virtual criterion C(G).
 
 Goodfellow et al. (2014) define, for a discriminator D: X -> [0, 1] and a generator
 whose samples have law p_g,
@@ -14,6 +14,9 @@ probability form cannot be: when ``p_g / p_data < 1e-16``, D* rounds to 1 in flo
 ``log(1 - D*)`` to ``-inf``, while the log-odds ``log(p_data / p_g)`` stays finite and
 ``log(1 - D*) = -softplus(logit)`` keeps every digit.
 
+D* and its log-odds are in ``gancore.discriminator``, V's minibatch estimates in
+``gancore.minibatch``.
+
 References
 ----------
 I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
@@ -21,27 +24,15 @@ I. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
 
 import math
 
-import numpy as np
-
-from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, extremes, finfo_float, float_dtype,
-                      namespace, require_finite, require_nonempty, require_not_nan,
-                      require_probability, to_float)
+from ._arrays import extremes, float_dtype, require_nonempty, require_probability
 from ._direct import Direct, one_direct, ratio_of_totals, streamed_direct
-from ._elementwise import log1m, log1p, log_ratio, safe_log, softplus, softplus_pair, xlog
-from ._host import HOST_LIMITS, blockwise, host_extremes, host_positive, through_views
-from ._masses import (MODERATE_RATIO, block_sum, mass_pair, mean_in_range, quiet, rows,
-                      shaped, warns)
+from ._elementwise import log1m, log1p, safe_log, softplus_pair, xlog
+from ._host import through_views
+from ._masses import MODERATE_RATIO, block_sum, mass_pair, quiet, rows, shaped, warns
 from ._totals import measures, spacing, validated_pair
+from .discriminator import _logit_of_ratio
 
-__all__ = [
-    "minibatch_value",
-    "minibatch_value_from_logits",
-    "optimal_discriminator",
-    "optimal_discriminator_logits",
-    "value",
-    "value_from_logits",
-    "virtual_criterion",
-]
+__all__ = ["value", "value_from_logits", "virtual_criterion"]
 
 
 def _log_d(d, *, xp):
@@ -53,16 +44,6 @@ def _log_1m_d(d, *, xp):
     """``log(1 - d)`` for ``d`` in [0, 1], ``-inf`` at 1, no warnings."""
     below_one = d < 1
     return xp.where(below_one, log1m(xp.where(below_one, d, 0.0), xp=xp), -math.inf)
-
-
-def _minus_softplus_of_minus(logits, *, xp):
-    """``log D = -softplus(-l)`` for ``D = sigmoid(l)``."""
-    return -softplus(-logits, xp=xp)
-
-
-def _minus_softplus(logits, *, xp):
-    """``log(1 - D) = -softplus(l)`` for ``D = sigmoid(l)``."""
-    return -softplus(logits, xp=xp)
 
 
 def _log_d_from_logits(logits, *, xp):
@@ -286,209 +267,6 @@ def value_from_logits(logits, p_data, p_g, /, *, axis=-1, dx=1.0, normalize=Fals
                   _log_d_from_logits, _logit_value_dots)
 
 
-def _pointwise_pair(p_data, p_g, largest=True):
-    """Validate two non-negative finite density arrays for the pointwise D*; return
-    them broadcast, with whether every mass is positive and the largest mass.
-
-    With ``largest=False``, two long arrays of one shape are checked for non-negative
-    masses and NaN only, and the largest mass is ``None``: the caller then checks for
-    infinities itself (through the maximum of their sum)."""
-    common = host_extremes(p_data, p_g)  # anything wrong goes on below, which names it
-    if common is not None and 0.0 <= common[1] and common[2] < math.inf:
-        return common[0], p_data, p_g, common[1] > 0, common[2]
-    xp, arrays = namespace(p_data=p_data, p_g=p_g)
-    p_data, p_g = arrays["p_data"], arrays["p_g"]
-    dtype = float_dtype(xp, ("p_data", p_data), ("p_g", p_g))
-    for name, x in (("p_data", p_data), ("p_g", p_g)):
-        require_nonempty(name, x, allow_scalar=True)
-    if p_data.dtype != dtype or p_g.dtype != dtype:
-        p_data, p_g = xp.astype(p_data, dtype), xp.astype(p_g, dtype)
-    same = tuple(p_data.shape) == tuple(p_g.shape)
-    if same and math.prod(p_data.shape) <= FUSED_CHECK_ELEMENTS:
-        # both arrays' extremes, one pass each over both (NaN propagates)
-        low = to_float(xp.min(xp.minimum(p_data, p_g)))
-        high = to_float(xp.max(xp.maximum(p_data, p_g)))
-    elif same:  # reductions, which write no temporary of the arrays' size
-        low = to_float(xp.minimum(xp.min(p_data), xp.min(p_g)))
-        high = to_float(xp.maximum(xp.max(p_data), xp.max(p_g))) if largest else None
-    if not same or not (0.0 <= low and (high is None or high < math.inf)):
-        for name, x in (("p_data", p_data), ("p_g", p_g)):
-            require_finite(xp, name, x)
-            if bool(xp.any(x < 0)):
-                raise ValueError(f"{name} must be non-negative; it holds negative mass")
-    if not same:
-        try:
-            p_data, p_g = xp.broadcast_arrays(p_data, p_g)
-        except (ValueError, RuntimeError, TypeError):
-            raise ValueError(f"p_data and p_g have shapes {tuple(p_data.shape)} and "
-                             f"{tuple(p_g.shape)} that do not broadcast") from None
-        low = to_float(xp.min(xp.minimum(p_data, p_g)))
-        high = to_float(xp.max(xp.maximum(p_data, p_g)))
-    return xp, p_data, p_g, low > 0, high
-
-
-def _summable(xp, p_data, p_g, high):
-    """``p_data`` and ``p_g`` halved at the points where their sum would overflow (a
-    mass above a quarter of the dtype's largest): pointwise ratios such as D* are
-    unchanged, and ``p_data + p_g`` is then finite. ``high``: the largest mass."""
-    quarter = finfo_float(xp, p_data.dtype, "max") / 4
-    if high <= quarter:
-        return p_data, p_g
-    huge = xp.maximum(p_data, p_g) > quarter
-    half = 1.0 - 0.5 * xp.astype(huge, p_data.dtype)  # 0.5 there, 1 elsewhere: exact
-    return p_data * half, p_g * half
-
-
-def optimal_discriminator(p_data, p_g, /):
-    r"""The optimal discriminator :math:`D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))`.
-
-    Proposition 1 of Goodfellow et al. (2014): for fixed G it maximises V(D, G)
-    pointwise, since :math:`y \mapsto a \log y + b \log(1-y)` peaks at :math:`a/(a+b)`.
-
-    Parameters
-    ----------
-    p_data, p_g : array
-        Densities or masses at the same points, non-negative and finite; they broadcast
-        against each other. They need not be normalised (D* is a pointwise ratio).
-
-    Returns
-    -------
-    array
-        D* in [0, 1]: 1 where only ``p_data`` is positive, 0 where only ``p_g`` is, and
-        1/2 where both are 0 (outside both supports D does not affect V; 1/2 is the
-        value at ``p_g = p_data``). Rounds to 1 (or 0) when the ratio of masses passes
-        1e16; use :func:`optimal_discriminator_logits` to keep the difference. Masses
-        whose sum passes the dtype's range keep their ratio (1/2 at ``p = q = 1e308``).
-        Cost: O(n) time.
-
-    Raises
-    ------
-    TypeError
-        Non-float dtypes or mixed namespaces.
-    ValueError
-        Negative, NaN or infinite mass, empty arrays, shapes that do not broadcast.
-
-    Examples
-    --------
-    >>> import numpy as np, gancore
-    >>> gancore.optimal_discriminator(np.array([0.2, 0.0, 0.0]), np.array([0.6, 0.5, 0.0]))
-    array([0.25, 0.  , 0.5 ])
-    """
-    share = host_positive(p_data, p_g)  # the commonest call: positive finite masses
-    if share is not None:
-        return share
-    xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g, largest=False)
-    s = None
-    if high is None:  # long arrays: their sum's maximum checks for infinities, where
-        # the maxima of both would read them again
-        with np.errstate(over="ignore"):
-            s = p_data + p_g
-        if not to_float(xp.max(s)) < math.inf:  # an infinite mass, or a sum that overflows:
-            s = None                          # the checks name it, or give the largest
-            xp, p_data, p_g, positive, high = _pointwise_pair(p_data, p_g)
-    if s is None:
-        p_data, p_g = _summable(xp, p_data, p_g, high)
-        s = p_data + p_g
-    if positive:
-        return p_data / s
-    pos = s > 0
-    return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
-
-
-def moderate_bound(xp, dtype):
-    """``2 b``, b = sqrt(the dtype's smallest normal) as in
-    :func:`~gancore._elementwise.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p``
-    have a ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
-    factor 2 spare: a product ``p b`` at most ``q / 2`` cannot round up to ``q``)."""
-    return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
-
-
-def moderate_ratios(p, extremes, *, xp):
-    """Whether positive masses of ``p``'s dtype whose extremes are ``(p_low, q_low,
-    p_high, q_high)`` (Python floats) have every ratio inside :func:`moderate_bound`'s."""
-    p_low, q_low, p_high, q_high = extremes
-    bound = _HOST_BOUNDS.get(p.dtype) or moderate_bound(xp, p.dtype)
-    return p_high * bound < q_low and q_high * bound < p_low
-
-
-# moderate_bound of NumPy's float dtypes, which the host paths read (0.15 us a call less
-# than through finfo_float)
-_HOST_BOUNDS = {np.dtype(name): moderate_bound(NUMPY, np.dtype(name))
-                for name in ("float64", "float32")}
-
-
-def _moderate_log_ratio(p, q, extremes, *, xp):
-    """``log(p / q)`` of positive host masses of moderate ratios (:func:`moderate_ratios`),
-    for which :func:`~gancore._elementwise.log_ratio` forms each ratio first too: its
-    bits. ``None`` otherwise."""
-    ratio = _moderate_ratio(p, q, extremes, xp=xp)
-    return None if ratio is None else xp.log(ratio)
-
-
-def _moderate_ratio(p, q, extremes, *, xp):
-    """``p / q`` of positive host masses of moderate ratios (:func:`moderate_ratios`);
-    ``None`` otherwise."""
-    return p / q if moderate_ratios(p, extremes, xp=xp) else None
-
-
-def _host_logits(p, q):
-    """``log(p / q)`` of positive host masses of moderate ratios (:func:`host_positive`
-    with :func:`moderate_ratios`), the general path's bits; ``None`` for any other input.
-    CPU tensors have the ratio formed (on their NumPy views where they are short: a
-    division rounds alike in NumPy and torch), then its log taken in place by torch,
-    whose log rounds apart from NumPy's: in float32 at 1e3 points 8.2 -> 7.6 us a call,
-    where torch's ``log(p / q)`` takes 3.6."""
-    if type(p) is np.ndarray:
-        return host_positive(p, q, _moderate_log_ratio)
-    ratio = host_positive(p, q, _moderate_ratio, views="short")
-    return None if ratio is None else ratio.log_()
-
-
-def _logit_of_ratio(p_data, p_g, *, xp):
-    """``log(p_data / p_g)``: ``+inf`` / ``-inf`` where one mass is 0, 0 where both are."""
-    both = (p_data > 0) & (p_g > 0)
-    inner = log_ratio(xp.where(both, p_data, 1.0), xp.where(both, p_g, 1.0), xp=xp)
-    one_sided = xp.where(p_data > 0, math.inf, xp.where(p_g > 0, -math.inf,
-                                                        xp.zeros_like(p_g)))
-    return xp.where(both, inner, one_sided)
-
-
-def optimal_discriminator_logits(p_data, p_g, /):
-    r"""Log-odds of the optimal discriminator, :math:`\log(p_{data}(x) / p_g(x))`.
-
-    :math:`D^* = \sigma(\log(p_{data}/p_g))`, and this form stays exact when D* itself
-    would round to 0 or 1.
-
-    Parameters
-    ----------
-    p_data, p_g : array
-        As in :func:`optimal_discriminator`.
-
-    Returns
-    -------
-    array
-        The log-odds: ``+inf`` where only ``p_data`` is positive, ``-inf`` where only
-        ``p_g`` is, 0 where both are 0 (D* = 1/2 there). Accurate for masses down to the
-        smallest normal float. Cost: O(n) time.
-
-    Raises
-    ------
-    TypeError, ValueError
-        As in :func:`optimal_discriminator`.
-
-    Examples
-    --------
-    >>> import numpy as np, gancore
-    >>> gancore.optimal_discriminator_logits(np.array([1e-300, 1.0]), np.array([1.0, 0.0]))
-    array([-690.7755279,          inf])
-    """
-    logits = _host_logits(p_data, p_g)  # the commonest call
-    if logits is not None:
-        return logits
-    xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
-    return _logit_of_ratio(p_data, p_g, xp=xp)
-
-
 def virtual_criterion(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     r"""The virtual training criterion :math:`C(G) = \max_D V(D, G) = V(D^*_G, G)`.
 
@@ -585,141 +363,3 @@ def _criterion_dots(a, b, k, *, xp):
 _CRITERION_DIRECT = Direct(_criterion_dots,
                            lambda dots, p_total, q_total: -(dots[0] + dots[1]) / p_total,
                            floor=None, given=ratio_of_totals)
-
-
-def _minibatch(names, real, fake, probabilities, log_d, log_1m_d):
-    """Validate two batches of discriminator outputs (``probabilities``: D in [0, 1];
-    else logits, not NaN) and average ``log_d`` of the first and ``log_1m_d`` of the
-    second."""
-    out = _host_minibatch(real, fake, probabilities, log_d, log_1m_d)
-    if out is not None:  # the commonest call
-        return out
-    xp, arrays = namespace(**{names[0]: real, names[1]: fake})
-    real, fake = arrays[names[0]], arrays[names[1]]
-    dtype = float_dtype(xp, (names[0], real), (names[1], fake))
-    check = require_probability if probabilities else require_not_nan
-    for name, x in ((names[0], real), (names[1], fake)):
-        require_nonempty(name, x, allow_scalar=True)
-        check(xp, name, x)
-    log_real = log_d(xp.astype(real, dtype), xp=xp)
-    log_1m_fake = log_1m_d(xp.astype(fake, dtype), xp=xp)
-    # (log terms of finite logits are finite, and their means too: mean_in_range)
-    return mean_in_range(xp, log_real) + mean_in_range(xp, log_1m_fake)
-
-
-@np.errstate(all="ignore")  # (a sum of softplus terms may pass the range: then None)
-def _host_minibatch(real, fake, probabilities, log_d, log_1m_d):
-    """:func:`_minibatch` of two NumPy arrays of one float dtype, neither empty, with
-    none of the general path's Python: the same checks, read off each array's argmin
-    (NaN's index, if any) and, for D, argmax; the same log terms (where D lies inside
-    (0, 1), its logs without the guards for 0 and 1: the same bits); their means as
-    ``np.mean`` forms them (``mean_in_range`` returns that mean where it is finite).
-    So the general path's bits; ``None`` for other input, a failed check or a result
-    that is not finite (the general path then names the fault, or takes its mean
-    again)."""
-    if not (type(real) is np.ndarray and type(fake) is np.ndarray
-            and real.dtype in HOST_LIMITS and fake.dtype == real.dtype
-            and real.size and fake.size):
-        return None
-    bounds = []
-    for x in (real, fake):
-        flat = x.reshape(-1)
-        low = flat.item(flat.argmin())
-        high = flat.item(flat.argmax()) if probabilities else None
-        if not (0.0 <= low and high <= 1.0 if probabilities else low == low):
-            return None
-        bounds.append((low, high))
-    if probabilities:  # (D inside (0, 1): the logs of safe_log and _log_1m_d, unguarded)
-        log_real = np.log(real) if bounds[0][0] > 0.0 else log_d(real, xp=NUMPY)
-        log_fake = (log1m(fake, xp=NUMPY) if bounds[1][1] < 1.0
-                    else log_1m_d(fake, xp=NUMPY))
-    else:
-        # (block by block: the softplus forms' six operations a point in cache; at 1e7
-        # logits in each batch 9.7 -> 7.0 log passes)
-        log_real, log_fake = blockwise(log_d, real), blockwise(log_1m_d, fake)
-    out = _mean_of(log_real) + _mean_of(log_fake)
-    return out if math.isfinite(out) else None
-
-
-def _mean_of(t):
-    """``np.mean(t)`` by its own operations: the pairwise sum, divided by the count as
-    an ``intp`` (for float32, in float64, then rounded back)."""
-    return t.dtype.type(np.add.reduce(t, axis=None) / np.intp(t.size))
-
-
-def minibatch_value(d_real, d_fake, /):
-    r"""Minibatch estimate of V: :math:`\frac1m \sum \log D(x_i) + \frac1m \sum \log(1 - D(G(z_i)))`.
-
-    Parameters
-    ----------
-    d_real : array
-        Discriminator outputs in [0, 1] on data samples (any shape; every element is one
-        sample).
-    d_fake : array
-        Discriminator outputs in [0, 1] on generated samples (any shape and size).
-
-    Returns
-    -------
-    array
-        The 0-d estimate, in ``[-inf, 0]``: ``-inf`` if some ``d_real`` is 0 or some
-        ``d_fake`` is 1. Cost: O(m) time. CPU tensors are computed as in
-        :func:`value_from_logits`.
-
-    Raises
-    ------
-    TypeError
-        Non-float dtypes or mixed namespaces.
-    ValueError
-        Empty input, NaN, or values outside [0, 1].
-
-    See Also
-    --------
-    minibatch_value_from_logits : the same from logits, finite for every finite logit.
-
-    Examples
-    --------
-    >>> import numpy as np, gancore
-    >>> round(float(gancore.minibatch_value(np.array([0.5]), np.array([0.5]))), 6)
-    -1.386294
-    """
-    out = through_views(minibatch_value, (d_real, d_fake))
-    if out is not None:  # CPU tensors: NumPy's operations on their views
-        return out
-    return _minibatch(("d_real", "d_fake"), d_real, d_fake, True, safe_log, _log_1m_d)
-
-
-def minibatch_value_from_logits(logits_real, logits_fake, /):
-    r"""Minibatch estimate of V from logits :math:`\ell`, with :math:`D = \sigma(\ell)`.
-
-    :math:`-\frac1m \sum \mathrm{softplus}(-\ell(x_i)) - \frac1m \sum \mathrm{softplus}(\ell(G(z_i)))`,
-    which stays finite for every finite logit, however extreme.
-
-    Parameters
-    ----------
-    logits_real, logits_fake : array
-        Logits on data and on generated samples; NaN is rejected, ``+-inf`` allowed.
-
-    Returns
-    -------
-    array
-        The 0-d estimate, in ``[-inf, 0]``. Cost: O(m) time. CPU tensors are computed
-        as in :func:`value_from_logits`.
-
-    Raises
-    ------
-    TypeError, ValueError
-        As in :func:`minibatch_value`, NaN logits included.
-
-    Examples
-    --------
-    >>> import numpy as np, gancore
-    >>> round(float(gancore.minibatch_value_from_logits(np.array([3.0]), np.array([-3.0]))), 6)
-    -0.097175
-    >>> float(gancore.minibatch_value_from_logits(np.array([-800.0]), np.array([0.0])))  # finite
-    -800.6931471805599
-    """
-    out = through_views(minibatch_value_from_logits, (logits_real, logits_fake))
-    if out is not None:  # CPU tensors: NumPy's operations on their views
-        return out
-    return _minibatch(("logits_real", "logits_fake"), logits_real, logits_fake, False,
-                      _minus_softplus_of_minus, _minus_softplus)

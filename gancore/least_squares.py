@@ -30,8 +30,8 @@ from functools import partial
 
 from ._arrays import real_number
 from ._host import host_positive
+from .discriminator import _pointwise_pair, _summable
 from .f_divergences import triangular_discrimination
-from .game import _pointwise_pair, _summable
 
 __all__ = ["least_squares_criterion", "least_squares_optimal_discriminator"]
 

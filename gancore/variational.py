@@ -20,9 +20,9 @@ from ._elementwise import sigmoid, softplus
 from ._host import (HOST_LIMITS, blockwise, host_namespace, host_positive, numpy_views,
                     through_views)
 from ._masses import mean_in_range
+from .discriminator import (_host_logits, _logit_of_ratio, _moderate_log_ratio,
+                            _pointwise_pair, moderate_bound, moderate_ratios)
 from .f_divergences import F_DIVERGENCES
-from .game import (_host_logits, _logit_of_ratio, _moderate_log_ratio, _pointwise_pair,
-                   moderate_bound, moderate_ratios)
 
 __all__ = ["conjugate", "optimal_critic", "variational_bound"]
 
@@ -325,7 +325,7 @@ def optimal_critic(p_data, p_g, /, *, f):
 
 def _critic_of_moderate_ratios(p, q, extremes, name, *, xp):
     """:func:`optimal_critic` of positive host masses (``host_positive``) whose ratios
-    are moderate (:func:`~gancore.game.moderate_ratios`), as the general path
+    are moderate (:func:`~gancore.discriminator.moderate_ratios`), as the general path
     takes them there (its bits); ``None`` otherwise. No ``T*`` overflows there, so no
     warning is silenced: Pearson's, reverse KL's and Neyman's grow at most as the ratio
     or its square (1e307 in float64, 2e37 in float32)."""

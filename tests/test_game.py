@@ -252,8 +252,8 @@ def test_minibatch_short_path_is_the_general_paths(logits, fault, seed, sizes, d
     # the general path's result and type, bit for bit, or None wherever that path
     # raises, gives a result that is not finite, or mixes dtypes (an ndarray subclass
     # takes the general path)
-    from gancore.game import _host_minibatch, _log_1m_d, _minus_softplus, \
-        _minus_softplus_of_minus
+    from gancore.minibatch import (_host_minibatch, _log_1m_d, _minus_softplus,
+                                   _minus_softplus_of_minus)
 
     rng = np.random.default_rng(seed)
     real, fake = ((4 * rng.standard_normal(size) if logits else rng.uniform(0, 1, size))
@@ -272,7 +272,7 @@ def test_minibatch_short_path_is_the_general_paths(logits, fault, seed, sizes, d
     real, fake = (x, fake) if where == "real" else (real, x)
     function, terms = ((gancore.minibatch_value_from_logits,
                         (_minus_softplus_of_minus, _minus_softplus)) if logits else
-                       (gancore.minibatch_value, (gancore.game.safe_log, _log_1m_d)))
+                       (gancore.minibatch_value, (gancore.minibatch.safe_log, _log_1m_d)))
     got = _host_minibatch(real, fake, not logits, *terms)
     try:
         want = function(real.view(_Plain), fake.view(_Plain))
