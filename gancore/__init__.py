@@ -9,7 +9,7 @@ array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .discriminator import optimal_discriminator, optimal_discriminator_logits
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
-from .divergences import jsd, kl, tv
+from .divergences import jsd, kl
 from .f_divergences import F_DIVERGENCES, f_divergence
 from .gaussian_gan import (
     GaussianGANResult,
@@ -26,6 +26,7 @@ from .minibatch import minibatch_value, minibatch_value_from_logits
 from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
 from .sampling import (MetropolisHastingsResult, RejectionResult, metropolis_hastings,
                        rejection_sample)
+from .total_variation import tv
 from .variational import conjugate, optimal_critic, variational_bound
 from .wasserstein import w1, w1_empirical
 

@@ -275,8 +275,8 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     Arrays of more than ``ARG_EXTREME_ELEMENTS`` points go block by block
     (:func:`by_blocks`): each block's four extremes, then the formula on the block with
     them, so that a formula's check of its extremes (such as the moderate ratios of
-    :func:`gancore.discriminator.moderate_ratios`) holds for every point, and the result's bits
-    are the whole array's; at 1e7 points D*'s log-odds take 2.2 log passes in place of
+    :func:`gancore.discriminator.moderate_ratios`) holds for every point, and the
+    result's bits are the whole array's; at 1e7 points D*'s log-odds take 2.2 log passes in place of
     15.7 on the general path's guarded operations. Long tensors take it with ``views``;
     without, their views' extremes are read by NumPy's reductions and the formula runs
     on the whole tensors, the general path's own operations there (its bits by

@@ -17,8 +17,9 @@ import numpy as np
 
 from .discriminator import optimal_discriminator
 from .distributions import Normal, kl_normal
-from .divergences import jsd, kl, tv
+from .divergences import jsd, kl
 from .game import value, virtual_criterion
+from .total_variation import tv
 from .verify import list_theorems, verify
 from .wasserstein import w1
 

@@ -1,4 +1,5 @@
-"""Divergences between probability measures: KL, Jensen-Shannon and total variation.
+"""Divergences between probability measures: KL and Jensen-Shannon; total variation, on
+the same conventions, is in ``gancore.total_variation``.
 
 Each function takes two arrays of masses (``dx=1``) or of densities sampled on a grid
 (``dx`` the spacing or the quadrature weights) and reduces along ``axis``, so a batch of
@@ -76,153 +77,16 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import NUMPY, boolean, extremes, finfo_float, to_float, tracks_gradient
-from ._direct import (Direct, careful_formula, one_direct, ratio_of_totals, short_totals,
-                      streamed_direct)
-from ._elementwise import log_ratio, plus_times
-from ._host import largest, numpy_views, tensor_of
-from ._masses import (DIRECT_FLOOR, MODERATE_RATIO, accepted, aligned, block_sum,
-                      careful_first, careful_sum, clipped, difference, log_base, mass_pair,
-                      near_mismatch, quiet, rows, shaped, unscaled, warns)
+from ._arrays import NUMPY, boolean
+from ._careful_terms import (PSI_SERIES_BELOW, jsd_terms, kl_terms, largest_element,
+                             psi_factor)
+from ._direct import Direct, careful_formula, one_direct, ratio_of_totals, streamed_direct
+from ._elementwise import plus_times
+from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
+                      clipped, log_base, mass_pair, near_mismatch, quiet, rows, shaped,
+                      warns)
 
-__all__ = ["jsd", "kl", "tv"]
-
-# psi(u) / u**2 = ((1 + u) atanh(u) - u) / u**2 = sum_j u**j / (2 ceil(j / 2) + 1)
-# = 1 + (u + u**2) g(u**2), whose odd and even terms pair up in g(v) = sum_i g_i v**i,
-# g_i = 1 / (2 i + 3): a series in v = u**2, half as long as psi's in u. For |u| < 1/8
-# the terms past i = 9 are below 1e-18 of the sum.
-_PSI_G_COEFFS = tuple(1.0 / (2 * i + 3) for i in range(10))
-_PSI_SERIES_BELOW = 0.125
-# Taylor coefficients of phi(u) / (4 u**2) = sum_i d_i u**(2 i), d_i = 1 / (4 (i + 1)
-# (2 i + 1)), phi(u) = (1 + u) log(1 + u) + (1 - u) log(1 - u) (all positive: no
-# cancellation); the 1/4 is JSD's term s phi / 4 (a power of two: the same bits as
-# dividing by 4 after). For |u| < 1/8 the terms past i = 9 are below 1e-18 of the sum.
-_PHI_QUARTERS = tuple(1.0 / (4 * (i + 1) * (2 * i + 1)) for i in range(10))
-# A series truncated where the terms it leaves out, at the largest |u| (or u**2) of a
-# block, are below 2**-60 (8.7e-19) of its first term: beyond rounding.
-_TRUNCATION_BITS = 60
-
-
-def _terms_needed(largest, coefficients, weight=1.0):
-    """How many of ``coefficients`` a power series in x needs for ``|x| <= largest``
-    (0 < largest < 1), where the terms left out come to at most ``weight`` times the
-    next power of ``largest``, relative to the first term: they are then below
-    ``2**-60`` of it."""
-    if largest == 0.0:
-        return 1
-    bits = _TRUNCATION_BITS + math.log2(weight)
-    return min(len(coefficients), max(1, math.ceil(bits / -math.log2(largest))))
-
-
-def _kl_terms(a, b, k, delta, *, xp, positive=False):
-    """Per-point ``a log(a/kb) - a + kb`` (>= 0): inf where ``b = 0 < a``, ``kb`` where
-    ``a = 0``; summed and divided by P (see :func:`aligned`) it is KL.
-
-    Adding ``kb - a`` leaves the sum unchanged for normalised measures and makes every
-    term non-negative. Near ``a = kb`` it is evaluated through ``u = (a - kb)/(a + kb)``
-    as ``(a + kb) psi(u)``, psi by its Taylor series; elsewhere directly. ``positive``:
-    every mass is known positive, so no point needs the guards of a zero mass; a block
-    whose points are all near takes the series alone.
-    """
-    if positive:
-        a_s, b_s = a, b
-    else:
-        both = (a > 0) & (b > 0)
-        a_s, b_s = xp.where(both, a, 1.0), xp.where(both, b, 1.0)
-    kb = k * b_s
-    s = a_s + kb
-    u = difference(a_s, b_s, delta)  # ((a - b) - delta b) / s, updated in place (the
-    u /= s                           # same bits, fewer temporaries)
-    v = u * u
-    # the largest u**2, not |u|: the same comparisons (|u| < c iff u**2 < c**2 for a
-    # power of two c, rounding included) without a pass for |u|
-    largest_sq = _largest(xp, v)
-    if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: the series, as long as needed
-        h = _psi_factor(u, v, largest_sq, xp=xp)  # s v h, as s * v * h rounds it
-        inner = s * v
-        inner *= h
-    else:
-        small = v < _PSI_SERIES_BELOW ** 2
-        us, vs = xp.where(small, u, 0.0), xp.where(small, v, 0.0)
-        near = s * vs * (1.0 + (us + vs) * _horner(vs, _PSI_G_COEFFS, xp=xp))
-        far = a_s * log_ratio(a_s, kb, xp=xp) - a_s + kb
-        inner = xp.where(small, near, far)
-    return inner if positive else xp.where(both, inner, xp.where(a > 0, math.inf, k * b))
-
-
-def _psi_factor(u, v, largest_sq, *, xp):
-    """``psi(u) / u**2 = 1 + (u + v) g(v)`` (``v = u**2``) by g's series, as long as the
-    block's largest ``v``, ``largest_sq`` (below 1/64), needs: as
-    ``1.0 + (u + v) * g`` rounds it."""
-    # g enters as (u + v) g, and the coefficients it leaves out are at most 1/5, their
-    # tail at most 1/4.9 of the next power (u**2 < 1/64): 3 of them in place of 4 for
-    # |u| < 2e-3 (q = p (1 +- 1e-3)), two operations a point fewer
-    weight = (math.sqrt(largest_sq) + largest_sq) / 4.9
-    g = _horner(v, _PSI_G_COEFFS[:_terms_needed(largest_sq, _PSI_G_COEFFS, weight)], xp=xp)
-    h = u + v
-    h *= g
-    h += 1.0
-    return h
-
-
-def _horner(u, coefficients, *, xp):
-    """``sum_j coefficients[j] u**j`` by Horner's rule (``u`` finite); the constant itself,
-    a float, for one coefficient."""
-    if len(coefficients) == 1:
-        return coefficients[0]
-    series = coefficients[-1] * u  # (updated in place: the same bits as series * u + c)
-    series += coefficients[-2]
-    for c in reversed(coefficients[:-2]):
-        series *= u
-        series += c
-    return series
-
-
-def _largest(xp, x):
-    """The largest element of ``x`` (finite), as a Python float: through ``argmax`` on
-    NumPy (1.2 us for 8192 points in place of ``max``'s 2.8)."""
-    return largest(xp, x) if xp is NUMPY else to_float(xp.max(x))
-
-
-def _jsd_terms(a, b, k, delta, *, xp, positive=False):
-    """Per-point ``(a log(2a/s) + kb log(2kb/s)) / 2``, ``s = a + kb`` (>= 0, at most
-    ``s log 2 / 2``); summed and divided by P (see :func:`aligned`) it is JSD.
-
-    With ``u = (a - kb)/s`` the term is ``s phi(u) / 4``, where
-    ``phi(u) = (1+u) log(1+u) + (1-u) log(1-u) = 2 u atanh(u) + log1p(-u**2)``. The
-    second form has no cancellation for ``|u| < 1/2``; the first, with ``1 +- u = 2a/s,
-    2kb/s`` formed from the masses, has none beyond a factor of 3 for ``|u| >= 1/2``.
-    ``positive``: every mass is known positive (no guard for ``s = 0``); a block whose
-    points all have ``|u| < 1/2`` takes the second form alone, and one whose points all
-    have ``|u| < 1/8`` phi's Taylor series in ``u**2`` (positive terms).
-    """
-    kb = k * b
-    s = a + kb
-    if positive:
-        ss = s
-    else:
-        pos = s > 0
-        ss = xp.where(pos, s, 1.0)
-    u = difference(a, b, delta)  # ((a - b) - delta b) / ss, in place as in _kl_terms
-    u /= ss
-    v = u * u
-    largest_sq = _largest(xp, v)  # as in _kl_terms: u**2's bounds are |u|'s
-    if largest_sq < _PSI_SERIES_BELOW ** 2:  # every point near: phi's series, no log
-        quarter = _PHI_QUARTERS[:_terms_needed(largest_sq, _PHI_QUARTERS)]
-        inner = v * _horner(v, quarter, xp=xp)  # s (v h), as s * (v * h) rounds it
-        inner *= s
-        return inner if positive else xp.where(pos, inner, 0.0)
-    if largest_sq < 0.25:
-        phi = 2.0 * u * xp.atanh(u) + xp.log1p(-v)
-    else:
-        small = v < 0.25
-        us = xp.where(small, u, 0.0)
-        near = 2.0 * us * xp.atanh(us) + xp.log1p(-us * us)
-        x, y = 2.0 * a / ss, 2.0 * kb / ss
-        x_log_x = x * xp.log(xp.where(x > 0, x, 1.0))
-        y_log_y = y * xp.log(xp.where(y > 0, y, 1.0))
-        phi = xp.where(small, near, x_log_x + y_log_y)
-    return s * phi / 4.0 if positive else xp.where(pos, s * phi / 4.0, 0.0)
+__all__ = ["jsd", "kl"]
 
 
 def _jsd_direct(xp, p, q, p_total, q_total):
@@ -267,7 +131,7 @@ def _jsd_from_careful(out, p_total, q_total):
 # one short host distribution: every x = a/(a + kb) may round to 1 (1 - x to 0), so the
 # formula runs with NumPy's warnings silenced (calm_ratio 0)
 _JSD_DIRECT = Direct(_jsd_dots, _jsd_from_dots, given=ratio_of_totals, calm_ratio=0.0,
-                     fallback=careful_formula(partial(_jsd_terms, positive=True),
+                     fallback=careful_formula(partial(jsd_terms, positive=True),
                                               _jsd_from_careful))
 
 
@@ -354,7 +218,7 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p, q, axis, dx, normalize,
                                                             denominator="q")
     positive = low > 0
-    terms = partial(_kl_terms, positive=positive)
+    terms = partial(kl_terms, positive=positive)
     out = None
     if positive and not careful_first(xp, terms, p, q, p_total, q_total):
         # KL = sum(p log(p/q)) / P + log(Q/P) for masses p, q of totals P, Q. A ratio
@@ -384,7 +248,7 @@ def _kl_from_dot(dot, p_total, q_total):
 def _kl_near_dot(a, b, *, xp):
     """``(sum(a log(a/b) - a + b), sum(a - b))`` of two blocks of positive masses that
     all lie near each other (``|u| < 1/8``, ``u = (a - b)/(a + b)``): the first as
-    ``(a + b) psi(u)`` by psi's series, :func:`_kl_terms`' form with ``k = 1``, summed
+    ``(a + b) psi(u)`` by psi's series, :func:`kl_terms`' form with ``k = 1``, summed
     by a dot product; the second of exact differences (the block's part of P - Q, free
     of the totals' rounding). NaN where a point is not that near (or a mass is NaN,
     infinite or not positive: ``|u| >= 1`` where a mass is 0 or of the other's sign),
@@ -394,11 +258,11 @@ def _kl_near_dot(a, b, *, xp):
     difference_sum = xp.sum(u)
     u /= s
     v = u * u
-    largest_sq = _largest(xp, v)  # (NaN fails)
-    if not largest_sq < _PSI_SERIES_BELOW ** 2:
+    largest_sq = largest_element(xp, v)  # (NaN fails)
+    if not largest_sq < PSI_SERIES_BELOW ** 2:
         return math.nan
     s *= v
-    return xp.vecdot(s, _psi_factor(u, v, largest_sq, xp=xp)), difference_sum
+    return xp.vecdot(s, psi_factor(u, v, largest_sq, xp=xp)), difference_sum
 
 
 def _kl_from_near_dot(sums, p_total, q_total):
@@ -423,7 +287,7 @@ KL_NEAR = Direct(_kl_near_dot, _kl_from_near_dot, floor=None, signs="first",
 # (where p > 0, a q that is negative makes log(p/q) NaN and a q of 0 makes it infinite:
 # the sign check reads p alone)
 KL_DIRECT = Direct(_kl_dot, _kl_from_dot, signs="first",
-                   fallback=careful_formula(partial(_kl_terms, positive=True)),
+                   fallback=careful_formula(partial(kl_terms, positive=True)),
                    near=KL_NEAR)
 
 
@@ -477,7 +341,7 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
         return out if base is None else out / scale
     xp, p, q, p_total, q_total, (low, _), ax = mass_pair(p, q, axis, dx, normalize)
     positive = low > 0
-    terms = partial(_jsd_terms, positive=positive)
+    terms = partial(jsd_terms, positive=positive)
     out = None
     if positive and not careful_first(xp, terms, p, q, p_total, q_total):
         out = _jsd_direct(xp, p, q, p_total, q_total)
@@ -485,166 +349,3 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
         out = careful_sum(xp, terms, p, q, p_total, q_total)
     out = clipped(xp, out, math.log(2.0))
     return shaped(xp, out if base is None else out / scale, ax, keepdims)
-
-
-def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
-    r"""Total variation distance :math:`\mathrm{TV}(p, q) = \tfrac12 \sum |p - q|\,dx`.
-
-    Equal to :math:`\sup_A |P(A) - Q(A)|`.
-
-    Parameters
-    ----------
-    p, q, axis, dx, keepdims, normalize
-        As in :func:`kl`.
-
-    Returns
-    -------
-    array
-        TV along ``axis`` in ``[0, 1]`` (clipped there against rounding): 0 exactly when
-        ``p = q``, 1 when the supports are disjoint.
-
-    Raises
-    ------
-    TypeError, ValueError
-        As in :func:`kl`.
-
-    Notes
-    -----
-    For masses of totals P and Q, the direct form
-    :math:`1 - \frac1P \sum \min(p, \tfrac PQ q)` is returned when it is at least 1/16
-    (its rounding error is a few ulps of 1; :math:`P/Q` within 4 ulps of 1 is taken as
-    1, which moves the result by at most as much, except for masses that track a
-    gradient, whose gradient keeps the totals' part). Otherwise TV is computed as
-    :math:`\frac{1}{2P} \sum |(p - q) - \delta q|` after exact power-of-two scalings
-    that bring the totals within a factor of 2, with :math:`\delta = (P - Q)/Q`, so no
-    point's difference is rounded away. TV moves at first order with the totals, so its
-    absolute error is that of the computed totals: a few ulps (``log2(n)`` eps at most
-    for the pairwise sums).
-    Cost: O(n) time, in blocks of 8192 points on the CPU.
-
-    Examples
-    --------
-    >>> import numpy as np, gancore
-    >>> float(gancore.tv(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
-    0.5
-    """
-    out = _one_host_tv(p, q, axis, dx, keepdims, normalize)  # (no frame between)
-    return out if out is not None else _general_tv(p, q, axis, dx, keepdims, normalize)
-
-
-def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q"),
-                    of_overlap=None):
-    """:func:`tv`, its errors naming the measures by ``names`` (for callers whose
-    arguments are ``p_data`` and ``p_g``); or, where ``of_overlap`` is given,
-    ``of_overlap(O)`` of the overlap ``O = sum(min(p/P, q/Q)) = 1 - TV`` itself,
-    the direct form's sum over P: a sum of non-negative terms, within a few ulps of O
-    relative to it (no careful form is needed; ``1 - TV`` would lose O's digits where
-    the supports barely overlap). For CPU tensors ``of_overlap`` is taken on the NumPy
-    result of their views, before it becomes a tensor (on a 0-d tensor each arithmetic
-    operation costs 5 to 8 us)."""
-    out = _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap)
-    if out is not None:
-        return out
-    return _general_tv(p, q, axis, dx, keepdims, normalize, names, of_overlap)
-
-
-def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overlap=None):
-    """:func:`total_variation` for every input (after :func:`_one_host_tv`)."""
-    boolean("keepdims", keepdims)
-    xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
-    # direct: min(x, y) = (x + y - |x - y|) / 2, so TV = 1 - sum(min(p, k q)) / P, k = P/Q
-    k = p_total / q_total
-    if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")) and not (
-            tracks_gradient(p) or tracks_gradient(q)):
-        k = None  # (masses that track a gradient keep k: its gradient holds Q's part)
-    overlap = (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None else k * b),
-                                                 axis=-1), p, q)
-               / rows(p_total))
-    if of_overlap is not None:  # sum(min(p, kq)) lies in [0, P]
-        return of_overlap(shaped(xp, clipped(xp, overlap, 1.0), ax, keepdims))
-    direct = 1.0 - overlap
-    if accepted(xp, direct):  # in [1/16, 1]
-        return shaped(xp, direct, ax, keepdims)
-    cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
-
-    def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
-        if cp is not None:
-            a, b = a * cp, b * cq
-        return xp.sum(xp.abs(difference(a, b, delta)), axis=-1)
-
-    dist = block_sum(xp, distance, p, q)
-    return shaped(xp, clipped(xp, 0.5 * dist / rows(p_scaled), 1.0), ax, keepdims)
-
-
-def _unit_ratio(low, high, eps):
-    """Whether the ratios of the totals, from ``low`` to ``high``, all lie within 4 ulps
-    (``eps``: the dtype's epsilon) of 1, where TV's direct form takes ``k = 1``: as
-    ``|min(p, kq) - min(p, q)| <= |k - 1| q``, TV moves by at most ``|k - 1|``, the size
-    of the rounding of its sum, and a pass (``k q``) is saved. Totals normalised by
-    their own sums lie within an ulp or two of each other."""
-    least, most = _unit_bounds(eps)
-    return least <= low and high <= most
-
-
-def _unit_bounds(eps):
-    """The ratios within 4 ulps of 1 (:func:`_unit_ratio`), ``(1 - 4 eps, 1 + 4 eps)``."""
-    return 1.0 - 4.0 * eps, 1.0 + 4.0 * eps
-
-
-# _unit_ratio's bounds of NumPy's float dtypes
-_UNIT_RATIOS = {dtype: _unit_bounds(float(np.finfo(dtype).eps))
-                for dtype in (np.dtype(np.float64), np.dtype(np.float32))}
-
-
-def _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap=None):
-    """:func:`total_variation`'s direct form for one distribution on the host, its
-    checks taken from the formula's own operations; ``None`` where the general path must
-    run (it then raises the errors, or rescales the totals).
-
-    For NumPy arrays of one float dtype, one dimension and at most ``BLOCK_ELEMENTS``
-    points (one block, as the general path sums it), a float ``dx`` and
-    ``keepdims=False``: the totals P and Q (NaN and infinities propagate into them) are
-    checked as the general path checks them, then ``m = min(p, kq)``, ``k = P/Q``, gives
-    both the sign check
-    (its smallest element is negative exactly when some mass is: with ``k > 1/2`` no
-    negative ``kq`` rounds to 0, and NaN propagates) and TV = 1 - sum(m)/P. Five
-    operations on the arrays (four when ``k`` is 1 to within 4 ulps, see
-    :func:`_unit_ratio`), where checking first takes seven. Below 1/16, where that form
-    cancels (nearly equal measures), the careful form ``sum |(p - q) - delta q| / 2P``,
-    ``delta = (P - Q)/Q``, where the totals need no scaling. The arithmetic is the
-    general path's, so the results are the same bits. CPU torch tensors take the same on their
-    NumPy views (:func:`~gancore._host.numpy_views`), the result a 0-d tensor.
-    Where ``of_overlap`` is given, ``of_overlap(sum(m)/P)`` (:func:`total_variation`).
-    """
-    if type(p) is not np.ndarray:
-        views = numpy_views(p, q)
-        return None if views is None else tensor_of(views[0], _one_host_tv(
-            views[1], views[2], axis, dx, keepdims, normalize, of_overlap))
-    found = None if keepdims is not False else short_totals(p, q, axis, dx, normalize)
-    if found is None:
-        return None
-    _, p_total, q_total = found
-    k = p_total / q_total
-    unit_low, unit_high = _UNIT_RATIOS[p.dtype]
-    if unit_low <= k <= unit_high:  # (_unit_ratio)
-        least = np.minimum(p, q)
-    elif k > 0.5:  # k q <= k Q = P, unless q holds a negative mass: then it may
-        with np.errstate(over="ignore"):  # overflow, and the check below sees it
-            least = np.minimum(p, k * q)
-    else:
-        return None
-    # in [1/16, 1] where accepted (sum(least) lies in [0, P]); argmin gives NaN's index
-    if not least.item(least.argmin()) >= 0.0:  # a negative mass, or NaN
-        return None
-    overlap = np.add.reduce(least) / p_total
-    if of_overlap is not None:  # (above 1 by rounding, where dx rounds P: the general
-        return of_overlap(overlap) if overlap <= 1.0 else None  # path clips)
-    out = 1.0 - overlap
-    if not out >= DIRECT_FLOOR:  # nearly equal: the careful form, as the general path
-        numbers = unscaled(p_total, q_total)  # takes it (where it scales nothing)
-        if numbers is None:
-            return None
-        out = 0.5 * np.add.reduce(np.abs(difference(p, q, numbers[1]))) / p_total
-        if not out <= 1.0:  # (rounding: the general path clips)
-            return None
-    return out

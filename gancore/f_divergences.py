@@ -35,8 +35,9 @@ from ._direct import Direct, careful_formula, one_direct, ratio_of_totals, strea
 from ._elementwise import plus_times
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
                       difference, mass_pair, near_mismatch, quiet, rows, shaped)
-from .divergences import KL_DIRECT, jsd, kl, tv
+from .divergences import KL_DIRECT, jsd, kl
 from .game import criterion
+from .total_variation import tv
 
 __all__ = ["F_DIVERGENCES", "f_divergence"]
 

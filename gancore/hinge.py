@@ -18,7 +18,7 @@ normalization for generative adversarial networks", ICLR 2018.
 
 from ._host import host_positive
 from .discriminator import _pointwise_pair
-from .divergences import total_variation
+from .total_variation import total_variation
 
 __all__ = ["hinge_critic_minimum", "hinge_optimal_critic"]
 

@@ -751,7 +751,7 @@ def test_one_distributions_tv_checked_in_its_formula_is_the_general_paths(
     # takes the general path; for tensors NumPy's, on their views), the careful form
     # below 1/16 (nearly equal inputs) included, or None wherever the general path
     # raises or rescales the totals
-    from gancore.divergences import _one_host_tv
+    from gancore.total_variation import _one_host_tv
 
     rng = np.random.default_rng(seed)
     p = rng.random(n) + 0.01
@@ -793,7 +793,7 @@ def test_one_distributions_tv_checked_in_its_formula_is_the_general_paths(
 @pytest.mark.parametrize("ulps", [0, 1, 4, 5, 100])
 def test_tv_takes_totals_within_4_ulps_as_equal_within_their_bound(ulps):
     # TV's direct form takes k = P/Q = 1 when it lies within 4 ulps of 1: the result
-    # moves by at most |k - 1| (derivation in divergences._unit_ratio); against mpmath
+    # moves by at most |k - 1| (derivation in total_variation._unit_ratio); against mpmath
     # the error stays below (|k - 1| + 16 eps), the sum's rounding included, and below
     # 16 eps where k is further from 1 and applied
     rng = np.random.default_rng(ulps)
