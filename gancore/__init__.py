@@ -6,6 +6,7 @@ criterion C(G)) for arrays of any array-API namespace: NumPy, CuPy, PyTorch,
 array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 """
 
+from .critics import optimal_critic
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .discriminator import optimal_discriminator, optimal_discriminator_logits
 from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
@@ -27,7 +28,7 @@ from .modes import ModeCoverage, gaussian_grid, gaussian_ring, mode_coverage
 from .sampling import (MetropolisHastingsResult, RejectionResult, metropolis_hastings,
                        rejection_sample)
 from .total_variation import tv
-from .variational import conjugate, optimal_critic, variational_bound
+from .variational import conjugate, variational_bound
 from .wasserstein import w1, w1_empirical
 
 __version__ = "0.1.0"
