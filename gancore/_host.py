@@ -276,13 +276,12 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     (:func:`by_blocks`): each block's four extremes, then the formula on the block with
     them, so that a formula's check of its extremes (such as the moderate ratios of
     :func:`gancore.discriminator.moderate_ratios`) holds for every point, and the
-    result's bits are the whole array's; at 1e7 points D*'s log-odds take 2.2 log passes in place of
-    15.7 on the general path's guarded operations. Long tensors take it with ``views``;
-    without, their views' extremes are read by NumPy's reductions and the formula runs
-    on the whole tensors, the general path's own operations there (its bits by
-    construction; at 1e7 points 1.1 times the plain torch expression). Up to that size:
-    NumPy warns where a sum
-    overflows, so the masses' four extremes come first (no mass above a quarter of the
+    result's bits are the whole array's; at 1e7 points D*'s log-odds take 2.2 log passes
+    in place of 15.7 on the general path's guarded operations. Long tensors take it with
+    ``views=True``; otherwise their views' extremes are read by NumPy's reductions and
+    the formula runs on the whole tensors, the general path's own operations there (its
+    bits by construction; at 1e7 points 1.1 times the plain torch expression). Up to
+    that size: NumPy warns where a sum overflows, so the masses' four extremes come first (no mass above a quarter of the
     largest float), found by argmin/argmax and read by flat index as Python floats,
     inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
     n = 1e3, a tenth of D*'s call). CPU torch tensors have them read on their NumPy

@@ -13,8 +13,6 @@ S. Nowozin, B. Cseke and R. Tomioka, "f-GAN: Training generative neural samplers
 variational divergence minimization", NeurIPS 2016.
 """
 
-import math
-
 import numpy as np
 
 from ._arrays import one_of
@@ -23,10 +21,9 @@ from ._host import host_namespace, host_positive
 from .discriminator import (_host_logits, _logit_of_ratio, _moderate_log_ratio,
                             _pointwise_pair, moderate_bound, moderate_ratios)
 from .f_divergences import F_DIVERGENCES
+from .variational import _LOG2
 
 __all__ = ["optimal_critic"]
-
-_LOG2 = math.log(2.0)
 
 
 def optimal_critic(p_data, p_g, /, *, f):
