@@ -17,7 +17,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 import gancore
-from gancore import divergences, f_divergences, game
+from gancore import _squared_differences, divergences, game
 from gancore._arrays import to_numpy as to_host
 from gancore._host import _QUARTER_MAX, BLOCK_ELEMENTS
 from conftest import (ROUNDS, backend, batch_time, label, simplex_pair, smoke, timed,
@@ -269,7 +269,7 @@ def _critic_values(op, d):
 # The direct formulas (gancore._direct.Direct) of the rows at n = 1e7 that a log pass's
 # target does not hold alone
 ALONE = {"kl (near-equal)": divergences.KL_NEAR,
-         "f_divergence (hellinger, near-equal)": f_divergences._HELLINGER.near,
+         "f_divergence (hellinger, near-equal)": _squared_differences.HELLINGER.near,
          "value": game._VALUE_DIRECT,
          "virtual_criterion": game._CRITERION_DIRECT}
 

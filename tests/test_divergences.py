@@ -602,11 +602,11 @@ def _mp_hellinger(p, q):
 def _near_passes():
     """(name, gancore's call, the direct formula whose near pass it takes, the mpmath
     reference of normalised masses) of KL and Hellinger."""
+    from gancore._squared_differences import HELLINGER
     from gancore.divergences import KL_DIRECT
-    from gancore.f_divergences import _HELLINGER
 
     return {"kl": (gancore.kl, KL_DIRECT, _mp_kl),
-            "hellinger": (partial(gancore.f_divergence, f="hellinger"), _HELLINGER,
+            "hellinger": (partial(gancore.f_divergence, f="hellinger"), HELLINGER,
                           _mp_hellinger)}
 
 
