@@ -9,12 +9,13 @@ array_api_strict. Importing gancore imports neither PyTorch nor CuPy.
 from .critics import optimal_critic
 from .dirac import dirac_jacobian, dirac_simulate, dirac_vector_field
 from .discriminator import optimal_discriminator, optimal_discriminator_logits
-from .distributions import LineSegment, Mixture, MultivariateNormal, Normal, kl_normal
+from .distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from .divergences import jsd, kl
 from .f_divergences import F_DIVERGENCES, f_divergence
 from .game import value, value_from_logits, virtual_criterion
 from .gaussian_game import gaussian_criterion, gaussian_optimal_discriminator
 from .gaussian_gan import GaussianGANResult, gaussian_gan_gradients, train_gaussian_gan
+from .gaussian_kl import kl_normal
 from .hinge import hinge_critic_minimum, hinge_optimal_critic
 from .least_squares import least_squares_criterion, least_squares_optimal_discriminator
 from .lipschitz import lipschitz_precision_bound

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from .discriminator import optimal_discriminator
-from .distributions import Normal, kl_normal
+from .distributions import Normal
 from .divergences import jsd, kl
 from .game import value, virtual_criterion
+from .gaussian_kl import kl_normal
 from .total_variation import tv
 from .verify import list_theorems, verify
 from .wasserstein import w1
