@@ -8,10 +8,11 @@ of the first, and need no logarithm; elsewhere their closed forms.
 
 import math
 
-from ._arrays import NUMPY, to_float
+from ._arrays import to_float
 from ._elementwise import log_ratio
 from ._host import largest
 from ._masses import difference
+from ._namespaces import NUMPY
 
 
 # psi(u) / u**2 = ((1 + u) atanh(u) - u) / u**2 = sum_j u**j / (2 ceil(j / 2) + 1)

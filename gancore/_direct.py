@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._arrays import NUMPY
 from ._host import (BLOCK_ELEMENTS, HOST_LIMITS, host_limits, least_of, numpy_totals,
                     numpy_views, tensor_of, totals_fit)
 from ._masses import DIRECT_FLOOR, MODERATE_RATIO, unscaled
+from ._namespaces import NUMPY
 
 
 class Direct(NamedTuple):

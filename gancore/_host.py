@@ -14,7 +14,8 @@ import math
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._arrays import FUSED_CHECK_ELEMENTS, NUMPY, _faster, _total_range, mass_tolerance
+from ._arrays import FUSED_CHECK_ELEMENTS, _total_range, mass_tolerance
+from ._namespaces import NUMPY, _faster
 
 # Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
 # so the temporaries of a block are recycled from the heap rather than paged in.

@@ -8,9 +8,10 @@ import numbers
 import numpy as np
 
 from ._arrays import (FUSED_CHECK_ELEMENTS, _total_range, boolean, broadcast_pair, extremes,
-                      float_dtype, mass_tolerance, namespace, require_finite, require_float,
+                      float_dtype, mass_tolerance, require_finite, require_float,
                       require_nonempty, to_float)
 from ._host import _host_pair
+from ._namespaces import namespace
 
 
 def weights(xp, dx, like, axis):

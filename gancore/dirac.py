@@ -46,9 +46,10 @@ import functools
 
 import numpy as np
 
-from ._arrays import (float_dtype, from_numpy, namespace, one_of, positive_int,
-                      positive_number, require_finite)
+from ._arrays import (float_dtype, from_numpy, one_of, positive_int, positive_number,
+                      require_finite)
 from ._elementwise import sigmoid
+from ._namespaces import namespace
 
 __all__ = ["dirac_jacobian", "dirac_simulate", "dirac_vector_field"]
 

@@ -19,10 +19,11 @@ import math
 
 import numpy as np
 
-from ._arrays import (FUSED_CHECK_ELEMENTS, NUMPY, finfo_float, float_dtype, namespace,
-                      require_finite, require_nonempty, to_float)
+from ._arrays import (FUSED_CHECK_ELEMENTS, finfo_float, float_dtype, require_finite,
+                      require_nonempty, to_float)
 from ._elementwise import log_ratio
 from ._host import host_extremes, host_positive
+from ._namespaces import NUMPY, namespace
 
 __all__ = ["optimal_discriminator", "optimal_discriminator_logits"]
 

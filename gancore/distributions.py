@@ -17,8 +17,9 @@ import numpy as np
 from array_api_compat import array_namespace
 
 from ._arrays import (boolean, check_seed, float_dtype, from_numpy, mass_tolerance,
-                      namespace, positive_int, positive_number, real_number,
-                      require_not_nan, require_probability, to_numpy)
+                      positive_int, positive_number, real_number, require_not_nan,
+                      require_probability, to_numpy)
+from ._namespaces import namespace
 
 __all__ = ["LineSegment", "Mixture", "MultivariateNormal", "Normal"]
 

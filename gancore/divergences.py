@@ -77,7 +77,7 @@ from functools import partial
 
 import numpy as np
 
-from ._arrays import NUMPY, boolean
+from ._arrays import boolean
 from ._careful_terms import (PSI_SERIES_BELOW, jsd_terms, kl_terms, largest_element,
                              psi_factor)
 from ._direct import Direct, careful_formula, one_direct, ratio_of_totals, streamed_direct
@@ -85,6 +85,7 @@ from ._elementwise import plus_times
 from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
                       clipped, log_base, mass_pair, near_mismatch, quiet, rows, shaped,
                       warns)
+from ._namespaces import NUMPY
 
 __all__ = ["jsd", "kl"]
 

@@ -29,9 +29,10 @@ import math
 
 import numpy as np
 
-from ._arrays import NUMPY, boolean, extremes, one_of
+from ._arrays import boolean, extremes, one_of
 from ._direct import one_direct, streamed_direct
 from ._masses import accepted, careful_first, careful_sum, mass_pair, shaped
+from ._namespaces import NUMPY
 from ._squared_differences import (HELLINGER, PEARSON, TRIANGULAR, direct_pearson,
                                    hellinger_sum, pearson_near_one, pearson_terms,
                                    positive_pearson_terms, triangular_sum)

@@ -36,9 +36,10 @@ from functools import partial
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._arrays import (check_seed, float_dtype, namespace, one_of, positive_int,
-                      positive_number, require_finite, to_float, to_numpy)
+from ._arrays import (check_seed, float_dtype, one_of, positive_int, positive_number,
+                      require_finite, to_float, to_numpy)
 from ._elementwise import softplus, softplus_pair
+from ._namespaces import namespace
 from .distributions import MultivariateNormal, Normal
 from .gaussian_game import _moments, gaussian_criterion
 

@@ -22,7 +22,8 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import float_dtype, namespace, require_finite, to_numpy
+from ._arrays import float_dtype, require_finite, to_numpy
+from ._namespaces import namespace
 
 __all__ = ["lipschitz_precision_bound"]
 

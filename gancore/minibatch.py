@@ -16,11 +16,11 @@ import math
 
 import numpy as np
 
-from ._arrays import (NUMPY, float_dtype, namespace, require_nonempty, require_not_nan,
-                      require_probability)
+from ._arrays import float_dtype, require_nonempty, require_not_nan, require_probability
 from ._elementwise import log1m, safe_log, softplus
 from ._host import HOST_LIMITS, blockwise, through_views
 from ._masses import mean_in_range
+from ._namespaces import NUMPY, namespace
 from .game import _log_1m_d
 
 __all__ = ["minibatch_value", "minibatch_value_from_logits"]

@@ -12,8 +12,9 @@ from typing import NamedTuple
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (from_numpy, namespace, positive_int, positive_number, require_float,
+from ._arrays import (from_numpy, positive_int, positive_number, require_float,
                       require_not_nan)
+from ._namespaces import namespace
 from .distributions import Mixture, MultivariateNormal, Normal
 from .divergences import kl
 

@@ -25,8 +25,9 @@ from typing import NamedTuple
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (boolean, check_seed, from_numpy, namespace, real_number,
-                      require_float, require_nonempty, require_not_nan, to_float)
+from ._arrays import (boolean, check_seed, from_numpy, real_number, require_float,
+                      require_nonempty, require_not_nan, to_float)
+from ._namespaces import namespace
 
 __all__ = ["MetropolisHastingsResult", "RejectionResult", "metropolis_hastings",
            "rejection_sample"]

@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-from ._arrays import (NUMPY, check_axis, finfo_float, namespace, one_of, require_float,
-                      require_not_nan)
+from ._arrays import check_axis, finfo_float, one_of, require_float, require_not_nan
 from ._host import HOST_LIMITS, blockwise, numpy_views, through_views
 from ._masses import mean_in_range
+from ._namespaces import NUMPY, namespace
 from .f_divergences import F_DIVERGENCES
 
 __all__ = ["conjugate", "variational_bound"]

@@ -15,9 +15,10 @@ import math
 import numpy as np
 from array_api_compat import device
 
-from ._arrays import (NUMPY, boolean, check_axis, extremes, finfo_float, float_dtype,
-                      from_numpy, namespace, require_finite, to_float, to_numpy)
+from ._arrays import (boolean, check_axis, extremes, finfo_float, float_dtype, from_numpy,
+                      require_finite, to_float, to_numpy)
 from ._masses import quiet, unit_masses, warns
+from ._namespaces import NUMPY, namespace
 
 __all__ = ["w1", "w1_empirical"]
 

@@ -196,7 +196,7 @@ def test_demo_command_prints_agreeing_references():
 def test_the_numpy_namespace_reduces_as_numpy(shape, axis, keepdims):
     # the core's NumPy namespace calls the ufuncs' reduce directly: the same values,
     # dtypes and shapes as np.sum, np.min and np.max, to the bit
-    from gancore._arrays import namespace
+    from gancore._namespaces import namespace
 
     x = np.random.default_rng(0).standard_normal(shape)
     xp, _ = namespace(x=x)
@@ -217,7 +217,7 @@ def test_the_torch_namespace_takes_dot_products_as_torch_does():
     torch = pytest.importorskip("torch")
     from array_api_compat import torch as compat
 
-    from gancore._arrays import namespace
+    from gancore._namespaces import namespace
 
     rng = np.random.default_rng(1)
     a, b = (torch.from_numpy(rng.random((3, 1, 500))) for _ in range(2))
@@ -243,8 +243,9 @@ def test_a_plus_k_b_is_rounded_once_or_as_written(xp, dtype):
     # element is the exact a + k b (k in the dtype) rounded once, or, unfused, the two
     # roundings of the expression as written; every other namespace, and an array k,
     # give the expression as written, bit for bit
-    from gancore._arrays import namespace, to_numpy
+    from gancore._arrays import to_numpy
     from gancore._elementwise import plus_times
+    from gancore._namespaces import namespace
 
     rng = np.random.default_rng(5)
     a, b = (rng.random(1003).astype(dtype) for _ in range(2))  # (a tail past any SIMD width)

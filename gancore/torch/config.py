@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from torch import nn
 
-from .._arrays import (boolean, float_dtype, namespace, one_of, positive_int,
-                       positive_number, probability, real_number, require_finite, to_numpy)
+from .._arrays import (boolean, float_dtype, one_of, positive_int, positive_number,
+                       probability, real_number, require_finite, to_numpy)
+from .._namespaces import namespace
 from ..distributions import LineSegment, Mixture, MultivariateNormal, Normal
 from ..f_divergences import F_DIVERGENCES
 from .models import ACTIVATIONS

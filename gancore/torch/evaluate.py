@@ -3,9 +3,10 @@
 import numpy as np
 import torch
 
+from .._arrays import float_dtype, positive_int, require_finite, to_numpy
+from .._namespaces import namespace
 from ..divergences import jsd
 from ..wasserstein import w1, w1_empirical
-from .._arrays import float_dtype, namespace, positive_int, require_finite, to_numpy
 
 __all__ = ["evaluate_members", "population_distances", "sample_distances"]
 
