@@ -11,7 +11,6 @@ import ast
 import contextlib
 import importlib
 import importlib.util
-import math
 import os
 import re
 import shutil
@@ -22,10 +21,9 @@ import threading
 import time
 from pathlib import Path
 
+from ._verify_report import failure_summary, results_table, theorem_rows, verdict
+
 BACKENDS = ("numpy", "array_api_strict", "torch", "torch_cuda", "cupy")
-# short names for the namespaces column
-_SHORT = {"numpy": "numpy", "array_api_strict": "strict", "torch": "torch",
-          "torch_cuda": "cuda", "cupy": "cupy"}
 
 
 def _suite():
@@ -131,9 +129,9 @@ class _Collector:
             theorem = entry["theorem"]
             self.left[theorem] -= 1
             if self.left[theorem] == 0 and self.show_progress:
-                row = _rows({k: v for k, v in self.items.items()
+                row = theorem_rows({k: v for k, v in self.items.items()
                              if v["theorem"] == theorem})[theorem]
-                print(f"  {theorem:<26} {_verdict(row):<8} {row['seconds']:6.1f} s",
+                print(f"  {theorem:<26} {verdict(row):<8} {row['seconds']:6.1f} s",
                       flush=True)
 
 
@@ -175,113 +173,6 @@ def _interrupting(workers):
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _rows(items):
-    """Aggregate the items into one row per theorem, in the order first collected."""
-    rows = {}
-    for entry in items.values():
-        row = rows.setdefault(entry["theorem"], {
-            "statement": entry["statement"], "namespaces": set(), "examples": 0,
-            "error": 0.0, "tolerance": math.inf, "ratio": -1.0, "passed": 0, "failed": 0,
-            "skipped": 0, "seconds": 0.0,
-        })
-        row["seconds"] += entry.get("seconds", 0.0)
-        row["skipped"] += entry["outcome"] == "skipped"
-        if entry["outcome"] == "failed" or entry["outcome"] == "not run":
-            row["failed"] += 1
-        if entry["outcome"] == "passed":
-            row["passed"] += 1
-            row["namespaces"].add(entry["namespace"])
-        tally = entry.get("tally")
-        if tally is not None:
-            row["examples"] += tally["examples"]
-            error, tolerance = tally["error"], tally["tolerance"]
-            ratio = error / tolerance if tolerance > 0 else (0.0 if error == 0 else math.inf)
-            if ratio > row["ratio"]:
-                row["ratio"], row["error"], row["tolerance"] = ratio, error, tolerance
-    return rows
-
-
-def _verdict(row):
-    """``holds``, ``skipped`` (every proof skipped: its backends absent or not selected)
-    or ``FAILS``."""
-    if row["failed"] == 0 and row["passed"] > 0:
-        return "holds"
-    if row["failed"] == 0 and row["passed"] == 0 and row.get("skipped", 0) > 0:
-        return "skipped"
-    return "FAILS"
-
-
-def _table(rows, *, width=None, wide=False):
-    """The table of theorems and whether the run holds: ``(text, holds)``.
-
-    Each row gives the namespaces that ran, the examples, the largest error against its
-    tolerance, the verdict and the time. The statements wrap on indented lines under
-    their rows so that every line fits ``width`` (the terminal's by default); where the
-    namespaces' names would make a row too wide, the row counts them and a line under
-    the table names them. With ``wide`` the statements form a column instead, each on
-    one line, and nothing is shortened.
-    """
-    width = width or shutil.get_terminal_size((100, 24)).columns
-    header = ("theorem", "namespaces", "examples", "largest error / tol", "verdict",
-              "time")
-    spaces = {name: sorted(_SHORT.get(n, n) for n in row["namespaces"])
-              for name, row in rows.items()}
-    lines = []
-    for name, row in rows.items():
-        error = (f"{row['error']:.2g} / {row['tolerance']:.2g}" if row["ratio"] >= 0
-                 else "-")
-        lines.append([name, ",".join(spaces[name]) or "-", str(row["examples"]), error,
-                      _verdict(row), f"{row.get('seconds', 0.0):.1f} s"])
-    if wide:
-        header = header[:1] + ("statement",) + header[1:]
-        lines = [line[:1] + [rows[line[0]]["statement"]] + line[1:] for line in lines]
-    legend = []
-    if not wide and _width(header, lines) > width:
-        for line in lines:
-            line[1] = str(len(spaces[line[0]]))
-        legend = textwrap.wrap("namespaces: " + ", ".join(sorted(
-            {n for names in spaces.values() for n in names})), width=max(width, 40))
-    widths = [max(len(r[i]) for r in [header, *lines]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    out = [fmt.format(*header).rstrip(), fmt.format(*("-" * w for w in widths)).rstrip()]
-    for line in lines:
-        out.append(fmt.format(*line).rstrip())
-        if not wide:
-            out += textwrap.wrap(rows[line[0]]["statement"], width=max(width, 40),
-                                 break_on_hyphens=False,
-                                 initial_indent="    ", subsequent_indent="    ")
-    verdicts = [line[-2] for line in lines]
-    return ("\n".join(out + legend), all(v != "FAILS" for v in verdicts)
-            and any(v == "holds" for v in verdicts))
-
-
-def _width(header, lines):
-    """The width of the widest row of a table whose columns are two spaces apart."""
-    return sum(max(len(r[i]) for r in [header, *lines]) for i in range(len(header))) + \
-        2 * (len(header) - 1)
-
-
-def _failure_summary(text):
-    """The lines of a failure's report that say what failed: the error's message and
-    hypothesis's falsifying example (the last 12 lines when neither is found)."""
-    lines = text.strip().splitlines()
-    keep, example = [], False
-    for line in lines:
-        body = line[1:].strip() if line.startswith("E") else None
-        if body is None:
-            continue
-        if re.match(r"\w*(Error|Exception)\b", body) and len(keep) < 6:
-            keep.append(body)
-        elif body.startswith(("Falsifying example", "Failing test case")):
-            example = True
-            keep.append(body)
-        elif example and body and not body.startswith(("You can reproduce", "Explanation")):
-            keep.append(body)
-        elif example:
-            example = False
-    return "\n".join(keep[:16]) if keep else "\n".join(lines[-12:])
 
 
 def _jobs(jobs, theorems):
@@ -407,17 +298,17 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
     if not collector.items:
         print(f"gancore verify: pytest collected no proofs (exit status {int(status)})",
               file=sys.stderr)
-    rows = _rows(collector.items)
+    rows = theorem_rows(collector.items)
     if status == pytest.ExitCode.INTERRUPTED:  # Ctrl-C: what finished
         unfinished = sorted({e["theorem"] for e in collector.items.values()
                              if e["outcome"] == "not run"})
         rows = {name: row for name, row in rows.items() if name not in unfinished}
         print(f"\ngancore verify: interrupted; not finished: {', '.join(unfinished)}")
-    table, holds = _table(rows, wide=wide)
+    table, holds = results_table(rows, wide=wide)
     if collector.failures and not verbose:
         print("\nfailures (gancore verify -v shows the whole report):")
         for nodeid, text in collector.failures:
-            print(f"\n{nodeid}\n{textwrap.indent(_failure_summary(text), '    ')}")
+            print(f"\n{nodeid}\n{textwrap.indent(failure_summary(text), '    ')}")
     print(f"\ngancore verify (hypothesis profile {profile!r}, "
           f"{time.perf_counter() - start:.0f} s)\n{table}")
     return 0 if holds and status == 0 else 1

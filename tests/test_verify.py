@@ -11,7 +11,8 @@ import pytest
 
 import gancore
 import gancore.proofs
-from gancore.verify import _table, theorems
+from gancore._verify_report import results_table
+from gancore.verify import theorems
 
 CORE = ("Proposition 1", "Theorem 1", "Proposition 2", "Example 1 (WGAN)",
         "Kantorovich-Rubinstein", "MLE = min KL", "Non-saturating loss",
@@ -46,13 +47,14 @@ def test_verify_prints_every_theorem_and_exits_zero():
 def test_rows_come_in_the_suite_order_though_the_proofs_that_train_run_first():
     # the run's order puts the proofs that train first (proofs/conftest.py); the rows
     # keep the order of the suite's files
-    from gancore.verify import _Collector, _rows
+    from gancore._verify_report import theorem_rows
+    from gancore.verify import _Collector
 
     known = theorems()
     ids = [f"{path.name}::test_{i}" for i, (*_, path) in enumerate(known)]
     collector = _Collector(show_progress=False)
     collector.expect(ids[::-1])
-    assert list(_rows(collector.items)) == [name for _, name, *_ in known]
+    assert list(theorem_rows(collector.items)) == [name for _, name, *_ in known]
 
 
 def test_the_table_fits_the_width_and_wide_keeps_statements_whole():
@@ -60,16 +62,16 @@ def test_the_table_fits_the_width_and_wide_keeps_statements_whole():
            "examples": 120, "error": 1e-15, "tolerance": 1e-13, "ratio": 0.01, "passed": 3,
            "failed": 0, "seconds": 12.5}
     rows = {"Kantorovich-Rubinstein": row, "Theorem 1": dict(row)}
-    narrow, holds = _table(rows, width=100)
+    narrow, holds = results_table(rows, width=100)
     assert holds and max(map(len, narrow.splitlines())) <= 100
     assert narrow.count("word") == 120  # every word of both statements, wrapped
-    wide, _ = _table(rows, width=100, wide=True)
+    wide, _ = results_table(rows, width=100, wide=True)
     assert max(map(len, wide.splitlines())) > 300  # one line each, as asked
     # on a GPU machine five namespaces: in a terminal too narrow for their names they
     # are counted in the rows and named once underneath
     every = {"numpy", "array_api_strict", "torch", "torch_cuda", "cupy"}
     gpu = {name: {**r, "namespaces": every} for name, r in rows.items()}
-    narrow, _ = _table(gpu, width=90)
+    narrow, _ = results_table(gpu, width=90)
     assert max(map(len, narrow.splitlines())) <= 90
     assert narrow.splitlines()[-1] == "namespaces: cuda, cupy, numpy, strict, torch"
     assert narrow.splitlines()[2].split()[1] == "5"
@@ -106,19 +108,19 @@ def test_a_failed_or_unrun_proof_makes_its_theorem_fail():
     def verdicts(table):
         return [l.split()[-3] for l in table.splitlines()[2:] if not l.startswith("    ")]
 
-    table, holds = _table({"A": {**row, "passed": 2, "failed": 0},
+    table, holds = results_table({"A": {**row, "passed": 2, "failed": 0},
                            "B": {**row, "passed": 1, "failed": 1}})
     assert not holds and verdicts(table) == ["holds", "FAILS"]
-    assert _table({"C": {**row, "passed": 0, "failed": 0}})[1] is False
+    assert results_table({"C": {**row, "passed": 0, "failed": 0}})[1] is False
     # a theorem whose proofs were all skipped is reported, and does not fail the run
-    table, holds = _table({"A": {**row, "passed": 2, "failed": 0},
+    table, holds = results_table({"A": {**row, "passed": 2, "failed": 0},
                            "D": {**row, "passed": 0, "failed": 0, "skipped": 3}})
     assert holds and verdicts(table) == ["holds", "skipped"]
-    assert _table({"D": {**row, "passed": 0, "failed": 0, "skipped": 3}})[1] is False
+    assert results_table({"D": {**row, "passed": 0, "failed": 0, "skipped": 3}})[1] is False
 
 
 def test_a_failure_is_summarised_by_its_message_and_example():
-    from gancore.verify import _failure_summary
+    from gancore._verify_report import failure_summary
 
     report = "\n".join([
         "    def test_x(xp, a):", ">       close(a, 1.0, 0.0, 'a = 1')",
@@ -126,7 +128,7 @@ def test_a_failure_is_summarised_by_its_message_and_example():
         "E   Failing test case: test_x(", "E       a=2.0,", "E   )", "E   ",
         "E   Explanation:", "E       These lines were always and only run by failing cases:",
         "proofs/_record.py:76: AssertionError"])
-    assert _failure_summary(report).splitlines() == [
+    assert failure_summary(report).splitlines() == [
         "AssertionError: a = 1: got 2.0, expected 1.0, error 1 > 0",
         "Failing test case: test_x(", "a=2.0,", ")"]
 
