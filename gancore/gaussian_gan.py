@@ -237,31 +237,9 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
     m_true, cov_true = _moments(data, "data")
     d = m_true.size
     rng = np.random.default_rng(check_seed(seed))
-    fit = np.atleast_2d(data._draw(4096, rng).reshape(4096, d))
-    with np.errstate(all="ignore"):  # (a covariance past the range is refused below)
-        center = fit.mean(axis=0)
-        spread = np.atleast_2d(np.cov(fit.T))
-    try:
-        scale = np.linalg.cholesky(spread) if np.isfinite(spread).all() else None
-    except np.linalg.LinAlgError:
-        scale = None
-    if scale is None:  # x = center + scale u, for the standardised u
-        raise ValueError(
-            "data's samples do not resolve its covariance in float64 (mean "
-            f"{m_true.tolist()}, variances {np.diag(cov_true).tolist()}): the 4096 that "
-            "fix the standardisation have a covariance that is not positive definite and "
-            "finite, as where the scale is below the spacing of floats at the mean")
+    center, scale = _standardisation(data, m_true, cov_true, rng)
     scale_inv = np.linalg.inv(scale)
-    if init is None:
-        chol = np.linalg.cholesky(cov_true)
-        init = (m_true + chol @ np.full(d, 1.5 / math.sqrt(d)), 0.5 * chol)
-    if not isinstance(init, (tuple, list)) or len(init) != 2:
-        raise TypeError(f"init must be a pair (mean, A); got {init!r}")
-    mean0 = np.atleast_1d(to_numpy(namespace(init_mean=init[0])[1]["init_mean"]))
-    a0 = np.atleast_2d(to_numpy(namespace(init_a=init[1])[1]["init_a"]))
-    if mean0.shape != (d,) or a0.shape != (d, d) or not (
-            np.isfinite(mean0).all() and np.isfinite(a0).all()):
-        raise ValueError(f"init must be finite: (mean of shape ({d},), A of shape ({d}, {d}))")
+    mean0, a0 = _generator_start(init, m_true, cov_true)
 
     ns = array_namespace(np.empty(0)) if xp is None else array_namespace(xp.asarray(0.0))
     grad = partial(_gradients, loss=loss, xp=ns)
@@ -321,16 +299,63 @@ def train_gaussian_gan(data, /, *, loss="minimax", steps=2000, k=5, lr_d=0.1, lr
                     hist["criterion"].append(
                         gaussian_criterion(data, _as_dist(mean_x, cov_x)))
     mean_x, cov_x = to_data(_host(mean), _host(a))
-    # D in data coordinates: q(x) = q_u(S^-1 (x - center))
-    w_u, b_u, c_u = _host(w), _host(b), float(_host(c))
-    w_x = scale_inv.T @ w_u @ scale_inv
-    b_x = scale_inv.T @ b_u - 2.0 * w_x @ center
-    c_x = c_u - b_u @ scale_inv @ center + center @ w_x @ center
+    c_x, b_x, w_x = _discriminator_in_data(_host(c), _host(b), _host(w), center, scale_inv)
     return GaussianGANResult(
         mean=mean_x, a=scale @ _host(a), c=c_x, b=b_x, w=w_x,
         averaged_mean=center + scale @ (_host(sum_mean) / (steps - average_from)),
         averaged_cov=scale @ (_host(sum_aat) / (steps - average_from)) @ scale.T,
         history={key: np.array(v) for key, v in hist.items()})
+
+
+def _standardisation(data, m_true, cov_true, rng):
+    """``(center, scale)``: the mean and the Cholesky factor of the covariance of 4096
+    samples of ``data`` (of mean ``m_true`` and covariance ``cov_true``), drawn from
+    ``rng``, so that ``x = center + scale u`` maps standardised points ``u`` to the
+    data's; ``ValueError`` where that covariance is not positive definite and finite."""
+    d = m_true.size
+    fit = np.atleast_2d(data._draw(4096, rng).reshape(4096, d))
+    with np.errstate(all="ignore"):  # (a covariance past the range is refused below)
+        center = fit.mean(axis=0)
+        spread = np.atleast_2d(np.cov(fit.T))
+    try:
+        scale = np.linalg.cholesky(spread) if np.isfinite(spread).all() else None
+    except np.linalg.LinAlgError:
+        scale = None
+    if scale is None:
+        raise ValueError(
+            "data's samples do not resolve its covariance in float64 (mean "
+            f"{m_true.tolist()}, variances {np.diag(cov_true).tolist()}): the 4096 that "
+            "fix the standardisation have a covariance that is not positive definite and "
+            "finite, as where the scale is below the spacing of floats at the mean")
+    return center, scale
+
+
+def _generator_start(init, m_true, cov_true):
+    """The generator's start ``(mean, A)`` in data coordinates, as NumPy arrays:
+    ``init``, checked, or by default ``m + L 1 * 1.5 / sqrt(d)`` and ``A = L / 2``, with
+    ``LL^T = cov_true`` and ``m = m_true``."""
+    d = m_true.size
+    if init is None:
+        chol = np.linalg.cholesky(cov_true)
+        init = (m_true + chol @ np.full(d, 1.5 / math.sqrt(d)), 0.5 * chol)
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError(f"init must be a pair (mean, A); got {init!r}")
+    mean0 = np.atleast_1d(to_numpy(namespace(init_mean=init[0])[1]["init_mean"]))
+    a0 = np.atleast_2d(to_numpy(namespace(init_a=init[1])[1]["init_a"]))
+    if mean0.shape != (d,) or a0.shape != (d, d) or not (
+            np.isfinite(mean0).all() and np.isfinite(a0).all()):
+        raise ValueError(f"init must be finite: (mean of shape ({d},), A of shape ({d}, {d}))")
+    return mean0, a0
+
+
+def _discriminator_in_data(c, b, w, center, scale_inv):
+    """The quadratic discriminator's logit ``c + b.u + u^T W u`` of standardised points
+    ``u = S^-1 (x - center)`` (``S^-1 = scale_inv``) as the same function of the data's
+    ``x``: ``(c_x, b_x, W_x)``."""
+    w_x = scale_inv.T @ w @ scale_inv
+    b_x = scale_inv.T @ b - 2.0 * w_x @ center
+    c_x = float(c) - b @ scale_inv @ center + center @ w_x @ center
+    return c_x, b_x, w_x
 
 
 def _host(x):
