@@ -190,6 +190,48 @@ def _jobs(jobs, theorems):
     return jobs
 
 
+def _loss_error(loss):
+    """Why ``loss`` (``module:attr``) names no :class:`gancore.torch.Loss` record, or
+    ``None`` where it does."""
+    try:
+        from gancore.torch.arguments import import_string
+        from gancore.torch.objectives import Loss
+
+        record = import_string(loss, what="loss record")
+    except (ImportError, ValueError) as err:
+        return str(err)
+    if not isinstance(record, Loss):
+        return f"{loss!r} is a {type(record).__name__}, not a gancore.torch.Loss"
+    return None
+
+
+def _pytest_args(files, jobs, verbose, proofs_dir):
+    """pytest's arguments for the proof ``files``: in ``jobs`` processes, with pytest's
+    own lines where ``verbose`` (else the collector's), no ``conftest.py`` above
+    ``proofs_dir`` (the suite's folder), every warning an error, and assertions not
+    rewritten. Where ``jobs`` > 1, sets each worker's thread counts (environment)."""
+    # conftest.py files above the proofs' own directory are not theirs: installed into a
+    # virtual environment inside a checkout of gancore (the README's command), pytest
+    # would otherwise load the checkout's test set-up, whose directory then shadows the
+    # installed package (its source has no gancore.proofs) in pytest-xdist's workers
+    # The proofs' checks carry their own messages (``_record``), so pytest's assertion
+    # rewriting is off: it recompiled the proofs and its plugins in every process, 1.3 s
+    # of each worker's 5.8 s start where Python writes no bytecode cache
+    args = [*map(str, files), "-c", os.devnull, "--confcutdir", proofs_dir, "-p",
+            "no:cacheprovider", "-W", "error", "--strict-markers", "--assert=plain"]
+    if jobs > 1:  # each worker on one thread: the cores are shared by the processes
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"
+        # the proofs that train come first (the suite's conftest.py) and are handed out
+        # two at a time as workers free up, the quick ones after them filling in: 219 s
+        # on two cores against 230 s with worksteal, which gives each worker half of
+        # the list at the start (one of them every training proof)
+        args += ["-n", str(jobs), "--dist", "load", "--maxschedchunk", "2"]
+    # without -v, pytest's own output is replaced by a line per theorem (the collector)
+    args += ["-v", "--tb=long", "--no-header", "-rfE"] if verbose else ["-p", "no:terminal"]
+    return args
+
+
 def list_theorems(*, width=None):
     """The text of ``gancore verify --list``: each theorem, its key and what it checks."""
     width = width or shutil.get_terminal_size((100, 24)).columns
@@ -242,16 +284,9 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
               file=sys.stderr)
         return 2
     if loss is not None:
-        try:
-            from gancore.torch.arguments import import_string
-            from gancore.torch.objectives import Loss
-
-            record = import_string(loss, what="loss record")
-            if not isinstance(record, Loss):
-                raise ValueError(f"{loss!r} is a {type(record).__name__}, not a "
-                                 "gancore.torch.Loss")
-        except (ImportError, ValueError) as err:
-            print(f"gancore verify: --loss {err}", file=sys.stderr)
+        error = _loss_error(loss)
+        if error:
+            print(f"gancore verify: --loss {error}", file=sys.stderr)
             return 2
         os.environ["GANCORE_VERIFY_LOSS"] = loss
         names = (*names, RESEARCH) if names else (RESEARCH,)
@@ -270,26 +305,7 @@ def verify(*names, profile="ci", namespaces=None, verbose=False, wide=False, los
         os.environ["GANCORE_NAMESPACES"] = namespaces
     proofs = importlib.import_module("gancore.proofs")
     collector = (_WorkersCollector if jobs > 1 else _Collector)(show_progress=not verbose)
-    # conftest.py files above the proofs' own directory are not theirs: installed into a
-    # virtual environment inside a checkout of gancore (the README's command), pytest
-    # would otherwise load the checkout's test set-up, whose directory then shadows the
-    # installed package (its source has no gancore.proofs) in pytest-xdist's workers
-    # The proofs' checks carry their own messages (``_record``), so pytest's assertion
-    # rewriting is off: it recompiled the proofs and its plugins in every process, 1.3 s
-    # of each worker's 5.8 s start where Python writes no bytecode cache
-    args = [*map(str, files), "-c", os.devnull, "--confcutdir",
-            os.path.dirname(proofs.__file__), "-p", "no:cacheprovider", "-W", "error",
-            "--strict-markers", "--assert=plain"]
-    if jobs > 1:  # each worker on one thread: the cores are shared by the processes
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = "1"
-        # the proofs that train come first (the suite's conftest.py) and are handed out
-        # two at a time as workers free up, the quick ones after them filling in: 219 s
-        # on two cores against 230 s with worksteal, which gives each worker half of
-        # the list at the start (one of them every training proof)
-        args += ["-n", str(jobs), "--dist", "load", "--maxschedchunk", "2"]
-    # without -v, pytest's own output is replaced by a line per theorem (the collector)
-    args += ["-v", "--tb=long", "--no-header", "-rfE"] if verbose else ["-p", "no:terminal"]
+    args = _pytest_args(files, jobs, verbose, os.path.dirname(proofs.__file__))
     print(f"gancore verify: {len(files)} theorem(s), hypothesis profile {profile!r}"
           + (f", {jobs} processes" if jobs > 1 else ""), flush=True)
     start = time.perf_counter()
