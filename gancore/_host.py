@@ -282,10 +282,10 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
     ``views=True``; otherwise their views' extremes are read by NumPy's reductions and
     the formula runs on the whole tensors, the general path's own operations there (its
     bits by construction; at 1e7 points 1.1 times the plain torch expression). Up to
-    that size: NumPy warns where a sum overflows, so the masses' four extremes come first (no mass above a quarter of the
-    largest float), found by argmin/argmax and read by flat index as Python floats,
-    inline (0.3 us a call less than through :func:`least_of` and :func:`_most` at
-    n = 1e3, a tenth of D*'s call). CPU torch tensors have them read on their NumPy
+    that size: NumPy warns where a sum overflows, so the masses' four extremes come
+    first (no mass above a quarter of the largest float), found by argmin/argmax and
+    read by flat index as Python floats, inline (0.3 us a call less than through
+    :func:`least_of` and :func:`_most` at n = 1e3, a tenth of D*'s call). CPU torch tensors have them read on their NumPy
     views (:func:`numpy_views`' conditions and views, inline: D*'s call takes 0.3 us
     less than through it and the helpers, 2.09 -> 1.95 times the plain torch
     expression in float32). With ``views`` the formula runs on the views too, its

@@ -23,10 +23,11 @@ _SPECS = {
 
 def parse_data(spec, /):
     """A gancore distribution from a spec such as ``"normal(3, 0.5)"``,
-    ``"mvnormal([0, 0], [[1, 0.5], [0.5, 1]])"``, ``"mixture([0.5, 0.5], [[-2, 1], [2, 1]])"``,
-    ``"segment(0.5)"``, ``"ring(8)"`` or ``"grid(5)"`` (the mode-coverage benchmarks
-    :func:`gancore.gaussian_ring`, :func:`gancore.gaussian_grid`), or the samples in a ``.npy`` file (shape ``(n,)`` or
-    ``(n, d)``); ``ValueError`` naming the accepted forms otherwise."""
+    ``"mvnormal([0, 0], [[1, 0.5], [0.5, 1]])"``,
+    ``"mixture([0.5, 0.5], [[-2, 1], [2, 1]])"``, ``"segment(0.5)"``, ``"ring(8)"`` or
+    ``"grid(5)"`` (the mode-coverage benchmarks :func:`gancore.gaussian_ring`,
+    :func:`gancore.gaussian_grid`), or the samples in a ``.npy`` file (shape ``(n,)``
+    or ``(n, d)``); ``ValueError`` naming the accepted forms otherwise."""
     forms = ", ".join(form for form, _ in _SPECS.values())
     if spec.strip().endswith(".npy"):
         try:
