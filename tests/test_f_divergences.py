@@ -418,6 +418,7 @@ _F_PRIME = {
     "neyman": lambda u: 1 - 1 / u**2,  # f = u - 2 + 1/u
     "hellinger": lambda u: 1 - 1 / mpmath.sqrt(u),  # f = u - 2 sqrt(u) + 1
     "gan": lambda u: mpmath.log(u / (u + 1)),
+    "jensen-shannon": lambda u: mpmath.log(2 * u / (u + 1)) / 2,  # gancore's f, with 1/2
     "triangular": lambda u: 1 - 4 / (u + 1) ** 2,  # (u - 1)(u + 3) / (u + 1)^2
 }
 
