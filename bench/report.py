@@ -22,6 +22,10 @@ import numpy as np
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
+# f-GAN's optimal critic, one row for each f (gancore.F_DIVERGENCES)
+CRITICS = tuple(f"optimal_critic ({f})" for f in ("total-variation", "kl", "reverse-kl",
+                                                   "pearson", "neyman", "hellinger",
+                                                   "jensen-shannon", "gan", "triangular"))
 # the floor each operation is measured against (same size, namespace and dtype)
 FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
          "kl (near-equal)": "log pass", "jsd (near-equal)": "log pass",
@@ -42,15 +46,14 @@ LOG_PASSES = {"kl": 1, "jsd": 2, "tv": 1, "kl (near-equal)": 1, "jsd (near-equal
               "optimal_discriminator_logits": 1, "least_squares_optimal_discriminator": 1,
               "least_squares_criterion": 1, "hinge_optimal_critic": 1,
               "hinge_critic_minimum": 1, "value_from_logits": 2, "minibatch_value": 2,
-              "minibatch_value_from_logits": 4, "optimal_critic (kl)": 1,
-              "optimal_critic (pearson)": 1, "conjugate (kl)": 1, "conjugate (gan)": 2,
+              "minibatch_value_from_logits": 4, **dict.fromkeys(CRITICS, 1),
+              "conjugate (kl)": 1, "conjugate (gan)": 2,
               "variational_bound (kl)": 1, "variational_bound (gan)": 2}
 # the functions held to a floor at n = 1e7 that work point by point (or per sample)
 POINTWISE_FLOORS = ("optimal_discriminator_logits", "least_squares_optimal_discriminator",
-                    "hinge_optimal_critic", "optimal_critic (kl)", "optimal_critic (pearson)",
-                    "value_from_logits", "minibatch_value", "minibatch_value_from_logits",
-                    "conjugate (kl)", "conjugate (gan)", "variational_bound (kl)",
-                    "variational_bound (gan)")
+                    "hinge_optimal_critic", *CRITICS, "value_from_logits", "minibatch_value",
+                    "minibatch_value_from_logits", "conjugate (kl)", "conjugate (gan)",
+                    "variational_bound (kl)", "variational_bound (gan)")
 # the logarithms a point each formula evaluates (V: log D and log(1 - D); C(G): log1p and
 # log of the ratio of the smaller mass to the larger), where that is more than LOG_PASSES
 # counts
@@ -65,9 +68,9 @@ PLAIN = {"kl": "numpy formula", "jsd": "numpy formula", "tv": "numpy 0.5*abs(p-q
          **dict.fromkeys(("optimal_discriminator_logits", "least_squares_optimal_discriminator",
                           "least_squares_criterion", "hinge_optimal_critic",
                           "hinge_critic_minimum", "value_from_logits", "minibatch_value",
-                          "minibatch_value_from_logits", "optimal_critic (kl)",
-                          "optimal_critic (pearson)", "conjugate (kl)", "conjugate (gan)",
-                          "variational_bound (kl)", "variational_bound (gan)"),
+                          "minibatch_value_from_logits", *CRITICS, "conjugate (kl)",
+                          "conjugate (gan)", "variational_bound (kl)",
+                          "variational_bound (gan)"),
                          "numpy formula")}
 SCIPY = {"kl": "scipy.stats.entropy", "jsd": "scipy jensenshannon**2",
          "w1": "scipy.stats.wasserstein_distance"}

@@ -59,8 +59,15 @@ PLAIN = {
     "minibatch_value_from_logits": lambda real, fake: (-np.mean(np.logaddexp(0.0, -real))
                                                        - np.mean(np.logaddexp(0.0, fake))),
     # f-GAN's pointwise optimal critic, the conjugate, and the bound by sample means
+    "optimal_critic (total-variation)": lambda p, q: 0.5 * np.sign(p - q),
     "optimal_critic (kl)": lambda p, q: 1.0 + np.log(p / q),
+    "optimal_critic (reverse-kl)": lambda p, q: -(q / p),
     "optimal_critic (pearson)": lambda p, q: 2.0 * (p / q - 1.0),
+    "optimal_critic (neyman)": lambda p, q: 1.0 - (q / p) ** 2,
+    "optimal_critic (hellinger)": lambda p, q: 1.0 - np.sqrt(q / p),
+    "optimal_critic (jensen-shannon)": lambda p, q: 0.5 * np.log(2.0 * p / (p + q)),
+    "optimal_critic (gan)": lambda p, q: np.log(p / (p + q)),
+    "optimal_critic (triangular)": lambda p, q: 1.0 - 4.0 * (q / (p + q)) ** 2,
     "conjugate (kl)": lambda t: np.exp(t - 1.0),
     "conjugate (gan)": lambda t: -np.log1p(-np.exp(t)),
     "variational_bound (kl)": lambda t, s: np.mean(t) - np.mean(np.exp(s - 1.0)),
@@ -243,7 +250,7 @@ PAIRED_OPS = {
                                     "far"),
     # (D's values serve as critic values too: the GAN's, which must be negative, as -D;
     # see _critic_values)
-    **{f"optimal_critic ({f})": (partial(_critic, f=f), "far") for f in ("kl", "pearson")},
+    **{f"optimal_critic ({f})": (partial(_critic, f=f), "far") for f in gancore.F_DIVERGENCES},
     **{f"conjugate ({f})": (partial(_conjugate, f=f), "far") for f in ("kl", "gan")},
     **{f"variational_bound ({f})": (partial(_bound, f=f), "far") for f in ("kl", "gan")},
 }
@@ -369,8 +376,15 @@ TORCH_PLAIN = {
     "minibatch_value": lambda t, p, q, d: t.mean(t.log(d)) + t.mean(t.log1p(-d)),
     "minibatch_value_from_logits": lambda t, p, q, d: (
         t.mean(t.nn.functional.logsigmoid(d)) + t.mean(t.nn.functional.logsigmoid(-d))),
+    "optimal_critic (total-variation)": lambda t, p, q, d: 0.5 * t.sign(p - q),
     "optimal_critic (kl)": lambda t, p, q, d: 1.0 + t.log(p / q),
+    "optimal_critic (reverse-kl)": lambda t, p, q, d: -(q / p),
     "optimal_critic (pearson)": lambda t, p, q, d: 2.0 * (p / q - 1.0),
+    "optimal_critic (neyman)": lambda t, p, q, d: 1.0 - (q / p) ** 2,
+    "optimal_critic (hellinger)": lambda t, p, q, d: 1.0 - t.sqrt(q / p),
+    "optimal_critic (jensen-shannon)": lambda t, p, q, d: 0.5 * t.log(2.0 * p / (p + q)),
+    "optimal_critic (gan)": lambda t, p, q, d: t.log(p / (p + q)),
+    "optimal_critic (triangular)": lambda t, p, q, d: 1.0 - 4.0 * (q / (p + q)) ** 2,
     "conjugate (kl)": lambda t, p, q, d: t.exp(d - 1.0),
     "conjugate (gan)": lambda t, p, q, d: -t.log1p(-t.exp(d)),
     "variational_bound (kl)": lambda t, p, q, d: t.mean(d) - t.mean(t.exp(d - 1.0)),
@@ -466,11 +480,12 @@ def test_paired_ratio_torch(benchmark, request, op, n, dtype):
     if inline:
         benchmark.extra_info["inline_ratio"] = statistics.median(inline)
         assert torch.equal(INLINE[op](torch, p, q, d), call(p, q, d))
-    # (float32: each of the 1e3 terms' roundings, against the plain expression's;
-    # Pearson's critic 2 (p - q) / q and the plain 2 (p / q - 1), whose subtraction keeps
-    # only the rounding of p / q, differ by a few eps absolute where they pass 0)
+    # (float32: each of the 1e3 terms' roundings, against the plain expression's; the
+    # optimal critics, such as Pearson's 2 (p - q) / q, and their plain forms, such as
+    # 2 (p / q - 1), whose subtraction keeps only the rounding of p / q, differ by a few
+    # eps absolute where they pass 0)
     torch.testing.assert_close(torch.as_tensor(call(p, q, d)),
                                torch.as_tensor(plain(torch, p, q, d)),
                                rtol=1e-9 if dtype == "float64" else 2e3 * 2.0**-23,
                                atol=(8 * float(torch.finfo(p.dtype).eps)
-                                     if op == "optimal_critic (pearson)" else 0))
+                                     if op.startswith("optimal_critic") else 0))
