@@ -34,8 +34,8 @@ def optimal_critic(p_data, p_g, /, *, f):
     Where both masses are positive and their ratio lies within a factor 1/b of 1
     (b = 2 sqrt of the dtype's smallest normal: 3e153 in float64, 5e18 in float32),
     :math:`T^*` of every f but KL is formed from the masses' difference and ratio
-    (Pearson's :math:`2(p - q)/q`, Neyman's :math:`((p - q)/p)(1 + q/p)`, Hellinger's
-    :math:`((p - q)/p)/(1 + \sqrt{q/p})`, GAN's :math:`-\mathrm{log1p}(q/p)`,
+    (Pearson's :math:`2(p - q)/q`, Neyman's :math:`t(2 - t)` with :math:`t = (p - q)/p`,
+    Hellinger's :math:`((p - q)/p)/(1 + \sqrt{q/p})`, GAN's :math:`-\mathrm{log1p}(q/p)`,
     Jensen-Shannon's :math:`-\tfrac12 \mathrm{log1p}(\tfrac12 (q - p)/p)`, the
     triangular :math:`u(2 - u)` with :math:`u = (p - q)/(p + q)`), each within a few eps
     of :math:`T^*` relative to it, 0 included. Elsewhere, and for KL, it is evaluated
@@ -130,11 +130,21 @@ def _critic_of_moderate_ratios(p, q, extremes, name, views, *, xp):
 
 
 def _share_gap(p, q):
-    """``u = (p - q) / (p + q)`` of positive masses of a moderate ratio, as
-    ``((p - q) / p) / (1 + q / p)``: nothing overflows, and each of the five operations
-    rounds once (``p - q`` is exact where the masses lie within a factor 2) without
-    cancelling, so the result is within 5 eps of u relative to it."""
-    return ((p - q) / p) / (1.0 + q / p)
+    """``u = (p - q) / (p + q)`` of positive masses of a moderate ratio, as ``t / (2 - t)``
+    with ``t = (p - q) / p = 1 - q / p`` (so ``2 - t = (p + q) / p``): nothing overflows,
+    and each of the four operations rounds once (``p - q`` is exact where the masses lie
+    within a factor 2) without cancelling (``2 - t`` exceeds 1), so the result is within
+    4 eps of u relative to it."""
+    t = (p - q) / p
+    return t / (2.0 - t)
+
+
+def _neyman_critic(p, q, *, xp):
+    """Neyman's ``T* = 1 - (q / p)^2 = t (2 - t)``, ``t = (p - q) / p = 1 - q / p``: ``2 - t``
+    exceeds 1, so nothing cancels, and each of the four operations rounds once (``p - q``
+    is exact where the masses lie within a factor 2)."""
+    t = (p - q) / p
+    return t * (2.0 - t)
 
 
 def _triangular_critic(p, q, *, xp):
@@ -152,7 +162,7 @@ _RATIO_CRITICS = {
     "total-variation": lambda p, q, *, xp: 0.5 * xp.sign(p - q),
     "reverse-kl": lambda p, q, *, xp: -(q / p),
     "pearson": lambda p, q, *, xp: 2.0 * ((p - q) / q),
-    "neyman": lambda p, q, *, xp: ((p - q) / p) * (1.0 + q / p),  # 1 - (q/p)^2
+    "neyman": _neyman_critic,
     "hellinger": lambda p, q, *, xp: ((p - q) / p) / (1.0 + xp.sqrt(q / p)),  # 1 - sqrt(q/p)
     "gan": lambda p, q, *, xp: -xp.log1p(q / p),  # log(p / (p + q))
     # (1/2) log(2p / (p + q)) = -(1/2) log1p(x), x = (q - p) / 2p in (-1/2, inf): x within
