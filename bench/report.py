@@ -22,10 +22,10 @@ import numpy as np
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
-# f-GAN's optimal critic, one row for each f (gancore.F_DIVERGENCES)
-CRITICS = tuple(f"optimal_critic ({f})" for f in ("total-variation", "kl", "reverse-kl",
-                                                   "pearson", "neyman", "hellinger",
-                                                   "jensen-shannon", "gan", "triangular"))
+from gancore import F_DIVERGENCES
+
+# f-GAN's optimal critic, one row for each f
+CRITICS = tuple(f"optimal_critic ({f})" for f in F_DIVERGENCES)
 # the floor each operation is measured against (same size, namespace and dtype)
 FLOOR = {"kl": "log pass", "jsd": "log pass", "tv": "log pass",
          "kl (near-equal)": "log pass", "jsd (near-equal)": "log pass",
