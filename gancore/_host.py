@@ -14,7 +14,7 @@ import math
 import numpy as np
 from array_api_compat import array_namespace
 
-from ._arrays import FUSED_CHECK_ELEMENTS, _total_range, mass_tolerance
+from ._arrays import FUSED_CHECK_ELEMENTS, _total_range, finfo_float, mass_tolerance
 from ._namespaces import NUMPY, _faster
 
 # Points per block on the host: 64 KiB of float64, below glibc's 128 KiB mmap threshold,
@@ -263,38 +263,40 @@ def host_extremes(p, q):
     return xp, least_of(xp, p, q), _most(xp, p, q)
 
 
-def host_positive(p, q, formula=None, args=(), *, views=True):
-    """``formula(p, q, (p_low, q_low, p_high, q_high), *args, xp=xp)`` of two arrays of
-    positive masses and their extremes (Python floats), or D* = ``p / (p + q)`` (the general
-    path's operations, so its bits) where ``formula`` is ``None``, for NumPy arrays or
-    CPU torch tensors of one float dtype and shape when every element of ``p`` and ``q``
-    is positive and finite and no sum overflows; ``None`` otherwise (and for other
-    inputs), or where ``formula`` returns ``None``. A formula takes arrays of one
+def host_positive(p, q, formula=None, args=(), *, views=True, moderate=False):
+    """``formula(p, q, *args, xp=xp)`` of two arrays of positive masses, or D* =
+    ``p / (p + q)`` (the general path's operations, so its bits) where ``formula`` is
+    ``None``, for NumPy arrays or CPU torch tensors of one float dtype and shape when
+    every element of ``p`` and ``q`` is positive and finite and no sum overflows, and,
+    with ``moderate``, every ratio of a mass of ``p`` to one of ``q`` lies inside
+    :func:`moderate_bound`'s (``p_high b < q_low`` and ``q_high b < p_low`` of the
+    extremes); ``None`` otherwise (and for other inputs). A formula takes arrays of one
     dimension or more (0-d masses take the general path, which gives a 0-d array where
     NumPy gives a scalar), and is elementwise (see below).
 
     Arrays of more than ``ARG_EXTREME_ELEMENTS`` points go block by block
-    (:func:`by_blocks`): each block's four extremes, then the formula on the block with
-    them, so that a formula's check of its extremes (such as the moderate ratios of
-    :func:`gancore.discriminator.moderate_ratios`) holds for every point, and the
-    result's bits are the whole array's; at 1e7 points D*'s log-odds take 2.2 log passes
-    in place of 15.7 on the general path's guarded operations. Long tensors take it with
-    ``views=True``; otherwise their views' extremes are read by NumPy's reductions and
-    the formula runs on the whole tensors, the general path's own operations there (its
-    bits by construction; at 1e7 points 1.1 times the plain torch expression). Up to
-    that size: NumPy warns where a sum overflows, so the masses' four extremes come
-    first (no mass above a quarter of the largest float), found by argmin/argmax and
-    read by flat index as Python floats, inline (0.3 us a call less than through
-    :func:`least_of` and :func:`_most` at n = 1e3, a tenth of D*'s call). CPU torch tensors have them read on their NumPy
-    views (:func:`numpy_views`' conditions and views, inline: D*'s call takes 0.3 us
-    less than through it and the helpers, 2.09 -> 1.95 times the plain torch
-    expression in float32). With ``views`` the formula runs on the views too, its
-    result a tensor (for D*, 1.2 us a call less than torch's own operations checked by
-    one ``aminmax`` of the shares): for formulas whose operations round alike in NumPy
-    and torch (arithmetic, not logarithms); without, it runs on the tensors, in torch.
-    ``views="short"``: on the views up to ``ARG_EXTREME_ELEMENTS`` points, on the
-    tensors beyond (where torch's operations on the whole tensors take less than
-    NumPy's blocks: a ratio of 1e5 points 20 against 155 us)."""
+    (:func:`by_blocks`): each block's four extremes checked, then the formula on the
+    block, so that the checks hold for every point and the result's bits are the whole
+    array's; at 1e7 points D*'s log-odds take 2.2 log passes in place of 15.7 on the
+    general path's guarded operations. Long tensors take it with ``views=True``;
+    otherwise their views' extremes are read by NumPy's reductions and the formula runs
+    on the whole tensors, the general path's own operations there (its bits by
+    construction; at 1e7 points 1.1 times the plain torch expression). Up to that size:
+    NumPy warns where a sum overflows, so the masses' four extremes come first (no mass
+    above a quarter of the largest float), found by argmin/argmax and read by flat
+    index as Python floats, inline (0.3 us a call less than through :func:`least_of`
+    and :func:`_most` at n = 1e3, a tenth of D*'s call). CPU torch tensors have them
+    read on their NumPy views (:func:`numpy_views`' conditions and views, inline: D*'s
+    call takes 0.3 us less than through it and the helpers, 2.09 -> 1.95 times the
+    plain torch expression in float32). With ``views`` the formula runs on the views
+    too, its result a tensor (for D*, 1.2 us a call less than torch's own operations
+    checked by one ``aminmax`` of the shares): for formulas whose operations round
+    alike in NumPy and torch (arithmetic, not logarithms); without, it runs on the
+    tensors, in torch. ``views="short"``: on the views up to ``ARG_EXTREME_ELEMENTS``
+    points, on the tensors beyond (where torch's operations on the whole tensors take
+    less than NumPy's blocks: a ratio of 1e5 points 20 against 155 us). The ratios'
+    check is the host's alone (where a formula checked them, through a call with the
+    extremes, the optimal critics took 0.3 to 0.5 us a call more at n = 1e3)."""
     kind = type(p)
     if kind is np.ndarray:
         xp, a, b = None, p, q
@@ -309,51 +311,55 @@ def host_positive(p, q, formula=None, args=(), *, views=True):
             a, b = p.numpy(), q.numpy()
         except (RuntimeError, TypeError):
             return None
-    top = _QUARTER_MAX.get(a.dtype)
-    if top is None or b.dtype != a.dtype or b.shape != a.shape or not a.size:
+    limits = (_MODERATE_LIMITS if moderate else _LIMITS).get(a.dtype)
+    if limits is None or b.dtype != a.dtype or b.shape != a.shape or not (n := a.size):
         return None
-    if a.size > ARG_EXTREME_ELEMENTS:  # long: block by block, each in cache
+    top, bound = limits
+    if n > ARG_EXTREME_ELEMENTS:  # long: block by block, each in cache
         if xp is None or views is True:
-            out = by_blocks(_positive_block, (a, b), formula, args, top)
+            out = by_blocks(_positive_block, (a, b), formula, args, top, bound)
             return out if xp is None or out is None else xp.from_numpy(out)
         # (the formula in torch on the whole tensors, the general path's operations
         # there: the extremes of the views by NumPy's reductions)
-        found = (smallest(NUMPY, a), smallest(NUMPY, b), largest(NUMPY, a),
-                 largest(NUMPY, b))
-        if not (0.0 < found[0] and 0.0 < found[1] and found[2] <= top and found[3] <= top):
+        p_low, q_low = smallest(NUMPY, a), smallest(NUMPY, b)
+        p_high, q_high = largest(NUMPY, a), largest(NUMPY, b)
+        if not (0.0 < p_low and 0.0 < q_low and p_high <= top and q_high <= top
+                and p_high * bound < q_low and q_high * bound < p_low):
             return None
-        return _apply(formula, p, q, found, args, xp)
+        return _apply(formula, p, q, args, xp)
     # argmin and argmax give a NaN's (flat) index, and each comparison with NaN fails
     if not (0.0 < (p_low := a.item(a.argmin())) and 0.0 < (q_low := b.item(b.argmin()))
             and (p_high := a.item(a.argmax())) <= top
-            and (q_high := b.item(b.argmax())) <= top):
+            and (q_high := b.item(b.argmax())) <= top
+            and p_high * bound < q_low and q_high * bound < p_low):
         return None
     if formula is None:
         out = a / (a + b)
     elif not a.ndim:
         return None
-    elif xp is None or views:
-        out = _apply(formula, a, b, (p_low, q_low, p_high, q_high), args, NUMPY)
+    elif xp is None or views:  # (_apply's work inline: 0.1 us)
+        out = formula(a, b, *args, xp=NUMPY) if args else formula(a, b, xp=NUMPY)
     else:
-        return _apply(formula, p, q, (p_low, q_low, p_high, q_high), args, xp)
+        return _apply(formula, p, q, args, xp)
     # (tensor_of's work inline: through it D* of float32 tensors measured 1.98 against
     # 1.96 times the plain torch expression, at a target of 2)
-    return out if xp is None or out is None else xp.from_numpy(np.asarray(out))
+    return out if xp is None else xp.from_numpy(np.asarray(out))
 
 
-def _positive_block(a, b, formula, args, top):
+def _positive_block(a, b, formula, args, top, bound):
     """One block of :func:`host_positive`'s long arrays: its four extremes checked as
-    for a short array, then ``formula`` (or D*) on it; ``None`` where a check fails or
-    the formula refuses the block. (``host_positive`` writes the same check inline for
-    a short array: through this function D* of a float32 tensor of 1000 points took
-    0.06 us more, of a 5.5 us call held to twice the plain 2.6 us.)"""
+    for a short array, then ``formula`` (or D*) on it; ``None`` where a check fails.
+    (``host_positive`` writes the same check inline for a short array: through this
+    function D* of a float32 tensor of 1000 points took 0.06 us more, of a 5.5 us call
+    held to twice the plain 2.6 us.)"""
     if not (0.0 < (p_low := a.item(a.argmin())) and 0.0 < (q_low := b.item(b.argmin()))
             and (p_high := a.item(a.argmax())) <= top
-            and (q_high := b.item(b.argmax())) <= top):
+            and (q_high := b.item(b.argmax())) <= top
+            and p_high * bound < q_low and q_high * bound < p_low):
         return None
     if formula is None:
         return a / (a + b)
-    return _apply(formula, a, b, (p_low, q_low, p_high, q_high), args, NUMPY)
+    return _apply(formula, a, b, args, NUMPY)
 
 
 def by_blocks(kernel, arrays, *args):
@@ -384,14 +390,26 @@ def blockwise(function, x):
     return by_blocks(functools.partial(function, xp=NUMPY), (x,))
 
 
-def _apply(formula, p, q, extremes, args, xp):
-    """``formula(p, q, extremes, *args, xp=xp)``: a call that unpacks arguments costs
-    0.8 us more, even none, so none are unpacked where there are none."""
+def _apply(formula, p, q, args, xp):
+    """``formula(p, q, *args, xp=xp)``: a call that unpacks arguments costs 0.3 us more,
+    even none, so none are unpacked where there are none."""
     if args:
-        return formula(p, q, extremes, *args, xp=xp)
-    return formula(p, q, extremes, xp=xp)
+        return formula(p, q, *args, xp=xp)
+    return formula(p, q, xp=xp)
 
 
-# A quarter of the largest float of NumPy's float dtypes: no two masses at most this
-# large overflow when summed
-_QUARTER_MAX = {dtype: float(np.finfo(dtype).max) / 4 for dtype in HOST_LIMITS}
+def moderate_bound(xp, dtype):
+    """``2 b``, b = sqrt(the dtype's smallest normal) as in
+    :func:`~gancore._elementwise.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p``
+    have a ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
+    factor 2 spare: a product ``p b`` at most ``q / 2`` cannot round up to ``q``)."""
+    return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
+
+
+# host_positive's (top, bound) for NumPy's float dtypes. The top: a quarter of the
+# largest float, so that no two masses at most this large overflow when summed. The
+# bound of the ratios: 0 (its two comparisons hold for every finite mass), or with
+# moderate, the dtype's moderate_bound
+_LIMITS = {dtype: (float(np.finfo(dtype).max) / 4, 0.0) for dtype in HOST_LIMITS}
+_MODERATE_LIMITS = {dtype: (top, moderate_bound(NUMPY, dtype))
+                    for dtype, (top, _) in _LIMITS.items()}

@@ -7,8 +7,8 @@ For a fixed generator, V(D, G) is largest, point by point, at
 (Proposition 1 of Goodfellow et al., 2014), since y -> a log y + b log(1 - y) peaks at
 a / (a + b). Its log-odds ``log(p_data / p_g)`` stay exact where D* itself rounds to 0
 or 1. Positive host masses take a shortcut (``_host.host_positive``) that checks their
-extremes and gives the general path's bits; the checks of moderate ratios here serve the
-f-GAN critics too (:func:`gancore.optimal_critic`).
+extremes (for the log-odds, that every ratio is moderate: ``_host.moderate_bound``) and
+gives the general path's bits.
 
 References
 ----------
@@ -23,7 +23,7 @@ from ._arrays import (FUSED_CHECK_ELEMENTS, finfo_float, float_dtype, require_fi
                       require_nonempty, to_float)
 from ._elementwise import log_ratio
 from ._host import host_extremes, host_positive
-from ._namespaces import NUMPY, namespace
+from ._namespaces import namespace
 
 __all__ = ["optimal_discriminator", "optimal_discriminator_logits"]
 
@@ -137,52 +137,28 @@ def optimal_discriminator(p_data, p_g, /):
     return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
 
 
-def moderate_bound(xp, dtype):
-    """``2 b``, b = sqrt(the dtype's smallest normal) as in
-    :func:`~gancore._elementwise.log_ratio`: masses with ``p 2b < q`` and ``q 2b < p``
-    have a ratio inside (2b, 1/(2b)), a factor 3e153 of 1 in float64, 5e18 in float32 (a
-    factor 2 spare: a product ``p b`` at most ``q / 2`` cannot round up to ``q``)."""
-    return 2.0 * math.sqrt(finfo_float(xp, dtype, "smallest_normal"))
+def _log_of_ratio(p, q, *, xp):
+    """``log(p / q)`` of positive masses, each ratio formed first as
+    :func:`~gancore._elementwise.log_ratio` forms it where the ratios are moderate (the
+    check of ``host_positive(..., moderate=True)``): its bits there."""
+    return xp.log(p / q)
 
 
-def moderate_ratios(p, extremes, *, xp):
-    """Whether positive masses of ``p``'s dtype whose extremes are ``(p_low, q_low,
-    p_high, q_high)`` (Python floats) have every ratio inside :func:`moderate_bound`'s."""
-    p_low, q_low, p_high, q_high = extremes
-    bound = _HOST_BOUNDS.get(p.dtype) or moderate_bound(xp, p.dtype)
-    return p_high * bound < q_low and q_high * bound < p_low
-
-
-# moderate_bound of NumPy's float dtypes, which the host paths read (0.15 us a call less
-# than through finfo_float)
-_HOST_BOUNDS = {np.dtype(name): moderate_bound(NUMPY, np.dtype(name))
-                for name in ("float64", "float32")}
-
-
-def _moderate_log_ratio(p, q, extremes, *, xp):
-    """``log(p / q)`` of positive host masses of moderate ratios (:func:`moderate_ratios`),
-    for which :func:`~gancore._elementwise.log_ratio` forms each ratio first too: its
-    bits. ``None`` otherwise."""
-    ratio = _moderate_ratio(p, q, extremes, xp=xp)
-    return None if ratio is None else xp.log(ratio)
-
-
-def _moderate_ratio(p, q, extremes, *, xp):
-    """``p / q`` of positive host masses of moderate ratios (:func:`moderate_ratios`);
-    ``None`` otherwise."""
-    return p / q if moderate_ratios(p, extremes, xp=xp) else None
+def _ratio(p, q, *, xp):
+    """``p / q``."""
+    return p / q
 
 
 def _host_logits(p, q):
-    """``log(p / q)`` of positive host masses of moderate ratios (:func:`host_positive`
-    with :func:`moderate_ratios`), the general path's bits; ``None`` for any other input.
+    """``log(p / q)`` of positive host masses of moderate ratios (``host_positive`` with
+    ``moderate``), the general path's bits; ``None`` for any other input.
     CPU tensors have the ratio formed (on their NumPy views where they are short: a
     division rounds alike in NumPy and torch), then its log taken in place by torch,
     whose log rounds apart from NumPy's: in float32 at 1e3 points 8.2 -> 7.6 us a call,
     where torch's ``log(p / q)`` takes 3.6."""
     if type(p) is np.ndarray:
-        return host_positive(p, q, _moderate_log_ratio)
-    ratio = host_positive(p, q, _moderate_ratio, views="short")
+        return host_positive(p, q, _log_of_ratio, moderate=True)
+    ratio = host_positive(p, q, _ratio, views="short", moderate=True)
     return None if ratio is None else ratio.log_()
 
 

@@ -53,10 +53,10 @@ def hinge_optimal_critic(p_data, p_g, /):
     if critic is not None:
         return critic
     xp, p_data, p_g, _, _ = _pointwise_pair(p_data, p_g)
-    return _sign_of_difference(p_data, p_g, None, xp=xp)
+    return _sign_of_difference(p_data, p_g, xp=xp)
 
 
-def _sign_of_difference(p, q, extremes, *, xp):
+def _sign_of_difference(p, q, *, xp):
     """``sign(p - q)``: exact wherever ``p - q`` does not overflow (both masses within a
     quarter of the largest float, or of one sign)."""
     return xp.sign(p - q)

@@ -111,7 +111,7 @@ def _from_codes(p, q, s, a, b, *, xp):
     return xp.where(p >= q, b + (a - b) * (q / s), a + (b - a) * (p / s))
 
 
-def _positive_masses(p, q, extremes, a, b, *, xp):
+def _positive_masses(p, q, a, b, *, xp):
     """:func:`least_squares_optimal_discriminator` of positive host masses
     (:func:`~gancore._host.host_positive`): every point has mass, so no guard."""
     return _from_codes(p, q, p + q, a, b, xp=xp)
