@@ -605,9 +605,9 @@ def _short_call_note(rows):
 
 
 def _inline_note(at):
-    """Where D*'s, the hinge critic's and KL's short paths on torch stand against their
-    own work written inline (the ``inline_ratio`` of ``bench/test_divergences.py``):
-    sentences, or '' where the run did not measure them."""
+    """Where D*'s, the hinge critic's, reverse KL's critic's and KL's short paths on torch
+    stand against their own work written inline (the ``inline_ratio`` of
+    ``bench/test_divergences.py``): sentences, or '' where the run did not measure them."""
     what = {"optimal_discriminator": (
                 "The plain p / (p + q) is two torch operations; D*'s shortcut written "
                 "inline with nothing around it (the two views, the four extremes, the "
@@ -616,6 +616,10 @@ def _inline_note(at):
             "hinge_optimal_critic": (
                 "The hinge critic's sign(p - q), likewise two torch operations, written "
                 "inline the same way (`_inline_sign`) takes "),
+            "optimal_critic (reverse-kl)": (
+                "Reverse KL's optimal critic, -(q / p), likewise two torch operations, "
+                "written inline the same way with its check that every ratio is "
+                "moderate (`_inline_reverse_kl_critic`) takes "),
             "kl": (
                 "KL's short path written inline with nothing around it (the two views, "
                 "the totals under errstate and their normalisation, the two smallest "

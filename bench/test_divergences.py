@@ -19,7 +19,7 @@ from scipy.spatial.distance import jensenshannon
 import gancore
 from gancore import _squared_differences, divergences, game
 from gancore._arrays import to_numpy as to_host
-from gancore._host import _LIMITS, BLOCK_ELEMENTS
+from gancore._host import _LIMITS, _MODERATE_LIMITS, BLOCK_ELEMENTS
 from conftest import (ROUNDS, backend, batch_time, label, simplex_pair, smoke, timed,
                       to_namespace)
 
@@ -423,6 +423,21 @@ def _inline_sign(t, p, q, d):
     raise ValueError("the bench's masses are positive and finite")
 
 
+def _inline_reverse_kl_critic(t, p, q, d):
+    """What reverse KL's optimal critic does for CPU tensors (``_host.host_positive`` with
+    ``moderate``), written inline with nothing around it: the NumPy views, the masses'
+    four extremes and the check that every ratio is moderate, ``-(q / p)`` and the
+    result's tensor."""
+    a, b = p.numpy(), q.numpy()
+    top, bound = _MODERATE_LIMITS[a.dtype]
+    if (0.0 < (a_low := a.item(a.argmin())) and 0.0 < (b_low := b.item(b.argmin()))
+            and (a_high := a.item(a.argmax())) <= top
+            and (b_high := b.item(b.argmax())) <= top
+            and a_high * bound < b_low and b_high * bound < a_low):
+        return t.from_numpy(-(b / a))
+    raise ValueError("the bench's masses are positive, finite and of moderate ratios")
+
+
 def _inline_kl(t, p, q, d):
     """What KL's short path does for CPU tensors (``_direct.one_direct``), written inline
     with nothing around it: the NumPy views, the two totals (under errstate: a sum may
@@ -446,7 +461,7 @@ def _inline_kl(t, p, q, d):
 
 # Each function's own work written inline, with nothing around it, for the torch rows
 INLINE = {"optimal_discriminator": _inline_share, "hinge_optimal_critic": _inline_sign,
-          "kl": _inline_kl}
+          "optimal_critic (reverse-kl)": _inline_reverse_kl_critic, "kl": _inline_kl}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
