@@ -18,7 +18,7 @@ normalization for generative adversarial networks", ICLR 2018.
 
 from ._host import host_positive
 from .discriminator import _pointwise_pair
-from .total_variation import total_variation
+from .total_variation import _general_tv, _one_host_tv
 
 __all__ = ["hinge_critic_minimum", "hinge_optimal_critic"]
 
@@ -92,9 +92,12 @@ def hinge_critic_minimum(p_data, p_g, /, *, axis=-1, dx=1.0, normalize=False):
     >>> float(gancore.hinge_critic_minimum(np.array([0.5, 0.5, 0.0]), np.array([0.0, 0.5, 0.5])))
     1.0
     """
-    return total_variation(p_data, p_g, axis=axis, dx=dx, keepdims=False,
-                           normalize=normalize, names=("p_data", "p_g"),
-                           of_overlap=_twice)
+    # the commonest call first, with no frame between (at 1e3 points 0.1 to 0.3 us less
+    # than through one more call with keywords, of 7 to 10)
+    out = _one_host_tv(p_data, p_g, axis, dx, False, normalize, _twice)
+    if out is not None:
+        return out
+    return _general_tv(p_data, p_g, axis, dx, False, normalize, ("p_data", "p_g"), _twice)
 
 
 def _twice(overlap):

@@ -66,24 +66,13 @@ def tv(p, q, /, *, axis=-1, dx=1.0, keepdims=False, normalize=False):
     return out if out is not None else _general_tv(p, q, axis, dx, keepdims, normalize)
 
 
-def total_variation(p, q, *, axis, dx, keepdims, normalize, names=("p", "q"),
-                    of_overlap=None):
-    """:func:`tv`, its errors naming the measures by ``names`` (for callers whose
-    arguments are ``p_data`` and ``p_g``); or, where ``of_overlap`` is given,
-    ``of_overlap(O)`` of the overlap ``O = sum(min(p/P, q/Q)) = 1 - TV`` itself,
-    the direct form's sum over P: a sum of non-negative terms, within a few ulps of O
-    relative to it (no careful form is needed; ``1 - TV`` would lose O's digits where
-    the supports barely overlap). For CPU tensors ``of_overlap`` is taken on the NumPy
-    result of their views, before it becomes a tensor (on a 0-d tensor each arithmetic
-    operation costs 5 to 8 us)."""
-    out = _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap)
-    if out is not None:
-        return out
-    return _general_tv(p, q, axis, dx, keepdims, normalize, names, of_overlap)
-
-
 def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overlap=None):
-    """:func:`total_variation` for every input (after :func:`_one_host_tv`)."""
+    """:func:`tv` for every input (after :func:`_one_host_tv`), its errors naming the
+    measures by ``names`` (for callers whose arguments are ``p_data`` and ``p_g``); or,
+    where ``of_overlap`` is given, ``of_overlap(O)`` of the overlap
+    ``O = sum(min(p/P, q/Q)) = 1 - TV`` itself, the direct form's sum over P: a sum of
+    non-negative terms, within a few ulps of O relative to it (no careful form is
+    needed; ``1 - TV`` would lose O's digits where the supports barely overlap)."""
     boolean("keepdims", keepdims)
     xp, p, q, p_total, q_total, _, ax = mass_pair(p, q, axis, dx, normalize, names)
     # direct: min(x, y) = (x + y - |x - y|) / 2, so TV = 1 - sum(min(p, k q)) / P, k = P/Q
@@ -148,7 +137,9 @@ def _one_host_tv(p, q, axis, dx, keepdims, normalize, of_overlap=None):
     ``delta = (P - Q)/Q``, where the totals need no scaling. The arithmetic is the
     general path's, so the results are the same bits. CPU torch tensors take the same on their
     NumPy views (:func:`~gancore._host.numpy_views`), the result a 0-d tensor.
-    Where ``of_overlap`` is given, ``of_overlap(sum(m)/P)`` (:func:`total_variation`).
+    Where ``of_overlap`` is given, ``of_overlap(sum(m)/P)`` (:func:`_general_tv`), for
+    CPU tensors on the NumPy result of their views, before it becomes a tensor (on a 0-d
+    tensor each arithmetic operation costs 5 to 8 us).
     """
     if type(p) is not np.ndarray:
         views = numpy_views(p, q)
