@@ -516,8 +516,10 @@ def floor_notes(rows):
         notes.append(
             "*Pointwise functions and estimates at n = 1e7.* D*, its log-odds, the "
             "least-squares D*, the hinge critic and the optimal critics of positive masses "
-            "go block by block (`_host.by_blocks`): each block's four extremes, then the "
-            "formula on the block while it is in cache, the result written once (on the "
+            "go block by block (`_host.by_blocks`): each block's four extremes (three, "
+            "the ratio's own among them, for the log-odds and KL's, reverse KL's and GAN's "
+            "critics), then the formula on the block while it is in cache, the result "
+            "written once (on the "
             "general path's guarded operations the log-odds took 15.7 log passes, "
             "Pearson's critic 23). The softplus terms of the minibatch estimates from "
             "logits and the conjugate (alone, and in the sample bound) form their terms "
@@ -585,8 +587,11 @@ def _short_call_note(rows):
         "minimum, its argmin and its sum, and below 1/16 its careful form; "
         "`total_variation._one_host_tv`); D* of positive masses reads the four extremes through "
         "argmin/argmax (`_host.host_positive`), as do its log-odds (their log where every ratio "
-        "is moderate; on short tensors the ratio on the views, then its log in place in torch, "
-        "whose log rounds apart from NumPy's), the optimal critics of f-GAN (on short "
+        "is moderate, checked on the ratio itself: the least denominator, the largest "
+        "numerator and the least ratio, `_host._ratio_block`; on short tensors the ratio on "
+        "the views, then its log in place in torch, whose log rounds apart from NumPy's), "
+        "the optimal critics of f-GAN (KL's, reverse KL's and GAN's on their ratio's check "
+        "too; on short "
         "tensors those of arithmetic alone on the views; Hellinger's, GAN's and "
         "Jensen-Shannon's their arithmetic on the views and their square root or log1p in "
         "place in torch, `critics._rounded_as_torch`; KL's of those log-odds) and the "
@@ -618,8 +623,8 @@ def _inline_note(at):
                 "inline the same way (`_inline_sign`) takes "),
             "optimal_critic (reverse-kl)": (
                 "Reverse KL's optimal critic, -(q / p), likewise two torch operations, "
-                "written inline the same way with its check that every ratio is "
-                "moderate (`_inline_reverse_kl_critic`) takes "),
+                "written inline the same way with its check on the ratio (the least p, "
+                "the largest q, the least q / p: `_inline_reverse_kl_critic`) takes "),
             "kl": (
                 "KL's short path written inline with nothing around it (the two views, "
                 "the totals under errstate and their normalisation, the two smallest "

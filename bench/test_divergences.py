@@ -425,16 +425,15 @@ def _inline_sign(t, p, q, d):
 
 def _inline_reverse_kl_critic(t, p, q, d):
     """What reverse KL's optimal critic does for CPU tensors (``_host.host_positive`` with
-    ``moderate``), written inline with nothing around it: the NumPy views, the masses'
-    four extremes and the check that every ratio is moderate, ``-(q / p)`` and the
-    result's tensor."""
+    ``ratio="q/p"``), written inline with nothing around it: the NumPy views, the
+    smallest ``p`` and the largest ``q``, the ratio ``q / p`` and its smallest element
+    (the check that every mass is positive and finite and every ratio moderate,
+    ``_host._ratio_block``), ``-(q / p)`` and the result's tensor."""
     a, b = p.numpy(), q.numpy()
-    top, bound = _MODERATE_LIMITS[a.dtype]
-    if (0.0 < (a_low := a.item(a.argmin())) and 0.0 < (b_low := b.item(b.argmin()))
-            and (a_high := a.item(a.argmax())) <= top
-            and (b_high := b.item(b.argmax())) <= top
-            and a_high * bound < b_low and b_high * bound < a_low):
-        return t.from_numpy(-(b / a))
+    bound = _MODERATE_LIMITS[a.dtype][1]
+    if (0.0 < (a_low := a.item(a.argmin())) and b.item(b.argmax()) * bound < a_low
+            and (r := b / a).item(r.argmin()) > 4.0 * bound):
+        return t.from_numpy(-r)
     raise ValueError("the bench's masses are positive, finite and of moderate ratios")
 
 

@@ -263,7 +263,7 @@ def host_extremes(p, q):
     return xp, least_of(xp, p, q), _most(xp, p, q)
 
 
-def host_positive(p, q, formula=None, args=(), *, views=True, moderate=False):
+def host_positive(p, q, formula=None, args=(), *, views=True, moderate=False, ratio=None):
     """``formula(p, q, *args, xp=xp)`` of two arrays of positive masses, or D* =
     ``p / (p + q)`` (the general path's operations, so its bits) where ``formula`` is
     ``None``, for NumPy arrays or CPU torch tensors of one float dtype and shape when
@@ -297,7 +297,16 @@ def host_positive(p, q, formula=None, args=(), *, views=True, moderate=False):
     less than NumPy's blocks: a ratio of 1e5 points 20 against 155 us). The ratios'
     check is the host's own: where each formula checked them, through calls that took
     the extremes, the optimal critics of NumPy arrays of 1e3 points took 0.7 to 0.8 us
-    a call more, of 3.8 to 7.5."""
+    a call more, of 3.8 to 7.5.
+
+    With ``ratio`` (``"p/q"`` or ``"q/p"``; ``moderate`` implied): ``formula(r, xp=xp)``
+    of the masses' ratio ``r`` alone, for formulas that form that ratio first (the
+    log-odds, KL's, reverse KL's and GAN's optimal critics), checked on the ratio
+    itself (:func:`_ratio_block`, inline for a short array): three reductions where the
+    masses' four extremes take four, 0.2 to 0.4 us less a call at 1e3 points (reverse
+    KL's optimal critic 3.80 -> 3.58 us on NumPy, 5.73 -> 5.46 on float32 tensors; the
+    log-odds 4.39 -> 4.17 on NumPy). Long tensors taken on the whole tensors (``views``
+    false) have their views' four extremes checked, as above."""
     kind = type(p)
     if kind is np.ndarray:
         xp, a, b = None, p, q
@@ -312,13 +321,23 @@ def host_positive(p, q, formula=None, args=(), *, views=True, moderate=False):
             a, b = p.numpy(), q.numpy()
         except (RuntimeError, TypeError):
             return None
-    limits = (_MODERATE_LIMITS if moderate else _LIMITS).get(a.dtype)
+    limits = (_MODERATE_LIMITS if moderate or ratio else _LIMITS).get(a.dtype)
     if limits is None or b.dtype != a.dtype or b.shape != a.shape or not (n := a.size):
         return None
     top, bound = limits
+    if ratio is not None:  # the numerator first; short: _ratio_block's check, inline
+        a, b = (a, b) if ratio == "p/q" else (b, a)
+        if n <= ARG_EXTREME_ELEMENTS:
+            if not (a.ndim and 0.0 < (low := b.item(b.argmin()))
+                    and a.item(a.argmax()) * bound < low
+                    and (r := a / b).item(r.argmin()) > 4.0 * bound):
+                return None
+            out = formula(r, xp=NUMPY)
+            return out if xp is None else xp.from_numpy(out)
     if n > ARG_EXTREME_ELEMENTS:  # long: block by block, each in cache
         if xp is None or views is True:
-            out = by_blocks(_positive_block, (a, b), formula, args, top, bound)
+            out = (by_blocks(_positive_block, (a, b), formula, args, top, bound)
+                   if ratio is None else by_blocks(_ratio_block, (a, b), formula, bound))
             return out if xp is None or out is None else xp.from_numpy(out)
         # (the formula in torch on the whole tensors, the general path's operations
         # there: the extremes of the views by NumPy's reductions)
@@ -327,6 +346,8 @@ def host_positive(p, q, formula=None, args=(), *, views=True, moderate=False):
         if not (0.0 < p_low and 0.0 < q_low and p_high <= top and q_high <= top
                 and p_high * bound < q_low and q_high * bound < p_low):
             return None
+        if ratio is not None:
+            return formula(p / q if ratio == "p/q" else q / p, xp=xp)
         return _apply(formula, p, q, args, xp)
     # argmin and argmax give a NaN's (flat) index, and each comparison with NaN fails
     if not (0.0 < (p_low := a.item(a.argmin())) and 0.0 < (q_low := b.item(b.argmin()))
@@ -361,6 +382,30 @@ def _positive_block(a, b, formula, args, top, bound):
     if formula is None:
         return a / (a + b)
     return _apply(formula, a, b, args, NUMPY)
+
+
+def _ratio_block(a, b, formula, bound):
+    """``formula(a / b, xp=NUMPY)`` of NumPy arrays (of one dimension or more) of a
+    numerator ``a`` and a denominator ``b``, where every mass is positive and finite and
+    every ratio moderate (:func:`moderate_bound` ``B``; ``bound`` is ``B``, or ``2B`` in
+    float32, as :data:`_MODERATE_LIMITS` gives it): ``None`` otherwise.
+
+    Checked on the ratio itself, in three reductions: the least denominator ``b_low``
+    is positive, the largest numerator has ``a_high bound < b_low`` (so no quotient can
+    overflow, divide by 0 or hold NaN: the division warns of nothing), and the least
+    ratio ``r_low`` of ``r = fl(a / b)`` exceeds ``4 bound``. Each point then has ``fl(a
+    B) < b`` and ``fl(b B) < a``, in the dtype, as the general path tests them: the first
+    by the second check (``_MODERATE_LIMITS``); and ``a / b >= r / (1 + eps) > 4B / (1 +
+    eps)`` (``r`` is normal) puts ``a`` above ``3 b B``. Where ``b B`` is normal it is
+    exact (``B`` is a power of 2); where it is subnormal, ``fl(b B)`` is 0 below half
+    the smallest step ``s`` and at most ``b B + s / 2 <= 2 b B`` from there on: either
+    way ``fl(b B) < a``. An infinite ``b`` leaves a ratio of 0, a negative numerator a
+    negative one, which fail; NaN fails every comparison (argmin and argmax give its
+    index)."""
+    if not (0.0 < (low := b.item(b.argmin())) and a.item(a.argmax()) * bound < low
+            and (r := a / b).item(r.argmin()) > 4.0 * bound):
+        return None
+    return formula(r, xp=NUMPY)
 
 
 def by_blocks(kernel, arrays, *args):
@@ -410,7 +455,12 @@ def moderate_bound(xp, dtype):
 # host_positive's (top, bound) for NumPy's float dtypes. The top: a quarter of the
 # largest float, so that no two masses at most this large overflow when summed. The
 # bound of the ratios: 0 (its two comparisons hold for every finite mass), or with
-# moderate, the dtype's moderate_bound
+# moderate, the dtype's moderate_bound B, doubled for float32. The host compares Python
+# floats: ``p_high b < q_low`` takes a float64 product, exact, where the general path's
+# test ``p B < q`` takes a float32 one, which rounds where it is subnormal, by up to half
+# a step s, and can reach q (p B = 0.67 s against q = s). With b = 2B, p B < q / 2
+# rounds to less than q / 2 + s / 2 <= q (q is a step or more).
 _LIMITS = {dtype: (float(np.finfo(dtype).max) / 4, 0.0) for dtype in HOST_LIMITS}
-_MODERATE_LIMITS = {dtype: (top, moderate_bound(NUMPY, dtype))
-                    for dtype, (top, _) in _LIMITS.items()}
+_MODERATE_LIMITS = {
+    dtype: (top, moderate_bound(NUMPY, dtype) * (1.0 if dtype == np.float64 else 2.0))
+    for dtype, (top, _) in _LIMITS.items()}

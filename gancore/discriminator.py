@@ -137,28 +137,28 @@ def optimal_discriminator(p_data, p_g, /):
     return xp.where(pos, p_data / xp.where(pos, s, 1.0), 0.5)
 
 
-def _log_of_ratio(p, q, *, xp):
-    """``log(p / q)`` of positive masses, each ratio formed first as
+def _log(r, *, xp):
+    """``log r`` of a ratio ``r = p / q`` of positive masses, formed first as
     :func:`~gancore._elementwise.log_ratio` forms it where the ratios are moderate (the
-    check of ``host_positive(..., moderate=True)``): its bits there."""
-    return xp.log(p / q)
+    check of ``host_positive(..., ratio="p/q")``): its bits there."""
+    return xp.log(r)
 
 
-def _ratio(p, q, *, xp):
-    """``p / q``."""
-    return p / q
+def _itself(r, *, xp):
+    """The ratio ``r`` itself."""
+    return r
 
 
 def _host_logits(p, q):
     """``log(p / q)`` of positive host masses of moderate ratios (``host_positive`` with
-    ``moderate``), the general path's bits; ``None`` for any other input.
+    ``ratio``), the general path's bits; ``None`` for any other input.
     CPU tensors have the ratio formed (on their NumPy views where they are short: a
     division rounds alike in NumPy and torch), then its log taken in place by torch,
     whose log rounds apart from NumPy's: in float32 at 1e3 points 8.2 -> 7.6 us a call,
     where torch's ``log(p / q)`` takes 3.6."""
     if type(p) is np.ndarray:
-        return host_positive(p, q, _log_of_ratio, moderate=True)
-    ratio = host_positive(p, q, _ratio, views="short", moderate=True)
+        return host_positive(p, q, _log, ratio="p/q")
+    ratio = host_positive(p, q, _itself, views="short", ratio="p/q")
     return None if ratio is None else ratio.log_()
 
 

@@ -8,7 +8,7 @@ from functools import partial
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.special import expit, logit
@@ -214,6 +214,83 @@ def test_pointwise_shortcuts_are_the_general_paths(function, where, fault, seed,
         want = want.detach()
     assert type(got) is type(want) and got.dtype == want.dtype and got.shape == want.shape
     assert (np.array_equal(got, want) if kind == "numpy" else torch.equal(got, want))
+
+
+def _at_the_bound(dtype, seed, steps, factor, n):
+    """Masses ``a`` and ``b`` of ``n`` points (1 to 3e4) of ``dtype``, moderate but for
+    the point at index ``n // 2``, whose ratio ``b / a`` is ``factor`` times the dtype's
+    moderate bound B (``_host.moderate_bound``), ``b`` there ``steps`` times the smallest
+    subnormal step, or a normal mass (``steps`` None): where ``a B`` is subnormal it
+    rounds, and ``fl(a B) < b`` may fail although ``b / a`` rounds above B."""
+    from gancore._host import moderate_bound
+
+    rng = np.random.default_rng(seed)
+    info = np.finfo(dtype)
+    bound = moderate_bound(gancore._namespaces.NUMPY, np.dtype(dtype))
+    low = (float(info.smallest_normal) * 2.0 ** rng.uniform(0, 60) if steps is None
+           else float(info.smallest_subnormal) * steps)
+    # every other ratio within a factor 4 of 1, and that point's a the largest, b the
+    # least: the extremes that the host's checks read
+    scale = low / (bound * factor)
+    a, b = rng.uniform(0.5, 1.0, n) * scale, rng.uniform(0.5, 2.0, n) * scale
+    a[n // 2], b[n // 2] = scale, low
+    return a.astype(dtype), b.astype(dtype), bound
+
+
+# b at the bound: a normal mass, or a few subnormal steps (a B rounds by up to half a
+# step), up to a million
+_STEPS = st.one_of(st.none(), st.integers(1, 8), st.integers(1, 2**20))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(seed=st.integers(0, 2**32 - 1), steps=_STEPS, factor=st.floats(0.25, 16.0),
+       n=st.sampled_from([1, 5, 30000]))
+@example(seed=0, steps=2, factor=1.05, n=5)  # (a B: 1.9 steps)
+@example(seed=0, steps=1, factor=1.5, n=5)  # (a B: 0.67 steps)
+def test_the_ratios_check_passes_moderate_ratios_only(dtype, seed, steps, factor, n):
+    # _host._ratio_block, with host_positive's bound, accepts masses only where every
+    # point passes the general path's own test of a moderate ratio, fl(a B) < b and
+    # fl(b B) < a in the dtype, in particular at a ratio of a few times B where b, or
+    # a B, is subnormal. It fails here with a least ratio of B in place of 4 B (b two
+    # steps, a B 1.9, which rounds to 2), and in float32 with B in place of the host's 2B
+    # (a B of 0.67 steps, which Python's float64 product keeps below b = 1 step)
+    from gancore._host import _MODERATE_LIMITS, _ratio_block
+
+    a, b, bound = _at_the_bound(dtype, seed, steps, factor, n)
+    host_bound = _MODERATE_LIMITS[a.dtype][1]
+    for num, den in ((b, a), (a, b)):
+        if _ratio_block(num, den, lambda r, *, xp: r, host_bound) is not None:
+            assert bool(np.all((num * bound < den) & (den * bound < num)))
+
+
+@pytest.mark.parametrize("function", ["logits", *gancore.F_DIVERGENCES])
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+@given(seed=st.integers(0, 2**32 - 1), steps=_STEPS, factor=st.floats(0.25, 16.0),
+       n=st.sampled_from([5, 30000]), dtype=st.sampled_from(["float64", "float32"]),
+       swap=st.booleans())
+@example(seed=0, steps=2, factor=1.05, n=5, dtype="float64", swap=False)
+@example(seed=0, steps=1, factor=1.5, n=5, dtype="float32", swap=False)
+@example(seed=0, steps=1, factor=1.5, n=5, dtype="float32", swap=True)
+def test_moderate_shortcuts_at_the_bound_are_the_general_paths(function, kind, seed, steps,
+                                                              factor, n, dtype, swap):
+    # the log-odds and every optimal critic (_host.host_positive with moderate, or with
+    # ratio: the log-odds', KL's, reverse KL's and GAN's) at a ratio of a few times the
+    # moderate bound, either way round: the general path's bits, of its type (with the
+    # bound of _MODERATE_LIMITS not doubled for float32, Pearson's and reverse KL's
+    # critics, among others, were an ulp away from them)
+    a, b, _ = _at_the_bound(dtype, seed, steps, factor, n)
+    p, q = (b, a) if swap else (a, b)
+    call = (gancore.optimal_discriminator_logits if function == "logits"
+            else partial(gancore.optimal_critic, f=function))
+    if kind == "numpy":
+        got, want = call(p, q), call(p.view(_Plain), q.view(_Plain)).view(np.ndarray)
+        assert type(got) is np.ndarray and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        return
+    torch = pytest.importorskip("torch")
+    p, q = torch.from_numpy(p), torch.from_numpy(q)
+    got, want = call(p, q), call(p.clone().requires_grad_(), q).detach()
+    assert type(got) is torch.Tensor and torch.equal(got, want)
 
 
 @pytest.mark.parametrize("a, b", [(0.0, 1.0), (-1.0, 1.0), (-0.75, 0.75)])
