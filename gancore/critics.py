@@ -138,8 +138,9 @@ def _triangular_critic(p, q, *, xp):
     return u * (2.0 - u)
 
 
-# Reverse KL's and GAN's T* as functions of the ratio r = q / p alone, the host's forms
-# (host_positive's ratio="q/p", checked on r itself) and, of r = q / p, the general path's
+# Reverse KL's and GAN's T* as functions of the ratio r = q / p alone: the host's forms
+# (host_positive's ratio="q/p", checked on r itself), and through _of_masses the general
+# path's, so that both run the same operations
 _OF_INVERSE_RATIO = {
     "reverse-kl": lambda r, *, xp: -r,
     "gan": lambda r, *, xp: -xp.log1p(r),  # log(p / (p + q))
