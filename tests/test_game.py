@@ -15,6 +15,8 @@ from scipy.special import expit, logit
 
 import gancore
 from gancore._elementwise import softplus, softplus_pair
+from gancore._host import _MODERATE_LIMITS, _ratio_block, moderate_bound
+from gancore._namespaces import NUMPY
 from proofs._support import arr, assert_lives_with, host
 
 LOG4 = math.log(4.0)
@@ -222,11 +224,9 @@ def _at_the_bound(dtype, seed, steps, factor, n):
     moderate bound B (``_host.moderate_bound``), ``b`` there ``steps`` times the smallest
     subnormal step, or a normal mass (``steps`` None): where ``a B`` is subnormal it
     rounds, and ``fl(a B) < b`` may fail although ``b / a`` rounds above B."""
-    from gancore._host import moderate_bound
-
     rng = np.random.default_rng(seed)
     info = np.finfo(dtype)
-    bound = moderate_bound(gancore._namespaces.NUMPY, np.dtype(dtype))
+    bound = moderate_bound(NUMPY, np.dtype(dtype))
     low = (float(info.smallest_normal) * 2.0 ** rng.uniform(0, 60) if steps is None
            else float(info.smallest_subnormal) * steps)
     # every other ratio within a factor 4 of 1, and that point's a the largest, b the
@@ -254,8 +254,6 @@ def test_the_ratios_check_passes_moderate_ratios_only(dtype, seed, steps, factor
     # a B, is subnormal. It fails here with a least ratio of B in place of 4 B (b two
     # steps, a B 1.9, which rounds to 2), and in float32 with B in place of the host's 2B
     # (a B of 0.67 steps, which Python's float64 product keeps below b = 1 step)
-    from gancore._host import _MODERATE_LIMITS, _ratio_block
-
     a, b, bound = _at_the_bound(dtype, seed, steps, factor, n)
     host_bound = _MODERATE_LIMITS[a.dtype][1]
     for num, den in ((b, a), (a, b)):
