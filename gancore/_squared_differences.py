@@ -68,7 +68,7 @@ def direct_pearson(xp, a, b, a_total, b_total, *, bounds):
     """
     low, high = bounds
     with quiet(high <= min(1024.0, low * MODERATE_RATIO)):  # inf is not accepted
-        dot = block_sum(xp, lambda x, y: xp.vecdot(x, x / y), a, b)
+        dot = block_sum(xp, lambda x, y: xp.vecdot(x, x / y), (a, b))
         return _pearson_from_dot(dot, rows(a_total), rows(b_total))
 
 
@@ -141,7 +141,7 @@ def _direct_else_careful(xp, terms, p, q, p_total, q_total, *, dot, finish, give
     ``terms``."""
     if not careful_first(xp, terms, p, q, p_total, q_total):
         numbers = () if given is None else given(p_total, q_total)
-        dots = block_sum(xp, lambda a, b: dot(a, b, *numbers, xp=xp), p, q)
+        dots = block_sum(xp, partial(dot, xp=xp), (p, q), numbers)
         out = finish(dots, rows(p_total), rows(q_total))
         if accepted(xp, out):
             return out

@@ -97,15 +97,13 @@ def _jsd_direct(xp, p, q, p_total, q_total):
     2 P JSD = sum(p log 2x + kq log 2(1 - x))
             = sum(p log x) + k sum(q log(1 - x)) + 2 P log 2.
     """
-    k = p_total / q_total
-    k_row = rows(k)
-
-    def terms(a, b):
+    def terms(a, b, k):
         log_x, log_rest = _jsd_dots(a, b, k, xp=xp)
-        return log_x + k_row * log_rest
+        return log_x + rows(k) * log_rest
 
     with quiet(not warns(xp)):  # x rounding to 0 or 1 gives a non-finite result
-        return block_sum(xp, terms, p, q) / (2.0 * rows(p_total)) + math.log(2.0)
+        return (block_sum(xp, terms, (p, q), (p_total / q_total,)) / (2.0 * rows(p_total))
+                + math.log(2.0))
 
 
 def _jsd_dots(a, b, k, *, xp):
@@ -227,7 +225,7 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
         # factor of MODERATE_RATIO of each other, and entering errstate costs a
         # microsecond a call (and silences nothing outside NumPy)
         with quiet(not warns(xp) or high <= low * MODERATE_RATIO):
-            dots = block_sum(xp, lambda a, b: xp.vecdot(a, xp.log(a / b)), p, q)
+            dots = block_sum(xp, lambda a, b: xp.vecdot(a, xp.log(a / b)), (p, q))
         p_row = rows(p_total)
         out = dots / p_row + xp.log(rows(q_total) / p_row)
     if out is None or not accepted(xp, out):

@@ -114,12 +114,11 @@ def _interior_value(xp, d, p_data, p_g, w, ax, p_mass, q_mass, dots):
     if ax != -1:  # ax counts from the right, in every array's own dimensions
         d, p_data, p_g = (xp.moveaxis(x, ax, -1) for x in (d, p_data, p_g))
         p_mass, q_mass = xp.moveaxis(p_mass, ax, -1), xp.moveaxis(q_mass, ax, -1)
-    p_total, q_total = p_mass[..., 0], q_mass[..., 0]
 
-    def kernel(db, pb, qb):
-        return _value_from_dots(dots(pb, qb, db, xp=xp), p_total, q_total)
+    def kernel(db, pb, qb, p_total, q_total):
+        return _value_from_dots(dots(pb, qb, db, xp=xp), rows(p_total), rows(q_total))
 
-    return block_sum(xp, kernel, d, p_data, p_g)
+    return block_sum(xp, kernel, (d, p_data, p_g), (p_mass, q_mass))
 
 
 def _value_dots(a, b, c, *, xp):
@@ -325,9 +324,7 @@ def criterion(p_data, p_g, axis, dx, normalize, names=("p_data", "p_g"), keepdim
     xp, p, q, p_total, q_total, (low, high), ax = mass_pair(p_data, p_g, axis, dx,
                                                             normalize, names)
     if low > 0:
-        k = p_total / q_total
-
-        def kernel(a, b):
+        def kernel(a, b, k):
             first, second = _criterion_dots(a, b, k, xp=xp)
             return -(first + second)
 
@@ -337,7 +334,7 @@ def criterion(p_data, p_g, axis, dx, normalize, names=("p_data", "p_g"), keepdim
         # and p <= P, so both ratios lie within high / low; entering errstate costs a
         # microsecond a call
         with quiet(not warns(xp) or high <= low * MODERATE_RATIO):
-            out = block_sum(xp, kernel, p, q) / rows(p_total)
+            out = block_sum(xp, kernel, (p, q), (p_total / q_total,)) / rows(p_total)
         if all(map(math.isfinite, extremes(xp, out))):
             return shaped(xp, out, ax, keepdims)
     xp, p_data, p_g, w, ax, _ = measures(names, p_data, p_g, axis, dx, normalize)

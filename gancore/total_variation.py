@@ -80,9 +80,11 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overla
     if _unit_ratio(*extremes(xp, k), finfo_float(xp, p.dtype, "eps")) and not (
             tracks_gradient(p) or tracks_gradient(q)):
         k = None  # (masses that track a gradient keep k: its gradient holds Q's part)
-    overlap = (block_sum(xp, lambda a, b: xp.sum(xp.minimum(a, b if k is None else k * b),
-                                                 axis=-1), p, q)
-               / rows(p_total))
+
+    def overlap_sum(a, b, *k):  # sum(min(p, k q)), k = P/Q where it is not 1
+        return xp.sum(xp.minimum(a, k[0] * b if k else b), axis=-1)
+
+    overlap = block_sum(xp, overlap_sum, (p, q), () if k is None else (k,)) / rows(p_total)
     if of_overlap is not None:  # sum(min(p, kq)) lies in [0, P]
         return of_overlap(shaped(xp, clipped(xp, overlap, 1.0), ax, keepdims))
     direct = 1.0 - overlap
@@ -90,12 +92,12 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overla
         return shaped(xp, direct, ax, keepdims)
     cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
 
-    def distance(a, b):  # |p/P - q/Q| = |(a - b) - delta b| / P for the scaled a, b
-        if cp is not None:
-            a, b = a * cp, b * cq
+    def distance(a, b, delta, *scales):  # sum |p/P - q/Q| = |(a - b) - delta b| / P of
+        if scales:                         # the scaled a, b
+            a, b = a * scales[0], b * scales[1]
         return xp.sum(xp.abs(difference(a, b, delta)), axis=-1)
 
-    dist = block_sum(xp, distance, p, q)
+    dist = block_sum(xp, distance, (p, q), (delta,) if cp is None else (delta, cp, cq))
     return shaped(xp, clipped(xp, 0.5 * dist / rows(p_scaled), 1.0), ax, keepdims)
 
 

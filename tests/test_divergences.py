@@ -336,6 +336,71 @@ def test_batches_cross_blocks(xp, small_blocks):
                                                 stats.entropy(p[2], q[2])], rtol=1e-12)
 
 
+# Each function of two measures that sums over blocks, on a batch
+_BATCHED = {"kl": gancore.kl, "jsd": gancore.jsd, "tv": gancore.tv,
+            "virtual_criterion": gancore.virtual_criterion,
+            "hinge_critic_minimum": gancore.hinge_critic_minimum,
+            "least_squares_criterion": gancore.least_squares_criterion,
+            **{f"f_divergence ({f})": partial(gancore.f_divergence, f=f)
+               for f in gancore.F_DIVERGENCES},
+            "value": lambda p, q, **kw: gancore.value(np.full(p.shape, 0.3) if isinstance(
+                p, np.ndarray) else p * 0.0 + 0.3, p, q, **kw)}
+
+
+@given(rows=st.integers(1, 12), lead=st.sampled_from([(), (2,)]),
+       n=st.sampled_from([1, 2, 7, 30, 64, 65, 130, 200]),
+       dtype=st.sampled_from([np.float64, np.float32]), seed=st.integers(0, 2**32 - 1))
+def test_a_batch_sums_each_row_as_that_row_alone(rows, lead, n, dtype, seed):
+    # blocks of 64 points: up to 64 points a row, blocks of whole rows (as many as fit);
+    # beyond, a row at a time in blocks of 64, as one distribution of that row. Either
+    # way a row's sum is the bits of that row summed alone (NumPy, C-contiguous rows),
+    # with its own number k (a Python float c goes to every block as it is)
+    from gancore import _masses
+    from gancore._namespaces import NUMPY as xp
+
+    rng = np.random.default_rng(seed)
+    shape = (*lead, rows, n)
+    p, q = (rng.random(shape).astype(dtype) + dtype(0.01) for _ in range(2))
+    k = (rng.random((*lead, rows, 1)) + 0.5).astype(dtype)
+
+    def kernel(a, b, k, c):
+        return xp.vecdot(a, xp.log(c * a / (k * b)))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_masses, "BLOCK_ELEMENTS", 64)
+        got = _masses.block_sum(xp, kernel, (p, q), (k, 0.75))
+        alone = [_masses.block_sum(xp, kernel, (a, b), (c[0], 0.75)) for a, b, c in zip(
+            p.reshape(-1, n), q.reshape(-1, n), k.reshape(-1, 1))]
+    assert got.shape == shape[:-1] and got.dtype == dtype
+    assert np.array_equal(got.reshape(-1), np.array(alone, dtype))
+    whole = kernel(p, q, k, 0.75)  # the sums of the whole rows in one operation
+    np.testing.assert_allclose(got, whole, rtol=1e-12 if dtype == np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("shape", [(700, 3), (40, 30), (3, 200), (2, 3, 50)])
+def test_batches_of_short_and_long_rows_are_each_rows_own(xp, small_blocks, shape):
+    # blocks of 64 points: many short rows take blocks of whole rows, long rows a row
+    # at a time. Rows of both kinds, far apart (each function's direct form) and nearly
+    # equal (the careful sums), each of its own totals (normalize=True: each row's own
+    # numbers, such as P/Q, go with its block): each row is that row's own result,
+    # within 1e-12
+    rng = np.random.default_rng(sum(shape))
+    p = rng.random(shape) + 1e-3
+    q = rng.random(shape) + 1e-3
+    near = rng.random(shape[:-1]) < 0.5
+    q = np.where(near[..., None], p * (1 + 1e-6 * rng.standard_normal(shape)), q)
+    p, q = (x * 2.0 ** rng.integers(-3, 4, (*shape[:-1], 1)) for x in (p, q))
+    for name, f in _BATCHED.items():
+        got = np.asarray(host(f(arr(xp, p), arr(xp, q), normalize=True)))
+        assert got.shape == shape[:-1], name
+        alone = np.array([float(host(f(arr(xp, a), arr(xp, b), normalize=True)))
+                          for a, b in zip(p.reshape(-1, shape[-1]), q.reshape(-1, shape[-1]))])
+        # (an absolute floor: TV, the hinge minimum, Pearson's and the triangular's of
+        # nearly equal rows are sums of terms of either sign, a few eps of 1 absolute)
+        np.testing.assert_allclose(got.reshape(-1), alone, rtol=1e-12, atol=1e-15,
+                                   err_msg=name)
+
+
 def test_overflowing_ratio_falls_back_without_warnings(xp):
     # p/q overflows at the second point: the direct formula gives inf, the
     # cancellation-free terms the finite answer (filterwarnings=error catches warnings)
