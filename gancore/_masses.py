@@ -186,6 +186,36 @@ def accepted(xp, direct):
     return math.isfinite(low) and math.isfinite(high) and low >= DIRECT_FLOOR
 
 
+def careful_rows(xp, direct, careful, p, q, p_total, q_total):
+    """The results of masses ``p``, ``q`` (totals ``p_total``, ``q_total``, the
+    distribution axis last and kept) whose direct results ``direct`` some row refuses
+    (:func:`accepted`), or that have none (``None``): the careful sum
+    ``careful(p, q, p_total, q_total)`` of the rows that refuse theirs, summed for those
+    rows alone, and the direct results of the others. So a row's result does not depend
+    on the rows beside it, and a batch with a few nearly equal rows takes the careful
+    sum for those rows only (KL of 1e5 rows of 10 random points, some nearly equal:
+    about 45 ms, where the careful sum of every row took 124 and the plain formula
+    takes 20). One distribution, or a batch whose every row refuses, takes the careful
+    sum whole."""
+    if direct is None or not getattr(direct, "ndim", 0):
+        return careful(p, q, p_total, q_total)
+    rows_ = math.prod(direct.shape)
+    refused = xp.reshape(~(xp.isfinite(direct) & (direct >= DIRECT_FLOOR)), (rows_,))
+    at = xp.nonzero(refused)[0]  # (NaN refuses)
+    if at.shape[0] == rows_:
+        return careful(p, q, p_total, q_total)
+    n = p.shape[-1]
+
+    def taken(x, width):
+        return xp.take(xp.reshape(x, (rows_, width)), at, axis=0)
+
+    sums = careful(taken(p, n), taken(q, n), taken(p_total, 1), taken(q_total, 1))
+    # each refused row's place among the refused (the others' discarded below)
+    place = xp.clip(xp.cumulative_sum(xp.astype(refused, xp.int64)) - 1, 0)
+    out = xp.where(refused, xp.take(sums, place), xp.reshape(direct, (rows_,)))
+    return xp.reshape(out, direct.shape)
+
+
 def clipped(xp, out, high):
     """``clip(out, 0, high)``; the result itself when it lies inside (found from its
     extremes, one transfer for one result)."""
@@ -281,7 +311,7 @@ def careful_sum(xp, terms, p, q, p_total, q_total):
     term by term without cancellation."""
     cp, cq, p_scaled, k, delta = aligned(p_total, q_total, xp=xp)
     if cp is None or (extremes(xp, cp) == (1.0, 1.0) and extremes(xp, cq) == (1.0, 1.0)):
-        def kernel(a, b, k, delta):  # totals near 1: the scalings are 1, and exact to skip
+        def kernel(a, b, k, delta):  # totals near 1: scales of 1, exact to skip
             return xp.sum(terms(a, b, k, delta, xp=xp), axis=-1)
 
         return block_sum(xp, kernel, (p, q), (k, delta)) / rows(p_scaled)

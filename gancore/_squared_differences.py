@@ -18,8 +18,8 @@ import numpy as np
 from ._arrays import extremes
 from ._direct import Direct, careful_formula, ratio_of_totals
 from ._elementwise import plus_times
-from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
-                      difference, near_mismatch, quiet, rows)
+from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_rows,
+                      careful_sum, difference, near_mismatch, quiet, rows)
 
 
 def pearson_near_one(xp, out, a, b, a_total, b_total):
@@ -139,13 +139,15 @@ def _direct_else_careful(xp, terms, p, q, p_total, q_total, *, dot, finish, give
     returned where accepted (finite and at least ``DIRECT_FLOOR``); else, and at once
     where the first block is nearly equal (``careful_first``), the careful sum of
     ``terms``."""
+    out = None
     if not careful_first(xp, terms, p, q, p_total, q_total):
         numbers = () if given is None else given(p_total, q_total)
         dots = block_sum(xp, partial(dot, xp=xp), (p, q), numbers)
         out = finish(dots, rows(p_total), rows(q_total))
         if accepted(xp, out):
             return out
-    return careful_sum(xp, terms, p, q, p_total, q_total)
+    careful = partial(careful_sum, xp, terms)
+    return careful_rows(xp, out, careful, p, q, p_total, q_total)
 
 
 def _triangular_dot(a, b, k, *, xp):

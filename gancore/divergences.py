@@ -82,9 +82,9 @@ from ._careful_terms import (PSI_SERIES_BELOW, jsd_terms, kl_terms, largest_elem
                              psi_factor)
 from ._direct import Direct, careful_formula, one_direct, ratio_of_totals, streamed_direct
 from ._elementwise import plus_times
-from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_sum,
-                      clipped, log_base, mass_pair, near_mismatch, quiet, rows, shaped,
-                      warns)
+from ._masses import (MODERATE_RATIO, accepted, block_sum, careful_first, careful_rows,
+                      careful_sum, clipped, log_base, mass_pair, near_mismatch, quiet, rows,
+                      shaped, warns)
 from ._namespaces import NUMPY
 
 __all__ = ["jsd", "kl"]
@@ -229,7 +229,8 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
         p_row = rows(p_total)
         out = dots / p_row + xp.log(rows(q_total) / p_row)
     if out is None or not accepted(xp, out):
-        out = careful_sum(xp, terms, p, q, p_total, q_total)
+        careful = partial(careful_sum, xp, terms)
+        out = careful_rows(xp, out, careful, p, q, p_total, q_total)
     return shaped(xp, out if base is None else out / scale, ax, keepdims)
 
 
@@ -345,6 +346,7 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
     if positive and not careful_first(xp, terms, p, q, p_total, q_total):
         out = _jsd_direct(xp, p, q, p_total, q_total)
     if out is None or not accepted(xp, out):
-        out = careful_sum(xp, terms, p, q, p_total, q_total)
+        careful = partial(careful_sum, xp, terms)
+        out = careful_rows(xp, out, careful, p, q, p_total, q_total)
     out = clipped(xp, out, math.log(2.0))
     return shaped(xp, out if base is None else out / scale, ax, keepdims)

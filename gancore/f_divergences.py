@@ -26,12 +26,13 @@ paper prints Pearson's D_f as :math:`(q - p)^2 / p`; :math:`f = (u - 1)^2` gives
 """
 
 import math
+from functools import partial
 
 import numpy as np
 
 from ._arrays import boolean, extremes, one_of
 from ._direct import one_direct, streamed_direct
-from ._masses import accepted, careful_first, careful_sum, mass_pair, shaped
+from ._masses import accepted, careful_first, careful_rows, careful_sum, mass_pair, shaped
 from ._namespaces import NUMPY
 from ._squared_differences import (HELLINGER, PEARSON, TRIANGULAR, direct_pearson,
                                    hellinger_sum, pearson_near_one, pearson_terms,
@@ -140,7 +141,8 @@ def f_divergence(p, q, /, *, f, axis=-1, dx=1.0, keepdims=False, normalize=False
                 out = direct_pearson(xp, first, second, *totals, bounds=(low, high))
             if out is None or not accepted(xp, out):
                 with np.errstate(over="ignore"):
-                    out = careful_sum(xp, positive_pearson_terms, first, second, *totals)
+                    careful = partial(careful_sum, xp, positive_pearson_terms)
+                    out = careful_rows(xp, out, careful, first, second, *totals)
                 if math.isinf(extremes(xp, out)[1]):
                     out = None
         if out is None:

@@ -10,13 +10,15 @@ the rounding of the totals, so it keeps an absolute error of a few ulps; the ove
 a sum of non-negative terms, a relative one.
 """
 
+from functools import partial
+
 import numpy as np
 
 from ._arrays import boolean, extremes, finfo_float, tracks_gradient
 from ._direct import short_totals
 from ._host import numpy_views, tensor_of
-from ._masses import (DIRECT_FLOOR, accepted, aligned, block_sum, clipped, difference,
-                      mass_pair, rows, shaped, unscaled)
+from ._masses import (DIRECT_FLOOR, accepted, aligned, block_sum, careful_rows, clipped,
+                      difference, mass_pair, rows, shaped, unscaled)
 
 __all__ = ["tv"]
 
@@ -90,6 +92,13 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overla
     direct = 1.0 - overlap
     if accepted(xp, direct):  # in [1/16, 1]
         return shaped(xp, direct, ax, keepdims)
+    out = careful_rows(xp, direct, partial(_careful_tv, xp), p, q, p_total, q_total)
+    return shaped(xp, clipped(xp, out, 1.0), ax, keepdims)
+
+
+def _careful_tv(xp, p, q, p_total, q_total):
+    """TV's careful form ``sum |(p - q) - delta q| / 2P`` of validated masses (the
+    distribution axis last), after :func:`~gancore._masses.aligned`'s exact scalings."""
     cp, cq, p_scaled, _, delta = aligned(p_total, q_total, xp=xp)
 
     def distance(a, b, delta, *scales):  # sum |p/P - q/Q| = |(a - b) - delta b| / P of
@@ -98,7 +107,7 @@ def _general_tv(p, q, axis, dx, keepdims, normalize, names=("p", "q"), of_overla
         return xp.sum(xp.abs(difference(a, b, delta)), axis=-1)
 
     dist = block_sum(xp, distance, (p, q), (delta,) if cp is None else (delta, cp, cq))
-    return shaped(xp, clipped(xp, 0.5 * dist / rows(p_scaled), 1.0), ax, keepdims)
+    return 0.5 * dist / rows(p_scaled)
 
 
 def _unit_ratio(low, high, eps):
