@@ -211,6 +211,22 @@ def population_table(rows):
     return "\n".join(lines)
 
 
+def batch_table(rows):
+    """gancore on a batch of distributions against the plain NumPy formula of the whole
+    batch (``bench/test_batches.py``): the medians of alternating rounds and of their
+    ratios."""
+    runs = sorted((r for r in rows if r["role"] == "batch"),
+                  key=lambda r: (r["op"], -r["rows"]))
+    if not runs:
+        return "Not measured in this run."
+    lines = ["| function | batch | rounds | gancore | plain NumPy formula | "
+             "time over the formula |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['op']} | {r['rows']} rows of {r['points']} | {r['rounds']} | "
+              f"{_time(r['gancore'])} | {_time(r['plain'])} | {r['ratio']:.2f} |"
+              for r in runs]
+    return "\n".join(lines)
+
+
 def scaling_table(rows):
     """GAN-steps per second of populations trained by one process and sharded over
     processes, and the speed-up over one process on one thread (same members)."""
@@ -734,6 +750,13 @@ def render(info, rows):
         "in one call (`axis=0`) against POT's batched `wasserstein_1d` and 64 calls of "
         "`gancore.w1`.",
         core_table(rows),
+        "## Batches",
+        "A batch of distributions in one call (NumPy float64, the distribution axis "
+        "last; independent uniform masses, so that some rows lie nearly equal and take "
+        "the careful sum, those rows alone) against the plain NumPy formula of the whole "
+        "batch, `bench/test_batches.py`: the medians of alternating rounds, each timing "
+        "both, and of their ratios.",
+        batch_table(rows),
         "## Training",
         speed_table(rows),
         "## Populations",

@@ -57,3 +57,21 @@ def test_the_formulas_alone_are_read_off_their_rows(report):
                 if x.startswith("*The formulas alone at n = 1e7.*"))
     assert "over one log pass: kl (near-equal) 2.75 (the call 2.91). " in note
     assert "kl 1.60" not in note
+
+
+def test_the_batches_table_reads_its_rows(report):
+    # bench/test_batches.py's rows: gancore's and the plain formula's medians of the
+    # alternating rounds and the median of their ratios, longest batches first
+    def batch(op, rows, points, ours, plain, ratio):
+        return dict(_row(op, "batch", "alternating rounds", ours, n=rows * points),
+                    rows=rows, points=points, rounds=10, gancore=ours, plain=plain,
+                    ratio=ratio)
+
+    table = report.batch_table([batch("kl", 100, 1000, 9.4e-4, 7.6e-4, 1.31),
+                                batch("kl", 100_000, 10, 0.028, 0.0146, 1.91),
+                                _row("kl", "gancore", "numpy", 0.010)])
+    assert table.splitlines()[2:] == [
+        "| kl | 100000 rows of 10 | 10 | 28 ms | 14.6 ms | 1.91 |",
+        "| kl | 100 rows of 1000 | 10 | 940 µs | 760 µs | 1.31 |"]
+    assert report.batch_table([_row("kl", "gancore", "numpy", 0.010)]) == (
+        "Not measured in this run.")
