@@ -101,8 +101,9 @@ def block_sum(xp, kernel, arrays, numbers=()):
     alone, in blocks of that many points summed as one distribution's. Each row's sum is
     thus the one it has alone (on NumPy, for C-contiguous rows, the same bits), and a
     batch of short rows takes blocks of many rows, where blocks of a few columns of
-    every row took a call for every few points (at 1000 rows of 100 points, TV 1.26 ->
-    0.63 ms, V 3.03 -> 1.87; see docs/backends.md). Off the host, one block."""
+    every row took a call for every few points (at 1000 rows of 100 points, TV in half
+    the time and V in 60%; docs/backends.md gives the measured times). Off the host,
+    one block."""
     shape = arrays[0].shape
     if math.prod(shape) <= BLOCK_ELEMENTS or not on_host(arrays[0]):
         return kernel(*arrays, *numbers)
