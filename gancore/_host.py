@@ -416,17 +416,25 @@ def by_blocks(kernel, arrays, *args):
     ``arrays``, NumPy arrays of one shape, gathered into one array of that shape: for an
     elementwise kernel, the bits of ``kernel(a, b, ..., *args)`` with each block's
     temporaries in cache (at 1e7 points a pass over memory for the result in place of
-    one for each operation). ``None`` where the kernel returns ``None`` for a block.
-    Arrays that are not C-contiguous are read through a contiguous copy."""
+    one for each operation). The last block takes what remains (``BLOCK_ELEMENTS`` to
+    twice that, less one), so that no block of an array longer than one is shorter:
+    a kernel whose operations are chosen by size, up to a block
+    (:func:`~gancore._elementwise.log1p_pointwise`), chooses as for the whole array.
+    ``None`` where the kernel returns ``None`` for a block. Arrays that are not
+    C-contiguous are read through a contiguous copy."""
     flats = [np.ravel(x) for x in arrays]
+    n = flats[0].shape[0]
     out = None
-    for i in range(0, flats[0].shape[0], BLOCK_ELEMENTS):
-        part = kernel(*(x[i:i + BLOCK_ELEMENTS] for x in flats), *args)
+    for i in range(0, n, BLOCK_ELEMENTS):
+        end = i + BLOCK_ELEMENTS if n - i >= 2 * BLOCK_ELEMENTS else n
+        part = kernel(*(x[i:end] for x in flats), *args)
         if part is None:
             return None
         if out is None:
             out = np.empty(flats[0].shape, part.dtype)
-        out[i:i + BLOCK_ELEMENTS] = part
+        out[i:end] = part
+        if end == n:
+            break
     return out.reshape(arrays[0].shape)
 
 

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._arrays import one_of
-from ._elementwise import sigmoid, softplus
+from ._elementwise import log1p_pointwise, sigmoid, softplus
 from ._host import host_namespace, host_positive, moderate_bound
 from ._namespaces import NUMPY
 from .discriminator import _host_logits, _log, _logit_of_ratio, _pointwise_pair
@@ -143,7 +143,7 @@ def _triangular_critic(p, q, *, xp):
 # path's, so that both run the same operations
 _OF_INVERSE_RATIO = {
     "reverse-kl": lambda r, *, xp: -r,
-    "gan": lambda r, *, xp: -xp.log1p(r),  # log(p / (p + q))
+    "gan": lambda r, *, xp: -log1p_pointwise(r, xp=xp),  # log(p / (p + q))
 }
 
 
@@ -165,7 +165,7 @@ _RATIO_CRITICS = {
     "gan": _of_masses(_OF_INVERSE_RATIO["gan"]),
     # (1/2) log(2p / (p + q)) = -(1/2) log1p(x), x = (q - p) / 2p in (-1/2, inf): x within
     # 2 eps relative, and log1p(x) moves by at most 1.5 times as much of itself
-    "jensen-shannon": lambda p, q, *, xp: -0.5 * xp.log1p(0.5 * ((q - p) / p)),
+    "jensen-shannon": lambda p, q, *, xp: -0.5 * log1p_pointwise(0.5 * ((q - p) / p), xp=xp),
     "triangular": _triangular_critic,
 }
 

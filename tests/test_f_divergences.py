@@ -357,10 +357,19 @@ def test_host_conjugate_is_the_general_paths(data, name, dtype):
 
 @given(name=st.sampled_from(gancore.F_DIVERGENCES), seed=st.integers(0, 2**32 - 1),
        dtype=st.sampled_from(["float64", "float32"]), spread=st.sampled_from([1.0, 1e200]),
-       n=st.sampled_from([30, 30, 20000]))
+       n=st.sampled_from([30, 30, 20000, 16484]))
 def test_host_optimal_critic_is_the_general_paths(name, seed, dtype, spread, n):
     # positive masses; a spread of 1e200 (1e30 in float32) takes ratios past the
-    # moderate ones, to the general path's log-ratio; 20000 points go block by block
+    # moderate ones, to the general path's log-ratio; 20000 and 16484 points go block by
+    # block (the last 100 points in the last block, not alone: see by_blocks).
+    # The general path on NumPy itself (a last pair of a ratio past the moderate ones
+    # sends every point there) and on array_api_strict: the same bits, except that
+    # GAN's and Jensen-Shannon's log1p is NumPy's own in strict, where NumPy's arrays
+    # of 3000 float64 (800 float32) points or more take the log pass in its place on a
+    # CPU whose NumPy log1p is its scalar loop (log1p_pointwise): there within 4 ulps
+    # of the log1p (both forms hold 16 eps of T*, test_optimal_critic_keeps_its_...)
+    from gancore._elementwise import _WIDE_BY_LOG_FROM
+
     strict = pytest.importorskip("array_api_strict")
     rng = np.random.default_rng(seed)
     if dtype == "float32":  # (the same reach in float32's range)
@@ -371,13 +380,37 @@ def test_host_optimal_critic_is_the_general_paths(name, seed, dtype, spread, n):
             gancore.optimal_critic(p, q, f=name)
         return
     got = gancore.optimal_critic(p, q, f=name)
+    last = np.array([1, np.finfo(dtype).smallest_normal], dtype=dtype)
+    general = gancore.optimal_critic(np.append(p, last[:1]), np.append(q, last[1:]), f=name)
+    assert got.dtype == general.dtype
+    np.testing.assert_array_equal(got, general[:-1])
     want = np.asarray(gancore.optimal_critic(strict.asarray(p), strict.asarray(q), f=name))
     assert got.dtype == want.dtype
-    np.testing.assert_array_equal(got, want)
+    if name in ("gan", "jensen-shannon") and n >= _WIDE_BY_LOG_FROM.get(p.dtype, math.inf):
+        np.testing.assert_allclose(got, want, rtol=8 * float(np.finfo(dtype).eps), atol=0)
+    else:
+        np.testing.assert_array_equal(got, want)
     torch = pytest.importorskip("torch")
     p, q = torch.from_numpy(p), torch.from_numpy(q)
     got = gancore.optimal_critic(p, q, f=name)
     assert torch.equal(got, gancore.optimal_critic(p.requires_grad_(), q, f=name).detach())
+
+
+@pytest.mark.parametrize("n", [8193, 16383, 16384, 16385, 3 * 8192 + 1, 10**5])
+def test_blocks_are_never_shorter_than_a_block(n):
+    # by_blocks' last block takes what remains, so that a kernel choosing its operations
+    # by size (log1p_pointwise, up to a block) chooses as on the whole array
+    from gancore._host import BLOCK_ELEMENTS, by_blocks
+
+    sizes = []
+
+    def kernel(a):
+        sizes.append(a.size)
+        return -a
+
+    x = np.arange(n, dtype=np.float64)
+    np.testing.assert_array_equal(by_blocks(kernel, (x,)), -x)
+    assert sum(sizes) == n and min(sizes) >= BLOCK_ELEMENTS > max(sizes) // 2
 
 
 @given(data=st.data(), name=st.sampled_from(gancore.F_DIVERGENCES),
@@ -440,7 +473,9 @@ def test_optimal_critic_keeps_its_relative_digits_next_to_ratio_one(
     # Against f' of the exact ratio of the float masses at 150 digits: 16 eps relative,
     # next to 1 (ratios 1 -+ 1e-15 to 1 -+ 0.3) and far from it (1e-100 to 1e100; in
     # float32 1e-15 to 1e15), on the short path, the general one (array_api_strict) and
-    # torch's (both its paths)
+    # torch's (both its paths); the two points alone, and repeated to 3000 points (where
+    # NumPy's log1p is its scalar loop, GAN's and Jensen-Shannon's forms then take the
+    # log pass in its place, log1p_pointwise)
     reach = 100.0 if dtype == "float64" else 15.0
     ratios = [1.0 + sign * 10.0**log_gap, 10.0 ** (log_ratio * reach / 100.0)]
     p = np.array([r * 0.3 for r in ratios], dtype=dtype)
@@ -450,8 +485,11 @@ def test_optimal_critic_keeps_its_relative_digits_next_to_ratio_one(
         with mpmath.workdps(150):  # (u / (u + 1) at u = 1e100 keeps 50 digits)
             want = [float(f_prime(mpmath.mpf(float(a)) / mpmath.mpf(float(b))))
                     for a, b in zip(p, q)]
-        for got in _critics_on_every_path(xp_name, p, q, name):
-            np.testing.assert_allclose(got, want, rtol=16 * eps, atol=0, err_msg=name)
+        for reps in (1, 1500):
+            for got in _critics_on_every_path(xp_name, np.tile(p, reps), np.tile(q, reps),
+                                              name):
+                np.testing.assert_allclose(got, np.tile(want, reps), rtol=16 * eps, atol=0,
+                                           err_msg=name)
 
 
 def _critics_on_every_path(xp_name, p, q, name):

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gancore._elementwise import _LOG1P_BY_LOG_FROM, log1m, log1p, log1p_by_log
+from gancore._elementwise import (_LOG1P_BY_LOG_FROM, _WIDE_BY_LOG_FROM, log1m, log1p,
+                                  log1p_by_log, log1p_pointwise)
 
 DTYPES = [np.float64, np.float32]
 # The bound of log1p_by_log's docstring, 2 L + 2 ulps of log(1 + y), with L the ulps of
@@ -97,3 +98,71 @@ def test_the_core_takes_the_log_pass_where_numpys_log1p_is_scalar(dtype, n):
     torch = pytest.importorskip("torch")
     t = torch.from_numpy(y)
     assert torch.equal(log1m(t, xp=torch), torch.log1p(-t))
+
+
+# The wide form's bound: the narrow one's below 1, L + 1 past it (log u >= log 2)
+def _wide_grid(dtype):
+    """y in (-1, the largest float]: the narrow grid, and past 1 every power of 2 to the
+    top of the dtype with its neighbours (1 + y rounds from 2^-p on, and u - 1 from
+    2^p), and the largest float."""
+    info = np.finfo(dtype)
+    powers = 2.0 ** np.arange(0, info.maxexp, dtype=np.float64)
+    powers = powers[powers <= info.max].astype(dtype)
+    near = np.concatenate([np.nextafter(powers, 0), powers,
+                           np.nextafter(powers, np.inf)]).astype(dtype)
+    return np.concatenate([_grid(dtype), near[np.isfinite(near)], [info.max]]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_wide_form_is_within_its_bound_past_1_on_a_grid_of_every_binade(dtype):
+    y = _wide_grid(dtype)
+    got = log1p_by_log(y, wide=True)
+    assert got.dtype == dtype
+    off = _ulps_off(got, y, dtype)
+    assert off.max() <= ULPS[dtype], (y[off.argmax()], off.max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@given(data=st.data())
+def test_the_wide_form_is_within_its_bound_of_mpmath(dtype, data):
+    width = 64 if dtype is np.float64 else 32
+    info = np.finfo(dtype)
+    y = data.draw(hnp.arrays(dtype, st.integers(1, 40), elements=st.one_of(
+        st.floats(-1, 1, width=width, exclude_min=True, allow_subnormal=True),
+        st.floats(1, float(info.max), width=width))))
+    got = log1p_by_log(y, wide=True)
+    assert got.dtype == dtype
+    assert _ulps_off(got, y, dtype).max() <= ULPS[dtype]
+
+
+def test_the_wide_form_of_one_point_is_a_scalar_as_numpys():
+    # 0-d arrays and NumPy scalars take the same operations as an array of one point
+    for x in (np.array(3.0), np.float64(3.0), np.float32(0.25)):
+        got = log1p_by_log(x, wide=True)
+        assert type(got) is type(np.log1p(x)) and got.dtype == x.dtype
+        assert got == log1p_by_log(np.reshape(x, 1), wide=True)[0]
+
+
+@pytest.mark.parametrize("n", [799, 800, 2999, 3000, 9000])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_elementwise_forms_take_the_wide_form_where_numpys_log1p_is_scalar(dtype, n):
+    # log1p_pointwise gives the wide form's bits on NumPy arrays from 3000 float64 or
+    # 800 float32 points on, where NumPy's log1p loop is its scalar baseline; NumPy's
+    # log1p elsewhere, and the namespace's own (torch's) for anything else
+    from numpy.lib.introspect import opt_func_info
+
+    from gancore._host import BLOCK_ELEMENTS
+    from gancore._namespaces import NUMPY as xp
+
+    dtype = np.dtype(dtype)
+    loop = opt_func_info(func_name="^log1p$")["log1p"][dtype.char * 2]["current"]
+    scalar = loop.startswith("baseline")
+    assert (dtype in _WIDE_BY_LOG_FROM) == scalar
+    assert max(_WIDE_BY_LOG_FROM.values(), default=0) <= BLOCK_ELEMENTS
+    y = np.random.default_rng(n).uniform(-0.5, 40, n).astype(dtype)
+    by_log = scalar and n >= (3000 if dtype == np.float64 else 800)
+    np.testing.assert_array_equal(log1p_pointwise(y, xp=xp),
+                                  log1p_by_log(y, wide=True) if by_log else np.log1p(y))
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(y)
+    assert torch.equal(log1p_pointwise(t, xp=torch), torch.log1p(t))
