@@ -80,15 +80,17 @@ def log1m(x, *, xp):
 
 def log1p_pointwise(x, *, xp):
     """``log(1 + x)`` of finite ``x > -1`` for elementwise forms, whose bits must not
-    depend on how the points are split (the host's blocks of at least
+    depend on how the points are split (the host's blocks, each of at least
     ``BLOCK_ELEMENTS`` points, :func:`~gancore._host.by_blocks`, against the general
-    path's whole array): ``xp.log1p``, except on NumPy's namespace for arrays of at
-    least 3000 points (float64; 800 in float32), less than a block, whose dtype NumPy's
-    ``log1p`` serves only with its scalar loop, which take :func:`log1p_by_log`
-    (``wide``: within 4 ulps in float64). Measured on the benchmark's 2-core AMD machine
-    without AVX-512, at 8192 points, 52 against 62 us in float64 and 23 against 72 in
-    float32; the two meet near 3000 and 700 points. (Other namespaces, and the NumPy
-    views of tensors with torch's functions, take their own ``log1p``.)"""
+    path's whole array).
+
+    ``xp.log1p``, except in NumPy's namespace for arrays of at least 3000 points
+    (float64; 800 in float32; both below a block) whose dtype NumPy's ``log1p`` serves
+    only with its scalar loop (x86 without AVX-512), which take :func:`log1p_by_log`
+    (``wide``: within 4 ulps in float64, 10 in float32). Measured on the benchmark's
+    2-core AMD machine without AVX-512, at 8192 points: 52 against 62 us in float64, 23
+    against 72 in float32; the two meet near 3000 and 700 points. Other namespaces, and
+    the NumPy views of tensors with torch's functions, take their own ``log1p``."""
     if xp is NUMPY and x.size >= _WIDE_BY_LOG_FROM.get(x.dtype, math.inf):
         return log1p_by_log(x, wide=True)
     return xp.log1p(x)

@@ -76,6 +76,15 @@ def test_log1p_by_log_at_minus_1_and_nan_is_numpys_log1p(negate):
     np.testing.assert_array_equal(got, want)
 
 
+def _numpys_log1p_is_scalar(dtype):
+    """Whether NumPy reports its log1p loop for ``dtype`` on this CPU as its scalar
+    baseline (numpy.lib.introspect)."""
+    from numpy.lib.introspect import opt_func_info
+
+    loop = opt_func_info(func_name="^log1p$")["log1p"][dtype.char * 2]["current"]
+    return loop.startswith("baseline")
+
+
 @pytest.mark.parametrize("n", [599, 600, 999, 1000, 5000])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_the_core_takes_the_log_pass_where_numpys_log1p_is_scalar(dtype, n):
@@ -83,11 +92,9 @@ def test_the_core_takes_the_log_pass_where_numpys_log1p_is_scalar(dtype, n):
     # float32 points on, in a dtype whose log1p loop NumPy reports as its scalar
     # baseline (numpy.lib.introspect); NumPy's log1p elsewhere, and torch's on tensors
     from array_api_compat import numpy as xp
-    from numpy.lib.introspect import opt_func_info
 
     dtype = np.dtype(dtype)
-    loop = opt_func_info(func_name="^log1p$")["log1p"][dtype.char * 2]["current"]
-    scalar = loop.startswith("baseline")
+    scalar = _numpys_log1p_is_scalar(dtype)
     assert (dtype in _LOG1P_BY_LOG_FROM) == scalar
     y = np.random.default_rng(n).uniform(-1, 1, n).astype(dtype)
     by_log = scalar and n >= (1000 if dtype == np.float64 else 600)
@@ -149,14 +156,11 @@ def test_elementwise_forms_take_the_wide_form_where_numpys_log1p_is_scalar(dtype
     # log1p_pointwise gives the wide form's bits on NumPy arrays from 3000 float64 or
     # 800 float32 points on, where NumPy's log1p loop is its scalar baseline; NumPy's
     # log1p elsewhere, and the namespace's own (torch's) for anything else
-    from numpy.lib.introspect import opt_func_info
-
     from gancore._host import BLOCK_ELEMENTS
     from gancore._namespaces import NUMPY as xp
 
     dtype = np.dtype(dtype)
-    loop = opt_func_info(func_name="^log1p$")["log1p"][dtype.char * 2]["current"]
-    scalar = loop.startswith("baseline")
+    scalar = _numpys_log1p_is_scalar(dtype)
     assert (dtype in _WIDE_BY_LOG_FROM) == scalar
     assert max(_WIDE_BY_LOG_FROM.values(), default=0) <= BLOCK_ELEMENTS
     y = np.random.default_rng(n).uniform(-0.5, 40, n).astype(dtype)
