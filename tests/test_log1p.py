@@ -1,6 +1,8 @@
 """The core's log(1 + x) through one log pass (``gancore._elementwise.log1p_by_log``)
 against mpmath, and where the core takes it instead of NumPy's log1p."""
 
+import types
+
 import mpmath
 import numpy as np
 import pytest
@@ -167,6 +169,10 @@ def test_elementwise_forms_take_the_wide_form_where_numpys_log1p_is_scalar(dtype
     by_log = scalar and n >= (3000 if dtype == np.float64 else 800)
     np.testing.assert_array_equal(log1p_pointwise(y, xp=xp),
                                   log1p_by_log(y, wide=True) if by_log else np.log1p(y))
+    # a namespace of its own on NumPy arrays (the NumPy views of short tensors with
+    # torch's functions, critics._rounded_as_torch) keeps its own log1p
+    own = types.SimpleNamespace(log1p=lambda x: ("own", x.size))
+    assert log1p_pointwise(y, xp=own) == ("own", n)
     torch = pytest.importorskip("torch")
     t = torch.from_numpy(y)
     assert torch.equal(log1p_pointwise(t, xp=torch), torch.log1p(t))
