@@ -286,25 +286,64 @@ def difference(a, b, delta):
     return d
 
 
-def careful_first(xp, terms, p, q, p_total, q_total):
+def careful_first(xp, terms, p, q, p_total, q_total, *, costly_direct=False):
     """Whether to take the careful sum at once, without trying the direct formula first.
 
-    On the host, for inputs of at least 16 blocks: when the first block's careful terms,
-    per unit of that block's mass, come to less than ``DIRECT_FLOOR / 4`` in every row
-    (nearly equal measures, whose direct result would be rejected after a whole pass).
-    It costs one block of careful terms, and decides only the speed: the careful sum is
-    accurate for every input, the direct formula where it is accepted.
+    Yes, on the host, where the careful terms of each row's first points (a block's
+    worth over the rows, at most an eighth of a row) come to less than ``DIRECT_FLOOR /
+    4`` of their mass in every row: nearly equal measures, whose direct result would be
+    rejected after a whole pass. A screen comes first (:func:`_starts_near`, ten
+    operations on at most 512 of those points): a row far from nearly equal at its
+    start answers no without the careful terms, which for far masses take several
+    times the direct formula's time a point (at 1e5 points, one block of KL's took 510
+    us, its direct formula 790 in all).
+
+    Inputs shorter than 16 blocks answer no, and with ``costly_direct`` (a direct
+    formula with a logarithm a point: KL's, JSD's) NumPy inputs shorter than 4. There
+    the screen, 15 to 30 us on NumPy and several times that on torch, would cost far
+    inputs more than it saves nearly equal ones. Measured at 32768 and 1e5 points and
+    on 100 rows of 1000, NumPy: far inputs 2 to 9% slower with it, nearly equal ones
+    30 to 59% faster (KL, JSD); 4 to 20% slower and at most 25% faster (Pearson's,
+    Hellinger's, the triangular discrimination's direct formulas, of arithmetic and
+    square roots); on torch at 32768 points, KL of far inputs 23% slower. From 16
+    blocks the screen spares far inputs the careful terms: on 16 rows of 8192 far
+    points 15 to 26% faster, nearly equal ones 2 to 5% slower.
+
+    It decides only the speed: the careful sum is accurate for every input, the direct
+    formula where it is accepted (so a row that starts nearly equal but whose
+    divergence reaches ``DIRECT_FLOOR`` takes the careful sum's bits here, and the
+    direct formula's in a shorter input).
     """
-    if math.prod(p.shape) < 16 * BLOCK_ELEMENTS or not on_host(p):
+    least = 4 if costly_direct and type(p) is np.ndarray else 16  # blocks
+    if math.prod(p.shape) < least * BLOCK_ELEMENTS or not on_host(p):
         return False
-    batch = math.prod(p.shape[:-1])
-    step = max(1, BLOCK_ELEMENTS // max(batch, 1))
+    batch = max(math.prod(p.shape[:-1]), 1)
+    step = max(1, min(BLOCK_ELEMENTS // batch, p.shape[-1] // 8))
+    if not _starts_near(xp, p, q, p_total, q_total, min(step, max(1, 512 // batch))):
+        return False
     a, b = p[..., :step], q[..., :step]
     mass = xp.sum(a, axis=-1)
     if not extremes(xp, mass)[0] > 0:
         return False
     part = careful_sum(xp, terms, a, b, p_total, q_total)  # the block's terms over P
     return extremes(xp, part * rows(p_total) / mass)[1] < DIRECT_FLOOR / 4
+
+
+def _starts_near(xp, p, q, p_total, q_total, points):
+    """Whether every row's first ``points`` masses, divided by the row's totals
+    (``a = p / P``, ``b = q / Q``), may be nearly equal: their triangular discrimination
+    ``sum((a - b)**2 / (a + b))`` is below ``DIRECT_FLOOR`` times ``sum(a)``.
+
+    Near ``a = b`` that sum is about KL, half of Pearson's (and Neyman's) chi^2, twice
+    Hellinger's divergence and four times JSD, so a row whose careful terms lie below
+    :func:`careful_first`'s ``DIRECT_FLOOR / 4`` of its mass, in any of them, passes,
+    and a row that fails would fail there too (to first order in ``a - b``). A zero
+    in both masses gives NaN, which fails."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # (zero masses: NaN, quietly)
+        a, b = p[..., :points] / p_total, q[..., :points] / q_total
+        gap = a - b
+        spread = xp.vecdot(gap, gap / (a + b)) / xp.sum(a, axis=-1)
+    return extremes(xp, spread)[1] < DIRECT_FLOOR
 
 
 def careful_sum(xp, terms, p, q, p_total, q_total):

@@ -137,7 +137,7 @@ def _direct_else_careful(xp, terms, p, q, p_total, q_total, *, dot, finish, give
     """A direct formula of validated masses, ``finish(S, P, Q)`` with ``S`` the sum over
     blocks of ``dot(a, b, *given(P, Q), xp=xp)`` (``_direct.one_direct``'s convention),
     returned where accepted (finite and at least ``DIRECT_FLOOR``); else, and at once
-    where the first block is nearly equal (``careful_first``), the careful sum of
+    where the first points are nearly equal (``careful_first``), the careful sum of
     ``terms``."""
     out = None
     if not careful_first(xp, terms, p, q, p_total, q_total):

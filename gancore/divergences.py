@@ -46,9 +46,10 @@ on a GPU each is one whole-array pass. The term-by-term form is chosen per block
 its largest ``|u|`` (see the terms below): where every point is near (``|u| < 1/8``),
 KL and JSD sum Taylor series of non-negative terms, cut where the terms left out fall
 below ``2**-60`` of the first, and need no logarithm; elsewhere the closed forms. A
-host input of at least 16 blocks whose first block is that near (its terms below 1/64
-per unit of its mass) skips the direct formula, which would be rejected after a whole
-pass.
+host input of at least 4 blocks on NumPy (16 on other namespaces) whose first points
+are that near (their terms below 1/64 per unit of their mass: a block's worth over
+the rows, at most an eighth of each) skips the direct formula, which would be
+rejected after a whole pass (``_masses.careful_first``).
 
 Per call, the checks cost what they must: for inputs of up to 65536 points, one
 minimum over both arrays (NaN propagates through it; small NumPy arrays read it through
@@ -219,7 +220,8 @@ def kl(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False):
     positive = low > 0
     terms = partial(kl_terms, positive=positive)
     out = None
-    if positive and not careful_first(xp, terms, p, q, p_total, q_total):
+    if positive and not careful_first(xp, terms, p, q, p_total, q_total,
+                                      costly_direct=True):
         # KL = sum(p log(p/q)) / P + log(Q/P) for masses p, q of totals P, Q. A ratio
         # that overflows falls through below; it cannot where the masses lie within a
         # factor of MODERATE_RATIO of each other, and entering errstate costs a
@@ -343,7 +345,8 @@ def jsd(p, q, /, *, axis=-1, dx=1.0, base=None, keepdims=False, normalize=False)
     positive = low > 0
     terms = partial(jsd_terms, positive=positive)
     out = None
-    if positive and not careful_first(xp, terms, p, q, p_total, q_total):
+    if positive and not careful_first(xp, terms, p, q, p_total, q_total,
+                                      costly_direct=True):
         out = _jsd_direct(xp, p, q, p_total, q_total)
     if out is None or not accepted(xp, out):
         careful = partial(careful_sum, xp, terms)

@@ -291,6 +291,40 @@ def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks,
         assert float(got) == pytest.approx(float(_mp_kl(ps, qs)), rel=1e-12, abs=0)
 
 
+@pytest.mark.parametrize("blocks", [3, 4, 15, 32])
+def test_nearly_equal_inputs_skip_the_direct_formula_from_four_blocks_on_numpy(
+        xp, small_blocks, monkeypatch, blocks):
+    # blocks of 64 points: from 4 blocks in all on NumPy (16 elsewhere on the host),
+    # nearly equal measures take the careful sum at once; far ones try the direct
+    # formula, without the careful terms of their first points (the screen answers
+    # first); below, every input tries it. One distribution and a batch of three rows
+    from gancore import _masses
+    from gancore._masses import on_host
+
+    rng = np.random.default_rng(blocks)
+    n = 64 * blocks + 10
+    p = rng.random((3, n)) + 1e-3
+    near, far = p * (1 + 1e-4 * rng.standard_normal((3, n))), rng.random((3, n)) + 1e-3
+    direct, careful = gancore.divergences._jsd_direct, _masses.careful_sum
+    tried, probed = [], []
+    monkeypatch.setattr(gancore.divergences, "_jsd_direct",
+                        lambda *args: tried.append(1) or direct(*args))
+    monkeypatch.setattr(_masses, "careful_sum",  # (careful_first's own calls)
+                        lambda *args: probed.append(1) or careful(*args))
+    for q, is_near in ((near, True), (far, False)):
+        for rows in (1, 3):
+            tried.clear(), probed.clear()
+            a, b = arr(xp, p[:rows]), arr(xp, q[:rows])
+            least = 4 if type(a) is np.ndarray else 16
+            at_once = is_near and on_host(a) and rows * n >= least * 64
+            got = host(gancore.jsd(a, b, normalize=True))
+            assert bool(tried) != at_once, (is_near, rows)
+            assert bool(probed) == at_once, (is_near, rows)
+            for row in range(rows):
+                want = _mp_jsd(*_mp_pair(p[row], q[row]))
+                assert float(got[row]) == pytest.approx(float(want), rel=1e-12, abs=0)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_direct_path_matches_mpmath(xp, small_blocks, seed):
     # positive masses, distributions far apart (KL ~ 0.5, JSD ~ 0.1): the direct formula
