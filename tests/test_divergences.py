@@ -292,12 +292,13 @@ def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks,
 
 
 @pytest.mark.parametrize("blocks", [3, 4, 15, 32])
-def test_nearly_equal_inputs_skip_the_direct_formula_from_four_blocks_on_numpy(
+def test_inputs_that_start_nearly_equal_skip_the_direct_formula_from_four_blocks(
         xp, small_blocks, monkeypatch, blocks):
-    # blocks of 64 points: from 4 blocks in all on NumPy (16 elsewhere on the host),
-    # nearly equal measures take the careful sum at once; far ones try the direct
-    # formula, without the careful terms of their first points (the screen answers
-    # first); below, every input tries it. One distribution and a batch of three rows
+    # JSD, blocks of 64 points: from 4 blocks in all on NumPy (16 elsewhere on the
+    # host), measures that start nearly equal take the careful sum at once, accurate
+    # whether they stay near or not; far ones try the direct formula, without the
+    # careful terms of their first points (the screen answers first); below, every
+    # input tries it. One distribution and a batch of three rows
     from gancore import _masses
     from gancore._masses import on_host
 
@@ -305,24 +306,28 @@ def test_nearly_equal_inputs_skip_the_direct_formula_from_four_blocks_on_numpy(
     n = 64 * blocks + 10
     p = rng.random((3, n)) + 1e-3
     near, far = p * (1 + 1e-4 * rng.standard_normal((3, n))), rng.random((3, n)) + 1e-3
+    # (near on the first eighth, which the probe reads; JSD still above 1/16: 0.074 to
+    # 0.097 here)
+    near_then_far = np.concatenate([near[:, :n // 8], far[:, n // 8:]], axis=1)
     direct, careful = gancore.divergences._jsd_direct, _masses.careful_sum
     tried, probed = [], []
     monkeypatch.setattr(gancore.divergences, "_jsd_direct",
                         lambda *args: tried.append(1) or direct(*args))
     monkeypatch.setattr(_masses, "careful_sum",  # (careful_first's own calls)
                         lambda *args: probed.append(1) or careful(*args))
-    for q, is_near in ((near, True), (far, False)):
+    for q, starts_near in ((near, True), (far, False), (near_then_far, True)):
         for rows in (1, 3):
             tried.clear(), probed.clear()
             a, b = arr(xp, p[:rows]), arr(xp, q[:rows])
             least = 4 if type(a) is np.ndarray else 16
-            at_once = is_near and on_host(a) and rows * n >= least * 64
+            at_once = starts_near and on_host(a) and rows * n >= least * 64
             got = host(gancore.jsd(a, b, normalize=True))
-            assert bool(tried) != at_once, (is_near, rows)
-            assert bool(probed) == at_once, (is_near, rows)
+            assert bool(tried) != at_once, (starts_near, rows)
+            assert bool(probed) == at_once, (starts_near, rows)
             for row in range(rows):
                 want = _mp_jsd(*_mp_pair(p[row], q[row]))
                 assert float(got[row]) == pytest.approx(float(want), rel=1e-12, abs=0)
+                assert (want >= 1 / 16) == (q is not near)
 
 
 @pytest.mark.parametrize("seed", range(4))
