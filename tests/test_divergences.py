@@ -1,7 +1,7 @@
 """KL, JSD and TV against SciPy, quadrature and mpmath, on every namespace."""
 
 import math
-from functools import partial
+from functools import cache, partial
 
 import mpmath
 import numpy as np
@@ -291,6 +291,23 @@ def test_long_nearly_equal_inputs_take_the_careful_sum_at_once(xp, small_blocks,
         assert float(got) == pytest.approx(float(_mp_kl(ps, qs)), rel=1e-12, abs=0)
 
 
+@cache
+def _measures_that_start_near(blocks):
+    """Three rows of ``p`` and of measures ``q`` nearly equal to them, far from them, and
+    nearly equal on their first eighth only (``blocks`` blocks of 64 points and ten
+    more), with each pair's JSD by mpmath."""
+    rng = np.random.default_rng(blocks)
+    n = 64 * blocks + 10
+    p = rng.random((3, n)) + 1e-3
+    near, far = p * (1 + 1e-4 * rng.standard_normal((3, n))), rng.random((3, n)) + 1e-3
+    # (near on the first eighth, which the probe reads; JSD still above 1/16: 0.074 to
+    # 0.097 here)
+    near_then_far = np.concatenate([near[:, :n // 8], far[:, n // 8:]], axis=1)
+    cases = [(q, starts_near, [_mp_jsd(*_mp_pair(a, b)) for a, b in zip(p, q)])
+             for q, starts_near in ((near, True), (far, False), (near_then_far, True))]
+    return p, cases
+
+
 @pytest.mark.parametrize("blocks", [3, 4, 15, 32])
 def test_inputs_that_start_nearly_equal_skip_the_direct_formula_from_four_blocks(
         xp, small_blocks, monkeypatch, blocks):
@@ -302,32 +319,25 @@ def test_inputs_that_start_nearly_equal_skip_the_direct_formula_from_four_blocks
     from gancore import _masses
     from gancore._masses import on_host
 
-    rng = np.random.default_rng(blocks)
-    n = 64 * blocks + 10
-    p = rng.random((3, n)) + 1e-3
-    near, far = p * (1 + 1e-4 * rng.standard_normal((3, n))), rng.random((3, n)) + 1e-3
-    # (near on the first eighth, which the probe reads; JSD still above 1/16: 0.074 to
-    # 0.097 here)
-    near_then_far = np.concatenate([near[:, :n // 8], far[:, n // 8:]], axis=1)
+    p, cases = _measures_that_start_near(blocks)
     direct, careful = gancore.divergences._jsd_direct, _masses.careful_sum
     tried, probed = [], []
     monkeypatch.setattr(gancore.divergences, "_jsd_direct",
                         lambda *args: tried.append(1) or direct(*args))
     monkeypatch.setattr(_masses, "careful_sum",  # (careful_first's own calls)
                         lambda *args: probed.append(1) or careful(*args))
-    for q, starts_near in ((near, True), (far, False), (near_then_far, True)):
+    for k, (q, starts_near, wants) in enumerate(cases):
         for rows in (1, 3):
             tried.clear(), probed.clear()
             a, b = arr(xp, p[:rows]), arr(xp, q[:rows])
             least = 4 if type(a) is np.ndarray else 16
-            at_once = starts_near and on_host(a) and rows * n >= least * 64
+            at_once = starts_near and on_host(a) and rows * p.shape[1] >= least * 64
             got = host(gancore.jsd(a, b, normalize=True))
-            assert bool(tried) != at_once, (starts_near, rows)
-            assert bool(probed) == at_once, (starts_near, rows)
+            assert bool(tried) != at_once, (k, rows)
+            assert bool(probed) == at_once, (k, rows)
             for row in range(rows):
-                want = _mp_jsd(*_mp_pair(p[row], q[row]))
-                assert float(got[row]) == pytest.approx(float(want), rel=1e-12, abs=0)
-                assert (want >= 1 / 16) == (q is not near)
+                assert float(got[row]) == pytest.approx(float(wants[row]), rel=1e-12, abs=0)
+                assert (wants[row] >= 1 / 16) == (k > 0)  # (far, and near then far)
 
 
 @pytest.mark.parametrize("seed", range(4))
