@@ -32,6 +32,8 @@ PEERS = {
     "jsd": ("scipy jensenshannon**2", lambda p, q: jensenshannon(p, q) ** 2),
     "tv": ("numpy 0.5*abs(p-q).sum()", lambda p, q: 0.5 * np.abs(p - q).sum()),
 }
+# SciPy's functions of PEERS, timed in the alternating rounds at n = 1e3 too
+SCIPY_PEERS = {op: peer for op, (name, peer) in PEERS.items() if "scipy" in name}
 # The formulas in plain NumPy, as research code writes them inline (``m`` the mixture)
 PLAIN = {
     "kl": lambda p, q: np.sum(p * np.log(p / q)),
@@ -326,9 +328,10 @@ def test_paired_ratio(benchmark, request, op, n):
         reference = (np.log, (p,))
     alone = ((partial(_alone, ALONE[op]), _alone_args(op, p, q, d))
              if n == 10**7 and op in ALONE else None)
+    scipy = SCIPY_PEERS.get(op) if n == 10**3 else None  # (SciPy's time over ours)
     calls = max(1, 200_000 // n)
     smoke_run = smoke(request.config)
-    ratios, checks, alones = [], [], []
+    ratios, checks, alones, scipys = [], [], [], []
 
     def round_():
         ours_t = batch_time(*ours, calls)
@@ -338,11 +341,12 @@ def test_paired_ratio(benchmark, request, op, n):
         checks.append(checks_t / ref_t)
         if alone is not None:
             alones.append(batch_time(*alone, calls) / ref_t)
+        if scipy is not None:
+            scipys.append(batch_time(scipy, (p, q), calls) / ours_t)
 
     round_()  # warm-up
-    ratios.clear()
-    checks.clear()
-    alones.clear()
+    for taken in (ratios, checks, alones, scipys):
+        taken.clear()
     benchmark.pedantic(round_, rounds=1 if smoke_run else ROUNDS, iterations=1)
     benchmark.group = f"{op} n={n:.0e}, alternating".replace("+0", "")
     benchmark.extra_info.update(op=op, n=n, namespace="numpy", dtype="float64",
@@ -351,6 +355,8 @@ def test_paired_ratio(benchmark, request, op, n):
                                 checks_ratio=statistics.median(checks))
     if alones:
         benchmark.extra_info["alone_ratio"] = statistics.median(alones)
+    if scipys:
+        benchmark.extra_info["scipy_ratio"] = statistics.median(scipys)
     assert len(ratios) == (1 if smoke_run else ROUNDS)
 
 

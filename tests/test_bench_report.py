@@ -75,3 +75,20 @@ def test_the_batches_table_reads_its_rows(report):
         "| kl | 100 rows of 1000 | 10 | 940 µs | 760 µs | 1.31 |"]
     assert report.batch_table([_row("kl", "gancore", "numpy", 0.010)]) == (
         "Not measured in this run.")
+
+
+def test_the_per_call_scipy_targets_take_the_alternating_calls_where_they_ran(report):
+    # SciPy's time over gancore's in the same rounds (scipy_ratio) where the alternating
+    # calls timed it; the separately taken medians of the two rows otherwise (jsd read
+    # 1.49 and 0.91 that way in two runs of the same code)
+    alternating = {**_row("jsd", "paired", "alternating calls", 3e-5, n=10**3),
+                   "ratio": 1.4, "ratios": [1.4], "checks_ratio": 0.4, "scipy_ratio": 1.37}
+    separate = [_row("jsd", "gancore", "numpy", 4.6e-5, n=10**3),
+                _row("jsd", "peer", "scipy jensenshannon**2", 4.2e-5, n=10**3)]
+    for rows, label, value in (
+            ([alternating, *separate],
+             "jsd, n=1e3: times faster than SciPy (median over alternating calls)", "1.37"),
+            (separate, "jsd, n=1e3: times faster than SciPy", "0.91")):
+        line = next(x for x in report.targets(rows).splitlines()
+                    if x.startswith(f"| {label} |"))
+        assert line.split(" | ")[2] == value, line
