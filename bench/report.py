@@ -349,6 +349,10 @@ def targets(rows):
         ("kl, n=1e7: times faster than scipy.stats.entropy", ">= 5",
          _ratio(rows, "kl", 10**7, "numpy", "peer", over=("kl", "numpy", scipy_kl)), 5, 1,
          _ceiling(rows, "kl", 10**7, scipy_kl)),
+        *((f"{op} (near-equal), n=1e5: times faster than SciPy", ">= 1",
+           _ratio(rows, f"{op} (near-equal)", 10**5, "numpy", "peer",
+                  over=(f"{op} (near-equal)", "numpy", name)), 1, 1, None)
+          for op, name in (("kl", scipy_kl), ("jsd", scipy_jsd))),
         ("w1, n=1e6: time over sorting both samples", "<= 1.3",
          _inv(_ratio(rows, "w1", 10**6, "numpy", "floor", over=("sort both", "numpy", None))),
          1.3, -1, None),
