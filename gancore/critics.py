@@ -165,7 +165,8 @@ _RATIO_CRITICS = {
     "gan": _of_masses(_OF_INVERSE_RATIO["gan"]),
     # (1/2) log(2p / (p + q)) = -(1/2) log1p(x), x = (q - p) / 2p in (-1/2, inf): x within
     # 2 eps relative, and log1p(x) moves by at most 1.5 times as much of itself
-    "jensen-shannon": lambda p, q, *, xp: -0.5 * log1p_pointwise(0.5 * ((q - p) / p), xp=xp),
+    "jensen-shannon": lambda p, q, *, xp: -0.5 * log1p_pointwise(0.5 * ((q - p) / p),
+                                                                 xp=xp),
     "triangular": _triangular_critic,
 }
 
