@@ -720,14 +720,32 @@ def precision_table(n=20_000, seed=0):
 
 
 def machine(info):
-    """One line naming the machine and the library versions."""
+    """One line naming the machine, its kind of x86 CPU (:func:`cpu_kind`) and the
+    library versions."""
     cpu = info.get("cpu", {})
+    kind = cpu_kind(cpu.get("flags", ()))
     parts = [f"{cpu.get('brand_raw', info.get('processor', '?'))}, "
-             f"{cpu.get('count', '?')} cores", f"Python {info.get('python_version', '?')}"]
+             f"{cpu.get('count', '?')} cores" + (f", {kind}" if kind else ""),
+             f"Python {info.get('python_version', '?')}"]
     parts += [f"{k} {v}" for k, v in sorted(info.get("gancore_versions", {}).items())]
     if info.get("gpu"):
         parts.append(f"GPU: {info['gpu']}")
     return "; ".join(parts)
+
+
+def cpu_kind(flags):
+    """Whether an x86 CPU (its flags as py-cpuinfo lists them) has AVX-512, on which
+    NumPy's float64 ``log``, ``log1p`` and ``exp`` are vectorised; without it they are
+    scalar loops, a log pass over 1e7 points takes about three times as long, and the
+    ratios to it (n = 1e7) and to the plain torch expression (torch's own logarithm is
+    vectorised either way) move apart (``docs/benchmarks.md``, *Two kinds of CPU*).
+    ``""`` for other CPUs, or where no flags were recorded."""
+    flags = set(flags)
+    if "avx512f" in flags:
+        return "with AVX-512"
+    if "sse2" in flags:
+        return "without AVX-512 (NumPy's float64 log, log1p and exp: scalar loops)"
+    return ""
 
 
 def render(info, rows):

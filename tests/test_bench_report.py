@@ -107,3 +107,22 @@ def test_the_near_equal_rows_at_1e5_are_held_to_scipy(report, op, scipy_name):
     label = f"{name}, n=1e5: times faster than SciPy"
     line = next(x for x in report.targets(rows).splitlines() if x.startswith(f"| {label} |"))
     assert line == f"| {label} | >= 1 | 3.10 | yes |  |"
+
+
+@pytest.mark.parametrize("flags, kind", [
+    (["sse2", "avx2", "avx512f"], "with AVX-512"),
+    (["sse2", "avx2"], "without AVX-512"),
+    (["neon", "asimd"], None),
+    ([], None)])
+def test_the_machine_line_names_the_kind_of_cpu(report, flags, kind):
+    # NumPy's float64 log is vectorised only with AVX-512, so the log pass (the unit at
+    # n = 1e7) and the torch rows' ratios depend on it: the page says which kind ran it
+    info = {"cpu": {"brand_raw": "AMD EPYC", "count": 2, "flags": flags},
+            "python_version": "3.11.7"}
+    line = report.machine(info)
+    assert line.startswith("AMD EPYC, 2 cores")
+    if kind is None:
+        assert "AVX-512" not in line
+    else:
+        assert line.startswith(f"AMD EPYC, 2 cores, {kind}")
+        assert ("without" in line) == (kind == "without AVX-512")
