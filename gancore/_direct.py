@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._host import (BLOCK_ELEMENTS, HOST_LIMITS, host_limits, least_of, numpy_totals,
+from ._host import (BLOCK_ELEMENTS, HOST_LIMITS, host_limits, numpy_totals,
                     numpy_views, tensor_of, totals_fit)
 from ._masses import DIRECT_FLOOR, MODERATE_RATIO, unscaled
 from ._namespaces import NUMPY
@@ -232,19 +232,20 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None, then=None):
     the accepted result, for tensors before it becomes one (on a 0-d tensor each
     arithmetic operation costs 5 to 8 us).
     """
+    tensors = None  # (torch's namespace, for tensors: their views run on here)
     if type(p) is not np.ndarray:
         views = numpy_views(p, q, extra)
         if views is None:
             return None
-        xp, p, q, extra = views
-        return tensor_of(xp, one_direct(p, q, axis, dx, normalize, formula, extra, then))
+        tensors, p, q, extra = views
     found = short_totals(p, q, axis, dx, normalize, extra)
     if found is None:
         return None
     xp, p_total, q_total = found
     low = None
-    if formula.signs is not None:
-        low = least_of(xp, p, q)
+    if formula.signs is not None:  # (least_of's reads, inline: NaN in either is low)
+        x, y = p.item(p.argmin()), q.item(q.argmin())
+        low = x if x < y or x != x else y
         if not _signs_fit(low, formula.floor):
             return None
     out = _evaluated(formula, xp, p, q, extra, p_total, q_total, low)
@@ -252,7 +253,9 @@ def one_direct(p, q, axis, dx, normalize, formula, extra=None, then=None):
         fallback = formula.fallback  # (nearly equal measures: the careful sum)
         out = None if fallback is None else _evaluated(fallback, xp, p, q, extra, p_total,
                                                        q_total, low)
-    return out if out is None or then is None else then(out)
+    if out is not None and then is not None:
+        out = then(out)
+    return out if tensors is None else tensor_of(tensors, out)
 
 
 def _evaluated(formula, xp, p, q, extra, p_total, q_total, low):
